@@ -1,0 +1,50 @@
+# The two set-up commands: `make demo` and `make test`. Both create the virtual environment
+# and install what they need; nothing else has to be installed first but Python 3.11+.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SANDBOX_PORT ?= 8765
+ADMIN_PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint format bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# One stamp per set of extras; re-installs when pyproject.toml changes.
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	touch $@
+
+install: $(VENV)/.installed-base
+
+demo: $(VENV)/.installed-base
+	PY=$(BIN)/python SANDBOX_PORT=$(SANDBOX_PORT) ADMIN_PORT=$(ADMIN_PORT) ./scripts/demo.sh
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy billbee connector bookkeeping
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/stream_orders.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,111 @@
+"""Lenient conversion of Billbee wire values into Python values.
+
+Billbee timestamps are ISO-8601 without offset, 0–3 fraction digits, trailing zeros dropped
+(billbee-api.md §1.6). They are read as wall-clock time in one configured zone (the
+connection's, default Europe/Berlin) and returned as aware datetimes. During the autumn DST
+change a wall-clock time occurs twice; the first occurrence (summer time, ``fold=0``) is
+taken. A time inside the spring gap does not exist; Python maps it to the offset before the
+change, which is what Billbee's servers would have stored for a clock that had not moved yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .errors import BillbeeDataError
+
+# .NET's default(DateTime): a non-nullable date that was never set.
+_DOTNET_MIN_YEAR = 1
+
+
+def parse_datetime(value: Any, tz: ZoneInfo, field: str = "") -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise BillbeeDataError(
+                f"{field or 'timestamp'}: {value!r} is not a date/time", field=field
+            ) from exc
+    else:
+        raise BillbeeDataError(f"{field or 'timestamp'}: {value!r} is not a date/time", field=field)
+    if parsed.year == _DOTNET_MIN_YEAR:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=tz)
+    return parsed.astimezone(tz)
+
+
+def parse_decimal(value: Any, field: str = "") -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise BillbeeDataError(f"{field or 'amount'}: {value!r} is not a number", field=field)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        # Only reachable when someone parsed without parse_float=Decimal; repr keeps the
+        # shortest exact decimal form of the float.
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation as exc:
+            raise BillbeeDataError(
+                f"{field or 'amount'}: {value!r} is not a number", field=field
+            ) from exc
+        if result.is_finite():
+            return result
+    raise BillbeeDataError(f"{field or 'amount'}: {value!r} is not a number", field=field)
+
+
+def parse_int(value: Any, field: str = "") -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise BillbeeDataError(f"{field or 'number'}: {value!r} is not an integer", field=field)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise BillbeeDataError(f"{field or 'number'}: {value!r} is not an integer", field=field)
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes"}
+    return bool(value)
+
+
+def parse_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return str(value)
+
+
+def format_datetime_param(value: datetime, tz: ZoneInfo) -> str:
+    """A query-string timestamp in the same convention Billbee answers with: naive wall-clock
+    time of the connection's zone, milliseconds always written (modifiedAtMin is exclusive, so
+    precision matters)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(tz)
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds")
+
+
+def as_naive_local(value: datetime, tz: ZoneInfo) -> datetime:
+    return value.astimezone(tz).replace(tzinfo=None) if value.tzinfo else value
+
+
+ONE_MS = timedelta(milliseconds=1)

@@ -1,0 +1,39 @@
+"""A local, faithful Billbee API server with deterministic realistic data.
+
+Used by ``python manage.py billbee_sandbox``, by ``make demo``, by the tests (over real HTTP
+on loopback) and by the benchmarks. See ``docs/sandbox.md``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .server import SandboxServer
+from .store import SandboxConfig, SandboxState, parse_faults
+
+__all__ = ["SandboxConfig", "SandboxServer", "SandboxState", "make_server", "parse_faults"]
+
+
+def make_server(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    orders: int = 1000,
+    seed: int = 1,
+    days: int = 90,
+    end: datetime | None = None,
+    timezone: str = "Europe/Berlin",
+    config: SandboxConfig | None = None,
+    verbose: bool = False,
+) -> SandboxServer:
+    """Build the data set and bind the server (``port=0`` picks a free port)."""
+    state = SandboxState(
+        orders=orders,
+        seed=seed,
+        days=days,
+        end=end,
+        tz=ZoneInfo(timezone),
+        config=config or SandboxConfig(),
+    )
+    return SandboxServer((host, port), state, verbose=verbose)

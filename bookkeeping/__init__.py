@@ -1,0 +1,1 @@
+"""Bookkeeping: charts of accounts, VAT treatment, journal, payments and the DATEV export."""

@@ -1,0 +1,334 @@
+"""Creating, updating and testing connections, and building their Billbee clients."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from billbee.client import BillbeeClient
+from billbee.errors import (
+    BillbeeApiNotActivated,
+    BillbeeAuthError,
+    BillbeeBusinessError,
+    BillbeeConnectionError,
+    BillbeeError,
+    BillbeeMalformedResponse,
+    BillbeeNotFound,
+    BillbeeServerError,
+    BillbeeThrottled,
+)
+from billbee.throttle import LocalRateLimiter, RateLimiter, RedisRateLimiter, ThrottlePolicy
+
+from ..errors import ConnectionIncomplete, ConnectionNotFound
+from ..models import Connection
+
+_limiter_lock = threading.Lock()
+_limiters: dict[str, RateLimiter] = {}
+
+
+def shared_rate_limiter() -> RateLimiter:
+    """The process-wide limiter: Redis-backed (shared by every worker on every machine) when
+    ``BILLBEE_THROTTLE_REDIS_URL`` is set, else one in-process limiter for all clients here."""
+    url = settings.BILLBEE_THROTTLE_REDIS_URL
+    with _limiter_lock:
+        limiter = _limiters.get(url)
+        if limiter is None:
+            limiter = RedisRateLimiter(url) if url else LocalRateLimiter()
+            _limiters[url] = limiter
+        return limiter
+
+
+def default_policy() -> ThrottlePolicy:
+    return ThrottlePolicy.billbee(settings.BILLBEE_RATE_LIMIT)
+
+
+def connection_get(name: str) -> Connection:
+    try:
+        return Connection.objects.get(name=name)
+    except Connection.DoesNotExist:
+        known = ", ".join(Connection.objects.values_list("name", flat=True)) or "none yet"
+        raise ConnectionNotFound(
+            f"There is no connection named {name!r} (known: {known}). Create it with "
+            f"`python manage.py connection_create {name} --api-url …`."
+        ) from None
+
+
+def connection_default() -> Connection:
+    """The only active connection, for commands where ``--connection`` is optional."""
+    active = list(Connection.objects.filter(is_active=True)[:2])
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        raise ConnectionNotFound(
+            "There is no active connection. Create one with "
+            "`python manage.py connection_create NAME --api-url …`."
+        )
+    raise ConnectionNotFound("There are several connections: name one with --connection.")
+
+
+def connection_upsert(
+    *,
+    name: str,
+    api_url: str | None = None,
+    username: str | None = None,
+    api_password: str | None = None,
+    api_key: str | None = None,
+    sender_country: str | None = None,
+    chart: str | None = None,
+    label: str | None = None,
+    time_zone: str | None = None,
+) -> tuple[Connection, bool, list[str]]:
+    """Create the connection or update the given fields (None = leave as is).
+
+    Returns (connection, created, names of changed fields). Credentials are compared without
+    being shown anywhere.
+    """
+    connection = Connection.objects.filter(name=name).first()
+    created = connection is None
+    if connection is None:
+        connection = Connection(name=name)
+    plain = {
+        "api_url": api_url,
+        "username": username,
+        "sender_country": sender_country.upper() if sender_country else None,
+        "chart": chart.lower() if chart else None,
+        "label": label,
+        "time_zone": time_zone,
+    }
+    changed = []
+    for field_name, value in plain.items():
+        if value is not None and getattr(connection, field_name) != value:
+            setattr(connection, field_name, value)
+            changed.append(field_name)
+    for field_name, value in (("api_password", api_password), ("api_key", api_key)):
+        if value and connection.secret(field_name) != value:
+            setattr(connection, field_name, value)
+            changed.append(field_name)
+    if created:
+        missing = [
+            label
+            for label, present in (
+                ("username", connection.username),
+                ("API password", connection.has_api_password),
+                ("API key", connection.has_api_key),
+            )
+            if not present
+        ]
+        if missing:
+            raise ConnectionIncomplete(
+                f"Cannot create connection {name!r}: missing {', '.join(missing)}. Pass them "
+                "as options or set BILLBEE_USERNAME, BILLBEE_API_PASSWORD and BILLBEE_API_KEY."
+            )
+    connection.full_clean()
+    if created or changed:
+        connection.save()
+    return connection, created, changed
+
+
+def connection_client(
+    connection: Connection,
+    *,
+    policy: ThrottlePolicy | None = None,
+    limiter: RateLimiter | None = None,
+    timeout: float | None = None,
+) -> BillbeeClient:
+    if not (connection.username and connection.has_api_password and connection.has_api_key):
+        raise ConnectionIncomplete(
+            f"Connection {connection.name!r} has no complete credentials (username, API "
+            "password and API key are all needed)."
+        )
+    policy = policy or default_policy()
+    return BillbeeClient(
+        username=connection.username,
+        api_password=connection.secret("api_password"),
+        api_key=connection.secret("api_key"),
+        base_url=connection.api_url,
+        timezone=connection.zoneinfo,
+        timeout=timeout or settings.BILLBEE_TIMEOUT,
+        policy=policy,
+        limiter=limiter
+        if limiter is not None
+        else (shared_rate_limiter() if policy.enabled else None),
+    )
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    message: str
+    required: bool = True
+
+
+@dataclass
+class ConnectionTestResult:
+    connection: str
+    api_url: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks if c.required)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "connection": self.connection,
+            "api_url": self.api_url,
+            "ok": self.ok,
+            "checks": [asdict(c) for c in self.checks],
+        }
+
+
+def explain(exc: BaseException, connection: Connection, what: str = "") -> str:
+    """Turn a client error into a sentence an operator can act on."""
+    url = connection.api_url
+    if isinstance(exc, BillbeeConnectionError):
+        reasons = {
+            "dns": f"The host in {url} cannot be resolved. Check the API URL (Billbee's is "
+            "https://api.billbee.io/api/v1) and this machine's DNS and network access.",
+            "refused": f"Nothing accepts connections at {url}. Check the host and port of the "
+            "API URL; for the local sandbox, is `python manage.py billbee_sandbox` "
+            "running?",
+            "tls": f"The TLS (https) handshake with {url} failed: check the certificate store "
+            "of this machine, proxies that intercept TLS, and the URL's scheme.",
+            "timeout": f"{url} did not answer in time. Check the network, proxy and firewall, "
+            "and Billbee's status page.",
+            "connect-timeout": f"No connection to {url} could be opened in time. Check the "
+            "network, proxy and firewall.",
+        }
+        return reasons.get(
+            exc.kind,
+            f"The connection to {url} broke off ({exc.message}). Check the network and try again.",
+        )
+    if isinstance(exc, BillbeeApiNotActivated | BillbeeAuthError):
+        return exc.message
+    if isinstance(exc, BillbeeNotFound):
+        return (
+            f"{url} answered 404 for {what or exc.path}: this is not the Billbee API base "
+            "URL. It must end with /api/v1 (e.g. https://api.billbee.io/api/v1)."
+        )
+    if isinstance(exc, BillbeeMalformedResponse):
+        return (
+            f"{url} answered with something that is not the Billbee API ({exc.message}). "
+            "Check the API URL: a login page or a proxy's error page is the usual cause."
+        )
+    if isinstance(exc, BillbeeThrottled):
+        return (
+            f"Billbee is throttling this API key and user right now (HTTP 429); another "
+            f"program using the same key may be polling. Try again in "
+            f"{max(1, round(exc.retry_after))} s."
+        )
+    if isinstance(exc, BillbeeServerError):
+        return (
+            f"Billbee reported a server error ({exc.message}). This is on Billbee's side: "
+            "try again later."
+        )
+    if isinstance(exc, BillbeeBusinessError):
+        return exc.message
+    if isinstance(exc, BillbeeError):
+        return exc.message
+    return f"{type(exc).__name__}: {exc}"
+
+
+def connection_test(connection: Connection) -> ConnectionTestResult:
+    """Check credentials and API access step by step, store and return the outcome."""
+    result = ConnectionTestResult(connection=connection.name, api_url=connection.api_url)
+    missing = [
+        label
+        for label, present in (
+            ("username", bool(connection.username)),
+            ("API password", connection.has_api_password),
+            ("API key", connection.has_api_key),
+        )
+        if not present
+    ]
+    if missing:
+        result.checks.append(
+            Check(
+                "credentials",
+                False,
+                f"Missing {', '.join(missing)}: enter them in the admin or "
+                f"re-run connection_create {connection.name} with them.",
+            )
+        )
+        _store(connection, result)
+        return result
+    result.checks.append(Check("credentials", True, "username, API password and API key set"))
+    client = connection_client(connection)
+    try:
+        _run_checks(client, connection, result)
+    finally:
+        client.close()
+    _store(connection, result)
+    return result
+
+
+def _run_checks(
+    client: BillbeeClient, connection: Connection, result: ConnectionTestResult
+) -> None:
+    try:
+        states = client.order_states()
+        result.checks.append(
+            Check(
+                "authentication",
+                True,
+                f"signed in as {connection.username}; {len(states)} order states known",
+            )
+        )
+    except BillbeeError as exc:
+        result.checks.append(
+            Check("authentication", False, explain(exc, connection, "/enums/orderstates"))
+        )
+        return
+    try:
+        first = next(client.iter_orders(page_size=1, limit=1))
+        result.checks.append(
+            Check("orders", True, f"order list readable: {first.total_rows or 0} orders")
+        )
+    except BillbeeError as exc:
+        result.checks.append(Check("orders", False, explain(exc, connection, "/orders")))
+    try:
+        since = timezone.now().replace(microsecond=0) - timedelta(days=31)
+        page = next(
+            client.iter_invoices(
+                min_invoice_date=since, page_size=1, limit=1, include_positions=False
+            )
+        )
+        result.checks.append(
+            Check(
+                "invoices",
+                True,
+                f"invoice list readable: {page.total_rows or 0} documents in the last 31 days",
+            )
+        )
+    except BillbeeError as exc:
+        result.checks.append(Check("invoices", False, explain(exc, connection, "/orders/invoices")))
+    try:
+        shops = [s for page in client.iter_shop_accounts() for s in page.items]
+        names = ", ".join(s.name or str(s.id) for s in shops[:10])
+        result.checks.append(
+            Check(
+                "shops",
+                True,
+                f"{len(shops)} shop connections" + (f": {names}" if names else ""),
+                required=False,
+            )
+        )
+    except BillbeeError as exc:
+        result.checks.append(
+            Check("shops", False, explain(exc, connection, "/shopaccounts"), required=False)
+        )
+
+
+def _store(connection: Connection, result: ConnectionTestResult) -> None:
+    failed = [c for c in result.checks if not c.ok and c.required]
+    message = "; ".join(f"{c.name}: {c.message}" for c in failed) or "all checks passed"
+    Connection.objects.filter(pk=connection.pk).update(
+        last_test_at=timezone.now(), last_test_ok=result.ok, last_test_message=message
+    )
+    connection.refresh_from_db(fields=["last_test_at", "last_test_ok", "last_test_message"])
