@@ -345,7 +345,7 @@ class BillbeeClient:
     def _connection_error(
         self, exc: requests.RequestException, call: _Call
     ) -> BillbeeConnectionError:
-        where = {"method": call.method, "path": call.path}
+        where: dict[str, Any] = {"method": call.method, "path": call.path}
         text = str(exc)
         if isinstance(exc, requests.ConnectTimeout):
             error: BillbeeConnectionError = BillbeeTimeout(
@@ -382,7 +382,7 @@ class BillbeeClient:
 
     def _unwrap(self, response: requests.Response, call: _Call) -> Envelope:
         status = response.status_code
-        where = {"method": call.method, "path": call.path, "status": status}
+        where: dict[str, Any] = {"method": call.method, "path": call.path, "status": status}
         content = response.content
         if status == 429:
             self.stats.throttled += 1

@@ -2,15 +2,20 @@
 
 Billbee timestamps are ISO-8601 without offset, 0–3 fraction digits, trailing zeros dropped
 (billbee-api.md §1.6). They are read as wall-clock time in one configured zone (the
-connection's, default Europe/Berlin) and returned as aware datetimes. During the autumn DST
-change a wall-clock time occurs twice; the first occurrence (summer time, ``fold=0``) is
-taken. A time inside the spring gap does not exist; Python maps it to the offset before the
-change, which is what Billbee's servers would have stored for a clock that had not moved yet.
+connection's, default Europe/Berlin). During the autumn DST change a wall-clock time occurs
+twice; the first occurrence (summer time, ``fold=0``) is taken. A time inside the spring gap
+does not exist; Python maps it to the offset before the change, which is what Billbee's
+servers would have stored for a clock that had not moved yet.
+
+The result is an aware datetime **in UTC**: an ambiguous wall-clock time kept in its zone is
+an "exceptional" value that Python never considers equal to any instant of another zone
+(PEP 495), which would make comparisons and de-duplication silently wrong on DST nights.
+Convert with ``.astimezone(connection zone)`` for calendar days and display.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,8 +43,8 @@ def parse_datetime(value: Any, tz: ZoneInfo, field: str = "") -> datetime | None
     if parsed.year == _DOTNET_MIN_YEAR:
         return None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=tz)
-    return parsed.astimezone(tz)
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(UTC)
 
 
 def parse_decimal(value: Any, field: str = "") -> Decimal | None:

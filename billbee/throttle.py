@@ -26,7 +26,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -145,7 +145,7 @@ def key_scope_for(api_key: str) -> str:
 class LocalRateLimiter:
     """The limiter for a single process; thread-safe."""
 
-    def __init__(self, clock: callable = time.monotonic) -> None:  # type: ignore[valid-type]
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._logs: dict[str, deque[float]] = {}
@@ -260,7 +260,7 @@ class RedisRateLimiter:
 
     def reserve(self, buckets: Sequence[Bucket], *, margin: float, max_wait: float) -> float:
         keys: list[str] = []
-        args: list[object] = [margin, max_wait]
+        args: list[float | int] = [margin, max_wait]
         for key, window in buckets:
             keys += [self._log_key(key), self._log_key(key) + ":blocked"]
             args += [window.limit, window.seconds]

@@ -51,7 +51,7 @@ class ConnectionAdminForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         creating = self.instance.pk is None
         for field, stored in (("new_api_password", "api_password"), ("new_api_key", "api_key")):
             if creating and not cleaned.get(field) and not getattr(self.instance, stored):

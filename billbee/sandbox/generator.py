@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from stdnum import luhn
 from stdnum.eu import vat as eu_vat
 
 from . import catalog
@@ -143,14 +144,15 @@ class Header:
         self.customer = 0
         self.payment = 1
         self.state = 1
-        self.created = 0.0
+        # Event times: epoch seconds while generating, epoch milliseconds (int) afterwards.
+        self.created: float = 0.0
         self.paid: float | None = None
         self.shipped: float | None = None
         self.returned: float | None = None
         self.cancelled: float | None = None
         self.invoice_ts: float | None = None
         self.invoice_no: int | None = None
-        self.modified = 0.0
+        self.modified: float = 0.0
         self.tags: tuple[str, ...] = ()
         self.flags = 0
         self.currency_seed = 0
@@ -231,6 +233,11 @@ def _vat_id(rng: random.Random, country: str) -> str:
         "SE": 12,
         "DK": 8,
     }
+    if country == "FR":
+        # SIREN with a Luhn check digit, then the two-digit key (12 + 3 × SIREN mod 97) mod 97.
+        base = _digits(rng, 8)
+        siren = base + luhn.calc_check_digit(base)
+        return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
     prefix = prefixes[country]
     for _ in range(5000):
         candidate = prefix + _digits(rng, lengths[country]) + ("B01" if country == "NL" else "")
@@ -463,8 +470,9 @@ class Dataset:
 
     def _assign_invoice_numbers(self) -> None:
         invoiced = sorted(
-            (h for h in self.headers if h.invoice_ts is not None), key=lambda h: h.invoice_ts
-        )  # type: ignore[arg-type, return-value]
+            (h for h in self.headers if h.invoice_ts is not None),
+            key=lambda h: h.invoice_ts or 0,
+        )
         rng = random.Random(self.seed * 31 + 5)
         for h in invoiced:
             h.invoice_no = self.take_number(h.kind, rng)
@@ -495,12 +503,12 @@ class Dataset:
 
     # ------------------------------------------------------------------ rendering
 
-    def fmt(self, ms: int | None) -> str | None:
+    def fmt(self, ms: float | None) -> str | None:
         """Naive wall-clock time in the sandbox zone, 0–3 fraction digits (trailing zeros
-        dropped), as Billbee writes it."""
+        dropped), as Billbee writes it. ``ms``: epoch milliseconds."""
         if ms is None:
             return None
-        seconds, millis = divmod(ms, 1000)
+        seconds, millis = divmod(int(ms), 1000)
         text = datetime.fromtimestamp(seconds, self.tz).strftime("%Y-%m-%dT%H:%M:%S")
         if millis:
             text += f".{millis:03d}".rstrip("0")

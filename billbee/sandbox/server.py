@@ -93,7 +93,7 @@ class Query:
         values = self.values.get(name.lower())
         return values[0] if values and values[0] != "" else None
 
-    def int(
+    def integer(
         self, name: str, default: int | None = None, lo: int | None = None, hi: int | None = None
     ) -> int | None:
         text = self.first(name)
@@ -107,7 +107,7 @@ class Query:
             raise Invalid(name, f"The field {name} must be between {lo} and {hi}.")
         return value
 
-    def ints(self, name: str) -> set[int] | None:
+    def integers(self, name: str) -> set[int] | None:
         values = [v for v in self.values.get(name.lower(), []) if v != ""]
         if not values:
             return None
@@ -137,8 +137,8 @@ class Query:
 
 
 def paged(rows: list[Any], query: Query, render: Callable[[Any], Any]) -> dict[str, Any]:
-    page = query.int("page", 1, lo=1) or 1
-    size = query.int("pageSize", DEFAULT_PAGE_SIZE, lo=1, hi=MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
+    page = query.integer("page", 1, lo=1) or 1
+    size = query.integer("pageSize", DEFAULT_PAGE_SIZE, lo=1, hi=MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
     total = len(rows)
     chunk = rows[(page - 1) * size : page * size]
     return envelope(
@@ -181,20 +181,20 @@ class Api:
             value = q.date(name)
             if value is not None:
                 f[key] = value
-        states = q.ints("orderStateId")
+        states = q.integers("orderStateId")
         if states:
             f["states"] = frozenset(states)
-        shops = q.ints("shopId")
+        shops = q.integers("shopId")
         if shops:
             f["shops"] = frozenset(shops)
-        minimum = q.int("minimumBillBeeOrderId")
+        minimum = q.integer("minimumBillBeeOrderId")
         if minimum is not None:
             f["min_id"] = minimum
         tags = q.strings("tag")
         if tags:
             f["tags"] = frozenset(tags)
             f["exclude_tags"] = q.bool("excludeTags")
-        q.int("articleTitleSource", 0, lo=0, hi=3)
+        q.integer("articleTitleSource", 0, lo=0, hi=3)
         return f
 
     def orders_list(self, q: Query, m: dict[str, str], body: Any) -> Any:
@@ -408,7 +408,7 @@ class Api:
 # (method, path regex, endpoint name, Api method, per-resource throttle)
 # The per-resource throttle maps the path match and query to (key, count, seconds).
 ResourceKey = Callable[[dict[str, str], Query], tuple[str, int, float] | None]
-ROUTES: list[tuple[str, re.Pattern[str], str, str, ResourceKey | None]] = [
+ROUTES: list[tuple[str, str, str, str, ResourceKey | None]] = [
     ("GET", r"/orders", "GET /orders", "orders_list", None),
     (
         "GET",
@@ -465,7 +465,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, ResourceKey | None]] = [
     ("GET", r"/customers", "GET /customers", "customers_list", None),
     ("GET", r"/customers/(?P<id>\d+)", "GET /customers/{id}", "customer_get", None),
 ]
-COMPILED = [
+COMPILED: list[tuple[str, re.Pattern[str], str, str, ResourceKey | None]] = [
     (method, re.compile(r"/api/v1" + pattern + r"/?", re.IGNORECASE), endpoint, name, resource)
     for method, pattern, endpoint, name, resource in ROUTES
 ]
@@ -486,7 +486,7 @@ class SandboxServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def api_url(self) -> str:
@@ -760,9 +760,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
             h = state.insert_custom(body)
             return {"BillBeeOrderId": h.order_id}
         if len(parts) >= 2 and parts[0] == "orders":
-            h = state.by_id.get(int(parts[1]))
-            if h is None:
+            found = state.by_id.get(int(parts[1]))
+            if found is None:
                 raise KeyError(f"order {parts[1]} does not exist")
+            h = found
             if method == "GET" and len(parts) == 2:
                 return state.dataset.render_order(h)
             if method == "POST" and parts[2:] == ["patch"]:

@@ -138,17 +138,16 @@ class SandboxState:
         config: SandboxConfig,
     ) -> None:
         self.lock = threading.RLock()
-        self.params = {"orders": orders, "seed": seed, "days": days, "end": end, "tz": tz}
+        self.orders, self.seed, self.days, self.end = orders, seed, days, end
         self.config = config
         self.tz = tz
         self.throttle = Throttle()
         self._build()
 
     def _build(self) -> None:
-        p = self.params
-        end = p["end"] or datetime.now(p["tz"])
+        end = self.end or datetime.now(self.tz)
         self.dataset = Dataset(
-            orders=p["orders"], seed=p["seed"], end=end, days=p["days"], tz=p["tz"]
+            orders=self.orders, seed=self.seed, end=end, days=self.days, tz=self.tz
         )
         self.by_id = {h.order_id: h for h in self.dataset.headers}
         self.by_ref: dict[str, Header] = {}
@@ -156,12 +155,12 @@ class SandboxState:
             for ref in (h.number, h.external_id):
                 if ref:
                     self.by_ref.setdefault(ref, h)
-        rng = random.Random(p["seed"] * 17 + 3)
+        rng = random.Random(self.seed * 17 + 3)
         self.stock = {product.sku: Decimal(rng.randint(0, 250)) for product in PRODUCTS}
         self.version = 0
         self._cache: OrderedDict[tuple[Any, ...], list[Header]] = OrderedDict()
-        self.mutation_rng = random.Random(p["seed"] * 101 + 7)
-        self.fault_rng = random.Random(p["seed"] * 103 + 11)
+        self.mutation_rng = random.Random(self.seed * 101 + 7)
+        self.fault_rng = random.Random(self.seed * 103 + 11)
         self.reset_stats()
 
     def reset(self) -> None:
