@@ -28,8 +28,10 @@ def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} cannot be written as a JSON number")
-        # Fixed-point, never exponent notation: .NET writes 0.0000000, not 0E-7.
-        return _MARK + format(value, "f")
+        # Fixed-point, never exponent notation, always with a decimal point: Json.NET writes
+        # .NET decimals as 0.0000000 (not 0E-7) and 1.0 (not 1).
+        text = format(value, "f")
+        return _MARK + (text if "." in text else text + ".0")
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -43,8 +43,8 @@ user.set_password('admin')
 user.save()
 "
 
-"$PY" manage.py connection_create sandbox --api-url "http://127.0.0.1:$SANDBOX_PORT/api/v1"
-"$PY" manage.py connection_test sandbox
+BILLBEE_LOG_LEVEL=WARNING "$PY" manage.py connection_create sandbox --api-url "http://127.0.0.1:$SANDBOX_PORT/api/v1"
+BILLBEE_LOG_LEVEL=WARNING "$PY" manage.py connection_test sandbox
 
 cat <<BANNER
 

@@ -15,7 +15,8 @@ some in CHF/GBP/USD/NOK); intra-EU B2B with VAT ids (VatMode 2), a few malformed
 scheme (VatMode 4); mixed 19/7 baskets; item discounts, discount lines with null SKU and
 voucher lines; shipping and COD fees; .NET decimals with trailing zeros and 28-digit
 TaxAmount; naive timestamps with 0–3 fraction digits; credit notes ``<OrderNumber>-GS`` with
-negative positions and BillBeeParentOrderId (some cancelled, some without positions); cent
+negated positions (a storno inverts every line, so a discount line turns positive; the total is
+negative) and BillBeeParentOrderId (some cancelled, some without positions); cent
 differences between rounded lines and TotalCost; tracking numbers; payments with references.
 """
 
@@ -406,9 +407,11 @@ class Dataset:
             for t in (created, h.paid, h.shipped, h.returned, h.cancelled, h.invoice_ts)
             if t is not None
         ]
-        h.modified = min(end, max(events) + rng.uniform(1, 1800))
+        modified = max(events) + rng.uniform(1, 1800)
         if reached in (7, 9) and h.shipped is not None:
-            h.modified = min(end, h.shipped + rng.uniform(7, 14) * DAY)
+            # Completed some days after delivery, never before the last event.
+            modified = max(modified, h.shipped + rng.uniform(7, 14) * DAY)
+        h.modified = min(end, modified)
 
     @staticmethod
     def _reached(
@@ -516,7 +519,7 @@ class Dataset:
 
     def render_order(self, h: Header) -> dict[str, Any]:
         if h.custom is not None:
-            return h.custom
+            return {**h.custom, **h.patch} if h.patch else h.custom
         if h.kind == KIND_CREDIT:
             order = self._render_credit(h)
         else:
@@ -532,8 +535,10 @@ class Dataset:
         items = []
         if not h.flags & FLAG_NO_POSITIONS:
             source = parent["OrderItems"]
-            if h.flags & FLAG_PARTIAL and len(source) > 1:
-                source = rng.sample(source, max(1, len(source) // 2))
+            goods = [item for item in source if item["TotalPrice"] > 0]
+            if h.flags & FLAG_PARTIAL and len(goods) > 1:
+                # A partial return credits some of the goods, never just a discount line.
+                source = rng.sample(goods, max(1, len(goods) // 2))
             for position, item in enumerate(source):
                 negated = dict(item)
                 negated["BillbeeId"] = h.order_id * 10 + position

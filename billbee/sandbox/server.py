@@ -215,7 +215,11 @@ class Api:
     def order_state(self, q: Query, m: dict[str, str], body: Any) -> Any:
         h = self._order(m["id"])
         new_state = body.get("NewStateId") if isinstance(body, dict) else None
-        if not isinstance(new_state, int) or new_state not in ORDER_STATES:
+        if (
+            isinstance(new_state, bool)
+            or not isinstance(new_state, int)
+            or new_state not in ORDER_STATES
+        ):
             raise Invalid(
                 "model.NewStateId", f"The value '{new_state}' is not valid for NewStateId."
             )
@@ -361,7 +365,9 @@ class Api:
         try:
             quantity = Decimal(str(body.get("NewQuantity")))
         except InvalidOperation:
-            raise Invalid("model.NewQuantity", "NewQuantity must be a number.") from None
+            quantity = Decimal("NaN")
+        if not quantity.is_finite():
+            raise Invalid("model.NewQuantity", "NewQuantity must be a number.")
         if product is None:
             raise business_error(11, "InvalidData", f"Product {sku or billbee_id} not found")
         old = self.state.stock[product.sku]
@@ -493,7 +499,13 @@ class SandboxServer(ThreadingHTTPServer):
         return self.url + "/api/v1"
 
     def start_in_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, name="billbee-sandbox", daemon=True)
+        # A short poll interval lets tests stop their servers without waiting half a second.
+        thread = threading.Thread(
+            target=self.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="billbee-sandbox",
+            daemon=True,
+        )
         thread.start()
         return thread
 
@@ -624,24 +636,24 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 else f"No HTTP resource was found that matches the request URI "
                 f"'http://{self.headers.get('Host')}{self.path}'."
             )
-            self._send(status, {"Message": message})
             finish(status, f"{method} (unknown)")
+            self._send(status, {"Message": message})
             return
         endpoint, name, resource, groups = route
         if not authenticated:
+            finish(401, endpoint)
             self._send(
                 401,
                 {"Message": "Authorization has been denied for this request."},
                 headers={"WWW-Authenticate": 'Basic realm="Billbee API"'},
             )
-            finish(401, endpoint)
             return
         if not state.config.api_active:
+            finish(403, endpoint)
             self._send(
                 403,
                 envelope(None, code=1, message="Api not activated", description="ApiNotActivated"),
             )
-            finish(403, endpoint)
             return
         with state.lock:
             fault = state.roll_fault()
@@ -663,22 +675,42 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 if status != 429
                 else {"Message": "Too many requests"}
             )
-            self._send(status, payload, headers=headers)
             finish(status, endpoint, fault)
+            self._send(status, payload, headers=headers)
             return
         if fault == "timeout":
             time.sleep(state.config.fault_delay)
-        status, payload, headers = self._dispatch(
+        status, body, headers = self._dispatch(
             method, split.query, endpoint, name, resource, groups, scope, arrival_mono
         )
-        raw = None
         if fault == "malformed" and status == 200:
-            text = jsonutil.dumps(payload).encode("utf-8")
-            raw = text[: max(1, len(text) // 2)]
-        self._send(status, payload, headers=headers, raw=raw)
+            body = body[: max(1, len(body) // 2)]
+        # Recorded before answering: whoever reads the statistics after the answer sees it.
         finish(status, endpoint, fault)
+        self._send(status, headers=headers, raw=body)
 
     def _dispatch(
+        self,
+        method: str,
+        raw_query: str,
+        endpoint: str,
+        name: str,
+        resource: ResourceKey | None,
+        groups: dict[str, str],
+        scope: str,
+        arrival: float,
+    ) -> tuple[int, bytes, dict[str, str] | None]:
+        """Runs the endpoint and encodes its answer; anything unexpected becomes a 500."""
+        status, payload, headers = self._call_api(
+            method, raw_query, endpoint, name, resource, groups, scope, arrival
+        )
+        try:
+            return status, jsonutil.dumps(payload).encode("utf-8"), headers
+        except (TypeError, ValueError):
+            logger.exception("sandbox could not encode the answer to %s", self.path)
+            return 500, b'{"Message":"An error has occurred."}', None
+
+    def _call_api(
         self,
         method: str,
         raw_query: str,

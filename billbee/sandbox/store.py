@@ -158,6 +158,8 @@ class SandboxState:
         rng = random.Random(self.seed * 17 + 3)
         self.stock = {product.sku: Decimal(rng.randint(0, 250)) for product in PRODUCTS}
         self.version = 0
+        # Raw orders inserted with an id below existing ones break the headers' id order.
+        self.out_of_order = False
         self._cache: OrderedDict[tuple[Any, ...], list[Header]] = OrderedDict()
         self.mutation_rng = random.Random(self.seed * 101 + 7)
         self.fault_rng = random.Random(self.seed * 103 + 11)
@@ -281,8 +283,16 @@ class SandboxState:
         return hit
 
     def query_orders(self, f: dict[str, Any]) -> list[Header]:
+        """Matching orders in ascending BillBeeOrderId."""
         key = ("orders", tuple(sorted((k, _hashable(v)) for k, v in f.items())))
-        return self._cached(key, lambda: [h for h in self.dataset.headers if _order_matches(h, f)])
+
+        def compute() -> list[Header]:
+            found = [h for h in self.dataset.headers if _order_matches(h, f)]
+            if self.out_of_order:
+                found.sort(key=lambda h: h.order_id)
+            return found
+
+        return self._cached(key, compute)
 
     def query_invoices(self, f: dict[str, Any]) -> list[Header]:
         key = ("invoices", tuple(sorted((k, _hashable(v)) for k, v in f.items())))
@@ -304,7 +314,13 @@ class SandboxState:
     # ------------------------------------------------------------------ changes
 
     def _touch(self, h: Header, at: int | None = None) -> None:
-        h.modified = max(at or now_ms(), h.modified + 1)
+        """Every change moves LastModifiedAt forward, wherever the served value comes from."""
+        h.modified = max(at or now_ms(), int(h.modified) + 1)
+        stamp = self.dataset.fmt(h.modified)
+        if h.custom is not None:
+            h.custom["LastModifiedAt"] = stamp
+        if h.patch and "LastModifiedAt" in h.patch:
+            h.patch["LastModifiedAt"] = stamp
         self.version += 1
 
     def set_state(self, h: Header, state: int) -> None:
@@ -322,6 +338,8 @@ class SandboxState:
         h.state = state
         if h.custom is not None:
             h.custom["State"] = state
+        if h.patch and "State" in h.patch:
+            h.patch["State"] = state
         self._touch(h, at)
 
     def create_invoice(self, h: Header) -> bool:
@@ -358,13 +376,18 @@ class SandboxState:
         """Adds an order given as raw JSON, exactly as it should be served."""
         h = Header(len(self.dataset.headers))
         order_id = raw.get("BillBeeOrderId")
-        if isinstance(order_id, int) and order_id not in self.by_id:
+        if (
+            isinstance(order_id, int)
+            and not isinstance(order_id, bool)
+            and (order_id not in self.by_id)
+        ):
             h.order_id = order_id
+            self.out_of_order = self.out_of_order or order_id < max(self.by_id, default=0)
         else:
             h.order_id = max(self.by_id) + 7 if self.by_id else h.order_id
             raw["BillBeeOrderId"] = h.order_id
         state = raw.get("State")
-        h.state = state if isinstance(state, int) else 0
+        h.state = state if isinstance(state, int) and not isinstance(state, bool) else 0
         seller = raw.get("Seller") if isinstance(raw.get("Seller"), dict) else {}
         shop_id = seller.get("BillbeeShopId") if seller else None
         h.channel = next(
