@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -82,4 +83,10 @@ class ConnectionAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{connection.name}: {failed}", messages.ERROR)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        return {"label": "[Billbee]", "sender_country": "DE", "time_zone": "Europe/Berlin"}
+        return {
+            "label": "[Billbee]",
+            "api_url": settings.BILLBEE_DEFAULT_API_URL,
+            "sender_country": "DE",
+            "time_zone": "Europe/Berlin",
+            **super().get_changeform_initial_data(request),
+        }

@@ -101,7 +101,11 @@ class EncryptedSecretField(models.TextField):
     def to_python(self, value: Any) -> Any:
         if value is None or isinstance(value, Secret):
             return value
-        return Secret(str(value))
+        text = str(value)
+        if text.startswith(PREFIX):
+            # loaddata hands back what dumpdata wrote: the ciphertext.
+            return Secret(decrypt(text))
+        return Secret(text)
 
     def get_prep_value(self, value: Any) -> Any:
         if value is None:

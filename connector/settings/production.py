@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CREDENTIALS_KEYS, env
+from .base import CREDENTIALS_KEYS, MIDDLEWARE, env
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -22,6 +22,13 @@ if not CREDENTIALS_KEYS:
         "generate one with: python -c 'from cryptography.fernet import Fernet; "
         "print(Fernet.generate_key().decode())'"
     )
+
+# WhiteNoise serves the collected static files (the admin's CSS and JS) from the app server.
+MIDDLEWARE = [
+    MIDDLEWARE[0],  # SecurityMiddleware stays first
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[1:],
+]
 
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)

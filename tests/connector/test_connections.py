@@ -119,12 +119,11 @@ def test_upsert_reports_a_new_api_password_by_name_only():
     _, _, changed = _upsert(api_password="new-api-password-9Zt")
 
     assert changed == ["api_password"]
-    assert "new-api-password-9Zt" not in repr(changed)
     assert Connection.objects.get(name="shop").secret("api_password") == "new-api-password-9Zt"
 
 
 def test_upsert_normalises_country_and_chart_case():
-    _, _, _ = _upsert(sender_country="at", chart="SKR04")
+    _upsert(sender_country="at", chart="SKR04")
 
     stored = Connection.objects.get(name="shop")
     assert (stored.sender_country, stored.chart) == ("AT", "skr04")
@@ -402,13 +401,6 @@ def test_new_connection_without_api_url_gets_the_configured_default(settings):
     assert Connection.objects.get(pk=conn.pk).api_url == "https://billbee.example.com/api/v1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the admin add form does not pre-fill the API URL with BILLBEE_DEFAULT_API_URL "
-    "(docs/configuration.md: 'pre-filled API URL of new connections'): ConnectionAdminForm "
-    "redeclares api_url as a plain forms.URLField without initial, and "
-    "ConnectionAdmin.get_changeform_initial_data does not include it, so the field is empty",
-)
 def test_admin_add_form_prefills_the_default_api_url(admin_client, settings, tmp_path):
     settings.STATIC_ROOT = str(tmp_path)  # WhiteNoise warns about a missing STATIC_ROOT
     settings.BILLBEE_DEFAULT_API_URL = "https://billbee.example.com/api/v1"

@@ -195,13 +195,6 @@ def test_dumpdata_writes_ciphertext_never_the_credentials():
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="loaddata of a dumpdata backup encrypts the stored ciphertext a second time: "
-    "EncryptedSecretField.value_to_string writes the 'fernet:…' token, but to_python wraps "
-    "that token as Secret('fernet:…') and get_prep_value encrypts it again, so after a restore "
-    "the API password/key read back as 'fernet:…' text instead of the credentials",
-)
 def test_dumpdata_then_loaddata_restores_working_credentials(tmp_path):
     _create()
     backup = tmp_path / "connector.json"

@@ -123,23 +123,18 @@ def test_failures_never_log_or_print_credentials(sandbox, everything_logged, cap
     )
 
     printed = _call("connection_test", "shop") + _call("billbee", "orders", "--limit", "1")
+    stored = [Connection.objects.get(name="shop").last_test_message]
+    connection_upsert(name="shop", api_password=SANDBOX_PASSWORD)
     sandbox.configure(fail_next=["malformed"] * 4)
-    Connection.objects.filter(name="shop").delete()
-    connection_upsert(
-        name="shop",
-        api_url=sandbox.api_url,
-        username=SANDBOX_USER,
-        api_password=SANDBOX_PASSWORD,
-        api_key=SANDBOX_KEY,
-    )
-    printed += _call("billbee", "states")
+    printed += _call("connection_test", "shop")
+    stored.append(Connection.objects.get(name="shop").last_test_message)
     captured = capsys.readouterr()
 
-    assert "Billbee rejected the credentials" in printed
-    assert "not the Billbee API" in printed
+    assert "Billbee rejected the credentials" in stored[0]
+    assert "not the Billbee API" in stored[1]
+    assert "FAIL authentication" in printed
     assert "-> 401" in everything_logged.text
-    stored = Connection.objects.get(name="shop").last_test_message
-    for text in (everything_logged.text, printed, captured.out, captured.err, stored):
+    for text in (everything_logged.text, printed, captured.out, captured.err, *stored):
         assert_no_secret(text)
         assert_no_secret(text, password=wrong)
 

@@ -275,14 +275,6 @@ def test_effective_celery_configuration(celery_run):
         assert (broker / folder).is_dir()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="connector/celery.py's on_configure handler reads sender.conf while Celery is still "
-    "loading that configuration (on_configure is sent before the config is loaded), which "
-    "re-enters _load_config until RecursionError; Celery logs 'Signal handler "
-    "_create_embedded_broker_folders raised: RecursionError' with a ~12 kB traceback to stderr "
-    "in every process that loads the Celery configuration (web, worker, beat, CLI)",
-)
 def test_loading_the_celery_configuration_logs_no_error(celery_run):
     _, completed = celery_run
     assert completed.returncode == 0

@@ -28,6 +28,16 @@ from connector.services.connections import (
 )
 
 
+def _page_size(value: str) -> int:
+    try:
+        size = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 1 <= size <= 250:
+        raise argparse.ArgumentTypeError("must be 1..250 (Billbee pages hold at most 250 records)")
+    return size
+
+
 def _datetime(value: str) -> datetime:
     try:
         return datetime.fromisoformat(value)
@@ -99,7 +109,7 @@ class Command(BaseCommand):
     @staticmethod
     def _list_options(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--limit", type=int, help="stop after this many records")
-        parser.add_argument("--page-size", type=int, default=250)
+        parser.add_argument("--page-size", type=_page_size, default=250)
         parser.add_argument("--jsonl", action="store_true", help="one JSON object per line")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -253,7 +263,9 @@ class Command(BaseCommand):
         try:
             quantity = Decimal(o["quantity"])
         except InvalidOperation:
-            raise CommandError(f"--quantity {o['quantity']!r} is not a number") from None
+            quantity = Decimal("NaN")
+        if not quantity.is_finite():
+            raise CommandError(f"--quantity {o['quantity']!r} is not a number")
         result = client.update_stock(
             new_quantity=quantity,
             sku=o["sku"],
