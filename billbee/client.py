@@ -93,6 +93,16 @@ class Envelope:
     status: int
     data: Any
     paging: Paging | None
+    # For lists: each record's JSON text exactly as sent (see jsonutil.loads_with_record_texts).
+    record_texts: list[str] | None = None
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One record of a page, unparsed: the decoded JSON and its exact text as sent."""
+
+    raw: Any
+    text: str | None
 
 
 @dataclass
@@ -393,11 +403,12 @@ class BillbeeClient:
                 "Billbee answered 429 Too Many Requests", retry_after=retry_after, **where
             )
         payload: Any = None
+        texts: list[str] | None = None
         parse_error: Exception | None = None
         if content.strip():
             try:
-                payload = jsonutil.loads(content)
-            except ValueError as exc:
+                payload, texts = jsonutil.loads_with_record_texts(content.decode("utf-8-sig"))
+            except ValueError as exc:  # includes UnicodeDecodeError
                 parse_error = exc
         if status >= 500:
             raise BillbeeServerError(
@@ -428,7 +439,9 @@ class BillbeeClient:
             )
         if status >= 400:
             raise BillbeeError(f"HTTP {status}: {_message_of(payload) or _head(content)}", **where)
-        return self._envelope(payload, status, where)
+        envelope = self._envelope(payload, status, where)
+        envelope.record_texts = texts
+        return envelope
 
     @staticmethod
     def _envelope(payload: Any, status: int, where: dict[str, Any]) -> Envelope:
@@ -470,7 +483,7 @@ class BillbeeClient:
         page_size: int = MAX_PAGE_SIZE,
         start_page: int = 1,
         extra_buckets: Callable[[int], Sequence[Bucket]] | None = None,
-    ) -> Iterator[tuple[int, Paging | None, list[Any]]]:
+    ) -> Iterator[tuple[int, Paging | None, list[RawRecord]]]:
         """Yield ``(page number, paging, records)`` one page at a time (1-based pages).
 
         Only one page is held in memory. It stops after ``TotalPages`` or at the first empty
@@ -489,11 +502,15 @@ class BillbeeClient:
                 endpoint=endpoint or f"GET {path}",
                 extra_buckets=extra_buckets(page) if extra_buckets else (),
             )
-            records = envelope.data or []
-            if not isinstance(records, list):
+            data = envelope.data or []
+            if not isinstance(data, list):
                 raise BillbeeMalformedResponse(
                     f"{path}: Data is not a list", method="GET", path=path, status=envelope.status
                 )
+            texts = envelope.record_texts
+            if texts is None or len(texts) != len(data):
+                texts = [None] * len(data)  # type: ignore[list-item]
+            records = [RawRecord(raw, text) for raw, text in zip(data, texts, strict=True)]
             yield page, envelope.paging, records
             if not records:
                 return
@@ -508,12 +525,13 @@ class BillbeeClient:
         self,
         path: str,
         params: dict[str, Any],
-        parse: Callable[[Any], Any],
+        parse: Callable[[RawRecord], Any] | None,
         *,
         page_size: int,
         limit: int | None = None,
         extra_buckets: Callable[[int], Sequence[Bucket]] | None = None,
     ) -> Iterator[Page]:
+        """Pages of parsed records (``parse``), or of ``RawRecord`` when ``parse`` is None."""
         seen = 0
         for number, paging, records in self.iter_raw_pages(
             path, params, page_size=page_size, extra_buckets=extra_buckets
@@ -523,10 +541,13 @@ class BillbeeClient:
             items: list[Any] = []
             failures: list[ParseFailure] = []
             for record in records:
+                if parse is None:
+                    items.append(record)
+                    continue
                 try:
                     items.append(parse(record))
                 except BillbeeDataError as exc:
-                    failures.append(ParseFailure(raw=record, error=exc))
+                    failures.append(ParseFailure(raw=record.raw, error=exc, text=record.text))
             seen += len(records)
             yield Page(
                 number=number,
@@ -562,7 +583,47 @@ class BillbeeClient:
         ``modified_at_min`` is exclusive and ``modified_at_max`` inclusive on Billbee's side.
         Records that cannot be parsed are in ``Page.failures`` with the reason.
         """
-        params: dict[str, Any] = {
+        params = self._order_params(
+            min_order_date=min_order_date,
+            max_order_date=max_order_date,
+            shop_ids=shop_ids,
+            states=states,
+            tags=tags,
+            exclude_tags=exclude_tags,
+            minimum_billbee_order_id=minimum_billbee_order_id,
+            modified_at_min=modified_at_min,
+            modified_at_max=modified_at_max,
+            article_title_source=article_title_source,
+        )
+        return self._iter_parsed(
+            "/orders", params, self.parse_order, page_size=page_size, limit=limit
+        )
+
+    def iter_order_records(
+        self, *, page_size: int = MAX_PAGE_SIZE, limit: int | None = None, **filters: Any
+    ) -> Iterator[Page]:
+        """Like ``iter_orders`` (same filters), but pages of unparsed ``RawRecord``: the
+        caller parses with ``parse_order`` only what it needs (the import skips unchanged
+        orders by the hash of their text without parsing them)."""
+        return self._iter_parsed(
+            "/orders", self._order_params(**filters), None, page_size=page_size, limit=limit
+        )
+
+    def _order_params(
+        self,
+        *,
+        min_order_date: datetime | None = None,
+        max_order_date: datetime | None = None,
+        shop_ids: Iterable[int] | None = None,
+        states: Iterable[int] | None = None,
+        tags: Iterable[str] | None = None,
+        exclude_tags: bool = False,
+        minimum_billbee_order_id: int | None = None,
+        modified_at_min: datetime | None = None,
+        modified_at_max: datetime | None = None,
+        article_title_source: int | None = None,
+    ) -> dict[str, Any]:
+        return {
             "minOrderDate": self._ts(min_order_date),
             "maxOrderDate": self._ts(max_order_date),
             "shopId": list(shop_ids) if shop_ids is not None else None,
@@ -574,12 +635,12 @@ class BillbeeClient:
             "modifiedAtMax": self._ts(modified_at_max),
             "articleTitleSource": article_title_source,
         }
-        return self._iter_parsed(
-            "/orders", params, self.parse_order, page_size=page_size, limit=limit
-        )
 
-    def parse_order(self, raw: Any) -> Order:
-        return parse_order(raw, self.tz)
+    def parse_order(self, record: RawRecord | Any) -> Order:
+        """An ``Order`` from a ``RawRecord`` (keeps its text) or from a decoded object."""
+        if isinstance(record, RawRecord):
+            return parse_order(record.raw, self.tz, text=record.text)
+        return parse_order(record, self.tz)
 
     def get_order(self, order_id: int) -> Order:
         """``GET /orders/{id}`` (numeric Billbee id; 6 calls per order per minute)."""
@@ -665,7 +726,7 @@ class BillbeeClient:
         return self._iter_parsed(
             "/orders/invoices",
             params,
-            lambda r: parse_invoice_list_item(r, self.tz),
+            lambda r: parse_invoice_list_item(r.raw, self.tz),
             page_size=page_size,
             limit=limit,
             extra_buckets=buckets,
@@ -716,7 +777,7 @@ class BillbeeClient:
 
     def iter_shop_accounts(self, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[Page]:
         return self._iter_parsed(
-            "/shopaccounts", {}, lambda r: parse_shop_account(r, self.tz), page_size=page_size
+            "/shopaccounts", {}, lambda r: parse_shop_account(r.raw, self.tz), page_size=page_size
         )
 
     def iter_products(
@@ -793,10 +854,10 @@ class BillbeeClient:
         return parse(envelope.data, self.tz)
 
 
-def _require_object(record: Any) -> dict[str, Any]:
-    if not isinstance(record, dict):
+def _require_object(record: RawRecord) -> dict[str, Any]:
+    if not isinstance(record.raw, dict):
         raise BillbeeDataError("record is not a JSON object")
-    return record
+    return record.raw
 
 
 def _clean_params(params: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -391,6 +391,8 @@ class Order:
     api_account_name: str | None
     web_url: str | None
     raw: dict[str, Any] = field(repr=False)
+    # The order's JSON text exactly as Billbee sent it (None when not known).
+    raw_text: str | None = field(default=None, repr=False)
 
     @property
     def full_invoice_number(self) -> str | None:
@@ -438,7 +440,7 @@ class Order:
         return None
 
 
-def parse_order(raw: dict[str, Any], tz: ZoneInfo) -> Order:
+def parse_order(raw: dict[str, Any], tz: ZoneInfo, text: str | None = None) -> Order:
     """One ``Order`` from its JSON object; raises ``BillbeeDataError`` naming the bad field."""
     if not isinstance(raw, dict):
         raise BillbeeDataError("order is not a JSON object")
@@ -498,6 +500,7 @@ def parse_order(raw: dict[str, Any], tz: ZoneInfo) -> Order:
         api_account_name=g("ApiAccountName"),
         web_url=g("WebUrl"),
         raw=raw,
+        raw_text=text,
     )
 
 
@@ -732,6 +735,7 @@ class ParseFailure:
 
     raw: Any
     error: BillbeeDataError
+    text: str | None = None
 
     @property
     def billbee_id(self) -> int | None:

@@ -51,3 +51,82 @@ def dumps(
         separators=separators,
     )
     return _MARKED.sub(r"\1", text)
+
+
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def loads_with_record_texts(text: str) -> tuple[Any, list[str] | None]:
+    """Parse a response like ``loads`` and also return, for an envelope whose ``Data`` is a
+    list, the exact JSON text of each record as sent.
+
+    The record texts give each order a stable fingerprint (a hash of the bytes Billbee sent)
+    and let the upload log keep the raw JSON verbatim, without serialising anything again.
+    Any other shape returns ``(loads(text), None)``.
+    """
+    try:
+        return _envelope_with_spans(text)
+    except (IndexError, ValueError, _NotAnEnvelope):
+        return loads(text), None
+
+
+class _NotAnEnvelope(Exception):
+    pass
+
+
+def _skip(text: str, index: int) -> int:
+    return _WS.match(text, index).end()  # type: ignore[union-attr]
+
+
+def _envelope_with_spans(text: str) -> tuple[Any, list[str] | None]:
+    index = _skip(text, 0)
+    if text[index] != "{":
+        raise _NotAnEnvelope
+    index += 1
+    envelope: dict[str, Any] = {}
+    texts: list[str] | None = None
+    index = _skip(text, index)
+    if text[index] == "}":
+        return envelope, None
+    while True:
+        if text[index] != '"':
+            raise ValueError("expected a key")
+        key, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
+        index = _skip(text, index)
+        if text[index] != ":":
+            raise ValueError("expected ':'")
+        index = _skip(text, index + 1)
+        if key == "Data" and text[index] == "[":
+            records, texts, index = _array_with_spans(text, index + 1)
+            envelope[key] = records
+        else:
+            envelope[key], index = _DECODER.raw_decode(text, index)
+        index = _skip(text, index)
+        if text[index] == "}":
+            break
+        if text[index] != ",":
+            raise ValueError("expected ',' or '}'")
+        index = _skip(text, index + 1)
+    if _skip(text, index + 1) != len(text):
+        raise ValueError("extra data after the envelope")
+    return envelope, texts
+
+
+def _array_with_spans(text: str, index: int) -> tuple[list[Any], list[str], int]:
+    records: list[Any] = []
+    texts: list[str] = []
+    index = _skip(text, index)
+    if text[index] == "]":
+        return records, texts, index + 1
+    while True:
+        start = index
+        record, index = _DECODER.raw_decode(text, index)
+        records.append(record)
+        texts.append(text[start:index])
+        index = _skip(text, index)
+        if text[index] == "]":
+            return records, texts, index + 1
+        if text[index] != ",":
+            raise ValueError("expected ',' or ']'")
+        index = _skip(text, index + 1)

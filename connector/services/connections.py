@@ -127,6 +127,10 @@ def connection_upsert(
     connection.full_clean()
     if created or changed:
         connection.save()
+    if created:
+        from .channels import channel_rules_create_defaults
+
+        channel_rules_create_defaults(connection)
     return connection, created, changed
 
 

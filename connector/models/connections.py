@@ -1,7 +1,8 @@
-"""Connections to Billbee accounts (one per account and API user)."""
+"""Connections to Billbee accounts (one per account and API user) and their import settings."""
 
 from __future__ import annotations
 
+from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
-from .crypto import EncryptedSecretField, Secret
+from ..crypto import EncryptedSecretField, Secret
 
 country_code_validator = RegexValidator(
     r"^[A-Z]{2}$", "Use a two-letter ISO country code, for example DE."
@@ -25,6 +26,28 @@ def validate_time_zone(value: str) -> None:
 
 def default_api_url() -> str:
     return settings.BILLBEE_DEFAULT_API_URL
+
+
+# Billbee states a ledger imports by default: 3 paid, 4 shipped, 7 completed, 17 returned.
+DEFAULT_IMPORTED_STATES = [3, 4, 7, 17]
+
+
+def default_imported_states() -> list[int]:
+    return list(DEFAULT_IMPORTED_STATES)
+
+
+def default_start_date() -> date:
+    """The first day of the current year: a fiscal year is the usual first import."""
+    return date(date.today().year, 1, 1)
+
+
+def validate_states(value: object) -> None:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 17 for v in value)
+    ):
+        raise ValidationError("Give a list of Billbee order state ids between 1 and 17.")
 
 
 class Connection(models.Model):
@@ -82,6 +105,45 @@ class Connection(models.Model):
         max_length=5, choices=Chart.choices, default=Chart.SKR03, verbose_name="chart of accounts"
     )
     is_active = models.BooleanField(default=True)
+
+    # --- import ---
+    import_start_date = models.DateField(
+        default=default_start_date,
+        help_text="Nothing older is imported: documents dated before this day are skipped.",
+    )
+    imported_states = models.JSONField(
+        default=default_imported_states,
+        validators=[validate_states],
+        help_text="Billbee order states that are imported (default 3 paid, 4 shipped, "
+        "7 completed, 17 returned).",
+    )
+    watermark = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Every order modified up to this moment has been imported. The next import "
+        "continues from here (minus the overlap).",
+    )
+    overlap_minutes = models.PositiveIntegerField(
+        default=10, help_text="Each import re-reads this much before the watermark."
+    )
+    safety_lag_minutes = models.PositiveIntegerField(
+        default=5,
+        help_text="Each import stops this long before now, so that changes still "
+        "being written in Billbee are read next time.",
+    )
+    schedule_enabled = models.BooleanField(
+        default=True, help_text="Import automatically inside the daily window."
+    )
+    schedule_window_start = models.TimeField(default=time(6, 0))
+    schedule_window_end = models.TimeField(
+        default=time(22, 0),
+        help_text="Imports start from the window's start up to (not "
+        "including) its end, in the connection's time zone.",
+    )
+    schedule_spacing_minutes = models.PositiveIntegerField(
+        default=480, help_text="At least this long between the starts of two imports."
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_test_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -93,6 +155,12 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.schedule_window_start >= self.schedule_window_end:
+            raise ValidationError(
+                {"schedule_window_end": "The window must end after it starts (same day)."}
+            )
 
     @property
     def zoneinfo(self) -> ZoneInfo:

@@ -1,0 +1,415 @@
+"""What happens to a Billbee document, and why: pure functions over plain data.
+
+``classify`` takes one parsed order, the connection's settings and rules, what the upload log
+knew about the document before, and its original order (for credit notes), and returns a
+``Decision``: a status, a reason an operator can act on, the rule that decided, and a trace of
+every check in order (shown by ``explain_order`` and the admin).
+
+The checks, in order (product.md, AccountOne's Billbee interface):
+1. kind: a credit note has an order number ending in ``-GS``, a ``BillBeeParentOrderId`` or a
+   negative total; everything else is an invoice;
+2. a cancelled credit note is ignored (skipped);
+3. channel rules: an include rule wins over exclude rules; a matching exclude rule excludes;
+4. order state: only the configured states (default 3, 4, 7, 17) are imported. A document
+   imported before is never dropped by a later state: cancelled (8) or deleted (6) flag it
+   "changed after import: … needs a credit note", other states leave it as it is;
+5. start date: documents dated before the connection's start date are skipped;
+6. no invoice number yet: waiting for the invoice (decided again when the order changes);
+7. credit notes need positions, a negative total, the original order imported and a total
+   not larger than the original's;
+8. otherwise: imported (first time), updated (content changed) or unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from billbee import jsonutil
+from billbee.dto import Order
+from billbee.enums import order_state_label
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+CANCELLED, DELETED = 8, 6
+
+IMPORTED, UPDATED, UNCHANGED = "imported", "updated", "unchanged"
+SKIPPED, EXCLUDED, REJECTED, WAITING = "skipped", "excluded", "rejected", "waiting"
+ACCEPTED = frozenset({IMPORTED, UPDATED, UNCHANGED})
+
+INVOICE, CREDIT_NOTE = "invoice", "credit_note"
+
+# Fields that change without the document changing (Billbee bumps LastModifiedAt when a tag
+# is added or a note written): left out of the content hash, so such changes are "unchanged".
+VOLATILE_FIELDS = frozenset(
+    {"LastModifiedAt", "UpdatedAt", "History", "Tags", "Comments", "ArchivedAt", "RestoredAt"}
+)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    id: int
+    action: str  # "include" | "exclude"
+    platform: str
+    shop_name: str
+    valid_from: date | None
+    valid_until: date | None
+
+    def matches(self, platform: str, shop_name: str, day: date | None) -> bool:
+        if self.platform and self.platform.casefold() != platform.casefold():
+            return False
+        if self.shop_name and self.shop_name.casefold() != shop_name.casefold():
+            return False
+        if day is None:
+            return self.valid_from is None and self.valid_until is None
+        if self.valid_from and day < self.valid_from:
+            return False
+        return not (self.valid_until and day > self.valid_until)
+
+    def describe(self) -> str:
+        target = " and ".join(
+            p
+            for p in (
+                self.platform and f"platform {self.platform}",
+                self.shop_name and f"shop {self.shop_name}",
+            )
+            if p
+        )
+        if self.valid_from and self.valid_until:
+            period = f"{self.valid_from:%d.%m.%Y}–{self.valid_until:%d.%m.%Y}"
+        elif self.valid_from:
+            period = f"from {self.valid_from:%d.%m.%Y}"
+        elif self.valid_until:
+            period = f"until {self.valid_until:%d.%m.%Y}"
+        else:
+            period = "whole period"
+        return f"rule #{self.id}: {self.action} {target} ({period})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    label: str
+    imported_states: frozenset[int]
+    start_date: date | None
+    sender_country: str
+    tz: ZoneInfo
+    rules: tuple[RuleSpec, ...] = ()
+
+    @property
+    def basis(self) -> str:
+        """Fingerprint of everything a decision depends on besides the document."""
+        parts = [
+            self.label,
+            sorted(self.imported_states),
+            str(self.start_date),
+            self.sender_country,
+            str(self.tz),
+            [
+                (r.id, r.action, r.platform, r.shop_name, str(r.valid_from), str(r.valid_until))
+                for r in sorted(self.rules, key=lambda r: r.id)
+            ],
+        ]
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the upload log knew about this document before."""
+
+    status: str
+    content_hash: str
+    flag: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.status in ACCEPTED
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The original order of a credit note as found in the upload log (None: not found)."""
+
+    billbee_order_id: int
+    label: str  # order or invoice number for messages
+    status: str
+    reason: str
+    total_gross: Decimal | None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status in ACCEPTED
+
+
+@dataclass
+class Totals:
+    lines_total: Decimal
+    shipping: Decimal
+    adjustment: Decimal
+    total_cost: Decimal
+
+    @property
+    def computed(self) -> Decimal:
+        return self.lines_total + self.shipping + self.adjustment
+
+    @property
+    def difference(self) -> Decimal:
+        return self.total_cost - self.computed
+
+
+@dataclass
+class Facts:
+    """Values derived from the document, stored with it."""
+
+    kind: str
+    kind_reason: str
+    document_date: date | None
+    service_date: date | None
+    ship_from: str
+    destination: str
+    origin: str
+    platform: str
+    shop_name: str
+    invoice_number: str
+    parent_billbee_id: int | None
+    parent_order_number: str
+    totals: Totals
+
+
+@dataclass
+class Decision:
+    status: str
+    reason_code: str
+    reason: str
+    summary: str  # the reason without document-specific values: counted per run
+    facts: Facts
+    rule_id: int | None = None
+    flag: str = ""
+    trace: list[str] = field(default_factory=list)
+
+
+def local_date(value: datetime | None, tz: ZoneInfo) -> date | None:
+    return value.astimezone(tz).date() if value else None
+
+
+def origin_of(label: str, platform: str | None, shop_name: str | None) -> str:
+    """``<label>-<Platform>-<BillbeeShopName>`` ("Bestellherkunft")."""
+    return f"{label}-{platform or ''}-{shop_name or ''}"
+
+
+def content_hash(raw: Any) -> str:
+    """SHA-256 of the document without its volatile fields, in a canonical form."""
+    if isinstance(raw, dict):
+        raw = {k: v for k, v in raw.items() if k not in VOLATILE_FIELDS}
+    return hashlib.sha256(jsonutil.dumps(raw, sort_keys=True).encode()).hexdigest()
+
+
+def raw_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def document_kind(order: Order) -> tuple[str, str]:
+    number = order.order_number or ""
+    if number.upper().endswith("-GS"):
+        return CREDIT_NOTE, f"order number {number} ends in -GS"
+    if order.parent_order_id:
+        return CREDIT_NOTE, f"it refers to the original order {order.parent_order_id}"
+    if order.total_cost < 0:
+        return CREDIT_NOTE, f"its total {order.total_cost} is negative"
+    return INVOICE, "no -GS suffix, no original order, positive total"
+
+
+def totals_of(order: Order) -> Totals:
+    lines = sum((i.total_price.quantize(CENT, ROUND_HALF_UP) for i in order.items), ZERO)
+    return Totals(
+        lines_total=lines,
+        shipping=order.shipping_cost,
+        adjustment=order.adjustment_cost,
+        total_cost=order.total_cost,
+    )
+
+
+def facts_of(order: Order, settings: Settings) -> Facts:
+    kind, kind_reason = document_kind(order)
+    tz = settings.tz
+    number = order.order_number or ""
+    parent_number = number[:-3] if number.upper().endswith("-GS") else ""
+    return Facts(
+        kind=kind,
+        kind_reason=kind_reason,
+        document_date=local_date(order.invoice_date or order.created_at, tz),
+        service_date=local_date(order.shipped_at or order.invoice_date, tz),
+        ship_from=(order.delivery_source_country_code or settings.sender_country).upper()[:2],
+        destination=order.destination_country or "",
+        origin=origin_of(settings.label, order.platform, order.shop_name),
+        platform=order.platform or "",
+        shop_name=order.shop_name or "",
+        invoice_number=order.full_invoice_number or "",
+        parent_billbee_id=order.parent_order_id,
+        parent_order_number=parent_number,
+        totals=totals_of(order),
+    )
+
+
+def _states_text(states: frozenset[int]) -> str:
+    return ", ".join(f"{s} {order_state_label(s)}" for s in sorted(states))
+
+
+def classify(
+    order: Order,
+    settings: Settings,
+    previous: Previous | None,
+    parent: Parent | None,
+    content_changed: bool,
+) -> Decision:
+    facts = facts_of(order, settings)
+    trace = [f"kind: {facts.kind.replace('_', ' ')} ({facts.kind_reason})"]
+
+    def decide(status: str, code: str, reason: str, summary: str, **extra: Any) -> Decision:
+        trace.append(f"→ {status}: {reason}")
+        return Decision(status, code, reason, summary, facts, trace=trace, **extra)
+
+    state = order.state
+    state_text = f"{state} {order_state_label(state)}"
+    if facts.kind == CREDIT_NOTE and state == CANCELLED:
+        return decide(
+            SKIPPED,
+            "cancelled_credit_note",
+            "cancelled credit note: ignored",
+            "cancelled credit note: ignored",
+        )
+
+    rule, rule_reason = _match_rules(settings.rules, facts)
+    trace.append(f"channel {facts.origin}: {rule_reason}")
+    if rule is not None and rule.action == "exclude":
+        return decide(
+            EXCLUDED,
+            "channel_rule",
+            f"excluded by {rule.describe()}",
+            f"excluded by {rule.describe()}",
+            rule_id=rule.id,
+        )
+
+    was_accepted = previous is not None and previous.accepted
+    if state not in settings.imported_states:
+        if not was_accepted:
+            reason = (
+                f"state {state_text} is not imported (imported states: "
+                f"{_states_text(settings.imported_states)})"
+            )
+            return decide(
+                SKIPPED, "state_not_imported", reason, f"state {state_text} is not imported"
+            )
+        trace.append(
+            f"state {state_text} is not imported, but the document was imported "
+            "before: it stays in the books"
+        )
+    else:
+        trace.append(f"state {state_text} is imported")
+
+    if settings.start_date and facts.document_date and facts.document_date < settings.start_date:
+        return decide(
+            SKIPPED,
+            "before_start_date",
+            f"document date {facts.document_date:%d.%m.%Y} is before the start date "
+            f"{settings.start_date:%d.%m.%Y}",
+            "dated before the start date",
+        )
+
+    if not facts.invoice_number:
+        if not was_accepted:
+            return decide(
+                WAITING,
+                "no_invoice_number",
+                "no invoice number yet: waiting for Billbee to write the invoice; "
+                "decided again when the order changes",
+                "no invoice number yet",
+            )
+    else:
+        trace.append(f"invoice number {facts.invoice_number}")
+
+    if facts.kind == CREDIT_NOTE:
+        problem = _credit_note_problem(order, facts, parent, trace)
+        if problem is not None:
+            code, reason, summary = problem
+            return decide(REJECTED, code, reason, summary)
+
+    status = IMPORTED if not was_accepted else (UPDATED if content_changed else UNCHANGED)
+    flag = ""
+    if was_accepted and state in (CANCELLED, DELETED):
+        flag = "cancelled_after_import" if state == CANCELLED else "deleted_after_import"
+        word = "cancelled" if state == CANCELLED else "deleted"
+        reason = f"changed after import: {word} — needs a credit note"
+        return decide(status, flag, reason, reason, flag=flag)
+    difference = facts.totals.difference
+    if difference:
+        trace.append(
+            f"rounding difference {difference} (TotalCost {facts.totals.total_cost} "
+            f"vs rounded lines {facts.totals.lines_total} + shipping "
+            f"{facts.totals.shipping} + adjustment {facts.totals.adjustment})"
+        )
+    reasons = {
+        IMPORTED: "imported",
+        UPDATED: "imported again: the document changed",
+        UNCHANGED: "imported; nothing relevant changed since",
+    }
+    return decide(status, status, reasons[status], reasons[status], flag=flag)
+
+
+def _match_rules(rules: tuple[RuleSpec, ...], facts: Facts) -> tuple[RuleSpec | None, str]:
+    matching = [r for r in rules if r.matches(facts.platform, facts.shop_name, facts.document_date)]
+    includes = [r for r in matching if r.action == "include"]
+    if includes:
+        return includes[0], f"included by {includes[0].describe()}"
+    if matching:
+        return matching[0], f"matches {matching[0].describe()}"
+    return None, "no rule applies"
+
+
+def _credit_note_problem(
+    order: Order, facts: Facts, parent: Parent | None, trace: list[str]
+) -> tuple[str, str, str] | None:
+    if not order.items:
+        return (
+            "credit_without_positions",
+            "credit note without positions: Billbee must "
+            "send the credited lines of the original order",
+            "credit note without positions",
+        )
+    if order.total_cost >= 0:
+        return (
+            "credit_not_negative",
+            f"credit note total {order.total_cost} is not negative",
+            "credit note total is not negative",
+        )
+    reference = (
+        str(facts.parent_billbee_id)
+        if facts.parent_billbee_id
+        else facts.parent_order_number or "?"
+    )
+    if parent is None:
+        return (
+            "credit_original_missing",
+            f"the original order {reference} is not in the "
+            "upload log yet; decided again when it arrives",
+            "original order not imported",
+        )
+    if not parent.accepted:
+        return (
+            "credit_original_not_imported",
+            f"the original order {parent.label} was not "
+            f"imported ({parent.status}: {parent.reason})",
+            "original order not imported",
+        )
+    if parent.total_gross is not None and -order.total_cost > parent.total_gross + CENT:
+        return (
+            "credit_exceeds_original",
+            f"credit note total {order.total_cost} exceeds "
+            f"the original order {parent.label} ({parent.total_gross})",
+            "credit note exceeds the original",
+        )
+    trace.append(f"original order {parent.label} is imported")
+    return None

@@ -1,0 +1,159 @@
+"""``import_orders [--connection NAME] [--since ISO] [--until ISO] [--dry-run] [--json]``
+
+One import now, ignoring the daily window. ``--json`` prints one JSON object with at least
+requests, throttled, fetched, imported, updated, unchanged, skipped (reason → count),
+rejected (reason → count) and duration_s. Exit code 0 when the import succeeded, 1 when it
+failed or stopped part-way (the next run continues where it stopped).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from connector.errors import ConnectorError
+from connector.models import Connection, ImportRun
+from connector.services.connections import connection_get
+from connector.services.imports import ImportResult, orders_import
+
+
+def _moment(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{value!r} is not an ISO date or date/time") from None
+    return parsed
+
+
+class Command(BaseCommand):
+    help = "Import changed orders, invoices and credit notes from Billbee now."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--connection", help="connection name (default: every active one)")
+        parser.add_argument(
+            "--since",
+            help="read orders modified after this moment (ISO; "
+            "naive values are in the connection's zone)",
+        )
+        parser.add_argument("--until", help="…and up to this moment (ISO)")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="decide and report, write nothing"
+        )
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            connections = (
+                [connection_get(options["connection"])]
+                if options["connection"]
+                else list(Connection.objects.filter(is_active=True))
+            )
+        except ConnectorError as exc:
+            raise CommandError(str(exc)) from None
+        if not connections:
+            raise CommandError("There is no active connection to import from.")
+        results = [self._import(c, options) for c in connections]
+        if options["json"]:
+            payload: Any = (
+                results[0].as_dict() if len(results) == 1 else [r.as_dict() for r in results]
+            )
+            self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
+        else:
+            for result in results:
+                self._print_summary(result)
+        if any(r.state != ImportRun.State.SUCCEEDED for r in results):
+            raise SystemExit(1)
+
+    def _import(self, connection: Connection, options: dict[str, Any]) -> ImportResult:
+        zone = connection.zoneinfo
+        since = until = None
+        if options["since"]:
+            since = (
+                timezone.make_aware(_moment(options["since"]), zone)
+                if timezone.is_naive(_moment(options["since"]))
+                else _moment(options["since"])
+            )
+        if options["until"]:
+            until = (
+                timezone.make_aware(_moment(options["until"]), zone)
+                if timezone.is_naive(_moment(options["until"]))
+                else _moment(options["until"])
+            )
+        bar = _ProgressBar() if sys.stderr.isatty() and not options["json"] else None
+        try:
+            return orders_import(
+                connection,
+                trigger=ImportRun.Trigger.MANUAL,
+                since=since,
+                until=until,
+                dry_run=options["dry_run"],
+                progress=bar.update if bar else None,
+            )
+        except ConnectorError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            if bar:
+                bar.close()
+
+    def _print_summary(self, result: ImportResult) -> None:
+        data = result.as_dict()
+        title = f"{'Dry run' if result.dry_run else 'Import'} of {result.connection}"
+        if result.run_id:
+            title += f" (run #{result.run_id})"
+        style = self.style.SUCCESS if result.state == "succeeded" else self.style.ERROR
+        self.stdout.write(style(f"{title}: {result.state} in {data['duration_s']} s"))
+        self.stdout.write(
+            f"  {data['windows']} day windows, {data['requests']} requests "
+            f"({data['throttled']} throttled), {data['fetched']} documents read"
+        )
+        self.stdout.write(
+            f"  imported {data['imported']}, updated {data['updated']}, "
+            f"unchanged {data['unchanged']}, waiting for invoice "
+            f"{data['waiting']}"
+        )
+        for outcome in ("skipped", "excluded", "rejected"):
+            counts = data[outcome]
+            if counts:
+                self.stdout.write(f"  {outcome} {sum(counts.values())}:")
+                for reason, count in sorted(counts.items(), key=lambda kv: -kv[1]):
+                    self.stdout.write(f"    {count:>6}  {reason}")
+        if result.dry_run and data["changes"]:
+            self.stdout.write(f"  would change {len(data['changes'])} decisions, e.g.:")
+            for change in data["changes"][:10]:
+                self.stdout.write(
+                    f"    {change['order_number'] or change['billbee_order_id']}"
+                    f": {change['before'] or 'new'} → {change['after']} "
+                    f"({change['reason']})"
+                )
+        if result.error:
+            self.stdout.write(self.style.ERROR(f"  {result.error}"))
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr (only on a terminal)."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+
+    def update(self, result: ImportResult) -> None:
+        import time
+
+        now = time.monotonic()
+        if now - self._last < 0.2:
+            return
+        self._last = now
+        share = result.windows_done / result.windows_total if result.windows_total else 0.0
+        filled = int(share * 30)
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {share:4.0%}  day {result.windows_done}"
+            f"/{result.windows_total}  {result.fetched} documents  {result.requests} requests "
+        )
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\n")

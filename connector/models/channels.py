@@ -1,0 +1,126 @@
+"""Sales channels (Platform + shop) and the rules that include or exclude them."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .connections import Connection
+
+# Platforms a ledger usually books through its own direct integration: their Billbee orders
+# are excluded by default so they are not booked twice (product.md, AccountOne).
+DEFAULT_EXCLUDED_PLATFORMS = (
+    "Amazon",
+    "eBay",
+    "WooCommerce",
+    "Shopify",
+    "Magento",
+    "Etsy",
+    "Kaufland",
+)
+
+
+class SalesChannel(models.Model):
+    """A (Platform, BillbeeShopName, BillbeeShopId) seen in a connection's orders.
+
+    Registered automatically the first time an order of it is imported. Manual orders (no
+    shop) form a channel of their own with empty platform and shop.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="channels")
+    platform = models.CharField(max_length=100, blank=True)
+    shop_name = models.CharField(max_length=200, blank=True)
+    shop_id = models.BigIntegerField(default=0, help_text="BillbeeShopId; 0 for manual orders.")
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["connection", "platform", "shop_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "platform", "shop_name", "shop_id"],
+                name="unique_channel_per_connection",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if not self.platform and not self.shop_name:
+            return "manual orders (no shop)"
+        return f"{self.platform or '?'} · {self.shop_name or '?'}"
+
+    @property
+    def origin(self) -> str:
+        """``<label>-<Platform>-<BillbeeShopName>`` ("Bestellherkunft")."""
+        return f"{self.connection.label}-{self.platform}-{self.shop_name}"
+
+
+class ChannelRule(models.Model):
+    """Include or exclude documents of a platform and/or shop, for a period or for good.
+
+    Compared with the document date (invoice date, else order date). An include rule
+    overrides any exclude rule that matches the same document.
+    """
+
+    class Action(models.TextChoices):
+        EXCLUDE = "exclude", "exclude"
+        INCLUDE = "include", "include"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="rules")
+    action = models.CharField(max_length=7, choices=Action.choices, default=Action.EXCLUDE)
+    platform = models.CharField(
+        max_length=100, blank=True, help_text="Billbee Platform, e.g. Amazon (any if empty)."
+    )
+    shop_name = models.CharField(
+        max_length=200, blank=True, help_text="BillbeeShopName (any if empty)."
+    )
+    valid_from = models.DateField(null=True, blank=True, help_text="From this day (inclusive).")
+    valid_until = models.DateField(
+        null=True, blank=True, help_text="Until this day (inclusive). Empty: open-ended."
+    )
+    note = models.CharField(max_length=200, blank=True)
+    is_default = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Created with the connection for a platform with its own ledger integration.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["connection", "action", "platform", "shop_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(platform="", shop_name=""),
+                name="rule_names_platform_or_shop",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__isnull=True)
+                | models.Q(valid_from__lte=models.F("valid_until")),
+                name="rule_period_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.describe_target()} ({self.describe_period()})"
+
+    def describe_target(self) -> str:
+        parts = []
+        if self.platform:
+            parts.append(f"platform {self.platform}")
+        if self.shop_name:
+            parts.append(f"shop {self.shop_name}")
+        return " and ".join(parts)
+
+    def describe_period(self) -> str:
+        if self.valid_from and self.valid_until:
+            return f"{self.valid_from:%d.%m.%Y}–{self.valid_until:%d.%m.%Y}"
+        if self.valid_from:
+            return f"from {self.valid_from:%d.%m.%Y}"
+        if self.valid_until:
+            return f"until {self.valid_until:%d.%m.%Y}"
+        return "whole period"
+
+    def clean(self) -> None:
+        if not self.platform.strip() and not self.shop_name.strip():
+            raise ValidationError("A rule needs a platform, a shop name or both.")
+        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
+            raise ValidationError({"valid_until": "The period ends before it starts."})

@@ -1,0 +1,418 @@
+"""Deciding about one Billbee document and writing it to the upload log.
+
+One document, one transaction: a document that cannot be parsed or decided is stored as
+rejected with its reason, and the import goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from billbee import jsonutil
+from billbee.client import RawRecord
+from billbee.dto import Order, parse_order
+from billbee.enums import payment_type_name
+from billbee.errors import BillbeeDataError
+
+from .. import classify
+from ..classify import Decision, Parent, Previous, Settings
+from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
+from .channels import ChannelRegistry
+
+logger = logging.getLogger("connector.import")
+
+# What a page's prefetch loads about documents already in the log.
+KNOWN_FIELDS = (
+    "pk",
+    "billbee_order_id",
+    "raw_hash",
+    "content_hash",
+    "decision_basis",
+    "status",
+    "flag",
+    "version_count",
+)
+
+
+@dataclass(frozen=True)
+class Known:
+    pk: int
+    billbee_order_id: int
+    raw_hash: str
+    content_hash: str
+    decision_basis: str
+    status: str
+    flag: str
+    version_count: int
+
+
+@dataclass
+class Tally:
+    """What a run (or a dry run) did, by outcome and by reason."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    reasons: dict[str, Counter[str]] = field(default_factory=dict)
+    changes: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would change
+    internal_errors: int = 0
+
+    def add(self, status: str, summary: str) -> None:
+        self.outcomes[status] += 1
+        if status not in classify.ACCEPTED:
+            self.reasons.setdefault(status, Counter())[summary] += 1
+
+    def remove(self, status: str, summary: str) -> None:
+        """Take back an outcome decided again later in the same run."""
+        self.outcomes[status] -= 1
+        reasons = self.reasons.get(status)
+        if reasons is not None and summary in reasons:
+            reasons[summary] -= 1
+            if reasons[summary] <= 0:
+                del reasons[summary]
+
+
+@dataclass
+class DocumentContext:
+    connection: Connection
+    settings: Settings
+    channels: ChannelRegistry
+    run: ImportRun | None
+    now: datetime
+    dry_run: bool
+    tally: Tally
+
+
+def known_documents(connection: Connection, ids: list[int]) -> dict[int, Known]:
+    rows = ExternalOrder.objects.filter(
+        connection=connection, billbee_order_id__in=ids
+    ).values_list(*KNOWN_FIELDS)
+    return {row[1]: Known(*row) for row in rows}
+
+
+def document_process(ctx: DocumentContext, record: RawRecord, known: Known | None) -> str:
+    """Decide about one record and store the outcome; returns the outcome status."""
+    text = record.text if record.text is not None else jsonutil.dumps(record.raw)
+    raw_hash = classify.raw_hash(text)
+    if known and known.raw_hash == raw_hash and known.decision_basis == ctx.settings.basis:
+        ctx.tally.add(classify.UNCHANGED, "")
+        return classify.UNCHANGED
+    try:
+        order = parse_order(record.raw, ctx.settings.tz, text=text)
+    except BillbeeDataError as exc:
+        return _reject_unparseable(ctx, record, text, raw_hash, known, exc)
+    try:
+        return _decide_and_store(ctx, order, text, raw_hash, known)
+    except Exception as exc:  # one broken order never stops a run
+        logger.exception("document %s could not be processed", order.billbee_order_id)
+        ctx.tally.internal_errors += 1
+        return _store_failure(
+            ctx,
+            order.billbee_order_id,
+            text,
+            raw_hash,
+            known,
+            "internal_error",
+            f"could not be processed: {exc!r}",
+            "could not be processed (internal error)",
+        )
+
+
+def _decide_and_store(
+    ctx: DocumentContext, order: Order, text: str, raw_hash: str, known: Known | None
+) -> str:
+    content_hash = classify.content_hash(order.raw)
+    content_changed = known is None or known.content_hash != content_hash
+    previous = Previous(known.status, known.content_hash, known.flag) if known else None
+    facts = classify.facts_of(order, ctx.settings)
+    parent = find_parent(ctx.connection, facts) if facts.kind == classify.CREDIT_NOTE else None
+    decision = classify.classify(order, ctx.settings, previous, parent, content_changed)
+    if decision.flag == ExternalOrder.Flag.CANCELLED_AFTER_IMPORT:
+        clear_flag_if_credited(ctx.connection, order, decision)
+    ctx.tally.add(decision.status, decision.summary)
+    if ctx.dry_run:
+        _note_change(ctx, order, decision, known)
+        return decision.status
+    with transaction.atomic():
+        store_decision(
+            ctx, order, decision, text, raw_hash, content_hash, known, content_changed, parent
+        )
+    return decision.status
+
+
+def find_parent(connection: Connection, facts: classify.Facts) -> Parent | None:
+    query = Q()
+    if facts.parent_billbee_id:
+        query |= Q(billbee_order_id=facts.parent_billbee_id)
+    if facts.parent_order_number:
+        query |= Q(order_number=facts.parent_order_number, kind=ExternalOrder.Kind.INVOICE)
+    if not query:
+        return None
+    row = (
+        ExternalOrder.objects.filter(query, connection=connection)
+        .order_by("-billbee_order_id")
+        .values_list(
+            "billbee_order_id", "order_number", "invoice_number", "status", "reason", "total_gross"
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    billbee_id, order_number, invoice_number, status, reason, total = row
+    return Parent(
+        billbee_id, invoice_number or order_number or str(billbee_id), status, reason, total
+    )
+
+
+def store_decision(
+    ctx: DocumentContext,
+    order: Order,
+    decision: Decision,
+    text: str,
+    raw_hash: str,
+    content_hash: str,
+    known: Known | None,
+    content_changed: bool,
+    parent: Parent | None,
+) -> ExternalOrder:
+    facts = decision.facts
+    channel = ctx.channels.get(order.platform, order.shop_name, order.shop_id)
+    fields = document_fields(order, decision, ctx.settings.basis)
+    fields.update(
+        channel=channel,
+        raw_hash=raw_hash,
+        content_hash=content_hash,
+        billbee_modified_at=order.last_modified_at,
+        last_seen_at=ctx.now,
+        decided_at=ctx.now,
+        last_run=ctx.run,
+    )
+    if parent is not None:
+        fields["parent_id"] = (
+            ExternalOrder.objects.filter(
+                connection=ctx.connection, billbee_order_id=parent.billbee_order_id
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+    if known is None:
+        document = ExternalOrder.objects.create(
+            connection=ctx.connection,
+            billbee_order_id=order.billbee_order_id,
+            first_seen_at=ctx.now,
+            version_count=1,
+            **fields,
+        )
+        number = 1
+    else:
+        number = known.version_count + (1 if content_changed else 0)
+        ExternalOrder.objects.filter(pk=known.pk).update(version_count=number, **fields)
+        document = ExternalOrder(pk=known.pk)
+    if content_changed:
+        ExternalOrderVersion.objects.create(
+            external_order_id=document.pk,
+            number=number,
+            raw_compressed=zlib.compress(text.encode("utf-8"), 1),
+            raw_hash=raw_hash,
+            content_hash=content_hash,
+            changed_fields=_changed_fields(document.pk, order, known),
+            status=decision.status,
+            reason=decision.reason,
+            billbee_modified_at=order.last_modified_at,
+            seen_at=ctx.now,
+            run=ctx.run,
+        )
+    if facts.kind == classify.CREDIT_NOTE and decision.status in classify.ACCEPTED and parent:
+        _credit_note_arrived(ctx, parent, facts.invoice_number)
+    return document
+
+
+def document_fields(order: Order, decision: Decision, basis: str) -> dict[str, Any]:
+    """The upload-log columns for a document and the decision taken about it."""
+    facts = decision.facts
+    totals = facts.totals
+    return {
+        "kind": facts.kind,
+        "order_number": order.order_number or "",
+        "external_id": order.external_id or "",
+        "invoice_number": facts.invoice_number,
+        "invoice_date": order.invoice_date,
+        "order_date": order.created_at,
+        "document_date": facts.document_date,
+        "service_date": facts.service_date,
+        "origin": facts.origin,
+        "payment_method": order.payment_method,
+        "payment_method_name": payment_type_name(order.payment_method)[:100],
+        "currency": (order.currency or "")[:3],
+        "total_gross": order.total_cost,
+        "shipping_cost": order.shipping_cost,
+        "adjustment_cost": order.adjustment_cost,
+        "lines_total": totals.lines_total,
+        "rounding_difference": totals.difference,
+        "billbee_state": order.state,
+        "vat_mode": order.vat_mode,
+        "ship_from_country": facts.ship_from,
+        "destination_country": facts.destination[:2],
+        "customer_vat_id": (order.buyer_vat_id or "")[:30],
+        "parent_billbee_id": facts.parent_billbee_id,
+        "billbee_url": order.web_url
+        or f"https://app.billbee.io/app_v2/order/{order.billbee_order_id}",
+        "status": decision.status,
+        "reason_code": decision.reason_code,
+        "reason": decision.reason,
+        "rule_id": decision.rule_id,
+        "flag": decision.flag,
+        "trace": decision.trace,
+        "decision_basis": basis,
+    }
+
+
+def _changed_fields(pk: int, order: Order, known: Known | None) -> list[str]:
+    """Top-level fields that differ from the previous version (for the version history)."""
+    if known is None:
+        return []
+    previous = ExternalOrderVersion.objects.filter(external_order_id=pk).order_by("-number").first()
+    if previous is None:
+        return []
+    old = jsonutil.loads(previous.raw_text)
+    if not isinstance(old, dict):
+        return []
+    keys = set(old) | set(order.raw)
+    return sorted(
+        k for k in keys if k not in classify.VOLATILE_FIELDS and old.get(k) != order.raw.get(k)
+    )
+
+
+def _credited_reason(number: str) -> str:
+    return f"cancelled after import; credit note {number or '?'} imported"
+
+
+def _credit_note_arrived(ctx: DocumentContext, parent: Parent, number: str) -> None:
+    """A cancelled original no longer needs a credit note once one is imported."""
+    ExternalOrder.objects.filter(
+        connection=ctx.connection,
+        billbee_order_id=parent.billbee_order_id,
+        flag=ExternalOrder.Flag.CANCELLED_AFTER_IMPORT,
+    ).update(flag="", reason_code="credit_note_imported", reason=_credited_reason(number))
+
+
+def clear_flag_if_credited(connection: Connection, order: Order, decision: Decision) -> None:
+    """An original read again after its credit note was imported is not flagged again."""
+    query = Q(parent_billbee_id=order.billbee_order_id)
+    if order.order_number:
+        query |= Q(order_number=f"{order.order_number}-GS")
+    credit = (
+        ExternalOrder.objects.filter(
+            query,
+            connection=connection,
+            kind=ExternalOrder.Kind.CREDIT_NOTE,
+            status__in=ExternalOrder.ACCEPTED,
+        )
+        .values_list("invoice_number", flat=True)
+        .first()
+    )
+    if credit is not None:
+        decision.flag = ""
+        decision.reason_code = "credit_note_imported"
+        decision.reason = decision.summary = _credited_reason(credit)
+        decision.trace.append(f"credit note {credit or '?'} is imported: no flag")
+
+
+def _note_change(
+    ctx: DocumentContext, order: Order, decision: Decision, known: Known | None
+) -> None:
+    before = known.status if known else None
+    if before != decision.status and len(ctx.tally.changes) < 200:
+        ctx.tally.changes.append(
+            {
+                "billbee_order_id": order.billbee_order_id,
+                "order_number": order.order_number,
+                "before": before,
+                "after": decision.status,
+                "reason": decision.reason,
+            }
+        )
+
+
+def _reject_unparseable(
+    ctx: DocumentContext,
+    record: RawRecord,
+    text: str,
+    raw_hash: str,
+    known: Known | None,
+    exc: BillbeeDataError,
+) -> str:
+    billbee_id = record.raw.get("BillBeeOrderId") if isinstance(record.raw, dict) else None
+    if not isinstance(billbee_id, int) or isinstance(billbee_id, bool):
+        ctx.tally.add(classify.REJECTED, "record without a usable BillBeeOrderId")
+        logger.warning("a record without a usable BillBeeOrderId was rejected: %s", text[:200])
+        return classify.REJECTED
+    return _store_failure(
+        ctx,
+        billbee_id,
+        text,
+        raw_hash,
+        known,
+        "unparseable",
+        f"Billbee sent a value that cannot be read: {exc.message}",
+        f"unreadable field {exc.field or '?'}",
+    )
+
+
+def _store_failure(
+    ctx: DocumentContext,
+    billbee_id: int,
+    text: str,
+    raw_hash: str,
+    known: Known | None,
+    code: str,
+    reason: str,
+    summary: str,
+) -> str:
+    ctx.tally.add(classify.REJECTED, summary)
+    if ctx.dry_run:
+        return classify.REJECTED
+    fields = {
+        "status": classify.REJECTED,
+        "reason_code": code,
+        "reason": reason,
+        "trace": [f"→ rejected: {reason}"],
+        "raw_hash": raw_hash,
+        "decision_basis": ctx.settings.basis,
+        "last_seen_at": ctx.now,
+        "decided_at": ctx.now,
+        "last_run": ctx.run,
+    }
+    with transaction.atomic():
+        if known is None:
+            document = ExternalOrder.objects.create(
+                connection=ctx.connection,
+                billbee_order_id=billbee_id,
+                first_seen_at=ctx.now,
+                content_hash="",
+                version_count=1,
+                **fields,
+            )
+            number = 1
+        else:
+            number = known.version_count + 1
+            ExternalOrder.objects.filter(pk=known.pk).update(version_count=number, **fields)
+            document = ExternalOrder(pk=known.pk)
+        ExternalOrderVersion.objects.create(
+            external_order_id=document.pk,
+            number=number,
+            raw_compressed=zlib.compress(text.encode("utf-8"), 1),
+            raw_hash=raw_hash,
+            content_hash="",
+            status=classify.REJECTED,
+            reason=reason,
+            seen_at=ctx.now,
+            run=ctx.run,
+        )
+    return classify.REJECTED

@@ -1,0 +1,136 @@
+"""The life cycle of an import run: one per connection at a time, on any number of workers.
+
+The database enforces the single running import (a partial unique index on running runs per
+connection), so two workers on two machines cannot both start one. A running import writes a
+heartbeat after every page; a run whose heartbeat is older than ``IMPORT_STALE_AFTER`` belonged
+to a worker that died, and is marked failed so that the next import can start (it continues
+from the watermark, so nothing is lost).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..errors import ConnectorError
+from ..models import Connection, ImportRun
+
+COUNTER_FIELDS = (
+    "fetched",
+    "imported",
+    "updated",
+    "unchanged",
+    "skipped",
+    "excluded",
+    "rejected",
+    "waiting",
+)
+
+
+class ImportAlreadyRunning(ConnectorError):
+    def __init__(self, run: ImportRun) -> None:
+        started = timezone.localtime(run.started_at) if run.started_at else None
+        super().__init__(
+            f"An import of {run.connection} is already running (run #{run.pk}, started "
+            f"{started:%d.%m.%Y %H:%M:%S} on {run.worker or 'an unknown worker'})."
+            if started
+            else f"An import of {run.connection} is already running."
+        )
+        self.run = run
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "IMPORT_STALE_AFTER", 900))
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def import_run_start(
+    connection: Connection, trigger: str, *, now: datetime | None = None
+) -> ImportRun:
+    """Create the connection's running run, or raise ``ImportAlreadyRunning``."""
+    now = now or timezone.now()
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return ImportRun.objects.create(
+                    connection=connection,
+                    trigger=trigger,
+                    state=ImportRun.State.RUNNING,
+                    started_at=now,
+                    heartbeat_at=now,
+                    worker=worker_name(),
+                )
+        except IntegrityError:
+            running = ImportRun.objects.filter(
+                connection=connection, state=ImportRun.State.RUNNING
+            ).first()
+            if running is None:
+                continue  # it finished meanwhile
+            if not import_run_fail_if_stale(running, now=now):
+                raise ImportAlreadyRunning(running) from None
+    raise ConnectorError(f"Could not start an import of {connection}; try again.")
+
+
+def import_run_fail_if_stale(run: ImportRun, *, now: datetime | None = None) -> bool:
+    """Mark a running run failed when its worker stopped sending heartbeats. Compare-and-
+    swap: only one of several recovering workers succeeds."""
+    now = now or timezone.now()
+    limit = now - stale_after()
+    heartbeat = run.heartbeat_at or run.started_at or run.created_at
+    if heartbeat is None or heartbeat >= limit:
+        return False
+    changed = ImportRun.objects.filter(
+        pk=run.pk, state=ImportRun.State.RUNNING, heartbeat_at=run.heartbeat_at
+    ).update(
+        state=ImportRun.State.FAILED,
+        finished_at=now,
+        error=f"The worker {run.worker or '?'} stopped: no sign of life since "
+        f"{timezone.localtime(heartbeat):%d.%m.%Y %H:%M:%S}. The next import continues "
+        "from the watermark; nothing is lost.",
+    )
+    return changed == 1
+
+
+def import_runs_recover_stale(*, now: datetime | None = None) -> list[int]:
+    recovered = []
+    for run in ImportRun.objects.filter(state=ImportRun.State.RUNNING):
+        if import_run_fail_if_stale(run, now=now):
+            recovered.append(run.pk)
+    return recovered
+
+
+def import_run_save_progress(run: ImportRun) -> None:
+    """Counters, progress and the heartbeat in one UPDATE (after every page)."""
+    run.heartbeat_at = timezone.now()
+    ImportRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=run.heartbeat_at,
+        windows_total=run.windows_total,
+        windows_done=run.windows_done,
+        pages_total=run.pages_total,
+        pages_done=run.pages_done,
+        window_from=run.window_from,
+        window_to=run.window_to,
+        reasons=run.reasons,
+        api_requests=run.api_requests,
+        throttled=run.throttled,
+        retries=run.retries,
+        **{name: getattr(run, name) for name in COUNTER_FIELDS},
+    )
+
+
+def import_run_finish(run: ImportRun, state: str, error: str = "") -> None:
+    run.state = state
+    run.error = error
+    run.finished_at = timezone.now()
+    import_run_save_progress(run)
+    ImportRun.objects.filter(pk=run.pk).update(
+        state=state, error=error, finished_at=run.finished_at
+    )

@@ -1,0 +1,301 @@
+"""One import of a connection's changed orders: used alike by the CLI, Celery and the admin.
+
+1. Take the connection's run (one at a time, database-enforced; ``import_runs``).
+2. Plan day windows on LastModifiedAt from the watermark minus the overlap up to now minus the
+   safety lag (``windows``).
+3. For each window, read every page (pageSize 250, no state filter, so that orders leaving
+   the imported states are seen too) and decide about each order in its own transaction
+   (``documents``). Orders whose text is unchanged since the last import are recognised by
+   their hash and not written again.
+4. After a window's documents are committed, move the watermark to the window's end. A crash,
+   a 429 storm, a timeout or a restart therefore never loses an order: the next run resumes.
+5. Decide again about credit notes that waited for their original order.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from billbee.client import BillbeeClient
+from billbee.dto import Page
+from billbee.errors import BillbeeError
+
+from ..models import Connection, ExternalOrder, ImportRun
+from ..windows import Window, import_span, plan_windows
+from .channels import ChannelRegistry, settings_snapshot
+from .connections import connection_client, explain
+from .documents import DocumentContext, Tally, document_process, known_documents
+from .import_runs import import_run_finish, import_run_save_progress, import_run_start
+from .reevaluate import external_orders_reevaluate
+
+logger = logging.getLogger("connector.import")
+
+Progress = Callable[["ImportResult"], None]
+
+
+@dataclass
+class ImportResult:
+    connection: str
+    dry_run: bool
+    run_id: int | None = None
+    state: str = ImportRun.State.RUNNING
+    window_from: datetime | None = None
+    window_to: datetime | None = None
+    windows_total: int = 0
+    windows_done: int = 0
+    pages_done: int = 0
+    pages_total: int = 0
+    fetched: int = 0
+    requests: int = 0
+    throttled: int = 0
+    retries: int = 0
+    duration_s: float = 0.0
+    error: str = ""
+    tally: Tally = field(default_factory=Tally)
+
+    def as_dict(self) -> dict[str, Any]:
+        outcomes = self.tally.outcomes
+        reasons = self.tally.reasons
+        return {
+            "connection": self.connection,
+            "run": self.run_id,
+            "state": self.state,
+            "dry_run": self.dry_run,
+            "window_from": self.window_from.isoformat() if self.window_from else None,
+            "window_to": self.window_to.isoformat() if self.window_to else None,
+            "windows": self.windows_total,
+            "pages": self.pages_done,
+            "requests": self.requests,
+            "throttled": self.throttled,
+            "retries": self.retries,
+            "fetched": self.fetched,
+            "imported": outcomes["imported"],
+            "updated": outcomes["updated"],
+            "unchanged": outcomes["unchanged"],
+            "skipped": dict(reasons.get("skipped", {})),
+            "excluded": dict(reasons.get("excluded", {})),
+            "rejected": dict(reasons.get("rejected", {})),
+            "waiting": outcomes["waiting"],
+            "internal_errors": self.tally.internal_errors,
+            "changes": self.tally.changes if self.dry_run else None,
+            "error": self.error or None,
+            "duration_s": round(self.duration_s, 3),
+        }
+
+
+class _StopImport(Exception):
+    pass
+
+
+def orders_import(
+    connection: Connection,
+    *,
+    trigger: str = ImportRun.Trigger.MANUAL,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    dry_run: bool = False,
+    client: BillbeeClient | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    run: ImportRun | None = None,
+) -> ImportResult:
+    """Import (or, with ``dry_run``, only classify and count) one connection's changes."""
+    started = time.monotonic()
+    now = now or timezone.now()
+    result = ImportResult(connection=connection.name, dry_run=dry_run)
+    if not dry_run and run is None:
+        run = import_run_start(connection, trigger, now=now)
+    result.run_id = run.pk if run else None
+    own_client = client is None
+    client = client or connection_client(connection)
+    start, end = import_span(
+        now=now,
+        tz=connection.zoneinfo,
+        watermark=connection.watermark,
+        start_date=connection.import_start_date,
+        overlap=timedelta(minutes=connection.overlap_minutes),
+        safety_lag=timedelta(minutes=connection.safety_lag_minutes),
+        since=since,
+        until=until,
+    )
+    windows = plan_windows(start, end, connection.zoneinfo)
+    result.window_from, result.window_to, result.windows_total = start, end, len(windows)
+    stats_before = client.stats.requests, client.stats.throttled, client.stats.retries
+    ctx = DocumentContext(
+        connection=connection,
+        settings=settings_snapshot(connection),
+        channels=ChannelRegistry(connection),
+        run=run,
+        now=now,
+        dry_run=dry_run,
+        tally=result.tally,
+    )
+    _async_commit(True)
+    try:
+        for window in windows:
+            _import_window(client, ctx, window, result, run, progress, stats_before)
+            result.windows_done += 1
+            if not dry_run:
+                _advance_watermark(connection, window)
+            _report(result, run, client, stats_before, progress)
+        if not dry_run:
+            _credit_notes_again(connection, run, result)
+        result.state = (
+            ImportRun.State.PARTIAL if result.tally.internal_errors else ImportRun.State.SUCCEEDED
+        )
+    except _StopImport as exc:
+        result.error = str(exc)
+        result.state = ImportRun.State.PARTIAL if result.windows_done else ImportRun.State.FAILED
+    except Exception as exc:
+        logger.exception("import of %s failed", connection)
+        result.error = f"{type(exc).__name__}: {exc}"
+        result.state = ImportRun.State.PARTIAL if result.windows_done else ImportRun.State.FAILED
+    finally:
+        _async_commit(False)
+        result.duration_s = time.monotonic() - started
+        _report(result, run, client, stats_before, None)
+        if run is not None:
+            import_run_finish(run, result.state, result.error)
+        if own_client:
+            client.close()
+    return result
+
+
+def _import_window(
+    client: BillbeeClient,
+    ctx: DocumentContext,
+    window: Window,
+    result: ImportResult,
+    run: ImportRun | None,
+    progress: Progress | None,
+    stats_before: tuple[int, int, int],
+) -> None:
+    seen: set[int] = set()  # paging over changing data can repeat an order
+    pages_in_window = 0
+    try:
+        for page in client.iter_order_records(modified_at_min=window[0], modified_at_max=window[1]):
+            if pages_in_window == 0:
+                result.pages_total += max(1, page.total_pages or 1)
+            pages_in_window += 1
+            _import_page(ctx, page, seen, result)
+            result.pages_done += 1
+            _report(result, run, client, stats_before, progress)
+    except BillbeeError as exc:
+        raise _StopImport(
+            f"Reading orders modified {window[0]:%d.%m.%Y %H:%M}–{window[1]:%d.%m.%Y %H:%M} "
+            f"(UTC) failed: {explain(exc, ctx.connection)}"
+        ) from exc
+
+
+def _import_page(ctx: DocumentContext, page: Page, seen: set[int], result: ImportResult) -> None:
+    records = [
+        r
+        for r in page.items
+        if not (isinstance(r.raw, dict) and r.raw.get("BillBeeOrderId") in seen)
+    ]
+    ids = [
+        r.raw["BillBeeOrderId"]
+        for r in records
+        if isinstance(r.raw, dict) and isinstance(r.raw.get("BillBeeOrderId"), int)
+    ]
+    known = known_documents(ctx.connection, ids)
+    unchanged: list[int] = []
+    for record in records:
+        billbee_id = record.raw.get("BillBeeOrderId") if isinstance(record.raw, dict) else None
+        document = known.get(billbee_id) if isinstance(billbee_id, int) else None
+        outcome = document_process(ctx, record, document)
+        result.fetched += 1
+        if isinstance(billbee_id, int):
+            seen.add(billbee_id)
+            if outcome == "unchanged" and document is not None:
+                unchanged.append(document.pk)
+    if unchanged and not ctx.dry_run:
+        ExternalOrder.objects.filter(pk__in=unchanged).update(
+            last_seen_at=ctx.now, last_run=ctx.run
+        )
+
+
+def _credit_notes_again(
+    connection: Connection, run: ImportRun | None, result: ImportResult
+) -> None:
+    """Credit notes read before their original order (windows follow LastModifiedAt, and an
+    original is often modified after its credit note) are decided again once it is in."""
+    moves = external_orders_reevaluate(
+        connection,
+        ExternalOrder.objects.filter(connection=connection, reason_code="credit_original_missing"),
+        run=run,
+    )
+    for move in moves:
+        if run is not None and move.last_run_id == run.pk:
+            result.tally.remove(move.before, "original order not imported")
+        result.tally.add(move.after, move.summary)
+
+
+def _advance_watermark(connection: Connection, window: Window) -> None:
+    """Move the watermark to the window's end, only forward and only without leaving a gap
+    (a re-read of a later period does not skip what lies between)."""
+    start, end = window
+    with transaction.atomic():
+        Connection.objects.filter(
+            Q(watermark__isnull=True) | Q(watermark__gte=start),
+            pk=connection.pk,
+            watermark__lt=end,
+        ).update(watermark=end)
+        Connection.objects.filter(pk=connection.pk, watermark__isnull=True).update(watermark=end)
+    connection.refresh_from_db(fields=["watermark"])
+
+
+def _report(
+    result: ImportResult,
+    run: ImportRun | None,
+    client: BillbeeClient,
+    stats_before: tuple[int, int, int],
+    progress: Progress | None,
+) -> None:
+    result.requests = client.stats.requests - stats_before[0]
+    result.throttled = client.stats.throttled - stats_before[1]
+    result.retries = client.stats.retries - stats_before[2]
+    if run is not None:
+        outcomes = result.tally.outcomes
+        run.windows_total, run.windows_done = result.windows_total, result.windows_done
+        run.pages_total, run.pages_done = result.pages_total, result.pages_done
+        run.window_from, run.window_to = result.window_from, result.window_to
+        run.fetched = result.fetched
+        for name in (
+            "imported",
+            "updated",
+            "unchanged",
+            "skipped",
+            "excluded",
+            "rejected",
+            "waiting",
+        ):
+            setattr(run, name, outcomes[name])
+        run.reasons = {status: dict(counts) for status, counts in result.tally.reasons.items()}
+        run.api_requests, run.throttled, run.retries = (
+            result.requests,
+            result.throttled,
+            result.retries,
+        )
+        import_run_save_progress(run)
+    if progress is not None:
+        progress(result)
+
+
+def _async_commit(on: bool) -> None:
+    """PostgreSQL: commit without waiting for the disk during an import. A crash can then lose
+    only the last commits, in order; the watermark is committed after its window's documents,
+    so it can never get ahead of a lost document, and the next run reads them again."""
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute(f"SET synchronous_commit TO {'OFF' if on else 'DEFAULT'}")

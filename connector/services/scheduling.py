@@ -1,0 +1,74 @@
+"""The periodic tick: start the imports that are due, recover runs whose worker died."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Connection, ImportRun
+from ..schedule import next_start, schedule_decision
+from .import_runs import import_runs_recover_stale
+
+logger = logging.getLogger("connector.schedule")
+
+
+def last_started(connection: Connection) -> datetime | None:
+    return (
+        ImportRun.objects.filter(connection=connection, started_at__isnull=False)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+
+
+def connection_schedule(connection: Connection, now: datetime) -> tuple[bool, str]:
+    return schedule_decision(
+        now=now,
+        tz=connection.zoneinfo,
+        window_start=connection.schedule_window_start,
+        window_end=connection.schedule_window_end,
+        spacing=timedelta(minutes=connection.schedule_spacing_minutes),
+        last_started=last_started(connection),
+        enabled=connection.schedule_enabled and connection.is_active,
+    )
+
+
+def connection_next_start(connection: Connection, now: datetime) -> datetime | None:
+    return next_start(
+        now=now,
+        tz=connection.zoneinfo,
+        window_start=connection.schedule_window_start,
+        window_end=connection.schedule_window_end,
+        spacing=timedelta(minutes=connection.schedule_spacing_minutes),
+        last_started=last_started(connection),
+        enabled=connection.schedule_enabled and connection.is_active,
+    )
+
+
+def schedule_tick(*, now: datetime | None = None) -> dict[str, str]:
+    """Enqueue an import for every connection that is due; returns name → decision."""
+    from ..tasks import import_orders_task
+
+    now = now or timezone.now()
+    recovered = import_runs_recover_stale(now=now)
+    if recovered:
+        logger.warning("runs %s had no heartbeat and were marked failed", recovered)
+    decisions = {}
+    for connection in Connection.objects.filter(is_active=True):
+        due, why = connection_schedule(connection, now)
+        running = ImportRun.objects.filter(
+            connection=connection, state=ImportRun.State.RUNNING
+        ).exists()
+        if due and running:
+            due, why = False, "an import is running"
+        decisions[connection.name] = ("enqueued: " if due else "not due: ") + why
+        if due:
+            transaction.on_commit(
+                partial(import_orders_task.delay, connection.pk, ImportRun.Trigger.SCHEDULED)
+            )
+        logger.info("schedule %s: %s", connection.name, decisions[connection.name])
+    return decisions

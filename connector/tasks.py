@@ -1,0 +1,42 @@
+"""Celery tasks: thin wrappers that take ids and call services."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+
+logger = logging.getLogger("connector.tasks")
+
+
+@shared_task(name="connector.import_orders", acks_late=True)
+def import_orders_task(connection_id: int, trigger: str = "scheduled") -> dict[str, Any]:
+    """One import of a connection. A scheduled import checks again that it is due (a second
+    tick or a redelivered message must not start an extra import)."""
+    from django.utils import timezone
+
+    from .models import Connection, ImportRun
+    from .services.import_runs import ImportAlreadyRunning
+    from .services.imports import orders_import
+    from .services.scheduling import connection_schedule
+
+    connection = Connection.objects.get(pk=connection_id)
+    if trigger == ImportRun.Trigger.SCHEDULED:
+        due, why = connection_schedule(connection, timezone.now())
+        if not due:
+            logger.info("scheduled import of %s not started: %s", connection, why)
+            return {"connection": connection.name, "state": "not started", "reason": why}
+    try:
+        result = orders_import(connection, trigger=trigger)
+    except ImportAlreadyRunning as exc:
+        logger.info("%s", exc)
+        return {"connection": connection.name, "state": "not started", "reason": str(exc)}
+    return result.as_dict()
+
+
+@shared_task(name="connector.schedule_tick")
+def schedule_tick_task() -> dict[str, str]:
+    from .services.scheduling import schedule_tick
+
+    return schedule_tick()
