@@ -58,12 +58,20 @@ class RuleSpec:
     shop_name: str
     valid_from: date | None
     valid_until: date | None
+    # A rule made for one sales channel matches its platform and shop exactly (both empty:
+    # manual orders); other rules treat an empty platform or shop as "any".
+    exact: bool = False
 
     def matches(self, platform: str, shop_name: str, day: date | None) -> bool:
-        if self.platform and self.platform.casefold() != platform.casefold():
-            return False
-        if self.shop_name and self.shop_name.casefold() != shop_name.casefold():
-            return False
+        if self.exact:
+            wanted = (self.platform.casefold(), self.shop_name.casefold())
+            if wanted != (platform.casefold(), shop_name.casefold()):
+                return False
+        else:
+            if self.platform and self.platform.casefold() != platform.casefold():
+                return False
+            if self.shop_name and self.shop_name.casefold() != shop_name.casefold():
+                return False
         if day is None:
             return self.valid_from is None and self.valid_until is None
         if self.valid_from and day < self.valid_from:
@@ -71,13 +79,16 @@ class RuleSpec:
         return not (self.valid_until and day > self.valid_until)
 
     def describe(self) -> str:
-        target = " and ".join(
-            p
-            for p in (
-                self.platform and f"platform {self.platform}",
-                self.shop_name and f"shop {self.shop_name}",
+        target = (
+            " and ".join(
+                p
+                for p in (
+                    self.platform and f"platform {self.platform}",
+                    self.shop_name and f"shop {self.shop_name}",
+                )
+                if p
             )
-            if p
+            or "manual orders"
         )
         if self.valid_from and self.valid_until:
             period = f"{self.valid_from:%d.%m.%Y}–{self.valid_until:%d.%m.%Y}"
@@ -109,7 +120,15 @@ class Settings:
             self.sender_country,
             str(self.tz),
             [
-                (r.id, r.action, r.platform, r.shop_name, str(r.valid_from), str(r.valid_until))
+                (
+                    r.id,
+                    r.action,
+                    r.platform,
+                    r.shop_name,
+                    str(r.valid_from),
+                    str(r.valid_until),
+                    r.exact,
+                )
                 for r in sorted(self.rules, key=lambda r: r.id)
             ],
         ]

@@ -35,6 +35,19 @@ def import_orders_task(connection_id: int, trigger: str = "scheduled") -> dict[s
     return result.as_dict()
 
 
+@shared_task(name="connector.reevaluate")
+def reevaluate_task(connection_id: int) -> dict[str, int]:
+    """Apply the current rules and settings to every stored document of a connection."""
+    from collections import Counter
+
+    from .models import Connection, ExternalOrder
+    from .services.reevaluate import external_orders_reevaluate
+
+    connection = Connection.objects.get(pk=connection_id)
+    moves = external_orders_reevaluate(connection, ExternalOrder.objects.all())
+    return dict(Counter(move.after for move in moves))
+
+
 @shared_task(name="connector.schedule_tick")
 def schedule_tick_task() -> dict[str, str]:
     from .services.scheduling import schedule_tick

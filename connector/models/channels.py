@@ -65,6 +65,15 @@ class ChannelRule(models.Model):
         INCLUDE = "include", "include"
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="rules")
+    channel = models.ForeignKey(
+        SalesChannel,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rules",
+        help_text="Set when the rule was made for one sales channel: its platform and shop "
+        "name are then taken from the channel.",
+    )
     action = models.CharField(max_length=7, choices=Action.choices, default=Action.EXCLUDE)
     platform = models.CharField(
         max_length=100, blank=True, help_text="Billbee Platform, e.g. Amazon (any if empty)."
@@ -88,7 +97,7 @@ class ChannelRule(models.Model):
         ordering = ["connection", "action", "platform", "shop_name"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(platform="", shop_name=""),
+                condition=models.Q(channel__isnull=False) | ~models.Q(platform="", shop_name=""),
                 name="rule_names_platform_or_shop",
             ),
             models.CheckConstraint(
@@ -102,7 +111,19 @@ class ChannelRule(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.describe_target()} ({self.describe_period()})"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        channel = self.channel if self.channel_id is not None else None
+        if channel is not None:
+            # A channel's rule names exactly that channel's platform and shop (both empty
+            # for manual orders) and matches them exactly.
+            self.connection_id = channel.connection_id
+            self.platform = channel.platform
+            self.shop_name = channel.shop_name
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     def describe_target(self) -> str:
+        if self.channel_id is not None and not self.platform and not self.shop_name:
+            return "manual orders"
         parts = []
         if self.platform:
             parts.append(f"platform {self.platform}")
@@ -120,6 +141,8 @@ class ChannelRule(models.Model):
         return "whole period"
 
     def clean(self) -> None:
+        if self.channel_id is not None:
+            return
         if not self.platform.strip() and not self.shop_name.strip():
             raise ValidationError("A rule needs a platform, a shop name or both.")
         if self.valid_from and self.valid_until and self.valid_from > self.valid_until:

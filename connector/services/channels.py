@@ -33,7 +33,13 @@ def channel_rules_create_defaults(connection: Connection) -> list[ChannelRule]:
 def settings_snapshot(connection: Connection) -> Settings:
     rules = tuple(
         RuleSpec(
-            r.id, r.action, r.platform.strip(), r.shop_name.strip(), r.valid_from, r.valid_until
+            r.id,
+            r.action,
+            r.platform.strip(),
+            r.shop_name.strip(),
+            r.valid_from,
+            r.valid_until,
+            exact=r.channel_id is not None,
         )
         for r in ChannelRule.objects.filter(connection=connection).order_by("id")
     )

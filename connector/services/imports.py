@@ -35,7 +35,12 @@ from ..windows import Window, import_span, plan_windows
 from .channels import ChannelRegistry, settings_snapshot
 from .connections import connection_client, explain
 from .documents import DocumentContext, Tally, document_process, known_documents
-from .import_runs import import_run_finish, import_run_save_progress, import_run_start
+from .import_runs import (
+    COUNTER_FIELDS,
+    import_run_finish,
+    import_run_save_progress,
+    import_run_start,
+)
 from .reevaluate import external_orders_reevaluate
 
 logger = logging.getLogger("connector.import")
@@ -271,15 +276,7 @@ def _report(
         run.pages_total, run.pages_done = result.pages_total, result.pages_done
         run.window_from, run.window_to = result.window_from, result.window_to
         run.fetched = result.fetched
-        for name in (
-            "imported",
-            "updated",
-            "unchanged",
-            "skipped",
-            "excluded",
-            "rejected",
-            "waiting",
-        ):
+        for name in COUNTER_FIELDS[1:]:  # after "fetched"
             setattr(run, name, outcomes[name])
         run.reasons = {status: dict(counts) for status, counts in result.tally.reasons.items()}
         run.api_requests, run.throttled, run.retries = (

@@ -25,28 +25,23 @@ def last_started(connection: Connection) -> datetime | None:
     )
 
 
+def _schedule_of(connection: Connection) -> dict[str, object]:
+    return {
+        "tz": connection.zoneinfo,
+        "window_start": connection.schedule_window_start,
+        "window_end": connection.schedule_window_end,
+        "spacing": timedelta(minutes=connection.schedule_spacing_minutes),
+        "last_started": last_started(connection),
+        "enabled": connection.schedule_enabled and connection.is_active,
+    }
+
+
 def connection_schedule(connection: Connection, now: datetime) -> tuple[bool, str]:
-    return schedule_decision(
-        now=now,
-        tz=connection.zoneinfo,
-        window_start=connection.schedule_window_start,
-        window_end=connection.schedule_window_end,
-        spacing=timedelta(minutes=connection.schedule_spacing_minutes),
-        last_started=last_started(connection),
-        enabled=connection.schedule_enabled and connection.is_active,
-    )
+    return schedule_decision(now=now, **_schedule_of(connection))  # type: ignore[arg-type]
 
 
 def connection_next_start(connection: Connection, now: datetime) -> datetime | None:
-    return next_start(
-        now=now,
-        tz=connection.zoneinfo,
-        window_start=connection.schedule_window_start,
-        window_end=connection.schedule_window_end,
-        spacing=timedelta(minutes=connection.schedule_spacing_minutes),
-        last_started=last_started(connection),
-        enabled=connection.schedule_enabled and connection.is_active,
-    )
+    return next_start(now=now, **_schedule_of(connection))  # type: ignore[arg-type]
 
 
 def schedule_tick(*, now: datetime | None = None) -> dict[str, str]:
