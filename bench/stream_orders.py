@@ -49,7 +49,7 @@ def _rss_kb() -> int:
 
 
 class Sandbox:
-    def __init__(self, orders: int, rate_limit: float, days: int = 90) -> None:
+    def __init__(self, orders: int, rate_limit: float, days: int = 90, cache_mb: int = 256) -> None:
         self.port = _free_port()
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="connector.settings.development")
         self.process = subprocess.Popen(
@@ -69,6 +69,8 @@ class Sandbox:
                 END,
                 "--rate-limit",
                 str(rate_limit),
+                "--cache-mb",
+                str(cache_mb),
                 "--username",
                 USER,
                 "--api-password",
@@ -94,7 +96,10 @@ class Sandbox:
         raise RuntimeError("sandbox did not start")
 
     def stats(self) -> dict:
-        with urllib.request.urlopen(f"{self.url}/__sandbox__/stats", timeout=30) as response:
+        return self.control("stats")
+
+    def control(self, path: str) -> dict:
+        with urllib.request.urlopen(f"{self.url}/__sandbox__/{path}", timeout=60) as response:
             return json.loads(response.read())
 
     def stop(self) -> None:

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# make demo: migrate, start the Billbee sandbox with realistic data, connect to it, test the
-# connection and serve the admin. Ctrl-C stops everything.
+# make demo: migrate, start the Billbee sandbox with realistic data, connect to it, import,
+# start a Celery worker and beat (embedded broker, no server needed) and serve the admin.
+# Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PY:-.venv/bin/python}
 SANDBOX_PORT=${SANDBOX_PORT:-8765}
 ADMIN_PORT=${ADMIN_PORT:-8000}
-DEMO_ORDERS=${DEMO_ORDERS:-2000}
+DEMO_ORDERS=${DEMO_ORDERS:-1500}
+DEMO_DAYS=${DEMO_DAYS:-45}
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-connector.settings.development}
 # The sandbox and the connection share these demo credentials.
 export BILLBEE_USERNAME=demo@example.com
@@ -17,10 +19,13 @@ export BILLBEE_API_KEY=demo-api-key
 mkdir -p var
 "$PY" manage.py migrate --noinput -v0
 
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
 "$PY" manage.py billbee_sandbox --port "$SANDBOX_PORT" --orders "$DEMO_ORDERS" --seed 42 \
-    --churn new=3,states=10,invoices=5,cancellations=1 >var/sandbox.log 2>&1 &
-SANDBOX_PID=$!
-trap 'kill $SANDBOX_PID 2>/dev/null || true' EXIT INT TERM
+    --days "$DEMO_DAYS" --churn new=3,states=10,invoices=5,cancellations=1 >var/sandbox.log 2>&1 &
+PIDS+=($!)
 
 "$PY" - "$SANDBOX_PORT" <<'PYEOF'
 import sys, time, urllib.request
@@ -34,23 +39,48 @@ for _ in range(120):
 sys.exit("The Billbee sandbox did not start; see var/sandbox.log")
 PYEOF
 
-"$PY" manage.py shell -c "
+export BILLBEE_LOG_LEVEL=WARNING
+"$PY" manage.py connection_create sandbox --api-url "http://127.0.0.1:$SANDBOX_PORT/api/v1"
+"$PY" manage.py connection_test sandbox
+"$PY" manage.py setup_periodic_tasks --tick-minutes 1
+
+# Demo settings: admin login; the import starts at the sandbox's first day; scheduled imports
+# every 10 minutes at any hour (so that the sandbox's changing data keeps coming in); one
+# include rule that overrides the default exclusion of Shopify for one shop.
+"$PY" manage.py shell -v0 -c "
+from datetime import date, time, timedelta
 from django.contrib.auth import get_user_model
+from connector.models import ChannelRule, Connection
 User = get_user_model()
-user, _ = User.objects.get_or_create(username='admin', defaults={'is_staff': True, 'is_superuser': True})
+user, _ = User.objects.get_or_create(username='admin')
 user.is_staff = user.is_superuser = True
 user.set_password('admin')
 user.save()
+c = Connection.objects.get(name='sandbox')
+if c.watermark is None:
+    c.import_start_date = date.today() - timedelta(days=$DEMO_DAYS + 1)
+c.schedule_window_start, c.schedule_window_end = time(0, 0), time(23, 59)
+c.schedule_spacing_minutes = 10
+c.save()
+ChannelRule.objects.get_or_create(connection=c, action='include', platform='Shopify',
+    shop_name='Möbel Verkauf 24', defaults={'note': 'demo: this shop has no direct ledger integration'})
 "
 
-BILLBEE_LOG_LEVEL=WARNING "$PY" manage.py connection_create sandbox --api-url "http://127.0.0.1:$SANDBOX_PORT/api/v1"
-BILLBEE_LOG_LEVEL=WARNING "$PY" manage.py connection_test sandbox
+echo "Importing from the sandbox (Billbee's pace: 2 requests per second per endpoint) …"
+"$PY" manage.py import_orders --connection sandbox || true
+
+"$PY" -m celery -A connector worker --concurrency 1 --loglevel WARNING >var/worker.log 2>&1 &
+PIDS+=($!)
+"$PY" -m celery -A connector beat --loglevel WARNING >var/beat.log 2>&1 &
+PIDS+=($!)
 
 cat <<BANNER
 
   Billbee sandbox:  http://127.0.0.1:$SANDBOX_PORT/api/v1   ($DEMO_ORDERS orders, log: var/sandbox.log)
   Admin:            http://127.0.0.1:$ADMIN_PORT/admin/
   Login:            admin / admin
+  Worker and beat:  scheduled imports every 10 minutes (logs: var/worker.log, var/beat.log)
+  Explain:          $PY manage.py explain_order <order or invoice number>
   Stop:             Ctrl-C
 
 BANNER

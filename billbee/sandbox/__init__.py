@@ -26,6 +26,7 @@ def make_server(
     timezone: str = "Europe/Berlin",
     config: SandboxConfig | None = None,
     verbose: bool = False,
+    cache_mb: int = 256,
 ) -> SandboxServer:
     """Build the data set and bind the server (``port=0`` picks a free port)."""
     state = SandboxState(
@@ -35,5 +36,6 @@ def make_server(
         end=end,
         tz=ZoneInfo(timezone),
         config=config or SandboxConfig(),
+        cache_mb=cache_mb,
     )
     return SandboxServer((host, port), state, verbose=verbose)

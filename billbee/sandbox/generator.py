@@ -131,6 +131,7 @@ class Header:
         "patch",
         "payment",
         "returned",
+        "rev",
         "shipped",
         "state",
         "tags",
@@ -161,6 +162,8 @@ class Header:
         self.external_id: str | None = None
         self.patch: dict[str, Any] | None = None
         self.custom: dict[str, Any] | None = None
+        # Bumped by every change: the key of the sandbox's cache of encoded orders.
+        self.rev = 0
 
     def to_ms(self) -> None:
         """Times are kept as integer epoch milliseconds: exactly what is rendered, so that

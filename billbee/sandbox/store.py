@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .. import jsonutil
 from .catalog import CHANNELS, MANUAL, PRODUCTS
 from .generator import KIND_CREDIT, PAY_ON_INVOICE, Dataset, Header
 
@@ -136,8 +137,10 @@ class SandboxState:
         end: datetime | None,
         tz: ZoneInfo,
         config: SandboxConfig,
+        cache_mb: int = 256,
     ) -> None:
         self.lock = threading.RLock()
+        self.cache_bytes = cache_mb * 1024 * 1024
         self.orders, self.seed, self.days, self.end = orders, seed, days, end
         self.config = config
         self.tz = tz
@@ -158,9 +161,14 @@ class SandboxState:
         rng = random.Random(self.seed * 17 + 3)
         self.stock = {product.sku: Decimal(rng.randint(0, 250)) for product in PRODUCTS}
         self.version = 0
+        self._encoded: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
+        self._encoded_size = 0
         # Raw orders inserted with an id below existing ones break the headers' id order.
         self.out_of_order = False
         self._cache: OrderedDict[tuple[Any, ...], list[Header]] = OrderedDict()
+        # (LastModifiedAt, index) in order: day-window queries read a slice instead of
+        # scanning every order, as Billbee's own index would.
+        self._by_modified = sorted((int(h.modified), h.index) for h in self.dataset.headers)
         self.mutation_rng = random.Random(self.seed * 101 + 7)
         self.fault_rng = random.Random(self.seed * 103 + 11)
         self.reset_stats()
@@ -268,6 +276,27 @@ class SandboxState:
                 return name
         return None
 
+    # ------------------------------------------------------------------ encoded orders
+
+    def order_json(self, h: Header) -> bytes:
+        """An order's JSON, from a bounded cache (least recently used out first). The key
+        holds the order's revision (and its original's, for credit notes), so a change is
+        never served stale."""
+        parent_rev = self.dataset.headers[h.parent].rev if h.parent >= 0 else 0
+        key = (h.order_id, h.rev, parent_rev)
+        data = self._encoded.get(key)
+        if data is not None:
+            self._encoded.move_to_end(key)
+            return data
+        data = jsonutil.dumps(self.dataset.render_order(h)).encode("utf-8")
+        if h.custom is None and self.cache_bytes:
+            self._encoded[key] = data
+            self._encoded_size += len(data)
+            while self._encoded_size > self.cache_bytes and self._encoded:
+                _, old = self._encoded.popitem(last=False)
+                self._encoded_size -= len(old)
+        return data
+
     # ------------------------------------------------------------------ queries
 
     def _cached(self, key: tuple[Any, ...], compute: Any) -> list[Header]:
@@ -287,6 +316,23 @@ class SandboxState:
         key = ("orders", tuple(sorted((k, _hashable(v)) for k, v in f.items())))
 
         def compute() -> list[Header]:
+            if "modified_min" in f or "modified_max" in f:
+                entries = self._by_modified
+                lo = (
+                    bisect.bisect_right(entries, (f["modified_min"], 1 << 62))
+                    if "modified_min" in f
+                    else 0
+                )
+                hi = (
+                    bisect.bisect_right(entries, (f["modified_max"], 1 << 62))
+                    if "modified_max" in f
+                    else len(entries)
+                )
+                headers = self.dataset.headers
+                found = [headers[i] for _, i in entries[lo:hi]]
+                found = [h for h in found if _order_matches(h, f)]
+                found.sort(key=lambda h: h.order_id)
+                return found
             found = [h for h in self.dataset.headers if _order_matches(h, f)]
             if self.out_of_order:
                 found.sort(key=lambda h: h.order_id)
@@ -315,13 +361,22 @@ class SandboxState:
 
     def _touch(self, h: Header, at: int | None = None) -> None:
         """Every change moves LastModifiedAt forward, wherever the served value comes from."""
+        self._unindex(h)
         h.modified = max(at or now_ms(), int(h.modified) + 1)
+        bisect.insort(self._by_modified, (int(h.modified), h.index))
+        h.rev += 1
         stamp = self.dataset.fmt(h.modified)
         if h.custom is not None:
             h.custom["LastModifiedAt"] = stamp
         if h.patch and "LastModifiedAt" in h.patch:
             h.patch["LastModifiedAt"] = stamp
         self.version += 1
+
+    def _unindex(self, h: Header) -> None:
+        entry = (int(h.modified), h.index)
+        position = bisect.bisect_left(self._by_modified, entry)
+        if position < len(self._by_modified) and self._by_modified[position] == entry:
+            del self._by_modified[position]
 
     def set_state(self, h: Header, state: int) -> None:
         at = now_ms()
@@ -401,6 +456,7 @@ class SandboxState:
         h.number = raw.get("OrderNumber") if isinstance(raw.get("OrderNumber"), str) else None
         h.custom = raw
         self.dataset.headers.append(h)
+        bisect.insort(self._by_modified, (int(h.modified), h.index))
         self.by_id[h.order_id] = h
         if h.number:
             self.by_ref.setdefault(h.number, h)
@@ -434,6 +490,7 @@ class SandboxState:
         changed: list[int] = []
         for _ in range(new_orders):
             h = self.dataset.new_header(now_ms(), rng, target=rng.choice((1, 3, 3)))
+            bisect.insort(self._by_modified, (int(h.modified), h.index))
             self.by_id[h.order_id] = h
             for ref in (h.number, h.external_id):
                 if ref:

@@ -26,8 +26,12 @@ from .. import classify
 from ..classify import Decision, Parent, Previous, Settings
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
 from .channels import ChannelRegistry
+from .rowwriter import RowWriter
 
 logger = logging.getLogger("connector.import")
+
+DOCUMENTS = RowWriter(ExternalOrder)
+VERSIONS = RowWriter(ExternalOrderVersion)
 
 # What a page's prefetch loads about documents already in the log.
 KNOWN_FIELDS = (
@@ -180,7 +184,8 @@ def store_decision(
     known: Known | None,
     content_changed: bool,
     parent: Parent | None,
-) -> ExternalOrder:
+) -> int:
+    """Write the document and (when its content changed) a new version; returns its id."""
     facts = decision.facts
     channel = ctx.channels.get(order.platform, order.shop_name, order.shop_id)
     fields = document_fields(order, decision, ctx.settings.basis)
@@ -202,35 +207,39 @@ def store_decision(
             .first()
         )
     if known is None:
-        document = ExternalOrder.objects.create(
-            connection=ctx.connection,
-            billbee_order_id=order.billbee_order_id,
-            first_seen_at=ctx.now,
-            version_count=1,
-            **fields,
+        pk = DOCUMENTS.insert(
+            {
+                "connection": ctx.connection,
+                "billbee_order_id": order.billbee_order_id,
+                "first_seen_at": ctx.now,
+                "version_count": 1,
+                **fields,
+            }
         )
         number = 1
     else:
+        pk = known.pk
         number = known.version_count + (1 if content_changed else 0)
-        ExternalOrder.objects.filter(pk=known.pk).update(version_count=number, **fields)
-        document = ExternalOrder(pk=known.pk)
+        DOCUMENTS.update(pk, {"version_count": number, **fields})
     if content_changed:
-        ExternalOrderVersion.objects.create(
-            external_order_id=document.pk,
-            number=number,
-            raw_compressed=zlib.compress(text.encode("utf-8"), 1),
-            raw_hash=raw_hash,
-            content_hash=content_hash,
-            changed_fields=_changed_fields(document.pk, order, known),
-            status=decision.status,
-            reason=decision.reason,
-            billbee_modified_at=order.last_modified_at,
-            seen_at=ctx.now,
-            run=ctx.run,
+        VERSIONS.insert(
+            dict(
+                external_order_id=pk,
+                number=number,
+                raw_compressed=zlib.compress(text.encode("utf-8"), 1),
+                raw_hash=raw_hash,
+                content_hash=content_hash,
+                changed_fields=_changed_fields(pk, order, known),
+                status=decision.status,
+                reason=decision.reason,
+                billbee_modified_at=order.last_modified_at,
+                seen_at=ctx.now,
+                run=ctx.run,
+            )
         )
     if facts.kind == classify.CREDIT_NOTE and decision.status in classify.ACCEPTED and parent:
         _credit_note_arrived(ctx, parent, facts.invoice_number)
-    return document
+    return pk
 
 
 def document_fields(order: Order, decision: Decision, basis: str) -> dict[str, Any]:

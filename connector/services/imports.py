@@ -15,11 +15,13 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection as db_connection
 from django.db import transaction
@@ -46,6 +48,7 @@ from .reevaluate import external_orders_reevaluate
 logger = logging.getLogger("connector.import")
 
 Progress = Callable[["ImportResult"], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -188,7 +191,8 @@ def _import_window(
     seen: set[int] = set()  # paging over changing data can repeat an order
     pages_in_window = 0
     try:
-        for page in client.iter_order_records(modified_at_min=window[0], modified_at_max=window[1]):
+        pages = client.iter_order_records(modified_at_min=window[0], modified_at_max=window[1])
+        for page in prefetched(pages):
             if pages_in_window == 0:
                 result.pages_total += max(1, page.total_pages or 1)
             pages_in_window += 1
@@ -244,6 +248,51 @@ def _credit_notes_again(
         if run is not None and move.last_run_id == run.pk:
             result.tally.remove(move.before, "original order not imported")
         result.tally.add(move.after, move.summary)
+
+
+def prefetched(items: Iterator[T]) -> Iterator[T]:
+    """Iterate ``items`` one step ahead in a background thread.
+
+    While the documents of one page are decided and written, the next page is already being
+    read (and paced: Billbee allows 2 requests per second). Only the background thread
+    touches the client; only this thread touches the database. Errors arrive in order.
+    """
+    slot: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                slot.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not offer((True, item)):
+                    return
+            offer((True, _END))
+        except BaseException as exc:  # handed to the consumer, raised there
+            offer((False, exc))
+
+    thread = threading.Thread(target=produce, name="billbee-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = slot.get()
+            if not ok:
+                raise item
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+
+
+_END = object()
 
 
 def _advance_watermark(connection: Connection, window: Window) -> None:

@@ -70,6 +70,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--timezone", default="Europe/Berlin")
         parser.add_argument("--verbose", action="store_true", help="log every request")
+        parser.add_argument(
+            "--cache-mb",
+            type=int,
+            default=256,
+            help="memory for encoded orders, served again without rendering (0: no cache)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -103,6 +109,7 @@ class Command(BaseCommand):
             timezone=options["timezone"],
             config=config,
             verbose=options["verbose"],
+            cache_mb=options["cache_mb"],
         )
         self.stdout.write(
             f"Billbee sandbox: {server.api_url} ({options['orders']} orders, seed "
