@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from billbee import jsonutil
 from billbee.enums import order_state_label
 
-from .models import Connection, ExternalOrder
+from .models import ChannelRule, Connection, ExternalOrder, ImportRun, SalesChannel
 
 CENT = Decimal("0.01")
 
@@ -124,3 +126,247 @@ def external_order_explanation(
     if with_raw and versions:
         data["raw"] = jsonutil.loads(versions[0].raw_text)
     return data
+
+
+# ---------------------------------------------------------------- the operator console
+
+
+def connections_with_last_run(queryset: QuerySet[Connection]) -> QuerySet[Connection]:
+    """Connections with their latest import run prefetched (``connection.latest_runs``)."""
+    latest = (
+        ImportRun.objects.filter(connection=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    latest_ids = Connection.objects.annotate(last=Subquery(latest)).values("last")
+    return queryset.prefetch_related(
+        Prefetch(
+            "runs",
+            queryset=ImportRun.objects.filter(pk__in=latest_ids).defer("reasons"),
+            to_attr="latest_runs",
+        )
+    )
+
+
+def connection_last_run(connection: Connection) -> ImportRun | None:
+    """The connection's latest run, from ``connections_with_last_run`` when prefetched."""
+    prefetched = getattr(connection, "latest_runs", None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
+    return connection.runs.order_by("-created_at", "-pk").first()
+
+
+def import_run_running(connection: Connection) -> ImportRun | None:
+    return (
+        ImportRun.objects.filter(connection=connection, state=ImportRun.State.RUNNING)
+        .order_by("-pk")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # one of HEALTH_LEVELS
+    text: str
+
+
+# Worst last: the health of a connection is its worst finding.
+HEALTH_LEVELS = ("unknown", "ok", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Health:
+    findings: tuple[Finding, ...]
+
+    @property
+    def level(self) -> str:
+        if not self.findings:
+            return "unknown"
+        return max((f.level for f in self.findings), key=HEALTH_LEVELS.index)
+
+    @property
+    def text(self) -> str:
+        return "; ".join(f.text for f in self.findings)
+
+
+def _short(text: str, length: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def connection_health(connection: Connection, last_run: ImportRun | None, now: datetime) -> Health:
+    """The last connection test, the last import and the watermark's age, as findings.
+
+    The watermark is expected to move at least once per schedule spacing; older than twice
+    the spacing while the schedule is on means imports are not happening (or failing).
+    """
+    findings: list[Finding] = []
+    if not connection.is_active:
+        findings.append(Finding("unknown", "inactive"))
+    if connection.last_test_ok is None:
+        findings.append(Finding("unknown", "not tested"))
+    elif connection.last_test_ok:
+        findings.append(Finding("ok", "works"))
+    else:
+        findings.append(
+            Finding("error", "test failed: " + _short(connection.last_test_message or "?"))
+        )
+    findings.append(_last_run_finding(last_run))
+    scheduled = connection.schedule_enabled and connection.is_active
+    if scheduled and connection.watermark is not None:
+        allowed = 2 * timedelta(minutes=connection.schedule_spacing_minutes)
+        if now - connection.watermark > allowed:
+            local = timezone.localtime(connection.watermark, connection.zoneinfo)
+            findings.append(
+                Finding(
+                    "warning",
+                    f"imported only up to {local:%d.%m.%Y %H:%M}: older than twice the "
+                    f"spacing ({_hours(allowed)}), so scheduled imports are not keeping up",
+                )
+            )
+    return Health(tuple(findings))
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} h"
+
+
+def _last_run_finding(run: ImportRun | None) -> Finding:
+    if run is None:
+        return Finding("unknown", "no import yet")
+    states = ImportRun.State
+    if run.state in (states.RUNNING, states.PENDING):
+        return Finding("ok", f"import #{run.pk} {run.state} ({run.progress:.0%})")
+    if run.state == states.SUCCEEDED:
+        return Finding("ok", f"last import #{run.pk} succeeded")
+    level = "warning" if run.state == states.PARTIAL else "error"
+    detail = f": {_short(run.error)}" if run.error else ""
+    return Finding(level, f"last import #{run.pk} {run.state}{detail}")
+
+
+def channels_with_document_counts(queryset: QuerySet[SalesChannel]) -> QuerySet[SalesChannel]:
+    """Sales channels annotated with ``documents_<status>`` counts, ``documents_accepted``
+    (imported, updated or unchanged) and ``documents_total``."""
+    counts: dict[str, Any] = {
+        f"documents_{status}": Count("documents", filter=Q(documents__status=status))
+        for status in ExternalOrder.Status.values
+    }
+    counts["documents_accepted"] = Count(
+        "documents", filter=Q(documents__status__in=ExternalOrder.ACCEPTED)
+    )
+    counts["documents_total"] = Count("documents")
+    return queryset.select_related("connection").annotate(**counts)
+
+
+def channel_rules_matching(channel: SalesChannel) -> list[ChannelRule]:
+    """Rules not made for this channel that match its platform and shop on some day.
+
+    Matching is classify's own (``RuleSpec.matches``); the period is left out here, since
+    the rule is listed with it. An include rule wins over exclude rules.
+    """
+    from .services.channels import settings_snapshot
+
+    specs = settings_snapshot(channel.connection).rules
+    matching_ids = [
+        spec.id
+        for spec in specs
+        if replace(spec, valid_from=None, valid_until=None).matches(
+            channel.platform, channel.shop_name, None
+        )
+    ]
+    return list(
+        ChannelRule.objects.filter(pk__in=matching_ids)
+        .exclude(channel=channel)
+        .select_related("channel")
+        .order_by("action", "platform", "shop_name", "pk")
+    )
+
+
+def pretty_json(text: str) -> str:
+    """Indented JSON with every digit kept (Decimal); the text as is when it is no JSON."""
+    try:
+        return jsonutil.dumps(jsonutil.loads(text), indent=2)
+    except ValueError:
+        return text
+
+
+def external_order_detail(document: ExternalOrder) -> dict[str, Any]:
+    """The explanation of one document plus what its admin page links to: the original
+    order and the credit notes (with their keys), and every version with its raw JSON."""
+    data = external_order_explanation(document)
+    versions = list(document.versions.order_by("-number"))
+    data["version_rows"] = [
+        {
+            "number": v.number,
+            "seen_at": v.seen_at,
+            "billbee_modified_at": v.billbee_modified_at,
+            "status": v.status,
+            "status_label": v.get_status_display(),
+            "reason": v.reason,
+            "changed_fields": v.changed_fields,
+            "run_id": v.run_id,
+            "raw": pretty_json(v.raw_text),
+        }
+        for v in versions
+    ]
+    data["raw_pretty"] = data["version_rows"][0]["raw"] if versions else None
+    data["parent_pk"] = document.parent_id
+    data["credit_note_rows"] = list(
+        document.credit_notes.order_by("billbee_order_id").values(
+            "pk", "billbee_order_id", "invoice_number", "order_number", "status"
+        )
+    )
+    return data
+
+
+def import_run_progress(run: ImportRun, now: datetime | None = None) -> dict[str, Any]:
+    """A run's state, progress and counters as plain JSON-able data (polled while it runs)."""
+    from .services.import_runs import COUNTER_FIELDS
+
+    now = now or timezone.now()
+    running = run.state in (ImportRun.State.RUNNING, ImportRun.State.PENDING)
+    if run.started_at and running:
+        duration: float | None = (now - run.started_at).total_seconds()
+    else:
+        duration = run.duration_s
+    return {
+        "id": run.pk,
+        "connection": run.connection.name,
+        "state": run.state,
+        "state_label": run.get_state_display(),
+        "running": running,
+        "progress": round(run.progress, 4),
+        "percent": int(run.progress * 100),
+        "windows_done": run.windows_done,
+        "windows_total": run.windows_total,
+        "pages_done": run.pages_done,
+        "pages_total": run.pages_total,
+        "counters": {name: getattr(run, name) for name in COUNTER_FIELDS},
+        "api_requests": run.api_requests,
+        "throttled": run.throttled,
+        "retries": run.retries,
+        "started_at": _date(run.started_at),
+        "finished_at": _date(run.finished_at),
+        "heartbeat_at": _date(run.heartbeat_at),
+        "duration_s": round(duration, 1) if duration is not None else None,
+        "error": run.error,
+    }
+
+
+OUTCOME_ORDER = ("skipped", "excluded", "rejected", "waiting")
+
+
+def import_run_reason_rows(run: ImportRun) -> list[tuple[str, str, int]]:
+    """``ImportRun.reasons`` as (outcome, reason, count) rows: outcomes in a fixed order,
+    the most frequent reason first."""
+    reasons = run.reasons if isinstance(run.reasons, dict) else {}
+    rows = []
+    for outcome in sorted(
+        reasons,
+        key=lambda o: (OUTCOME_ORDER.index(o) if o in OUTCOME_ORDER else len(OUTCOME_ORDER), o),
+    ):
+        counts = reasons[outcome] if isinstance(reasons[outcome], dict) else {}
+        for reason, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            rows.append((outcome, reason, count))
+    return rows

@@ -1,0 +1,368 @@
+"""Connections: credentials (write-only), import and schedule settings, rules, and the
+actions an operator starts by hand (test, import now, apply the rules again)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from ..forms import ChannelRuleForm, ConnectionAdminForm
+from ..models import DEFAULT_EXCLUDED_PLATFORMS, ChannelRule, Connection
+from ..selectors import connection_health, connection_last_run, connections_with_last_run
+from ..services.channels import channel_rules_create_defaults
+from ..services.connections import connection_test
+from ..services.scheduling import connection_next_start
+from .display import HEALTH_COLOURS, HEALTH_SYMBOLS, admin_link, run_state_badge, when
+from .operations import (
+    import_enqueue,
+    reevaluate_enqueue,
+    rules_changed,
+    rules_changed_message,
+)
+
+# Settings a decision about a document depends on (classify.Settings): when one changes,
+# the documents already in the log keep their old decision until the rules are applied again.
+DECISION_FIELDS = frozenset(
+    {"label", "sender_country", "time_zone", "import_start_date", "imported_states"}
+)
+
+
+class ConnectionRuleInline(admin.TabularInline):
+    """Every rule of the connection; those made for one channel are edited there too."""
+
+    model = ChannelRule
+    fk_name = "connection"
+    form = ChannelRuleForm
+    extra = 0
+    fields = (
+        "action",
+        "platform",
+        "shop_name",
+        "valid_from",
+        "valid_until",
+        "note",
+        "for_channel",
+        "is_default",
+    )
+    readonly_fields = ("for_channel", "is_default")
+    verbose_name = "channel rule"
+    verbose_name_plural = (
+        "Channel rules (an include rule wins over exclude rules; empty platform or shop: any)"
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ChannelRule]:
+        return super().get_queryset(request).select_related("channel")
+
+    @admin.display(description="for channel")
+    def for_channel(self, rule: ChannelRule) -> SafeString | str:
+        if rule.channel_id is None:
+            return "all matching channels"
+        return admin_link("saleschannel_change", rule.channel, rule.channel_id)
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    form = ConnectionAdminForm
+    change_form_template = "admin/connector/connection/change_form.html"
+    inlines = (ConnectionRuleInline,)
+    list_display = (
+        "name",
+        "label",
+        "api_url",
+        "credentials",
+        "is_active",
+        "last_import",
+        "next_import",
+        "health",
+    )
+    list_filter = ("is_active", "schedule_enabled", "chart", "sender_country")
+    search_fields = ("name", "username", "api_url")
+    readonly_fields = (
+        "credentials",
+        "watermark_display",
+        "next_import",
+        "last_test_at",
+        "last_test_ok",
+        "last_test_message",
+        "created_at",
+        "updated_at",
+    )
+    actions = ["test_connections", "import_now", "apply_rules_again"]
+    fieldsets = (
+        (None, {"fields": ("name", "label", "is_active")}),
+        (
+            "Billbee API",
+            {"fields": ("api_url", "username", "new_api_password", "new_api_key", "credentials")},
+        ),
+        ("Bookkeeping", {"fields": ("sender_country", "time_zone", "chart")}),
+        (
+            "Import",
+            {
+                "fields": (
+                    "import_start_date",
+                    "imported_states",
+                    ("overlap_minutes", "safety_lag_minutes"),
+                    "watermark_display",
+                    "settings_shown",
+                ),
+            },
+        ),
+        (
+            "Schedule",
+            {
+                "fields": (
+                    "schedule_enabled",
+                    ("schedule_window_start", "schedule_window_end"),
+                    "schedule_spacing_minutes",
+                    "next_import",
+                ),
+            },
+        ),
+        ("Last test", {"fields": ("last_test_at", "last_test_ok", "last_test_message")}),
+        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
+        return connections_with_last_run(super().get_queryset(request))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Connection | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        defaults = ", ".join(DEFAULT_EXCLUDED_PLATFORMS)
+        description = (
+            f"When you save, exclusion rules for {defaults} are created: a ledger usually "
+            "books those platforms through its own integration. Delete a rule or add an "
+            "include rule to import them."
+        )
+        return [
+            (name, {**options, "description": description} if name == "Import" else options)
+            for name, options in fieldsets
+        ]
+
+    def get_inline_instances(
+        self, request: HttpRequest, obj: Connection | None = None
+    ) -> list[admin.options.InlineModelAdmin]:
+        if obj is None or obj.pk is None:
+            return []  # the default rules are created on save, then shown here
+        inlines = super().get_inline_instances(request, obj)
+        if request.method != "POST":
+            return inlines
+        # A POST without a rules section (a script that only sets credentials) leaves the
+        # rules alone instead of failing on the missing formset.
+        return [
+            inline
+            for inline in inlines
+            if f"{inline.get_formset(request, obj).get_default_prefix()}-TOTAL_FORMS"
+            in request.POST
+        ]
+
+    # ---------------------------------------------------------------- columns
+
+    @admin.display(description="credentials")
+    def credentials(self, obj: Connection) -> str:
+        # Says whether a credential is stored, never what it is.
+        parts = [
+            f"API password {'stored' if obj.has_api_password else 'MISSING'}",
+            f"API key {'stored' if obj.has_api_key else 'MISSING'}",
+        ]
+        return "; ".join(parts)
+
+    @admin.display(description="last import")
+    def last_import(self, obj: Connection) -> SafeString | str:
+        run = connection_last_run(obj)
+        if run is None:
+            return "never"
+        return format_html(
+            "{} {}",
+            run_state_badge(run.state, run.get_state_display()),
+            admin_link(
+                "importrun_change",
+                when(run.started_at or run.created_at, obj.zoneinfo),
+                run.pk,
+            ),
+        )
+
+    @admin.display(description="next scheduled import")
+    def next_import(self, obj: Connection) -> str:
+        if obj.pk is None:
+            return "—"
+        now = timezone.now()
+        upcoming = connection_next_start(obj, now)
+        if upcoming is None:
+            return "off"
+        if upcoming <= now:
+            return "due now (at the next tick)"
+        return f"{when(upcoming, obj.zoneinfo)} ({obj.time_zone})"
+
+    @admin.display(description="health")
+    def health(self, obj: Connection) -> SafeString:
+        state = connection_health(obj, connection_last_run(obj), timezone.now())
+        return format_html(
+            '<span style="color:{}" title="{}">{} {}</span>',
+            HEALTH_COLOURS[state.level],
+            state.level,
+            HEALTH_SYMBOLS[state.level],
+            format_html_join("; ", "{}", ((f.text,) for f in state.findings)),
+        )
+
+    @admin.display(description="watermark")
+    def watermark_display(self, obj: Connection) -> str:
+        if obj.watermark is None:
+            return "nothing imported yet: the first import starts at the start date"
+        age = timezone.now() - obj.watermark
+        hours = int(age.total_seconds() // 3600)
+        return (
+            f"{when(obj.watermark, obj.zoneinfo)} ({obj.time_zone}), {hours} h ago. Every "
+            "order modified up to here is imported; the next import continues from here."
+        )
+
+    # ---------------------------------------------------------------- saving
+
+    def save_model(
+        self, request: HttpRequest, obj: Connection, form: ModelForm, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            created = channel_rules_create_defaults(obj)
+            if created:
+                self.message_user(
+                    request,
+                    f"{len(created)} default exclusion rules were created "
+                    f"({', '.join(r.platform for r in created)}): see the rules below.",
+                    messages.INFO,
+                )
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        settings_changed = bool(DECISION_FIELDS & set(form.changed_data))
+        if change and (settings_changed or rules_changed(formsets)):
+            self.message_user(request, rules_changed_message(form.instance), messages.WARNING)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {
+            "label": "[Billbee]",
+            "api_url": settings.BILLBEE_DEFAULT_API_URL,
+            "sender_country": "DE",
+            "time_zone": "Europe/Berlin",
+            **super().get_changeform_initial_data(request),
+        }
+
+    # ---------------------------------------------------------------- actions
+
+    @admin.action(description="Test the selected connections")
+    def test_connections(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        for connection in queryset:
+            result = connection_test(connection)
+            if result.ok:
+                self.message_user(
+                    request, f"{connection.name}: connection works.", messages.SUCCESS
+                )
+            else:
+                failed = "; ".join(
+                    f"{c.name}: {c.message}" for c in result.checks if not c.ok and c.required
+                )
+                self.message_user(request, f"{connection.name}: {failed}", messages.ERROR)
+
+    @admin.action(description="Import now", permissions=["change"])
+    def import_now(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        for connection in queryset:
+            level, message = import_enqueue(connection)
+            self.message_user(request, message, level)
+
+    @admin.action(description="Apply the rules again", permissions=["change"])
+    def apply_rules_again(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        for connection in queryset:
+            level, message = reevaluate_enqueue(connection)
+            self.message_user(request, message, level)
+
+    # ---------------------------------------------------------------- pages of their own
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "<path:object_id>/import-now/",
+                self.admin_site.admin_view(self.import_now_view),
+                name="connector_connection_import_now",
+            ),
+            path(
+                "<path:object_id>/reevaluate/",
+                self.admin_site.admin_view(self.reevaluate_view),
+                name="connector_connection_reevaluate",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def import_now_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._task_view(
+            request,
+            object_id,
+            title="Import now",
+            explanation="Reads every order changed since the watermark (minus the overlap) "
+            "from Billbee and decides about each one, as a scheduled import does, but right "
+            "now and outside the daily window.",
+            button="Import now",
+            perform=import_enqueue,
+            done_url="admin:connector_importrun_changelist",
+        )
+
+    def reevaluate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._task_view(
+            request,
+            object_id,
+            title="Apply the rules again",
+            explanation="Decides again about every document already in the log with the "
+            "current rules and settings, from the stored JSON: nothing is fetched from "
+            "Billbee. Documents still in the books stay there.",
+            button="Apply the rules again",
+            perform=reevaluate_enqueue,
+            done_url="admin:connector_externalorder_changelist",
+        )
+
+    def _task_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        title: str,
+        explanation: str,
+        button: str,
+        perform: Callable[[Connection], tuple[int, SafeString]],
+        done_url: str,
+    ) -> HttpResponse:
+        connection = self.get_object(request, unquote(object_id))
+        if connection is None:
+            raise Http404(f"There is no connection with the id {object_id!r}.")
+        if not self.has_change_permission(request, connection):
+            raise PermissionDenied
+        if request.method == "POST":
+            level, message = perform(connection)
+            self.message_user(request, message, level)
+            return HttpResponseRedirect(
+                reverse(done_url) + f"?connection__id__exact={connection.pk}"
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": connection,
+            "title": f"{title}: {connection.name}",
+            "explanation": explanation,
+            "button": button,
+            "document_count": connection.external_orders.count(),
+        }
+        return TemplateResponse(request, "admin/connector/connection/confirm_task.html", context)

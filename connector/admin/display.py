@@ -1,0 +1,134 @@
+"""How the console shows states, amounts and times: small HTML helpers, no decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+CENT = Decimal("0.01")
+
+# Background colours of the badges; white text reads on each, in light and dark mode.
+STATUS_COLOURS = {
+    "imported": "#1a7f37",
+    "updated": "#0b6e4f",
+    "unchanged": "#4f7a5a",
+    "skipped": "#6e7781",
+    "excluded": "#8250df",
+    "rejected": "#b42318",
+    "waiting": "#b35900",
+}
+RUN_STATE_COLOURS = {
+    "pending": "#6e7781",
+    "running": "#0969da",
+    "succeeded": "#1a7f37",
+    "partial": "#b35900",
+    "failed": "#b42318",
+}
+HEALTH_COLOURS = {
+    "ok": "#1a7f37",
+    "warning": "#b35900",
+    "error": "#b42318",
+    "unknown": "#6e7781",
+}
+HEALTH_SYMBOLS = {"ok": "●", "warning": "▲", "error": "✖", "unknown": "○"}
+
+# Readable names of ExternalOrder.reason_code (connector.classify and services.documents).
+REASON_LABELS = {
+    "imported": "imported",
+    "updated": "imported again: changed",
+    "unchanged": "imported, unchanged since",
+    "channel_rule": "excluded by a channel rule",
+    "state_not_imported": "order state not imported",
+    "before_start_date": "dated before the start date",
+    "no_invoice_number": "no invoice number yet",
+    "cancelled_credit_note": "cancelled credit note",
+    "credit_without_positions": "credit note without positions",
+    "credit_not_negative": "credit note total not negative",
+    "credit_original_missing": "original order not in the log",
+    "credit_original_not_imported": "original order not imported",
+    "credit_exceeds_original": "credit note exceeds the original",
+    "cancelled_after_import": "cancelled after import: needs a credit note",
+    "deleted_after_import": "deleted after import: needs a credit note",
+    "credit_note_imported": "cancelled after import, credit note imported",
+    "unparseable": "unreadable value from Billbee",
+    "internal_error": "could not be processed (internal error)",
+}
+
+
+def reason_label(code: str) -> str:
+    return REASON_LABELS.get(code, code.replace("_", " ") or "—")
+
+
+def badge(text: str, colour: str, title: str = "") -> SafeString:
+    return format_html(
+        '<span title="{}" style="display:inline-block;padding:1px 7px;border-radius:9px;'
+        'background:{};color:#fff;font-size:11px;font-weight:600;white-space:nowrap">{}</span>',
+        title,
+        colour,
+        text,
+    )
+
+
+def status_badge(status: str, label: str, title: str = "") -> SafeString:
+    return badge(label, STATUS_COLOURS.get(status, "#6e7781"), title)
+
+
+def run_state_badge(state: str, label: str) -> SafeString:
+    return badge(label, RUN_STATE_COLOURS.get(state, "#6e7781"))
+
+
+def money(value: Decimal | None, currency: str = "") -> str:
+    """Cents when that is exact (4.9000 → 4.90), else every digit Billbee sent."""
+    if value is None:
+        return "—"
+    cents = value.quantize(CENT)
+    shown = cents if cents == value else value.normalize()
+    return f"{shown:f} {currency}".strip()
+
+
+def when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
+    if value is None:
+        return "—"
+    return f"{timezone.localtime(value, zone):%d.%m.%Y %H:%M}"
+
+
+def admin_link(view: str, text: object, *args: object, query: str = "") -> SafeString:
+    url = reverse(f"admin:connector_{view}", args=args)
+    return format_html('<a href="{}">{}</a>', url + (f"?{query}" if query else ""), text)
+
+
+def progress_bar(run_id: int, fraction: float, url: str | None) -> SafeString:
+    """A <progress> bar with its percentage; with ``url`` the page's script polls it."""
+    percent = int(fraction * 100)
+    if url:
+        return format_html(
+            '<progress max="100" value="{}" data-run="{}" data-progress-url="{}">{} %</progress>'
+            ' <span data-run="{}" data-counter="percent">{}</span> %',
+            percent,
+            run_id,
+            url,
+            percent,
+            run_id,
+            percent,
+        )
+    return format_html(
+        '<progress max="100" value="{}">{} %</progress> {} %', percent, percent, percent
+    )
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
