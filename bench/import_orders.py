@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +109,16 @@ def minimum_requests(per_day: dict[str, int], window_from: str, window_to: str) 
         datetime.fromisoformat(window_from), datetime.fromisoformat(window_to), tz
     )
     total = 0
-    for start, _end in windows:
-        day = start.astimezone(tz).date().isoformat()
-        total += max(1, math.ceil(per_day.get(day, 0) / 250))
+    for start, end in windows:
+        day, last = (
+            start.astimezone(tz).date(),
+            (end - timedelta(microseconds=1)).astimezone(tz).date(),
+        )
+        orders = 0
+        while day <= last:
+            orders += per_day.get(day.isoformat(), 0)
+            day += timedelta(days=1)
+        total += max(1, math.ceil(orders / 250))
     return total
 
 
@@ -119,9 +126,11 @@ class Database:
     def __init__(self, kind: str, postgres: str, label: str) -> None:
         self.kind = kind
         self.dir = tempfile.mkdtemp(prefix="bench-import-")
+        # DEBUG off as in production: with DEBUG on, Django records every SQL statement.
         self.env = dict(
             os.environ,
             DJANGO_SETTINGS_MODULE="connector.settings.development",
+            DEBUG="False",
             CONNECTOR_DATA_DIR=self.dir,
             BILLBEE_RATE_LIMIT="0",
             BILLBEE_LOG_LEVEL="WARNING",

@@ -43,6 +43,17 @@ ACCEPTED = frozenset({IMPORTED, UPDATED, UNCHANGED})
 
 INVOICE, CREDIT_NOTE = "invoice", "credit_note"
 
+# Per reason code, the reason without document-specific values (what a run counts), for the
+# codes whose reason text names the document.
+SUMMARIES = {
+    "credit_original_missing": "original order not imported",
+    "credit_original_not_imported": "original order not imported",
+    "credit_not_negative": "credit note total is not negative",
+    "credit_exceeds_original": "credit note exceeds the original",
+    "before_start_date": "dated before the start date",
+    "no_invoice_number": "no invoice number yet",
+}
+
 # Fields that change without the document changing (Billbee bumps LastModifiedAt when a tag
 # is added or a note written): left out of the content hash, so such changes are "unchanged".
 VOLATILE_FIELDS = frozenset(
@@ -157,6 +168,7 @@ class Parent:
     status: str
     reason: str
     total_gross: Decimal | None
+    pk: int | None = None  # the upload-log row, when known
 
     @property
     def accepted(self) -> bool:
@@ -298,7 +310,8 @@ def classify(
 
     state = order.state
     state_text = f"{state} {order_state_label(state)}"
-    if facts.kind == CREDIT_NOTE and state == CANCELLED:
+    was_accepted = previous is not None and previous.accepted
+    if facts.kind == CREDIT_NOTE and state == CANCELLED and not was_accepted:
         return decide(
             SKIPPED,
             "cancelled_credit_note",
@@ -317,7 +330,6 @@ def classify(
             rule_id=rule.id,
         )
 
-    was_accepted = previous is not None and previous.accepted
     if state not in settings.imported_states:
         if not was_accepted:
             reason = (
@@ -362,12 +374,14 @@ def classify(
             return decide(REJECTED, code, reason, summary)
 
     status = IMPORTED if not was_accepted else (UPDATED if content_changed else UNCHANGED)
+    included_by = rule.id if rule is not None and rule.action == "include" else None
     flag = ""
     if was_accepted and state in (CANCELLED, DELETED):
         flag = "cancelled_after_import" if state == CANCELLED else "deleted_after_import"
         word = "cancelled" if state == CANCELLED else "deleted"
-        reason = f"changed after import: {word} — needs a credit note"
-        return decide(status, flag, reason, reason, flag=flag)
+        remedy = "it must be reversed" if facts.kind == CREDIT_NOTE else "needs a credit note"
+        reason = f"changed after import: {word} — {remedy}"
+        return decide(status, flag, reason, reason, flag=flag, rule_id=included_by)
     difference = facts.totals.difference
     if difference:
         trace.append(
@@ -380,7 +394,7 @@ def classify(
         UPDATED: "imported again: the document changed",
         UNCHANGED: "imported; nothing relevant changed since",
     }
-    return decide(status, status, reasons[status], reasons[status], flag=flag)
+    return decide(status, status, reasons[status], reasons[status], flag=flag, rule_id=included_by)
 
 
 def _match_rules(rules: tuple[RuleSpec, ...], facts: Facts) -> tuple[RuleSpec | None, str]:

@@ -32,6 +32,15 @@ def external_orders_find(key: str, connection: Connection | None = None) -> Quer
     return documents.order_by("connection__name", "billbee_order_id")
 
 
+def _credit_notes_of(document: ExternalOrder) -> QuerySet[ExternalOrder]:
+    """Credit notes of an original, by the indexed (connection, parent_billbee_id)."""
+    return ExternalOrder.objects.filter(
+        connection_id=document.connection_id,
+        parent_billbee_id=document.billbee_order_id,
+        kind=ExternalOrder.Kind.CREDIT_NOTE,
+    )
+
+
 def _date(value: Any) -> str | None:
     if value is None:
         return None
@@ -54,7 +63,7 @@ def external_order_explanation(
     """Everything about one document and its decision, as plain data."""
     versions = list(document.versions.order_by("-number"))
     credit_notes = list(
-        document.credit_notes.values_list("invoice_number", "order_number", "status")
+        _credit_notes_of(document).values_list("invoice_number", "order_number", "status")
     )
     data: dict[str, Any] = {
         "connection": document.connection.name,
@@ -313,9 +322,9 @@ def external_order_detail(document: ExternalOrder) -> dict[str, Any]:
     data["raw_pretty"] = data["version_rows"][0]["raw"] if versions else None
     data["parent_pk"] = document.parent_id
     data["credit_note_rows"] = list(
-        document.credit_notes.order_by("billbee_order_id").values(
-            "pk", "billbee_order_id", "invoice_number", "order_number", "status"
-        )
+        _credit_notes_of(document)
+        .order_by("billbee_order_id")
+        .values("pk", "billbee_order_id", "invoice_number", "order_number", "status")
     )
     return data
 

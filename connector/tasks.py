@@ -11,11 +11,15 @@ logger = logging.getLogger("connector.tasks")
 
 
 @shared_task(name="connector.import_orders", acks_late=True)
-def import_orders_task(connection_id: int, trigger: str = "scheduled") -> dict[str, Any]:
-    """One import of a connection. A scheduled import checks again that it is due (a second
-    tick or a redelivered message must not start an extra import)."""
+def import_orders_task(
+    connection_id: int, trigger: str = "scheduled", run_id: int | None = None
+) -> dict[str, Any]:
+    """One import of a connection. ``run_id``: a pending run created by the console, begun
+    here. A scheduled import checks again that it is due (a second tick or a redelivered
+    message must not start an extra import)."""
     from django.utils import timezone
 
+    from .errors import ConnectorError
     from .models import Connection, ImportRun
     from .services.import_runs import ImportAlreadyRunning
     from .services.imports import orders_import
@@ -27,10 +31,14 @@ def import_orders_task(connection_id: int, trigger: str = "scheduled") -> dict[s
         if not due:
             logger.info("scheduled import of %s not started: %s", connection, why)
             return {"connection": connection.name, "state": "not started", "reason": why}
+    run = ImportRun.objects.filter(pk=run_id).first() if run_id is not None else None
     try:
-        result = orders_import(connection, trigger=trigger)
+        result = orders_import(connection, trigger=trigger, run=run)
     except ImportAlreadyRunning as exc:
         logger.info("%s", exc)
+        return {"connection": connection.name, "state": "not started", "reason": str(exc)}
+    except ConnectorError as exc:
+        logger.warning("import of %s not started: %s", connection, exc)
         return {"connection": connection.name, "state": "not started", "reason": str(exc)}
     return result.as_dict()
 

@@ -18,14 +18,23 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
+# A midnight this close after a window's start is not cut at: the overlap before the
+# watermark (or before the start date) never costs a request of its own.
+MIN_WINDOW = timedelta(hours=1)
+
+
 def plan_windows(start: datetime, end: datetime, tz: ZoneInfo) -> list[Window]:
-    """``(start, end]`` cut at every local midnight in between."""
+    """``(start, end]`` cut at every local midnight in between (except one less than an hour
+    after the start)."""
     windows: list[Window] = []
     cursor = start.astimezone(UTC)
     end = end.astimezone(UTC)
     while cursor < end:
         next_day = cursor.astimezone(tz).date() + timedelta(days=1)
-        boundary = min(local_midnight(next_day, tz), end)
+        boundary = local_midnight(next_day, tz)
+        if boundary - cursor < MIN_WINDOW:
+            boundary = local_midnight(next_day + timedelta(days=1), tz)
+        boundary = min(boundary, end)
         windows.append((cursor, boundary))
         cursor = boundary
     return windows
@@ -50,7 +59,9 @@ def import_span(
     elif watermark is not None:
         start = watermark - overlap
     elif start_date is not None:
-        start = local_midnight(start_date, tz)
+        # Billbee's modifiedAtMin is exclusive: start before midnight, so that an order
+        # modified at 00:00:00.000 of the start date is read too.
+        start = local_midnight(start_date, tz) - overlap
     else:
         start = now - timedelta(days=30)
     end = until if until is not None else now - safety_lag

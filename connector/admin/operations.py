@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 
 from ..models import ChannelRule, Connection, ImportRun
 from ..selectors import import_run_running
+from ..services.import_runs import import_run_enqueue
 from ..tasks import import_orders_task, reevaluate_task
 from .display import admin_link
 
@@ -30,10 +31,15 @@ def import_enqueue(connection: Connection) -> tuple[int, SafeString]:
             connection.name,
             admin_link("importrun_change", f"run #{current.pk}", current.pk),
         )
-    transaction.on_commit(partial(import_orders_task.delay, connection.pk, ImportRun.Trigger.ADMIN))
+    # A pending run shows at once in the console; the worker begins it.
+    run = import_run_enqueue(connection, ImportRun.Trigger.ADMIN)
+    transaction.on_commit(
+        partial(import_orders_task.delay, connection.pk, ImportRun.Trigger.ADMIN, run.pk)
+    )
     return messages.SUCCESS, format_html(
-        '{}: import queued. Follow it in the <a href="{}">import runs</a>.',
+        '{}: import queued as {}. Follow it in the <a href="{}">import runs</a>.',
         connection.name,
+        admin_link("importrun_change", f"run #{run.pk}", run.pk),
         runs,
     )
 

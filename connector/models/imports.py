@@ -29,6 +29,8 @@ class ImportRun(models.Model):
     windows_done = models.PositiveIntegerField(default=0)
     pages_total = models.PositiveIntegerField(default=0)
     pages_done = models.PositiveIntegerField(default=0)
+    window_pages_total = models.PositiveIntegerField(default=0)
+    window_pages_done = models.PositiveIntegerField(default=0)
     fetched = models.PositiveIntegerField(default=0)
     imported = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
@@ -78,7 +80,10 @@ class ImportRun(models.Model):
     def _fraction(self) -> float:
         if not self.windows_total:
             return 0.0
-        return min(1.0, self.windows_done / self.windows_total)
+        current = 0.0
+        if self.window_pages_total and self.windows_done < self.windows_total:
+            current = min(1.0, self.window_pages_done / self.window_pages_total)
+        return min(1.0, (self.windows_done + current) / self.windows_total)
 
     @property
     def duration_s(self) -> float | None:

@@ -91,6 +91,11 @@ class DocumentContext:
     now: datetime
     dry_run: bool
     tally: Tally
+    # A dry run writes nothing, so originals read earlier in it are remembered here, and
+    # credit notes read before their original are decided again at its end.
+    dry_parents: dict[int, Parent] = field(default_factory=dict)
+    dry_by_number: dict[str, Parent] = field(default_factory=dict)
+    deferred: list[tuple[Order, Known | None]] = field(default_factory=list)
 
 
 def known_documents(connection: Connection, ids: list[int]) -> dict[int, Known]:
@@ -131,47 +136,124 @@ def document_process(ctx: DocumentContext, record: RawRecord, known: Known | Non
 def _decide_and_store(
     ctx: DocumentContext, order: Order, text: str, raw_hash: str, known: Known | None
 ) -> str:
-    content_hash = classify.content_hash(order.raw)
-    content_changed = known is None or known.content_hash != content_hash
+    if known is None:
+        # Only ever compared when the document changes: computed then, for both versions.
+        content_hash, content_changed = "", True
+    else:
+        content_hash = classify.content_hash(order.raw)
+        content_changed = (known.content_hash or _stored_content_hash(known.pk)) != content_hash
     previous = Previous(known.status, known.content_hash, known.flag) if known else None
     facts = classify.facts_of(order, ctx.settings)
-    parent = find_parent(ctx.connection, facts) if facts.kind == classify.CREDIT_NOTE else None
+    parent = find_parent(ctx.connection, facts, ctx) if facts.kind == classify.CREDIT_NOTE else None
     decision = classify.classify(order, ctx.settings, previous, parent, content_changed)
     if decision.flag == ExternalOrder.Flag.CANCELLED_AFTER_IMPORT:
         clear_flag_if_credited(ctx.connection, order, decision)
-    ctx.tally.add(decision.status, decision.summary)
     if ctx.dry_run:
-        _note_change(ctx, order, decision, known)
-        return decision.status
-    with transaction.atomic():
-        store_decision(
-            ctx, order, decision, text, raw_hash, content_hash, known, content_changed, parent
-        )
+        _remember_dry(ctx, order, decision, known)
+    else:
+        with transaction.atomic():
+            store_decision(
+                ctx, order, decision, text, raw_hash, content_hash, known, content_changed, parent
+            )
+    # Counted once it is stored: a failed write is counted as the failure it is.
+    ctx.tally.add(decision.status, decision.summary)
     return decision.status
 
 
-def find_parent(connection: Connection, facts: classify.Facts) -> Parent | None:
-    query = Q()
-    if facts.parent_billbee_id:
-        query |= Q(billbee_order_id=facts.parent_billbee_id)
-    if facts.parent_order_number:
-        query |= Q(order_number=facts.parent_order_number, kind=ExternalOrder.Kind.INVOICE)
-    if not query:
-        return None
-    row = (
-        ExternalOrder.objects.filter(query, connection=connection)
-        .order_by("-billbee_order_id")
-        .values_list(
-            "billbee_order_id", "order_number", "invoice_number", "status", "reason", "total_gross"
+def _remember_dry(
+    ctx: DocumentContext, order: Order, decision: Decision, known: Known | None
+) -> None:
+    facts = decision.facts
+    if facts.kind == classify.INVOICE:
+        parent = Parent(
+            order.billbee_order_id,
+            facts.invoice_number or order.order_number or str(order.billbee_order_id),
+            decision.status,
+            decision.reason,
+            order.total_cost,
         )
-        .first()
+        ctx.dry_parents[order.billbee_order_id] = parent
+        if order.order_number:
+            ctx.dry_by_number[order.order_number] = parent
+    elif decision.reason_code == "credit_original_missing":
+        ctx.deferred.append((order, known))
+    _note_change(ctx, order, decision, known)
+
+
+def deferred_credit_notes_again(ctx: DocumentContext) -> None:
+    """Dry run: decide again about credit notes read before their original."""
+    for order, known in ctx.deferred:
+        facts = classify.facts_of(order, ctx.settings)
+        parent = find_parent(ctx.connection, facts, ctx)
+        if parent is None:
+            continue
+        previous = Previous(known.status, known.content_hash, known.flag) if known else None
+        decision = classify.classify(order, ctx.settings, previous, parent, True)
+        ctx.tally.remove(classify.REJECTED, "original order not imported")
+        ctx.tally.add(decision.status, decision.summary)
+        ctx.tally.changes = [
+            c for c in ctx.tally.changes if c["billbee_order_id"] != order.billbee_order_id
+        ]
+        _note_change(ctx, order, decision, known)
+
+
+def find_parent(
+    connection: Connection, facts: classify.Facts, ctx: DocumentContext | None = None
+) -> Parent | None:
+    """The original order of a credit note: by BillBeeParentOrderId, else by its order number
+    without "-GS". Two indexed lookups (one OR query would make SQLite scan the table). In a
+    dry run, originals decided earlier in the same run come first."""
+    if ctx is not None and ctx.dry_run:
+        remembered = ctx.dry_parents.get(facts.parent_billbee_id or 0) or ctx.dry_by_number.get(
+            facts.parent_order_number
+        )
+        if remembered is not None:
+            return remembered
+    fields = (
+        "billbee_order_id",
+        "order_number",
+        "invoice_number",
+        "status",
+        "reason",
+        "total_gross",
+        "pk",
     )
+    documents = ExternalOrder.objects.filter(connection=connection)
+    row = None
+    if facts.parent_billbee_id:
+        row = one(documents.filter(billbee_order_id=facts.parent_billbee_id).values_list(*fields))
+    if row is None and facts.parent_order_number:
+        row = one(
+            documents.filter(
+                order_number=facts.parent_order_number, kind=ExternalOrder.Kind.INVOICE
+            )
+            .order_by("-billbee_order_id")
+            .values_list(*fields)
+        )
     if row is None:
         return None
-    billbee_id, order_number, invoice_number, status, reason, total = row
+    billbee_id, order_number, invoice_number, status, reason, total, pk = row
     return Parent(
-        billbee_id, invoice_number or order_number or str(billbee_id), status, reason, total
+        billbee_id, invoice_number or order_number or str(billbee_id), status, reason, total, pk
     )
+
+
+def _stored_content_hash(pk: int) -> str:
+    """The content hash of a document's latest stored version."""
+    version = one(
+        ExternalOrderVersion.objects.filter(external_order_id=pk)
+        .order_by("-number")
+        .values_list("raw_compressed", flat=True)
+    )
+    if version is None:
+        return ""
+    return classify.content_hash(jsonutil.loads(zlib.decompress(bytes(version))))
+
+
+def one(rows: Any) -> Any:
+    """The first row of a query or None. Unlike ``.first()`` it adds no ``ORDER BY id``,
+    which would make SQLite walk the primary key instead of using the lookup's index."""
+    return next(iter(rows[:1]), None)
 
 
 def store_decision(
@@ -199,13 +281,10 @@ def store_decision(
         last_run=ctx.run,
     )
     if parent is not None:
-        fields["parent_id"] = (
-            ExternalOrder.objects.filter(
-                connection=ctx.connection, billbee_order_id=parent.billbee_order_id
-            )
-            .values_list("pk", flat=True)
-            .first()
-        )
+        fields["parent_id"] = parent.pk
+        # Credit notes are found by their original's Billbee id (an indexed column), also
+        # when the link was made through the -GS order number.
+        fields["parent_billbee_id"] = facts.parent_billbee_id or parent.billbee_order_id
     if known is None:
         pk = DOCUMENTS.insert(
             {
@@ -337,7 +416,13 @@ def _note_change(
     ctx: DocumentContext, order: Order, decision: Decision, known: Known | None
 ) -> None:
     before = known.status if known else None
-    if before != decision.status and len(ctx.tally.changes) < 200:
+    # Staying in the books (imported, updated, unchanged) is no change of decision.
+    same = before == decision.status or (
+        before in classify.ACCEPTED
+        and decision.status in classify.ACCEPTED
+        and (known.flag if known else "") == decision.flag
+    )
+    if not same and len(ctx.tally.changes) < 200:
         ctx.tally.changes.append(
             {
                 "billbee_order_id": order.billbee_order_id,
@@ -392,7 +477,9 @@ def _store_failure(
         "reason_code": code,
         "reason": reason,
         "trace": [f"→ rejected: {reason}"],
-        "raw_hash": raw_hash,
+        # No fingerprint: the next run decides about this document again instead of
+        # recognising it as unchanged.
+        "raw_hash": "",
         "decision_basis": ctx.settings.basis,
         "last_seen_at": ctx.now,
         "decided_at": ctx.now,

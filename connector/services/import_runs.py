@@ -79,6 +79,45 @@ def import_run_start(
     raise ConnectorError(f"Could not start an import of {connection}; try again.")
 
 
+def import_run_enqueue(connection: Connection, trigger: str) -> ImportRun:
+    """A pending run, visible at once in the console; a worker begins it."""
+    return ImportRun.objects.create(
+        connection=connection, trigger=trigger, state=ImportRun.State.PENDING
+    )
+
+
+def import_run_begin(run: ImportRun, *, now: datetime | None = None) -> ImportRun:
+    """Turn a pending run into the connection's running run (compare-and-swap), or mark it
+    failed and raise ``ImportAlreadyRunning`` when another import is running."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            changed = ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.PENDING).update(
+                state=ImportRun.State.RUNNING,
+                started_at=now,
+                heartbeat_at=now,
+                worker=worker_name(),
+            )
+    except IntegrityError:
+        running = ImportRun.objects.filter(
+            connection_id=run.connection_id, state=ImportRun.State.RUNNING
+        ).first()
+        if running is not None and import_run_fail_if_stale(running, now=now):
+            return import_run_begin(run, now=now)
+        ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.PENDING).update(
+            state=ImportRun.State.FAILED,
+            finished_at=now,
+            error="Not started: another import of this connection was running.",
+        )
+        if running is None:
+            raise ConnectorError(f"Could not start import run #{run.pk}; try again.") from None
+        raise ImportAlreadyRunning(running) from None
+    if not changed:
+        raise ConnectorError(f"Import run #{run.pk} is no longer waiting to start.")
+    run.refresh_from_db()
+    return run
+
+
 def import_run_fail_if_stale(run: ImportRun, *, now: datetime | None = None) -> bool:
     """Mark a running run failed when its worker stopped sending heartbeats. Compare-and-
     swap: only one of several recovering workers succeeds."""
@@ -100,11 +139,27 @@ def import_run_fail_if_stale(run: ImportRun, *, now: datetime | None = None) -> 
 
 
 def import_runs_recover_stale(*, now: datetime | None = None) -> list[int]:
+    """Fail running runs without heartbeat, and pending runs no worker took up."""
+    now = now or timezone.now()
     recovered = []
     for run in ImportRun.objects.filter(state=ImportRun.State.RUNNING):
         if import_run_fail_if_stale(run, now=now):
             recovered.append(run.pk)
+    forgotten = ImportRun.objects.filter(
+        state=ImportRun.State.PENDING, created_at__lt=now - PENDING_TIMEOUT
+    )
+    for pk in forgotten.values_list("pk", flat=True):
+        if ImportRun.objects.filter(pk=pk, state=ImportRun.State.PENDING).update(
+            state=ImportRun.State.FAILED,
+            finished_at=now,
+            error="No worker started this import within an hour: is a Celery worker "
+            "running (celery -A connector worker)?",
+        ):
+            recovered.append(pk)
     return recovered
+
+
+PENDING_TIMEOUT = timedelta(hours=1)
 
 
 def import_run_save_progress(run: ImportRun) -> None:
@@ -116,6 +171,8 @@ def import_run_save_progress(run: ImportRun) -> None:
         windows_done=run.windows_done,
         pages_total=run.pages_total,
         pages_done=run.pages_done,
+        window_pages_total=run.window_pages_total,
+        window_pages_done=run.window_pages_done,
         window_from=run.window_from,
         window_to=run.window_to,
         reasons=run.reasons,

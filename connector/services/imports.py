@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -33,12 +32,19 @@ from billbee.dto import Page
 from billbee.errors import BillbeeError
 
 from ..models import Connection, ExternalOrder, ImportRun
-from ..windows import Window, import_span, plan_windows
+from ..windows import Window, import_span, local_midnight, plan_windows
 from .channels import ChannelRegistry, settings_snapshot
 from .connections import connection_client, explain
-from .documents import DocumentContext, Tally, document_process, known_documents
+from .documents import (
+    DocumentContext,
+    Tally,
+    deferred_credit_notes_again,
+    document_process,
+    known_documents,
+)
 from .import_runs import (
     COUNTER_FIELDS,
+    import_run_begin,
     import_run_finish,
     import_run_save_progress,
     import_run_start,
@@ -63,6 +69,8 @@ class ImportResult:
     windows_done: int = 0
     pages_done: int = 0
     pages_total: int = 0
+    window_pages_done: int = 0
+    window_pages_total: int = 0
     fetched: int = 0
     requests: int = 0
     throttled: int = 0
@@ -121,11 +129,22 @@ def orders_import(
     started = time.monotonic()
     now = now or timezone.now()
     result = ImportResult(connection=connection.name, dry_run=dry_run)
-    if not dry_run and run is None:
-        run = import_run_start(connection, trigger, now=now)
-    result.run_id = run.pk if run else None
     own_client = client is None
+    # The client first: a connection that cannot build one (missing or undecryptable
+    # credentials) must not leave a run behind that blocks every later import.
     client = client or connection_client(connection)
+    if not dry_run:
+        try:
+            run = (
+                import_run_begin(run, now=now)
+                if run is not None
+                else import_run_start(connection, trigger, now=now)
+            )
+        except BaseException:
+            if own_client:
+                client.close()
+            raise
+    result.run_id = run.pk if run else None
     start, end = import_span(
         now=now,
         tz=connection.zoneinfo,
@@ -156,7 +175,9 @@ def orders_import(
             if not dry_run:
                 _advance_watermark(connection, window)
             _report(result, run, client, stats_before, progress)
-        if not dry_run:
+        if dry_run:
+            deferred_credit_notes_again(ctx)
+        else:
             _credit_notes_again(connection, run, result)
         result.state = (
             ImportRun.State.PARTIAL if result.tally.internal_errors else ImportRun.State.SUCCEEDED
@@ -188,22 +209,63 @@ def _import_window(
     progress: Progress | None,
     stats_before: tuple[int, int, int],
 ) -> None:
-    seen: set[int] = set()  # paging over changing data can repeat an order
-    pages_in_window = 0
-    try:
-        pages = client.iter_order_records(modified_at_min=window[0], modified_at_max=window[1])
-        for page in prefetched(pages):
-            if pages_in_window == 0:
-                result.pages_total += max(1, page.total_pages or 1)
-            pages_in_window += 1
-            _import_page(ctx, page, seen, result)
-            result.pages_done += 1
-            _report(result, run, client, stats_before, progress)
-    except BillbeeError as exc:
-        raise _StopImport(
-            f"Reading orders modified {window[0]:%d.%m.%Y %H:%M}–{window[1]:%d.%m.%Y %H:%M} "
-            f"(UTC) failed: {explain(exc, ctx.connection)}"
-        ) from exc
+    """Read every page of one day window; read it again while it changes under our feet.
+
+    Pages are offsets into a list that Billbee computes again for every page. When an order
+    of the window is modified while the window is read, it leaves the window (its new
+    LastModifiedAt lies after the window's end, which is before now) and every later order
+    moves up one place: the one that moves from page 2 onto page 1 would never be read. The
+    window's TotalRows gives it away, and the window is read again; orders already handled
+    in this window are skipped, so a second reading costs little.
+    """
+    seen: set[int] = set()
+    span = f"{window[0]:%d.%m.%Y %H:%M}–{window[1]:%d.%m.%Y %H:%M} (UTC)"
+    for _attempt in range(WINDOW_ATTEMPTS):
+        try:
+            stable = _read_window(client, ctx, window, seen, result, run, progress, stats_before)
+        except BillbeeError as exc:
+            raise _StopImport(
+                f"Reading orders modified {span} failed: {explain(exc, ctx.connection)}"
+            ) from exc
+        if stable:
+            return
+        logger.info("orders modified %s changed while being read; reading them again", span)
+    raise _StopImport(
+        f"Orders modified {span} kept changing while being read "
+        f"({WINDOW_ATTEMPTS} readings); the next run reads them again."
+    )
+
+
+WINDOW_ATTEMPTS = 4
+
+
+def _read_window(
+    client: BillbeeClient,
+    ctx: DocumentContext,
+    window: Window,
+    seen: set[int],
+    result: ImportResult,
+    run: ImportRun | None,
+    progress: Progress | None,
+    stats_before: tuple[int, int, int],
+) -> bool:
+    """One reading of a window's pages; False when its TotalRows changed meanwhile."""
+    first_total: int | None = None
+    stable = True
+    pages = client.iter_order_records(modified_at_min=window[0], modified_at_max=window[1])
+    for page in prefetched(pages):
+        if first_total is None:
+            first_total = page.total_rows
+            result.pages_total += max(1, page.total_pages or 1)
+            result.window_pages_total = max(1, page.total_pages or 1)
+            result.window_pages_done = 0
+        elif page.total_rows != first_total:
+            stable = False
+        _import_page(ctx, page, seen, result)
+        result.pages_done += 1
+        result.window_pages_done += 1
+        _report(result, run, client, stats_before, progress)
+    return stable
 
 
 def _import_page(ctx: DocumentContext, page: Page, seen: set[int], result: ImportResult) -> None:
@@ -241,12 +303,15 @@ def _credit_notes_again(
     original is often modified after its credit note) are decided again once it is in."""
     moves = external_orders_reevaluate(
         connection,
-        ExternalOrder.objects.filter(connection=connection, reason_code="credit_original_missing"),
+        ExternalOrder.objects.filter(
+            connection=connection,
+            reason_code__in=("credit_original_missing", "credit_original_not_imported"),
+        ),
         run=run,
     )
     for move in moves:
         if run is not None and move.last_run_id == run.pk:
-            result.tally.remove(move.before, "original order not imported")
+            result.tally.remove(move.before, move.summary_before)
         result.tally.add(move.after, move.summary)
 
 
@@ -296,17 +361,19 @@ _END = object()
 
 
 def _advance_watermark(connection: Connection, window: Window) -> None:
-    """Move the watermark to the window's end, only forward and only without leaving a gap
-    (a re-read of a later period does not skip what lies between)."""
+    """Move the watermark to the window's end, only forward and only without leaving a gap:
+    everything before the window's start must be read already (up to the watermark or, the
+    first time, up to the start date's midnight). A re-read of a later period moves nothing."""
     start, end = window
-    with transaction.atomic():
-        Connection.objects.filter(
-            Q(watermark__isnull=True) | Q(watermark__gte=start),
-            pk=connection.pk,
-            watermark__lt=end,
-        ).update(watermark=end)
-        Connection.objects.filter(pk=connection.pk, watermark__isnull=True).update(watermark=end)
-    connection.refresh_from_db(fields=["watermark"])
+    watermark = connection.watermark
+    covered = watermark or local_midnight(connection.import_start_date, connection.zoneinfo)
+    if start > covered or (watermark is not None and watermark >= end):
+        return
+    current = Q(watermark__isnull=True) if watermark is None else Q(watermark=watermark)
+    if Connection.objects.filter(current, pk=connection.pk).update(watermark=end):
+        connection.watermark = end
+    else:  # changed by somebody else meanwhile: take what is stored
+        connection.refresh_from_db(fields=["watermark"])
 
 
 def _report(
@@ -323,6 +390,8 @@ def _report(
         outcomes = result.tally.outcomes
         run.windows_total, run.windows_done = result.windows_total, result.windows_done
         run.pages_total, run.pages_done = result.pages_total, result.pages_done
+        run.window_pages_total = result.window_pages_total
+        run.window_pages_done = result.window_pages_done
         run.window_from, run.window_to = result.window_from, result.window_to
         run.fetched = result.fetched
         for name in COUNTER_FIELDS[1:]:  # after "fetched"

@@ -36,6 +36,7 @@ class Move:
     after: str
     summary: str
     last_run_id: int | None
+    summary_before: str = ""
 
 
 def external_orders_reevaluate(
@@ -80,13 +81,7 @@ def external_orders_reevaluate(
             channel=channels.get(order.platform, order.shop_name, order.shop_id), decided_at=now
         )
         if parent is not None:
-            fields["parent_id"] = (
-                ExternalOrder.objects.filter(
-                    connection=connection, billbee_order_id=parent.billbee_order_id
-                )
-                .values_list("pk", flat=True)
-                .first()
-            )
+            fields["parent_id"] = parent.pk
         if run is not None:
             fields["last_run"] = run
         with transaction.atomic():
@@ -98,6 +93,7 @@ def external_orders_reevaluate(
                 decision.status,
                 decision.summary,
                 document.last_run_id,
+                classify.SUMMARIES.get(document.reason_code, document.reason),
             )
         )
         logger.debug(

@@ -10,6 +10,7 @@ ORM would store them, on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
@@ -20,12 +21,29 @@ Converter = Callable[[Any], Any] | None
 def _converter(field: models.Field[Any, Any]) -> Converter:
     ops = connection.ops
     if isinstance(field, models.DateTimeField):
+        if connection.vendor == "sqlite":
+            return _sqlite_datetime(connection.timezone)
         return ops.adapt_datetimefield_value  # type: ignore[no-any-return]
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value  # type: ignore[no-any-return]
-    if isinstance(field, models.JSONField | models.DecimalField | models.BinaryField):
-        return lambda value: field.get_db_prep_save(value, connection)
-    return None  # strings, integers, booleans, foreign-key ids: passed as they are
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: ops.adapt_json_value(value, encoder)
+    # Strings, integers, booleans, foreign-key ids, Decimal and bytes: both drivers take them
+    # as they are (Django registers Decimal for sqlite3).
+    return None
+
+
+def _sqlite_datetime(zone: Any) -> Converter:
+    """What Django's SQLite backend stores for a date/time (naive text in the database's zone,
+    UTC by default), without its generic checks: about ten times faster."""
+
+    def adapt(value: datetime) -> str:
+        if value.tzinfo is not None:
+            value = value.astimezone(zone).replace(tzinfo=None)
+        return str(value)
+
+    return adapt
 
 
 class RowWriter:

@@ -179,11 +179,33 @@ def test_import_now_action_queues_an_admin_import_that_runs(
         )
 
     assert len(callbacks) == 1
-    runs_url = reverse("admin:connector_importrun_changelist")
-    assert f'shop: import queued. Follow it in the <a href="{runs_url}' in _messages(response)[0]
     run = ImportRun.objects.get(connection=shop)
+    runs_url = reverse("admin:connector_importrun_changelist")
+    run_url = reverse("admin:connector_importrun_change", args=[run.pk])
+    message = _messages(response)[0]
+    # The run exists from the moment it is queued (pending), and the message links it.
+    assert f'shop: import queued as <a href="{run_url}">run #{run.pk}</a>.' in message
+    assert f'Follow it in the <a href="{runs_url}' in message
     assert (run.trigger, run.state) == (ImportRun.Trigger.ADMIN, ImportRun.State.SUCCEEDED)
     assert run.fetched == ExternalOrder.objects.filter(connection=shop).count() > 0
+
+
+def test_queued_import_is_visible_as_pending_before_a_worker_takes_it(
+    admin_client, shop, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:  # the task is not run
+        admin_client.post(
+            reverse("admin:connector_connection_changelist"),
+            {"action": "import_now", "_selected_action": [shop.pk]},
+            follow=True,
+        )
+
+    assert len(callbacks) == 1
+    run = ImportRun.objects.get(connection=shop)
+    assert (run.trigger, run.state) == (ImportRun.Trigger.ADMIN, ImportRun.State.PENDING)
+    html = _html(admin_client.get(reverse("admin:connector_importrun_changelist")))
+    row = re.search(rf"<tr>(?:(?!</tr>).)*>#{run.pk}<(?:(?!</tr>).)*</tr>", html, re.S).group(0)
+    assert ">pending</span>" in row
 
 
 def test_import_now_while_an_import_runs_starts_none(
