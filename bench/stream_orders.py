@@ -49,7 +49,14 @@ def _rss_kb() -> int:
 
 
 class Sandbox:
-    def __init__(self, orders: int, rate_limit: float, days: int = 90, cache_mb: int = 256) -> None:
+    def __init__(
+        self,
+        orders: int,
+        rate_limit: float,
+        days: int = 90,
+        cache_mb: int = 256,
+        warm: bool = False,
+    ) -> None:
         self.port = _free_port()
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="connector.settings.development")
         self.process = subprocess.Popen(
@@ -71,6 +78,7 @@ class Sandbox:
                 str(rate_limit),
                 "--cache-mb",
                 str(cache_mb),
+                *(["--warm"] if warm else []),
                 "--username",
                 USER,
                 "--api-password",

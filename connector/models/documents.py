@@ -135,8 +135,7 @@ class ExternalOrder(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["connection", "status"]),
-            models.Index(fields=["connection", "reason_code"]),
+            models.Index(fields=["connection", "status", "reason_code"]),
             models.Index(fields=["connection", "order_number"]),
             models.Index(fields=["connection", "invoice_number"]),
             models.Index(fields=["connection", "document_date"]),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import connection as db
 from django.db import transaction
 from django.db.models import Q
 
@@ -99,10 +100,19 @@ class DocumentContext:
 
 
 def known_documents(connection: Connection, ids: list[int]) -> dict[int, Known]:
-    rows = ExternalOrder.objects.filter(
-        connection=connection, billbee_order_id__in=ids
-    ).values_list(*KNOWN_FIELDS)
-    return {row[1]: Known(*row) for row in rows}
+    """What the log knows about a page's documents: one prepared query (the ORM's query
+    building would cost more than the lookup)."""
+    if not ids:
+        return {}
+    meta = ExternalOrder._meta
+    # These fields' columns carry their names ("pk" is "id").
+    columns = ", ".join(db.ops.quote_name("id" if name == "pk" else name) for name in KNOWN_FIELDS)
+    table = db.ops.quote_name(meta.db_table)
+    match, params = id_list_condition("billbee_order_id", ids)
+    sql = f"SELECT {columns} FROM {table} WHERE connection_id = %s AND {match}"  # noqa: S608
+    with db.cursor() as cursor:
+        cursor.execute(sql, [connection.pk, *params])
+        return {row[1]: Known(*row) for row in cursor.fetchall()}
 
 
 def document_process(ctx: DocumentContext, record: RawRecord, known: Known | None) -> str:
@@ -151,13 +161,69 @@ def _decide_and_store(
     if ctx.dry_run:
         _remember_dry(ctx, order, decision, known)
     else:
-        with transaction.atomic():
-            store_decision(
-                ctx, order, decision, text, raw_hash, content_hash, known, content_changed, parent
-            )
+        store_decision(
+            ctx, order, decision, text, raw_hash, content_hash, known, content_changed, parent
+        )
     # Counted once it is stored: a failed write is counted as the failure it is.
     ctx.tally.add(decision.status, decision.summary)
     return decision.status
+
+
+def _follows_up(decision: Decision, parent: Parent | None) -> bool:
+    """Whether storing this decision changes another document too (a credit note clears its
+    original's flag): then it needs a transaction of several statements."""
+    return (
+        decision.facts.kind == classify.CREDIT_NOTE
+        and bool(parent)
+        and (decision.status in classify.ACCEPTED)
+    )
+
+
+_VERSION_FROM_DOCUMENT = (
+    # version column ← column of the document row just inserted
+    ("external_order_id", "id"),
+    ("raw_hash", "raw_hash"),
+    ("content_hash", "content_hash"),
+    ("status", "status"),
+    ("reason", "reason"),
+    ("billbee_modified_at", "billbee_modified_at"),
+    ("seen_at", "last_seen_at"),
+    ("run_id", "last_run_id"),
+)
+
+
+def store_new_document(
+    ctx: DocumentContext,
+    order: Order,
+    decision: Decision,
+    text: str,
+    raw_hash: str,
+    parent: Parent | None,
+) -> int:
+    """PostgreSQL: a new document and its first version in one statement, which is one
+    transaction and one round trip (instead of BEGIN, two INSERTs and COMMIT). The version
+    takes what it shares with the document from the row just inserted, which also keeps the
+    statement under psycopg's 50-parameter limit for caching its parsed form."""
+    quote = db.ops.quote_name
+    fields = _stored_fields(ctx, order, decision, raw_hash, "", parent)
+    document = {
+        "connection": ctx.connection,
+        "billbee_order_id": order.billbee_order_id,
+        "first_seen_at": ctx.now,
+        "version_count": 1,
+        **fields,
+    }
+    version_table = quote(ExternalOrderVersion._meta.db_table)
+    columns = ", ".join(quote(c) for c, _ in _VERSION_FROM_DOCUMENT)
+    sources = ", ".join(f"parent.{quote(c)}" for _, c in _VERSION_FROM_DOCUMENT)
+    then = (
+        f"INSERT INTO {version_table} ({columns}, number, raw_compressed, changed_fields) "  # noqa: S608 - names from the models
+        f"SELECT {sources}, 1, %s, %s FROM parent "
+        f"RETURNING {quote('external_order_id')}"
+    )
+    return DOCUMENTS.insert_returning(
+        document, then, [zlib.compress(text.encode("utf-8"), 1), db.ops.adapt_json_value([], None)]
+    )
 
 
 def _remember_dry(
@@ -220,9 +286,9 @@ def find_parent(
     )
     documents = ExternalOrder.objects.filter(connection=connection)
     row = None
-    if facts.parent_billbee_id:
+    if facts.parent_billbee_id:  # Billbee's own link decides when there is one
         row = one(documents.filter(billbee_order_id=facts.parent_billbee_id).values_list(*fields))
-    if row is None and facts.parent_order_number:
+    elif facts.parent_order_number:
         row = one(
             documents.filter(
                 order_number=facts.parent_order_number, kind=ExternalOrder.Kind.INVOICE
@@ -236,6 +302,27 @@ def find_parent(
     return Parent(
         billbee_id, invoice_number or order_number or str(billbee_id), status, reason, total, pk
     )
+
+
+def id_list_condition(column: str, ids: list[int]) -> tuple[str, list[Any]]:
+    """``column`` is one of ``ids``. PostgreSQL gets one array parameter, so that psycopg
+    keeps the statement's parsed form (it caches statements of up to 50 parameters)."""
+    if db.vendor == "postgresql":
+        return f"{db.ops.quote_name(column)} = ANY(%s)", [list(ids)]
+    return f"{db.ops.quote_name(column)} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def documents_seen(pks: list[int], now: datetime, run: ImportRun | None) -> None:
+    """Unchanged documents of a page: only "last seen" moves (one statement)."""
+    if not pks:
+        return
+    match, params = id_list_condition("id", pks)
+    table = db.ops.quote_name(ExternalOrder._meta.db_table)
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_seen_at = %s, last_run_id = %s WHERE {match}",  # noqa: S608
+            [DOCUMENTS.convert("last_seen_at", now), run.pk if run else None, *params],
+        )
 
 
 def _stored_content_hash(pk: int) -> str:
@@ -267,12 +354,76 @@ def store_decision(
     content_changed: bool,
     parent: Parent | None,
 ) -> int:
-    """Write the document and (when its content changed) a new version; returns its id."""
+    """Write the document and (when its content changed) a new version, as one transaction;
+    returns its id. On PostgreSQL a new document is one statement (see store_new_document)."""
+    if known is None and db.vendor == "postgresql" and not _follows_up(decision, parent):
+        return store_new_document(ctx, order, decision, text, raw_hash, parent)
+    with transaction.atomic():
+        return _store_in_transaction(
+            ctx, order, decision, text, raw_hash, content_hash, known, content_changed, parent
+        )
+
+
+def _store_in_transaction(
+    ctx: DocumentContext,
+    order: Order,
+    decision: Decision,
+    text: str,
+    raw_hash: str,
+    content_hash: str,
+    known: Known | None,
+    content_changed: bool,
+    parent: Parent | None,
+) -> int:
     facts = decision.facts
-    channel = ctx.channels.get(order.platform, order.shop_name, order.shop_id)
+    fields = _stored_fields(ctx, order, decision, raw_hash, content_hash, parent)
+
+    def version(number: int, pk: int | None) -> dict[str, Any]:
+        return {
+            "number": number,
+            "raw_compressed": zlib.compress(text.encode("utf-8"), 1),
+            "raw_hash": raw_hash,
+            "content_hash": content_hash,
+            "changed_fields": _changed_fields(pk, order, known) if pk else [],
+            "status": decision.status,
+            "reason": decision.reason,
+            "billbee_modified_at": order.last_modified_at,
+            "seen_at": ctx.now,
+            "run": ctx.run,
+        }
+
+    if known is None:
+        document = {
+            "connection": ctx.connection,
+            "billbee_order_id": order.billbee_order_id,
+            "first_seen_at": ctx.now,
+            "version_count": 1,
+            **fields,
+        }
+        pk = DOCUMENTS.insert(document)
+        VERSIONS.insert({"external_order_id": pk, **version(1, None)})
+    else:
+        pk = known.pk
+        number = known.version_count + (1 if content_changed else 0)
+        DOCUMENTS.update(pk, {"version_count": number, **fields})
+        if content_changed:
+            VERSIONS.insert({"external_order_id": pk, **version(number, pk)})
+    if facts.kind == classify.CREDIT_NOTE and decision.status in classify.ACCEPTED and parent:
+        _credit_note_arrived(ctx, parent, facts.invoice_number)
+    return pk
+
+
+def _stored_fields(
+    ctx: DocumentContext,
+    order: Order,
+    decision: Decision,
+    raw_hash: str,
+    content_hash: str,
+    parent: Parent | None,
+) -> dict[str, Any]:
     fields = document_fields(order, decision, ctx.settings.basis)
     fields.update(
-        channel=channel,
+        channel=ctx.channels.get(order.platform, order.shop_name, order.shop_id),
         raw_hash=raw_hash,
         content_hash=content_hash,
         billbee_modified_at=order.last_modified_at,
@@ -284,41 +435,8 @@ def store_decision(
         fields["parent_id"] = parent.pk
         # Credit notes are found by their original's Billbee id (an indexed column), also
         # when the link was made through the -GS order number.
-        fields["parent_billbee_id"] = facts.parent_billbee_id or parent.billbee_order_id
-    if known is None:
-        pk = DOCUMENTS.insert(
-            {
-                "connection": ctx.connection,
-                "billbee_order_id": order.billbee_order_id,
-                "first_seen_at": ctx.now,
-                "version_count": 1,
-                **fields,
-            }
-        )
-        number = 1
-    else:
-        pk = known.pk
-        number = known.version_count + (1 if content_changed else 0)
-        DOCUMENTS.update(pk, {"version_count": number, **fields})
-    if content_changed:
-        VERSIONS.insert(
-            dict(
-                external_order_id=pk,
-                number=number,
-                raw_compressed=zlib.compress(text.encode("utf-8"), 1),
-                raw_hash=raw_hash,
-                content_hash=content_hash,
-                changed_fields=_changed_fields(pk, order, known),
-                status=decision.status,
-                reason=decision.reason,
-                billbee_modified_at=order.last_modified_at,
-                seen_at=ctx.now,
-                run=ctx.run,
-            )
-        )
-    if facts.kind == classify.CREDIT_NOTE and decision.status in classify.ACCEPTED and parent:
-        _credit_note_arrived(ctx, parent, facts.invoice_number)
-    return pk
+        fields["parent_billbee_id"] = decision.facts.parent_billbee_id or parent.billbee_order_id
+    return fields
 
 
 def document_fields(order: Order, decision: Decision, basis: str) -> dict[str, Any]:

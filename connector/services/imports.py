@@ -40,6 +40,7 @@ from .documents import (
     Tally,
     deferred_credit_notes_again,
     document_process,
+    documents_seen,
     known_documents,
 )
 from .import_runs import (
@@ -290,10 +291,8 @@ def _import_page(ctx: DocumentContext, page: Page, seen: set[int], result: Impor
             seen.add(billbee_id)
             if outcome == "unchanged" and document is not None:
                 unchanged.append(document.pk)
-    if unchanged and not ctx.dry_run:
-        ExternalOrder.objects.filter(pk__in=unchanged).update(
-            last_seen_at=ctx.now, last_run=ctx.run
-        )
+    if not ctx.dry_run:
+        documents_seen(unchanged, ctx.now, ctx.run)
 
 
 def _credit_notes_again(

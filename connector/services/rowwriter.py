@@ -46,6 +46,10 @@ def _sqlite_datetime(zone: Any) -> Converter:
     return adapt
 
 
+def _primary_key(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
+
+
 class RowWriter:
     def __init__(self, model: type[models.Model]) -> None:
         meta = model._meta
@@ -57,27 +61,22 @@ class RowWriter:
                 self._fields[field.name] = field  # type: ignore[assignment]
                 self._fields[field.attname] = field  # type: ignore[assignment]
         self._columns: dict[str, tuple[str, Converter]] = {}
-        self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._sql: dict[tuple[str, tuple[str, ...]], tuple[str, list[Converter]]] = {}
 
     def _column(self, name: str) -> tuple[str, Converter]:
         column = self._columns.get(name)
         if column is None:
             field = self._fields[name]
-            column = self._columns[name] = (str(field.column), _converter(field))
+            convert = _converter(field)
+            if isinstance(field, models.ForeignKey):
+                convert = _primary_key
+            column = self._columns[name] = (str(field.column), convert)
         return column
 
-    def _params(self, values: dict[str, Any]) -> list[Any]:
-        params = []
-        for name, value in values.items():
-            convert = self._column(name)[1]
-            if isinstance(value, models.Model):
-                value = value.pk
-            params.append(value if convert is None or value is None else convert(value))
-        return params
-
-    def _statement(self, kind: str, names: tuple[str, ...]) -> str:
-        sql = self._sql.get((kind, names))
-        if sql is None:
+    def _prepared(self, kind: str, names: tuple[str, ...]) -> tuple[str, list[Converter]]:
+        """The statement and the value converters for one set of columns, built once."""
+        prepared = self._sql.get((kind, names))
+        if prepared is None:
             quote = connection.ops.quote_name
             columns = [quote(self._column(n)[0]) for n in names]
             table, pk = quote(self.table), quote(self.pk)
@@ -91,14 +90,41 @@ class RowWriter:
             else:
                 assignments = ", ".join(f"{c} = %s" for c in columns)
                 sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
-            self._sql[(kind, names)] = sql
-        return sql
+            prepared = self._sql[(kind, names)] = (sql, [self._column(n)[1] for n in names])
+        return prepared
+
+    def convert(self, name: str, value: Any) -> Any:
+        """One value as this writer stores it in column ``name``."""
+        convert = self._column(name)[1]
+        return value if convert is None or value is None else convert(value)
+
+    @staticmethod
+    def _params(converters: list[Converter], values: dict[str, Any]) -> list[Any]:
+        return [
+            value if convert is None or value is None else convert(value)
+            for convert, value in zip(converters, values.values(), strict=True)
+        ]
 
     def insert(self, values: dict[str, Any]) -> int:
+        sql, converters = self._prepared("insert", tuple(values))
         with connection.cursor() as cursor:
-            cursor.execute(self._statement("insert", tuple(values)), self._params(values))
+            cursor.execute(sql, self._params(converters, values))
+            return int(cursor.fetchone()[0])
+
+    def insert_returning(self, values: dict[str, Any], then: str, then_params: list[Any]) -> int:
+        """PostgreSQL: insert a row and run ``then`` (an ``INSERT … SELECT … FROM parent``
+        that reads the new row as ``parent``) in the same statement: one statement is one
+        transaction and one round trip. Returns the value ``then`` returns."""
+        sql, converters = self._prepared("insert", tuple(values))
+        returning = sql.rsplit(" RETURNING ", 1)[0] + " RETURNING *"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH parent AS ({returning}) {then}",
+                [*self._params(converters, values), *then_params],
+            )
             return int(cursor.fetchone()[0])
 
     def update(self, pk: int, values: dict[str, Any]) -> None:
+        sql, converters = self._prepared("update", tuple(values))
         with connection.cursor() as cursor:
-            cursor.execute(self._statement("update", tuple(values)), [*self._params(values), pk])
+            cursor.execute(sql, [*self._params(converters, values), pk])

@@ -85,6 +85,12 @@ def _database_config() -> dict:
     else:
         config.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
         config.setdefault("CONN_HEALTH_CHECKS", True)
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            # Parameters travel separately from the statement instead of being composed into
+            # it in Python: the import writes wide rows thousands of times per second.
+            config.setdefault("OPTIONS", {}).setdefault(
+                "server_side_binding", env.bool("DATABASE_SERVER_SIDE_BINDING", default=True)
+            )
     return config
 
 

@@ -76,6 +76,11 @@ class Command(BaseCommand):
             default=256,
             help="memory for encoded orders, served again without rendering (0: no cache)",
         )
+        parser.add_argument(
+            "--warm",
+            action="store_true",
+            help="encode every order at start (needs --cache-mb large enough; benchmarks)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -111,6 +116,8 @@ class Command(BaseCommand):
             verbose=options["verbose"],
             cache_mb=options["cache_mb"],
         )
+        if options["warm"]:
+            server.state.warm()
         self.stdout.write(
             f"Billbee sandbox: {server.api_url} ({options['orders']} orders, seed "
             f"{options['seed']}, built in {time.monotonic() - started:.1f} s; rate limit "
