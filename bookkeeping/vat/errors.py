@@ -1,0 +1,34 @@
+"""The VAT exception family: every error says in words what is wrong and what to do."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+class VatError(Exception):
+    """Base class of the VAT package's errors."""
+
+
+class UnknownRate(VatError):
+    """No rate period of the table covers this country on this day."""
+
+    def __init__(self, country: str, day: date) -> None:
+        self.country = country
+        self.day = day
+        super().__init__(
+            f"no VAT rates for {country or '(no country)'} on {day:%d.%m.%Y} in the rate table: "
+            "add the period to bookkeeping/vat/rates.py or book this document manually"
+        )
+
+
+class VatRejected(VatError):
+    """The document cannot be booked automatically.
+
+    ``code`` is stable for programs (filters, statistics); ``reason`` is for the person who
+    has to fix it: what is wrong and what to do.
+    """
+
+    def __init__(self, code: str, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(f"{code}: {reason}")
