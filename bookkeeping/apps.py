@@ -1,7 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_save
+
+
+def _connection_created(
+    sender: Any, instance: Any, created: bool, raw: bool, **kwargs: Any
+) -> None:
+    """A new connection starts with its bookkeeping settings and its chart's preset."""
+    if created and not raw:
+        from .services.setup import bookkeeping_settings
+
+        bookkeeping_settings(instance)
 
 
 class BookkeepingConfig(AppConfig):
     name = "bookkeeping"
     verbose_name = "Bookkeeping"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        post_save.connect(
+            _connection_created, sender="connector.Connection", dispatch_uid="bookkeeping-setup"
+        )

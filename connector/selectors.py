@@ -134,6 +134,11 @@ def external_order_explanation(
     }
     if with_raw and versions:
         data["raw"] = jsonutil.loads(versions[0].raw_text)
+    # The ledger side: how the document was booked (bookkeeping depends on this app, so it
+    # is asked at run time).
+    from bookkeeping.selectors import booking_explanation
+
+    data["booking"] = booking_explanation(document)
     return data
 
 

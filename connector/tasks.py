@@ -40,7 +40,26 @@ def import_orders_task(
     except ConnectorError as exc:
         logger.warning("import of %s not started: %s", connection, exc)
         return {"connection": connection.name, "state": "not started", "reason": str(exc)}
+    _book_after_import(connection_id, result.as_dict())
     return result.as_dict()
+
+
+def _book_after_import(connection_id: int, result: dict[str, Any]) -> None:
+    """New and changed documents go on to bookkeeping: in a worker as a task of its own, on
+    the queue the import came from; called outside a worker, right here."""
+    from celery import current_task
+    from django.conf import settings
+
+    from bookkeeping.tasks import book_documents_task
+
+    if not settings.BOOK_AFTER_IMPORT or result.get("dry_run") or result.get("state") == "failed":
+        return
+    delivery = getattr(getattr(current_task, "request", None), "delivery_info", None) or {}
+    queue = delivery.get("routing_key")
+    if queue:
+        book_documents_task.apply_async((connection_id,), queue=queue)
+    else:
+        book_documents_task.apply((connection_id,))
 
 
 @shared_task(name="connector.reevaluate")

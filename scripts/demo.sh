@@ -69,6 +69,41 @@ ChannelRule.objects.get_or_create(connection=c, action='include', platform='Shop
 echo "Importing from the sandbox (Billbee's pace: 2 requests per second per endpoint) …"
 "$PY" manage.py import_orders --connection sandbox || true
 
+# Bookkeeping for the demo: DATEV numbers, OSS registered (the sandbox merchant is), a debtor
+# account for every origin and payment method but one (so that the console shows a document
+# waiting for its debtor), reference rates for the export currencies; then book and export
+# last month to DATEV (the export is linted first).
+"$PY" manage.py shell -v0 -c "
+from datetime import date, timedelta
+from decimal import Decimal
+from bookkeeping.models import DebtorMapping, ExchangeRate
+from bookkeeping.services.debtors import debtor_mappings_sync
+from connector.models import Connection
+c = Connection.objects.get(name='sandbox')
+s = c.bookkeeping
+s.consultant_number, s.client_number = 29098, 55003
+s.oss_registered_since = date(2021, 7, 1)
+s.save()
+debtor_mappings_sync(c)
+mappings = list(DebtorMapping.objects.filter(connection=c).order_by('origin', 'payment_method'))
+for number, mapping in enumerate(mappings[1:], start=1):
+    if mapping.account is None:
+        mapping.account = 10000 + number
+        mapping.name = mapping.origin.split('-', 1)[-1][:40]
+        mapping.save()
+day = date.today() - timedelta(days=$DEMO_DAYS + 10)
+while day <= date.today():
+    for currency, rate in (('CHF', '0.9400'), ('GBP', '0.8500'), ('USD', '1.0800'), ('NOK', '11.6000')):
+        ExchangeRate.objects.get_or_create(currency=currency, day=day, defaults={'rate': Decimal(rate)})
+    day += timedelta(days=1)
+"
+"$PY" manage.py book_documents --connection sandbox || true
+LAST_MONTH_END=$("$PY" -c "import datetime; print(datetime.date.today().replace(day=1) - datetime.timedelta(days=1))")
+LAST_MONTH_START=$("$PY" -c "import datetime; d = datetime.date.today().replace(day=1) - datetime.timedelta(days=1); print(d.replace(day=1))")
+mkdir -p var/exports
+"$PY" manage.py export_datev --connection sandbox --from "$LAST_MONTH_START" --to "$LAST_MONTH_END" \
+    --output "var/exports/EXTF_Buchungsstapel_sandbox_${LAST_MONTH_START%-*}.csv" || true
+
 "$PY" -m celery -A connector worker --concurrency 1 --loglevel WARNING >var/worker.log 2>&1 &
 PIDS+=($!)
 "$PY" -m celery -A connector beat --loglevel WARNING >var/beat.log 2>&1 &
@@ -80,6 +115,9 @@ cat <<BANNER
   Admin:            http://127.0.0.1:$ADMIN_PORT/admin/
   Login:            admin / admin
   Worker and beat:  scheduled imports every 10 minutes (logs: var/worker.log, var/beat.log)
+  Journal:          http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/journalentry/
+  DATEV export:     http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/exportbatch/  (file: var/exports/)
+  Period report:    http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/journalentry/report/
   Explain:          $PY manage.py explain_order <order or invoice number>
   Stop:             Ctrl-C
 

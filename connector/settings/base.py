@@ -154,6 +154,8 @@ BILLBEE_THROTTLE_REDIS_URL = env.str("BILLBEE_THROTTLE_REDIS_URL", default=REDIS
 # Requests per second per endpoint. Billbee's documented limit is 2; 0 switches pacing off (only
 # for the sandbox benchmarks).
 BILLBEE_RATE_LIMIT = env.float("BILLBEE_RATE_LIMIT", default=2.0)
+# Every import is followed by booking its new and changed documents into the journal.
+BOOK_AFTER_IMPORT = env.bool("BOOK_AFTER_IMPORT", default=True)
 BILLBEE_TIMEOUT = env.float("BILLBEE_TIMEOUT", default=30.0)
 
 LOGGING = {

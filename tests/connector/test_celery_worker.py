@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 import connector
+from bookkeeping.models import DocumentBooking
 from connector.models import ExternalOrder, ImportRun
 from connector.services.connections import connection_upsert
 from connector.services.import_runs import worker_name
@@ -164,6 +165,17 @@ def test_a_real_worker_runs_the_scheduled_import_end_to_end(
         output = log.read_text(errors="replace")[-3000:]
         assert run is not None, f"the worker ran no import:\n{output}"
         assert run.state == "succeeded", f"{run.state}: {run.error}\n{output}"
+        # The import hands its documents to bookkeeping: a task of its own, on the same queue.
+        accepted = ExternalOrder.objects.filter(
+            connection=connection, status__in=ExternalOrder.ACCEPTED
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and worker.poll() is None:
+            decided = DocumentBooking.objects.filter(document__in=accepted).count()
+            if decided == accepted.count():
+                break
+            time.sleep(0.25)
+        output = log.read_text(errors="replace")[-3000:]
     finally:
         stop(worker)
 
@@ -175,6 +187,11 @@ def test_a_real_worker_runs_the_scheduled_import_end_to_end(
     connection.refresh_from_db()
     assert connection.watermark == run.window_to
     assert "connector.import_orders" in output
+    assert "bookkeeping.book_documents" in output
+    assert DocumentBooking.objects.filter(document__in=accepted).count() == accepted.count() > 0
+    # No debtor is assigned yet: every document waits for one, with the reason.
+    reasons = set(DocumentBooking.objects.values_list("reason_code", flat=True))
+    assert reasons <= {"no_debtor", "original_not_booked"}
     assert " succeeded in " in output  # Celery's own line for the finished task
 
 

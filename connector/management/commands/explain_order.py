@@ -159,6 +159,7 @@ class Command(BaseCommand):
                 f"  credit note: {credit['invoice_number'] or credit['order_number']} "
                 f"({credit['status']})"
             )
+        self._print_booking(e.get("booking"))
         for version in e.get("versions") or []:
             changed = ", ".join(version["changed_fields"]) or "first version"
             out(
@@ -167,3 +168,31 @@ class Command(BaseCommand):
             )
         if e.get("raw") is not None:
             out(json.dumps(e["raw"], default=str, ensure_ascii=False, indent=2))
+
+    def _print_booking(self, booking: dict[str, Any] | None) -> None:
+        out = self.stdout.write
+        if not booking:
+            out("  bookkeeping: not booked")
+            return
+        if booking.get("status"):
+            out(
+                f"  bookkeeping: {booking['status'].upper()}: {booking['reason']}"
+                + (f" · {booking['case_label']}" if booking.get("case_label") else "")
+                + (f" · debtor {booking['debtor']}" if booking.get("debtor") else "")
+            )
+            for number, step in enumerate(booking.get("trace") or [], start=1):
+                out(f"    {number}. {step}")
+            for warning in booking.get("warnings") or []:
+                out(self.style.WARNING(f"    ! {warning}"))
+        for entry in booking["entries"]:
+            out(
+                f"  journal entry #{entry['id']} {entry['kind']} {entry['number']} "
+                f"{entry['document_date']} ({'exported' if entry['exported'] else 'not exported'})"
+                + (f" — {entry['note']}" if entry["note"] else "")
+            )
+            for line in entry["lines"]:
+                rate = f" {line['rate']} %" if line["rate"] is not None else ""
+                out(
+                    f"      {line['side']} {line['account']:>5} {line['amount']:>12}  "
+                    f"{line['role']}{rate}"
+                )

@@ -58,14 +58,15 @@ class Command(BaseCommand):
         if not connections:
             raise CommandError("There is no active connection to import from.")
         results = [self._import(c, options) for c in connections]
+        booked = {r.connection: self._book(c, r) for c, r in zip(connections, results, strict=True)}
         if options["json"]:
-            payload: Any = (
-                results[0].as_dict() if len(results) == 1 else [r.as_dict() for r in results]
-            )
+            dicts = [dict(r.as_dict(), booking=booked[r.connection]) for r in results]
+            payload: Any = dicts[0] if len(dicts) == 1 else dicts
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
         else:
             for result in results:
                 self._print_summary(result)
+                self._print_booking(booked[result.connection])
         if any(r.state != ImportRun.State.SUCCEEDED for r in results):
             raise SystemExit(1)
 
@@ -99,6 +100,38 @@ class Command(BaseCommand):
         finally:
             if bar:
                 bar.close()
+
+    def _book(self, connection: Connection, result: ImportResult) -> dict[str, Any] | None:
+        """After a (partial) import, its documents are booked (setting BOOK_AFTER_IMPORT)."""
+        from django.conf import settings
+
+        from bookkeeping.errors import BookkeepingError
+        from bookkeeping.services.booking import documents_book
+
+        if result.dry_run or not settings.BOOK_AFTER_IMPORT or result.state == "failed":
+            return None
+        try:
+            return documents_book(connection).as_dict()
+        except BookkeepingError as exc:
+            return {"error": str(exc)}
+
+    def _print_booking(self, booking: dict[str, Any] | None) -> None:
+        if booking is None:
+            return
+        if "error" in booking:
+            self.stdout.write(f"  bookkeeping: {booking['error']}")
+            return
+        self.stdout.write(
+            f"  bookkeeping: {booking['booked']} booked, {booking['rebooked']} rebooked "
+            f"(reversal + new entry), {booking['reversed']} reversed, "
+            f"{booking['unchanged']} unchanged, {booking['late_changes']} late changes"
+        )
+        for outcome in ("waiting", "rejected"):
+            counts = booking[outcome]
+            if counts:
+                self.stdout.write(f"  {outcome} for bookkeeping {sum(counts.values())}:")
+                for reason, count in counts.items():
+                    self.stdout.write(f"    {count:>6}  {reason}")
 
     def _print_summary(self, result: ImportResult) -> None:
         data = result.as_dict()

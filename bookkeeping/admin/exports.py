@@ -1,0 +1,168 @@
+"""DATEV exports in the console: the batches (download again), and "export a period", which
+lints the file first and lists every finding with its Billbee order."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from connector.models import Connection
+
+from ..errors import ExportRefused
+from ..models import ExportBatch
+from ..services.export import datev_export
+
+
+class ExportForm(forms.Form):
+    connection = forms.ModelChoiceField(queryset=Connection.objects.all())
+    month = forms.CharField(
+        help_text="YYYY-MM, e.g. 2026-11", max_length=7, widget=forms.TextInput({"size": 8})
+    )
+    reexport = forms.BooleanField(
+        required=False,
+        help_text="Export again entries that were exported before (recorded as a re-export).",
+    )
+
+    def clean_month(self) -> date:
+        value = self.cleaned_data["month"]
+        try:
+            year, month = (int(p) for p in value.split("-"))
+            return date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError("Give the month as YYYY-MM.") from None
+
+
+def month_end(first: date) -> date:
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+@admin.register(ExportBatch)
+class ExportBatchAdmin(admin.ModelAdmin):
+    change_list_template = "admin/bookkeeping/exportbatch/change_list.html"
+    list_display = (
+        "file_name",
+        "period_from",
+        "part",
+        "reexport",
+        "rows",
+        "entries",
+        "created_at",
+        "created_by",
+        "download",
+    )
+    list_filter = ("connection", "reexport")
+    fields = (
+        "file_name",
+        "connection",
+        "period_from",
+        "period_to",
+        "part",
+        "reexport",
+        "rows",
+        "entries",
+        "sha256",
+        "warnings",
+        "created_at",
+        "created_by",
+        "download",
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the record of what the accountant received
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="bookkeeping_exportbatch_export",
+            ),
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="bookkeeping_exportbatch_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="file")
+    def download(self, obj: ExportBatch) -> SafeString:
+        url = reverse("admin:bookkeeping_exportbatch_download", args=[obj.pk])
+        return format_html('<a href="{}">download</a>', url)
+
+    def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        batch = get_object_or_404(ExportBatch, pk=pk)
+        response = HttpResponse(batch.data, content_type="text/csv; charset=windows-1252")
+        response["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
+        return response
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        findings: list[Any] = []
+        form = ExportForm(request.POST or None, initial={"month": f"{date.today():%Y-%m}"})
+        if request.method == "POST" and form.is_valid():
+            first = form.cleaned_data["month"]
+            try:
+                result = datev_export(
+                    form.cleaned_data["connection"],
+                    first,
+                    month_end(first),
+                    reexport=form.cleaned_data["reexport"],
+                    user=request.user,
+                )
+            except ExportRefused as exc:
+                findings = exc.findings
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                if not result.batches:
+                    self.message_user(
+                        request, f"Nothing (new) to export for {first:%m/%Y}.", messages.WARNING
+                    )
+                for batch in result.batches:
+                    self.message_user(
+                        request,
+                        format_html(
+                            '{}: {} rows, {} entries — <a href="{}">download</a>',
+                            batch.file_name,
+                            batch.rows,
+                            batch.entries,
+                            reverse("admin:bookkeeping_exportbatch_download", args=[batch.pk]),
+                        ),
+                        messages.SUCCESS,
+                    )
+                if result.batches:
+                    return redirect("admin:bookkeeping_exportbatch_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Export a period to DATEV",
+            "form": form,
+            "findings": [
+                {
+                    "finding": f,
+                    "url": reverse("admin:connector_externalorder_changelist") + f"?q={f.ref}"
+                    if f.ref
+                    else "",
+                }
+                for f in findings
+            ],
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/bookkeeping/exportbatch/export.html", context)

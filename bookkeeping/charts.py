@@ -1,0 +1,152 @@
+"""SKR03 and SKR04 presets: the accounts a new connection starts with, and which of them each
+VAT treatment books to (bookkeeping.md §2.1, §2.2, §3).
+
+Plain data. Accountants customise their charts, so every preset is only a starting point
+that the operator edits in the admin; nothing here is consulted once a connection has its own
+accounts and mappings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .vat import Case
+
+DEBTOR_RANGE = (10000, 69999)  # personal accounts with G/L account length 4 (§1.5)
+ACCOUNT_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class PresetAccount:
+    number: int
+    name: str
+    kind: str  # see Account.Kind
+    # DATEV "AM" account: DATEV derives the VAT from the gross amount booked to it, so the
+    # export books revenue gross and no separate VAT line (§1.4 "BU-Schlüssel").
+    automatic: bool = False
+
+
+@dataclass(frozen=True)
+class PresetMapping:
+    case: Case
+    rate: Decimal | None  # None: any rate of that case
+    revenue: int
+    vat: int | None  # None: tax-free
+    bu_key: str = ""
+    discount: int | None = None  # separate-lines option: discounts (Erlösschmälerungen)
+
+
+@dataclass(frozen=True)
+class Chart:
+    code: str  # "03" / "04" in the DATEV header
+    accounts: tuple[PresetAccount, ...]
+    mappings: tuple[PresetMapping, ...]
+    rounding: int
+    coupons: int
+    first_debtor: int = 10000
+
+
+R19, R7, R0 = Decimal(19), Decimal(7), Decimal(0)
+
+SKR03 = Chart(
+    code="03",
+    accounts=(
+        PresetAccount(8400, "Erlöse 19 % USt", "revenue", automatic=True),
+        PresetAccount(8300, "Erlöse 7 % USt", "revenue", automatic=True),
+        PresetAccount(8200, "Erlöse (ohne Umsatzsteuer)", "revenue"),
+        PresetAccount(
+            8315, "Erlöse aus im Inland steuerpfl. EU-Lieferungen 19 % USt", "revenue", True
+        ),
+        PresetAccount(
+            8310, "Erlöse aus im Inland steuerpfl. EU-Lieferungen 7 % USt", "revenue", True
+        ),
+        PresetAccount(8320, "Erlöse aus im anderen EU-Land steuerpfl. Lieferungen", "revenue"),
+        PresetAccount(8125, "Steuerfreie innergem. Lieferungen § 4 Nr. 1b UStG", "revenue", True),
+        PresetAccount(8120, "Steuerfreie Umsätze § 4 Nr. 1a UStG (Ausfuhr)", "revenue", True),
+        PresetAccount(8195, "Erlöse als Kleinunternehmer § 19 UStG", "revenue"),
+        PresetAccount(8720, "Erlösschmälerungen 19 % USt", "discount", automatic=True),
+        PresetAccount(8710, "Erlösschmälerungen 7 % USt", "discount", automatic=True),
+        PresetAccount(8724, "Erlösschmälerungen aus steuerfreien ig. Lieferungen", "discount"),
+        PresetAccount(
+            8727, "Erlösschmälerungen aus im anderen EU-Land steuerpfl. Lieferungen", "discount"
+        ),
+        PresetAccount(1776, "Umsatzsteuer 19 %", "vat"),
+        PresetAccount(1771, "Umsatzsteuer 7 %", "vat"),
+        PresetAccount(1778, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 19 %", "vat"),
+        PresetAccount(1777, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 7 %", "vat"),
+        PresetAccount(1767, "Umsatzsteuer aus im anderen EU-Land steuerpfl. Lieferungen", "vat"),
+        PresetAccount(1590, "Durchlaufende Posten (Rundungsdifferenzen, Gutscheine)", "interim"),
+    ),
+    mappings=(
+        PresetMapping(Case.DOMESTIC, R19, 8400, 1776, discount=8720),
+        PresetMapping(Case.DOMESTIC, R7, 8300, 1771, discount=8710),
+        PresetMapping(Case.DOMESTIC, R0, 8200, None),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R19, 8400, 1776, discount=8720),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R7, 8300, 1771, discount=8710),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R0, 8200, None),
+        PresetMapping(Case.EU_B2C_HOME_TAXED, R19, 8315, 1778, discount=8720),
+        PresetMapping(Case.EU_B2C_HOME_TAXED, R7, 8310, 1777, discount=8710),
+        PresetMapping(Case.EU_B2C_HOME_TAXED, R0, 8200, None),
+        PresetMapping(Case.OSS, None, 8320, 1767, bu_key="240", discount=8727),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_OSS, None, 8320, 1767, bu_key="241", discount=8727),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_LOCAL, None, 8320, 1767, discount=8727),
+        PresetMapping(Case.IC_SUPPLY, None, 8125, None, discount=8724),
+        PresetMapping(Case.EXPORT, None, 8120, None),
+        PresetMapping(Case.SMALL_BUSINESS, None, 8195, None),
+    ),
+    rounding=1590,
+    coupons=1590,
+)
+
+SKR04 = Chart(
+    code="04",
+    accounts=(
+        PresetAccount(4400, "Erlöse 19 % USt", "revenue", automatic=True),
+        PresetAccount(4300, "Erlöse 7 % USt", "revenue", automatic=True),
+        PresetAccount(4200, "Erlöse (ohne Umsatzsteuer)", "revenue"),
+        PresetAccount(
+            4315, "Erlöse aus im Inland steuerpfl. EU-Lieferungen 19 % USt", "revenue", True
+        ),
+        PresetAccount(
+            4310, "Erlöse aus im Inland steuerpfl. EU-Lieferungen 7 % USt", "revenue", True
+        ),
+        PresetAccount(4320, "Erlöse aus im anderen EU-Land steuerpfl. Lieferungen", "revenue"),
+        PresetAccount(4125, "Steuerfreie innergem. Lieferungen § 4 Nr. 1b UStG", "revenue", True),
+        PresetAccount(4120, "Steuerfreie Umsätze § 4 Nr. 1a UStG (Ausfuhr)", "revenue", True),
+        PresetAccount(4185, "Erlöse als Kleinunternehmer § 19 UStG", "revenue"),
+        PresetAccount(4720, "Erlösschmälerungen 19 % USt", "discount", automatic=True),
+        PresetAccount(4710, "Erlösschmälerungen 7 % USt", "discount", automatic=True),
+        PresetAccount(4724, "Erlösschmälerungen aus steuerfreien ig. Lieferungen", "discount"),
+        PresetAccount(
+            4727, "Erlösschmälerungen aus im anderen EU-Land steuerpfl. Lieferungen", "discount"
+        ),
+        PresetAccount(3806, "Umsatzsteuer 19 %", "vat"),
+        PresetAccount(3801, "Umsatzsteuer 7 %", "vat"),
+        PresetAccount(3808, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 19 %", "vat"),
+        PresetAccount(3807, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 7 %", "vat"),
+        PresetAccount(3817, "Umsatzsteuer aus im anderen EU-Land steuerpfl. Lieferungen", "vat"),
+        PresetAccount(1370, "Durchlaufende Posten (Rundungsdifferenzen, Gutscheine)", "interim"),
+    ),
+    mappings=(
+        PresetMapping(Case.DOMESTIC, R19, 4400, 3806, discount=4720),
+        PresetMapping(Case.DOMESTIC, R7, 4300, 3801, discount=4710),
+        PresetMapping(Case.DOMESTIC, R0, 4200, None),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R19, 4400, 3806, discount=4720),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R7, 4300, 3801, discount=4710),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R0, 4200, None),
+        PresetMapping(Case.EU_B2C_HOME_TAXED, R19, 4315, 3808, discount=4720),
+        PresetMapping(Case.EU_B2C_HOME_TAXED, R7, 4310, 3807, discount=4710),
+        PresetMapping(Case.EU_B2C_HOME_TAXED, R0, 4200, None),
+        PresetMapping(Case.OSS, None, 4320, 3817, bu_key="240", discount=4727),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_OSS, None, 4320, 3817, bu_key="241", discount=4727),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_LOCAL, None, 4320, 3817, discount=4727),
+        PresetMapping(Case.IC_SUPPLY, None, 4125, None, discount=4724),
+        PresetMapping(Case.EXPORT, None, 4120, None),
+        PresetMapping(Case.SMALL_BUSINESS, None, 4185, None),
+    ),
+    rounding=1370,
+    coupons=1370,
+)
+
+CHARTS = {"skr03": SKR03, "skr04": SKR04}

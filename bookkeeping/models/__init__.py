@@ -1,0 +1,31 @@
+"""Models of the ledger side: settings, accounts and mappings, the journal, DATEV exports."""
+
+from .accounts import (
+    CASE_CHOICES,
+    CASE_LABELS,
+    Account,
+    CustomerDebtor,
+    DebtorMapping,
+    ExchangeRate,
+    TaxAccount,
+)
+from .exports import ExportBatch, ExportedEntry
+from .journal import DocumentBooking, ImmutableError, JournalEntry, JournalLine
+from .settings import BookkeepingSettings
+
+__all__ = [
+    "CASE_CHOICES",
+    "CASE_LABELS",
+    "Account",
+    "BookkeepingSettings",
+    "CustomerDebtor",
+    "DebtorMapping",
+    "DocumentBooking",
+    "ExchangeRate",
+    "ExportBatch",
+    "ExportedEntry",
+    "ImmutableError",
+    "JournalEntry",
+    "JournalLine",
+    "TaxAccount",
+]

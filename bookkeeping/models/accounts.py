@@ -1,0 +1,216 @@
+"""Chart of accounts, debtor mapping ("Debitoren weitere Shops"), revenue and VAT accounts per
+treatment and rate, per-customer debtors and exchange rates."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from connector.models import Connection
+
+from ..charts import DEBTOR_RANGE
+from ..vat import Case
+
+CASE_LABELS = {
+    Case.DOMESTIC: "domestic",
+    Case.EU_B2C_HOME_TAXED: "EU consumer, home VAT (below the OSS threshold)",
+    Case.OSS: "EU consumer, destination VAT (OSS)",
+    Case.IC_SUPPLY: "intra-community supply (tax-free)",
+    Case.EXPORT: "export (tax-free)",
+    Case.FOREIGN_WAREHOUSE_LOCAL: "foreign warehouse, local sale",
+    Case.FOREIGN_WAREHOUSE_TO_HOME: "foreign warehouse to the home country",
+    Case.FOREIGN_WAREHOUSE_OSS: "foreign warehouse to another EU country (OSS)",
+    Case.SMALL_BUSINESS: "small business (no VAT)",
+}
+CASE_CHOICES = [(case.value, label) for case, label in CASE_LABELS.items()]
+
+gl_account_validators = [MinValueValidator(1), MaxValueValidator(9999)]
+debtor_validators = [MinValueValidator(DEBTOR_RANGE[0]), MaxValueValidator(DEBTOR_RANGE[1])]
+bu_key_validator = RegexValidator(r"^\d{0,4}$", "A BU key has up to four digits.")
+
+
+class Account(models.Model):
+    """A G/L account of a connection's chart (account length 4)."""
+
+    class Kind(models.TextChoices):
+        REVENUE = "revenue", "revenue"
+        DISCOUNT = "discount", "sales deductions"
+        VAT = "vat", "VAT"
+        INTERIM = "interim", "interim / clearing"
+        OTHER = "other", "other"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="accounts")
+    number = models.PositiveIntegerField(validators=gl_account_validators)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.OTHER)
+    automatic = models.BooleanField(
+        "automatic (AM)",
+        default=False,
+        help_text="DATEV derives the VAT from the gross amount booked to this account.",
+    )
+
+    class Meta:
+        ordering = ["connection", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "number"], name="one_account_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class DebtorMapping(models.Model):
+    """Origin (``<label>-<Platform>-<BillbeeShopName>``) and payment method → debtor account.
+
+    Every combination the import sees is registered without an account for the operator to
+    fill in; payment method 0 means "any payment method" of that origin.
+    """
+
+    ANY_PAYMENT_METHOD = 0
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="debtor_mappings"
+    )
+    origin = models.CharField(max_length=320)
+    payment_method = models.IntegerField(
+        default=ANY_PAYMENT_METHOD, help_text="Billbee payment method id; 0 for any."
+    )
+    payment_method_name = models.CharField(max_length=100, blank=True)
+    account = models.PositiveIntegerField(
+        null=True, blank=True, validators=debtor_validators, help_text="Debtor 10000–69999."
+    )
+    name = models.CharField(
+        max_length=50, blank=True, help_text="Name of the debtor in DATEV (master data)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["connection", "origin", "payment_method"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "origin", "payment_method"], name="one_debtor_per_origin"
+            )
+        ]
+
+    def __str__(self) -> str:
+        method = self.payment_method_name or (
+            "any payment method"
+            if self.payment_method == self.ANY_PAYMENT_METHOD
+            else f"payment method {self.payment_method}"
+        )
+        return f"{self.origin} / {method}"
+
+
+class CustomerDebtor(models.Model):
+    """A debtor account of one Billbee customer (option "one debtor per customer")."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="customer_debtors"
+    )
+    customer_key = models.CharField(
+        max_length=64, help_text="Billbee customer id (else the invoice address)."
+    )
+    account = models.PositiveIntegerField(validators=debtor_validators)
+    company = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=60, blank=True)
+    last_name = models.CharField(max_length=60, blank=True)
+    street = models.CharField(max_length=100, blank=True)
+    zip = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=60, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    email = models.CharField(max_length=200, blank=True)
+    vat_id = models.CharField(max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["connection", "account"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "customer_key"], name="one_debtor_per_customer"
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "account"], name="one_customer_per_debtor"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        name = self.company or " ".join(p for p in (self.first_name, self.last_name) if p)
+        return f"{self.account} {name}".strip()
+
+
+class TaxAccount(models.Model):
+    """Which accounts a VAT treatment books to, per rate (rate empty: any rate)."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="tax_accounts"
+    )
+    case = models.CharField(max_length=20, choices=CASE_CHOICES)
+    rate = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="Empty: any rate."
+    )
+    revenue_account = models.PositiveIntegerField(validators=gl_account_validators)
+    vat_account = models.PositiveIntegerField(
+        null=True, blank=True, validators=gl_account_validators, help_text="Empty: tax-free."
+    )
+    bu_key = models.CharField("BU key", max_length=4, blank=True, validators=[bu_key_validator])
+    shipping_account = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=gl_account_validators,
+        help_text="Separate-lines option: shipping (empty: the revenue account).",
+    )
+    discount_account = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=gl_account_validators,
+        help_text="Separate-lines option: discounts (empty: the revenue account).",
+    )
+
+    class Meta:
+        ordering = ["connection", "case", "-rate"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "case", "rate"], name="one_tax_account_per_case_and_rate"
+            )
+        ]
+        verbose_name = "revenue and VAT account"
+
+    def __str__(self) -> str:
+        rate = f"{self.rate.normalize()} %" if self.rate is not None else "any rate"
+        return f"{CASE_LABELS[Case(self.case)]}, {rate} → {self.revenue_account}"
+
+    def clean(self) -> None:
+        if self.vat_account is None and self.rate not in (None, 0) and self.case in _TAXED:
+            raise ValidationError({"vat_account": "A taxed rate needs a VAT account."})
+
+
+_TAXED = {
+    Case.DOMESTIC,
+    Case.EU_B2C_HOME_TAXED,
+    Case.OSS,
+    Case.FOREIGN_WAREHOUSE_LOCAL,
+    Case.FOREIGN_WAREHOUSE_TO_HOME,
+    Case.FOREIGN_WAREHOUSE_OSS,
+}
+
+
+class ExchangeRate(models.Model):
+    """Reference rate of a currency: 1 EUR = ``rate`` units (ECB convention)."""
+
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    rate = models.DecimalField(max_digits=14, decimal_places=6, validators=[MinValueValidator(0)])
+    source = models.CharField(max_length=50, default="ECB reference rate")
+
+    class Meta:
+        ordering = ["currency", "-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "day"], name="one_rate_per_day"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 EUR = {self.rate} {self.currency} ({self.day:%d.%m.%Y})"

@@ -1,0 +1,131 @@
+"""Bookkeeping settings of a connection: DATEV numbers, VAT registration, posting options."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from connector.models import Connection, country_code_validator
+
+
+class BookkeepingSettings(models.Model):
+    class DocumentDate(models.TextChoices):
+        INVOICE = "invoice", "invoice date"
+        PAYMENT = "payment", "payment date"
+        ORDER = "order", "order date"
+
+    connection = models.OneToOneField(
+        Connection, on_delete=models.CASCADE, primary_key=True, related_name="bookkeeping"
+    )
+    # --- DATEV header (bookkeeping.md §1.2) ---
+    consultant_number = models.PositiveIntegerField(
+        "DATEV Beraternummer",
+        default=1001,
+        validators=[MinValueValidator(1001), MaxValueValidator(9999999)],
+        help_text="The tax accountant's DATEV consultant number (1001–9999999).",
+    )
+    client_number = models.PositiveIntegerField(
+        "DATEV Mandantennummer",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(99999)],
+        help_text="The merchant's client number at the accountant (1–99999).",
+    )
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    lock_exported = models.BooleanField(
+        "Festschreibung",
+        default=False,
+        help_text="Write DATEV's lock flag: the batch is locked in DATEV on import (GoBD). "
+        "Off by default so that the accountant can review first.",
+    )
+    initials = models.CharField("Diktatkürzel", max_length=2, blank=True)
+    # --- VAT ---
+    home_country = models.CharField(
+        max_length=2,
+        default="DE",
+        validators=[country_code_validator],
+        help_text="Country where the merchant is established.",
+    )
+    oss_registered_since = models.DateField(
+        "OSS registered since",
+        null=True,
+        blank=True,
+        help_text="From this day EU consumer sales are taxed in the destination country "
+        "(threshold exceeded or waived). Empty: below the threshold, home VAT applies.",
+    )
+    small_business = models.BooleanField(
+        "small business (§ 19 UStG)",
+        default=False,
+        help_text="Kleinunternehmer: Billbee's VatMode 1 documents are booked without VAT.",
+    )
+    origin_vat_ids = models.JSONField(
+        "VAT IDs in warehouse countries",
+        default=dict,
+        blank=True,
+        help_text='The merchant\'s VAT IDs where foreign warehouses are, e.g. {"PL": "PL…"}.',
+    )
+    # --- posting ---
+    document_date = models.CharField(
+        max_length=7,
+        choices=DocumentDate.choices,
+        default=DocumentDate.INVOICE,
+        help_text="Which date an entry is booked on (Belegdatum).",
+    )
+    separate_lines = models.BooleanField(
+        "shipping and discounts on separate lines",
+        default=False,
+        help_text="Book shipping and discounts on their own lines and accounts instead of "
+        "with the goods.",
+    )
+    rounding_tolerance = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0.05"),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Rounding differences up to this amount go to the rounding account; a "
+        "larger one holds the document back for review.",
+    )
+    rounding_account = models.PositiveIntegerField(
+        default=0, help_text="Account for rounding differences (0: the chart's preset)."
+    )
+    coupon_account = models.PositiveIntegerField(
+        default=0, help_text="Account for redeemed vouchers (0: the chart's preset)."
+    )
+    debtor_per_customer = models.BooleanField(
+        "one debtor per customer",
+        default=False,
+        help_text="Give every Billbee customer a debtor account of their own (exported as "
+        "DATEV master data) instead of the debtor mapping per origin and payment method.",
+    )
+    customer_debtor_first = models.PositiveIntegerField(
+        default=20000, validators=[MinValueValidator(10000), MaxValueValidator(69999)]
+    )
+    customer_debtor_last = models.PositiveIntegerField(
+        default=69999, validators=[MinValueValidator(10000), MaxValueValidator(69999)]
+    )
+    # One booking run per connection at a time, on any worker (see services/booking.py).
+    booking_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    booking_worker = models.CharField(max_length=200, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "bookkeeping settings"
+        verbose_name_plural = "bookkeeping settings"
+
+    def __str__(self) -> str:
+        return f"bookkeeping of {self.connection}"
+
+    def clean(self) -> None:
+        if self.customer_debtor_first > self.customer_debtor_last:
+            raise ValidationError({"customer_debtor_last": "The range ends before it starts."})
+        ids = self.origin_vat_ids
+        if not isinstance(ids, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in ids.items()
+        ):
+            raise ValidationError(
+                {"origin_vat_ids": 'Give an object of country → VAT ID, e.g. {"PL": "PL…"}.'}
+            )

@@ -1,0 +1,288 @@
+"""Deciding how one document is booked: treatment, debtor, accounts, dates, lines.
+
+``booking_decide`` returns a ``Booking`` (the entry to post) or raises ``Hold`` (the document
+waits or is rejected, with the reason). It reads what it needs from a ``BookingContext``
+loaded once per run; it writes nothing but debtor-mapping rows for origins seen first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from billbee.dto import Order
+from connector.models import Connection, ExternalOrder
+
+from .. import sources
+from ..errors import Hold
+from ..models import (
+    Account,
+    BookkeepingSettings,
+    DocumentBooking,
+    ExchangeRate,
+    ExportBatch,
+    JournalEntry,
+    TaxAccount,
+)
+from ..posting import Accounts, Plan, PlanInput, PlanProblem, entry_plan, month_of
+from ..vat import Treatment, VatRejected, vat_treatment
+from .debtors import DebtorBook
+from .entries import EntryValues
+from .setup import coupon_account, rounding_account
+
+WAITING = DocumentBooking.Status.WAITING
+REJECTED = DocumentBooking.Status.REJECTED
+ONE_CENT = Decimal("0.01")
+# How far back a reference rate may lie before a document's date.
+RATE_LOOKBACK_DAYS = 10
+
+
+@dataclass
+class BookingContext:
+    connection: Connection
+    settings: BookkeepingSettings
+    now: datetime
+    accounts: dict[tuple[str, Decimal | None], Accounts] = field(default_factory=dict)
+    automatic: frozenset[int] = frozenset()
+    debtors: DebtorBook | None = None
+    exported_months: set[str] = field(default_factory=set)
+    vat: sources.VatSettings | None = None
+    _rates: dict[tuple[str, date], Decimal | None] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.connection.zoneinfo
+
+    @classmethod
+    def load(
+        cls, connection: Connection, settings: BookkeepingSettings, now: datetime
+    ) -> BookingContext:
+        ctx = cls(connection, settings, now)
+        ctx.reload()
+        return ctx
+
+    def reload(self) -> None:
+        """(Re)read the mappings, e.g. after the operator assigned an account."""
+        connection, settings = self.connection, self.settings
+        self.accounts = {
+            (t.case, t.rate): Accounts(
+                t.revenue_account, t.vat_account, t.bu_key, t.shipping_account, t.discount_account
+            )
+            for t in TaxAccount.objects.filter(connection=connection)
+        }
+        self.automatic = frozenset(
+            Account.objects.filter(connection=connection, automatic=True).values_list(
+                "number", flat=True
+            )
+        )
+        self.debtors = DebtorBook(connection, settings)
+        self.exported_months = {
+            month_of(day)
+            for day in ExportBatch.objects.filter(connection=connection, reexport=False)
+            .values_list("period_from", flat=True)
+            .distinct()
+        }
+        self.vat = sources.VatSettings(
+            home_country=settings.home_country,
+            sender_country=connection.sender_country,
+            oss_since=settings.oss_registered_since,
+            small_business=settings.small_business,
+            origin_vat_ids=settings.origin_vat_ids or {},
+        )
+
+    def exchange_rate(self, currency: str, day: date) -> Decimal | None:
+        key = (currency, day)
+        if key not in self._rates:
+            row = (
+                ExchangeRate.objects.filter(currency=currency, day__lte=day)
+                .order_by("-day")
+                .values_list("rate", "day")
+                .first()
+            )
+            usable = row is not None and (day - row[1]).days <= RATE_LOOKBACK_DAYS
+            self._rates[key] = row[0] if usable else None  # type: ignore[index]
+        return self._rates[key]
+
+
+@dataclass
+class Original:
+    """A credit note's original: its parsed order and its booking."""
+
+    order: Order | None
+    booking: DocumentBooking | None
+    label: str
+
+
+@dataclass
+class Booking:
+    values: EntryValues
+    plan: Plan
+    treatment: Treatment
+    trace: list[str]
+    warnings: list[str]
+
+
+def booking_decide(
+    ctx: BookingContext,
+    document: ExternalOrder,
+    order: Order,
+    source_hash: str,
+    original: Original | None,
+) -> Booking:
+    trace: list[str] = []
+    is_credit = document.kind == ExternalOrder.Kind.CREDIT_NOTE
+    number = _document_number(document)
+    day = _booking_date(ctx, order)
+    credit_for = _credited_entry(original, trace) if is_credit else None
+    context_order = original.order if is_credit and original and original.order else order
+    treatment = _treatment(ctx, order, context_order, trace)
+    debtor = _debtor(ctx, document, order, trace)
+    rate = _exchange_rate(ctx, order, day, trace)
+    plan = _plan(ctx, order, treatment, debtor, rate)
+    trace.extend(plan.trace)
+    service = sources.service_date(order, ctx.tz)
+    kind_word = "Gutschrift" if is_credit else "Rechnung"
+    values = EntryValues(
+        kind=JournalEntry.Kind.CREDIT_NOTE if is_credit else JournalEntry.Kind.INVOICE,
+        number=number,
+        document_date=day,
+        service_date=service,
+        text=sources.booking_text(kind_word, order),
+        origin=document.origin,
+        order_number=order.order_number or "",
+        billbee_order_id=order.billbee_order_id,
+        case=treatment.case.value,
+        debtor=debtor,
+        document_total=order.total_cost.quantize(ONE_CENT),
+        source_hash=source_hash,
+        plan_hash="",
+        reference=credit_for.number if credit_for else "",
+        eu_destination=treatment.eu_destination,
+        eu_origin=treatment.eu_origin,
+        origin_rate=treatment.origin_rate,
+        currency=(order.currency or "EUR").upper(),
+        exchange_rate=rate,
+        credit_for_id=credit_for.pk if credit_for else None,
+        late_change=month_of(day) in ctx.exported_months,
+    )
+    # The Leistungsdatum decides the VAT period (bookkeeping.md §5): a ship date that moves
+    # within the same month books nothing new.
+    values.plan_hash = plan.fingerprint(
+        number,
+        day,
+        month_of(service),
+        values.text,
+        values.case,
+        values.eu_destination,
+        values.eu_origin,
+        values.currency,
+        values.reference,
+    )
+    warnings = list(treatment.warnings)
+    return Booking(values, plan, treatment, trace, warnings)
+
+
+def _document_number(document: ExternalOrder) -> str:
+    number = document.invoice_number
+    if not number:
+        raise Hold(WAITING, "no_invoice_number", "no invoice number yet")
+    if len(number) > 36:
+        raise Hold(
+            REJECTED,
+            "number_too_long",
+            f"the invoice number {number} is longer than DATEV's 36 characters (Belegfeld 1): "
+            "shorten the invoice number format in Billbee",
+        )
+    return number
+
+
+def _booking_date(ctx: BookingContext, order: Order) -> date:
+    day, missing = sources.document_date(order, ctx.settings.document_date, ctx.tz)
+    if day is None:
+        raise Hold(WAITING, f"no_{ctx.settings.document_date}_date", missing)
+    return day
+
+
+def _credited_entry(original: Original | None, trace: list[str]) -> JournalEntry | None:
+    booking = original.booking if original else None
+    label = original.label if original else "?"
+    if booking is None or booking.status != DocumentBooking.Status.BOOKED or not booking.entry:
+        state = f" ({booking.get_status_display()}: {booking.reason})" if booking else ""
+        raise Hold(
+            WAITING,
+            "original_not_booked",
+            f"the original invoice {label} is not booked yet{state}; booked as soon as it is",
+        )
+    trace.append(f"credit note for {booking.entry.number}: mirrors its VAT treatment")
+    return booking.entry
+
+
+def _treatment(
+    ctx: BookingContext, order: Order, context_order: Order, trace: list[str]
+) -> Treatment:
+    assert ctx.vat is not None
+    context = sources.vat_context(context_order, ctx.tz, ctx.connection.sender_country)
+    if context is None:
+        raise Hold(WAITING, "no_service_date", "no date of supply: neither shipped nor invoiced")
+    try:
+        treatment = vat_treatment(sources.vat_input(order, context, ctx.vat))
+    except VatRejected as exc:
+        raise Hold(REJECTED, exc.code, exc.reason) from None
+    trace.extend(treatment.trace)
+    return treatment
+
+
+def _debtor(ctx: BookingContext, document: ExternalOrder, order: Order, trace: list[str]) -> int:
+    assert ctx.debtors is not None
+    try:
+        choice = ctx.debtors.choose(document.origin, document.payment_method, order)
+    except RuntimeError as exc:
+        raise Hold(WAITING, "debtor_range_full", str(exc)) from None
+    if choice.account is None:
+        raise Hold(WAITING, "no_debtor", choice.reason)
+    trace.append(f"debtor {choice.account}: {choice.reason}")
+    return choice.account
+
+
+def _exchange_rate(
+    ctx: BookingContext, order: Order, day: date, trace: list[str]
+) -> Decimal | None:
+    currency = (order.currency or "EUR").upper()
+    if currency == "EUR":
+        return None
+    rate = ctx.exchange_rate(currency, day)
+    if rate is None:
+        raise Hold(
+            WAITING,
+            "no_exchange_rate",
+            f"enter the EUR reference rate for {currency} on or shortly before "
+            f"{day:%d.%m.%Y} (Bookkeeping → Exchange rates)",
+        )
+    trace.append(f"{currency} document: 1 EUR = {rate} {currency}")
+    return rate
+
+
+def _plan(
+    ctx: BookingContext, order: Order, treatment: Treatment, debtor: int, rate: Decimal | None
+) -> Plan:
+    settings = ctx.settings
+    try:
+        return entry_plan(
+            PlanInput(
+                treatment=treatment,
+                total=order.total_cost,
+                debtor=debtor,
+                accounts=ctx.accounts,
+                automatic=ctx.automatic,
+                rounding_account=rounding_account(settings),
+                coupon_account=coupon_account(settings),
+                tolerance=settings.rounding_tolerance,
+                separate_lines=settings.separate_lines,
+                exchange_rate=rate,
+            )
+        )
+    except PlanProblem as exc:
+        status = DocumentBooking.Status.NOTHING if exc.code == "nothing_to_book" else WAITING
+        raise Hold(status, exc.code, exc.reason) from None

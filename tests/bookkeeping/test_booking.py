@@ -1,0 +1,565 @@
+"""Booking the upload log into the journal, end to end: orders made in the sandbox, imported
+over real HTTP, booked, and the entries checked line by line with amounts worked out here."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from bookkeeping.errors import BookingAlreadyRunning
+from bookkeeping.models import (
+    BookkeepingSettings,
+    CustomerDebtor,
+    DebtorMapping,
+    DocumentBooking,
+    ExchangeRate,
+    JournalEntry,
+)
+from bookkeeping.services.export import datev_export
+from connector.models import ChannelRule, ExternalOrder
+from connector.services.reevaluate import external_orders_reevaluate
+from tests.bookkeeping.helpers import (
+    AUSTRIA,
+    MANUAL,
+    ORIGIN,
+    book,
+    booked_lines,
+    booking,
+    generated_books,
+    import_and_book,
+    item,
+    lines_of,
+    vat_of,
+)
+from tests.connector.test_import import credit_json, doc, insert, patch
+
+pytestmark = pytest.mark.django_db
+
+CENT = Decimal("0.01")
+# ---------------------------------------------------------------- the entry of an invoice
+
+
+def test_a_domestic_invoice_is_debtor_against_revenue_and_vat(account, shop):
+    billbee_id = insert(account)  # 20.00 goods + 5.00 shipping at 19 %, total 25.00
+    result = import_and_book(shop)
+
+    vat = vat_of(Decimal(25), 19)  # 3.99
+    assert booked_lines(billbee_id) == [
+        ("debtor", 10001, "S", Decimal("25.00")),
+        ("revenue", 8400, "H", Decimal(25) - vat),
+        ("vat", 1776, "H", vat),
+    ]
+    entry = booking(billbee_id).entry
+    assert (entry.kind, entry.number, entry.document_date, entry.service_date) == (
+        "invoice",
+        doc(billbee_id).invoice_number,
+        date(2026, 11, 10),
+        date(2026, 11, 12),
+    )
+    assert entry.case == "domestic"
+    assert (result.booked, result.internal_errors) == (1, 0)
+
+
+def test_a_second_run_books_nothing_again(account, shop):
+    insert(account)
+    insert(account)
+    import_and_book(shop)
+    entries = JournalEntry.objects.count()
+
+    again = import_and_book(shop)
+
+    assert JournalEntry.objects.count() == entries == 2
+    assert (again.booked, again.rebooked, again.reversed) == (0, 0, 0)
+
+
+def test_mixed_basket_shipping_follows_the_goods_proportionally(account, shop):
+    billbee_id = insert(
+        account,
+        OrderItems=[item("100.00", 1, "15.97"), item("50.00", 2, "3.27")],
+        ShippingCost="4.90",
+        TotalCost="154.90",
+    )
+    import_and_book(shop)
+
+    # Shipping 4.90 is split like the goods (100 : 50): 3.27 at 19 %, 1.63 at 7 %.
+    gross19, gross7 = Decimal("103.27"), Decimal("51.63")
+    assert booked_lines(billbee_id) == [
+        ("debtor", 10001, "S", Decimal("154.90")),
+        ("revenue", 8400, "H", gross19 - vat_of(gross19, 19)),
+        ("vat", 1776, "H", vat_of(gross19, 19)),
+        ("revenue", 8300, "H", gross7 - vat_of(gross7, 7)),
+        ("vat", 1771, "H", vat_of(gross7, 7)),
+    ]
+
+
+def test_a_voucher_is_a_payment_and_a_discount_line_reduces_revenue(account, shop):
+    discount = {
+        "Quantity": 1,
+        "TotalPrice": "-10.00",
+        "TaxIndex": 1,
+        "TaxAmount": "-1.60",
+        "Product": {"Title": "Rabatt SOMMER10", "SKU": None},
+    }
+    voucher = {
+        "Quantity": 1,
+        "TotalPrice": "-25.00",
+        "TaxIndex": 0,
+        "IsCoupon": True,
+        "Product": {"Title": "Gutschein GS-1", "SKU": None},
+    }
+    billbee_id = insert(
+        account,
+        OrderItems=[item("100.00", 1, "15.97"), discount, voucher],
+        ShippingCost=0,
+        TotalCost="65.00",
+    )
+    import_and_book(shop)
+
+    goods = Decimal("90.00")  # 100 − 10 discount; the voucher pays 25 of it
+    assert booked_lines(billbee_id) == [
+        ("debtor", 10001, "S", Decimal("65.00")),
+        ("revenue", 8400, "H", goods - vat_of(goods, 19)),
+        ("vat", 1776, "H", vat_of(goods, 19)),
+        ("coupon", 1590, "S", Decimal("25.00")),
+    ]
+
+
+def test_separate_lines_put_shipping_and_discounts_on_their_own_accounts(account, shop):
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(separate_lines=True)
+    discount = {
+        "Quantity": 1,
+        "TotalPrice": "-10.00",
+        "TaxIndex": 1,
+        "Product": {"Title": "Rabatt", "SKU": None},
+    }
+    billbee_id = insert(
+        account, OrderItems=[item("100.00"), discount], ShippingCost="5.95", TotalCost="95.95"
+    )
+    import_and_book(shop)
+
+    lines = booked_lines(billbee_id)
+    roles = {(role, account): (side, amount) for role, account, side, amount in lines}
+    vat = vat_of(Decimal("95.95"), 19)  # one VAT line for the rate
+    assert roles[("vat", 1776)] == ("H", vat)
+    assert roles[("discount", 8720)][0] == "S"  # a discount reduces revenue: debit
+    assert ("shipping", 8400) in roles and ("revenue", 8400) in roles
+    net = {key: amount if side == "H" else -amount for key, (side, amount) in roles.items()}
+    assert net[("revenue", 8400)] + net[("shipping", 8400)] + net[("discount", 8720)] == (
+        Decimal("95.95") - vat
+    )
+
+
+# ---------------------------------------------------------------- VAT treatments
+
+
+def test_an_eu_consumer_sale_is_oss_at_the_destination_rate(account, shop):
+    billbee_id = insert(
+        account,
+        OrderItems=[item("120.00", 1, "20.00")],
+        ShippingCost=0,
+        TotalCost="120.00",
+        TaxRate1="20.00",
+        ShippingAddress=AUSTRIA,
+        InvoiceAddress=AUSTRIA,
+    )
+    import_and_book(shop)
+
+    entry = booking(billbee_id).entry
+    assert entry.case == "oss" and entry.eu_destination == "AT"
+    assert booked_lines(billbee_id) == [
+        ("debtor", 10001, "S", Decimal("120.00")),
+        ("revenue", 8320, "H", Decimal("100.00")),
+        ("vat", 1767, "H", Decimal("20.00")),
+    ]
+    assert {ln.bu_key for ln in entry.lines.filter(role="revenue")} == {"240"}
+
+
+def test_below_the_oss_threshold_an_eu_consumer_pays_home_vat(account, shop):
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(oss_registered_since=None)
+    billbee_id = insert(
+        account,
+        OrderItems=[item("119.00", 1, "19.00")],
+        ShippingCost=0,
+        TotalCost="119.00",
+        ShippingAddress=AUSTRIA,
+        InvoiceAddress=AUSTRIA,
+    )
+    import_and_book(shop)
+
+    assert booking(billbee_id).case == "eu_b2c_home_taxed"
+    assert booked_lines(billbee_id) == [
+        ("debtor", 10001, "S", Decimal("119.00")),
+        ("revenue", 8315, "H", Decimal("100.00")),
+        ("vat", 1778, "H", Decimal("19.00")),
+    ]
+
+
+def test_an_intra_community_supply_is_tax_free_with_the_buyers_vat_id(account, shop):
+    billbee_id = insert(
+        account,
+        VatMode=2,
+        CustomerVatId="ATU13585627",
+        OrderItems=[item("100.00", 1, "0")],
+        ShippingCost=0,
+        TotalCost="100.00",
+        ShippingAddress=AUSTRIA,
+        InvoiceAddress=AUSTRIA,
+    )
+    import_and_book(shop)
+
+    entry = booking(billbee_id).entry
+    assert (entry.case, entry.eu_destination) == ("ic_supply", "ATU13585627")
+    assert booked_lines(billbee_id) == [
+        ("debtor", 10001, "S", Decimal("100.00")),
+        ("revenue", 8125, "H", Decimal("100.00")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"VatMode": 4}, "margin_scheme"),
+        ({"VatMode": 2, "CustomerVatId": "ATU1234"}, None),  # malformed VAT ID
+        ({"VatMode": 1}, "small_business_mode"),
+    ],
+)
+def test_documents_the_ledger_cannot_book_are_rejected_with_the_reason(account, shop, fields, code):
+    billbee_id = insert(account, ShippingAddress=AUSTRIA, InvoiceAddress=AUSTRIA, **fields)
+    result = import_and_book(shop)
+
+    found = booking(billbee_id)
+    assert found.status == "rejected" and found.entry is None
+    if code:
+        assert found.reason_code == code
+    else:
+        assert "ATU1234" in found.reason
+    assert sum(result.rejected.values()) == 1
+    assert not JournalEntry.objects.exists()
+
+
+def test_a_vat_difference_against_billbee_is_flagged_on_the_document(account, shop):
+    billbee_id = insert(account, OrderItems=[item("20.00", 1, "3.14")])  # right: 3.19
+    result = import_and_book(shop)
+
+    found = booking(billbee_id)
+    assert found.status == "booked"
+    assert found.vat_difference == Decimal("0.05")
+    assert any("3.14" in w for w in found.warnings)
+    assert result.vat_differences == 1
+
+
+def test_a_one_cent_vat_difference_is_not_flagged(account, shop):
+    billbee_id = insert(account, OrderItems=[item("20.00", 1, "3.18")])
+    import_and_book(shop)
+
+    assert booking(billbee_id).vat_difference == Decimal("0.01")
+    assert not any("Billbee" in w for w in booking(billbee_id).warnings)
+
+
+# ---------------------------------------------------------------- debtors
+
+
+def test_a_document_without_debtor_waits_and_is_booked_once_one_is_assigned(account, shop):
+    manual = MANUAL
+    billbee_id = insert(account, Seller=manual, PaymentMethod=3)
+    first = import_and_book(shop)
+
+    waiting = booking(billbee_id)
+    assert waiting.status == "waiting"
+    assert waiting.reason == (
+        "assign a debtor account to origin [Billbee]-- / payment method PayPal "
+        "(Bookkeeping → Debtor mapping)"
+    )
+    assert first.waiting == {"no debtor account assigned": 1}
+    mapping = DebtorMapping.objects.get(connection=shop, origin="[Billbee]--", payment_method=3)
+    assert mapping.account is None  # registered for the operator to fill in
+
+    mapping.account = 10500
+    mapping.save()
+    book(shop)
+
+    assert booking(billbee_id).status == "booked"
+    assert booked_lines(billbee_id)[0] == ("debtor", 10500, "S", Decimal("25.00"))
+
+
+def test_a_mapping_for_one_payment_method_wins_over_any_payment_method(account, shop):
+    DebtorMapping.objects.create(connection=shop, origin=ORIGIN, payment_method=3, account=10003)
+    paypal = insert(account, PaymentMethod=3)
+    transfer = insert(account, PaymentMethod=1)
+    import_and_book(shop)
+
+    assert booked_lines(paypal)[0][1] == 10003
+    assert booked_lines(transfer)[0][1] == 10001  # the origin's "any payment method" row
+
+
+def test_one_debtor_per_customer_numbers_customers_from_the_range(account, shop):
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(debtor_per_customer=True)
+    anna = {"Id": 501, "Name": "Anna Becker"}
+    address = {
+        "CountryISO2": "DE",
+        "FirstName": "Anna",
+        "LastName": "Becker",
+        "Zip": "10115",
+        "City": "Berlin",
+        "Street": "Torstraße",
+        "HouseNumber": "1",
+    }
+    first = insert(account, Customer=anna, InvoiceAddress=address)
+    second = insert(account, Customer={"Id": 502, "Name": "Ben"})
+    again = insert(account, Customer=anna, InvoiceAddress=address)
+    import_and_book(shop)
+
+    assert [booked_lines(i)[0][1] for i in (first, second, again)] == [20000, 20001, 20000]
+    debtor = CustomerDebtor.objects.get(account=20000)
+    assert (debtor.last_name, debtor.city, debtor.street) == ("Becker", "Berlin", "Torstraße 1")
+
+
+# ---------------------------------------------------------------- rounding
+
+
+@pytest.mark.parametrize(
+    ("total", "status", "rounding"),
+    [
+        ("9.99", "booked", None),
+        ("10.02", "booked", ("H", "0.03")),
+        ("9.95", "booked", ("S", "0.04")),
+        ("10.05", "waiting", None),
+    ],
+)
+def test_rounding_differences_up_to_the_tolerance_go_to_the_rounding_account(
+    account, shop, total, status, rounding
+):
+    lines = [item("3.3333", 1, "0.5322") for _ in range(3)]  # each line rounds to 3.33
+    billbee_id = insert(account, OrderItems=lines, ShippingCost=0, TotalCost=total)
+    import_and_book(shop)
+
+    found = booking(billbee_id)
+    assert found.status == status
+    if status == "waiting":
+        assert found.reason_code == "rounding_above_tolerance"
+        assert "0.06" in found.reason and "0.05" in found.reason
+        return
+    rows = [ln for ln in booked_lines(billbee_id) if ln[0] == "rounding"]
+    if rounding is None:
+        assert rows == []
+    else:
+        assert rows == [("rounding", 1590, rounding[0], Decimal(rounding[1]))]
+    entry = found.entry
+    debit = sum(ln.amount for ln in entry.lines.all() if ln.side == "S")
+    credit = sum(ln.amount for ln in entry.lines.all() if ln.side == "H")
+    assert debit == credit
+    assert entry.lines.get(role="debtor").amount == Decimal(total)
+
+
+def test_raising_the_tolerance_books_the_waiting_document(account, shop):
+    lines = [item("3.3333", 1, "0.5322") for _ in range(3)]
+    billbee_id = insert(account, OrderItems=lines, ShippingCost=0, TotalCost="10.05")
+    import_and_book(shop)
+    assert booking(billbee_id).status == "waiting"
+
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(rounding_tolerance=Decimal("0.10"))
+    book(shop)
+
+    assert ("rounding", 1590, "H", Decimal("0.06")) in booked_lines(billbee_id)
+
+
+# ---------------------------------------------------------------- credit notes
+
+
+def test_a_credit_note_mirrors_its_original_and_references_it(account, shop):
+    original_id = insert(
+        account,
+        OrderItems=[item("120.00", 1, "20.00")],
+        ShippingCost=0,
+        TotalCost="120.00",
+        TaxRate1="20.00",
+        ShippingAddress=AUSTRIA,
+        InvoiceAddress=AUSTRIA,
+    )
+    original = account.control("GET", f"orders/{original_id}")
+    credit_id = account.control(
+        "POST",
+        "orders",
+        credit_json(
+            original, OrderItems=[item("-120.00", 1, "-20.00")], ShippingCost=0, TotalCost="-120.00"
+        ),
+    )["BillBeeOrderId"]
+    import_and_book(shop)
+
+    invoice, credit = booking(original_id).entry, booking(credit_id).entry
+    assert credit.kind == "credit_note"
+    assert credit.credit_for == invoice and credit.reference == invoice.number
+    assert credit.case == invoice.case == "oss"
+    turned = {"S": "H", "H": "S"}
+    assert lines_of(credit) == [(r, a, turned[s], m) for r, a, s, m in lines_of(invoice)]
+
+
+def test_a_credit_note_waits_until_its_original_is_booked(account, shop):
+    manual = MANUAL
+    original_id = insert(account, Seller=manual)
+    original = account.control("GET", f"orders/{original_id}")
+    credit_id = account.control("POST", "orders", credit_json(original, Seller=manual))[
+        "BillBeeOrderId"
+    ]
+    import_and_book(shop)
+
+    waiting = booking(credit_id)
+    assert (waiting.status, waiting.reason_code) == ("waiting", "original_not_booked")
+    assert original["InvoiceNumberPrefix"] in waiting.reason
+
+    DebtorMapping.objects.filter(connection=shop, origin="[Billbee]--").update(account=10500)
+    book(shop)
+
+    assert booking(original_id).status == "booked"
+    assert booking(credit_id).status == "booked"
+    assert booking(credit_id).entry.credit_for == booking(original_id).entry
+
+
+# ---------------------------------------------------------------- changes after posting
+
+
+def test_a_document_changed_after_posting_gets_a_reversal_and_a_new_entry(account, shop):
+    billbee_id = insert(account)
+    import_and_book(shop)
+    first = booking(billbee_id).entry
+
+    patch(account, billbee_id, OrderItems=[item("30.00", 1, "4.79")], TotalCost=35)
+    result = import_and_book(shop)
+
+    entries = list(JournalEntry.objects.filter(document=doc(billbee_id)).order_by("pk"))
+    assert [e.kind for e in entries] == ["invoice", "reversal", "invoice"]
+    original, reversal, replacement = entries
+    assert original == first and reversal.reverses == original
+    turned = {"S": "H", "H": "S"}
+    assert lines_of(reversal) == [(r, a, turned[s], m) for r, a, s, m in lines_of(original)]
+    assert lines_of(replacement)[0] == ("debtor", 10001, "S", Decimal("35.00"))
+    assert booking(billbee_id).entry == replacement
+    assert (result.rebooked, result.late_changes) == (1, 0)
+    assert not replacement.late_change
+
+
+def test_a_change_within_the_same_month_of_the_ship_date_books_nothing_new(account, shop):
+    billbee_id = insert(account)
+    import_and_book(shop)
+
+    patch(account, billbee_id, ShippedAt="2026-11-20T09:00:00")  # still November
+    result = import_and_book(shop)
+
+    assert JournalEntry.objects.filter(document=doc(billbee_id)).count() == 1
+    assert result.unchanged == 1
+
+
+def test_a_change_after_the_period_was_exported_is_a_flagged_late_change(account, shop):
+    billbee_id = insert(account)
+    import_and_book(shop)
+    datev_export(shop, date(2026, 11, 1), date(2026, 11, 30))
+
+    patch(account, billbee_id, OrderItems=[item("30.00", 1, "4.79")], TotalCost=35)
+    result = import_and_book(shop)
+
+    reversal = JournalEntry.objects.get(document=doc(billbee_id), kind="reversal")
+    replacement = booking(billbee_id).entry
+    assert reversal.late_change and replacement.late_change
+    assert "late change" in reversal.note and "late change" in replacement.note
+    assert result.late_changes == 2
+
+
+def test_a_booked_document_that_leaves_the_books_is_reversed(account, shop):
+    billbee_id = insert(account)
+    import_and_book(shop)
+
+    ChannelRule.objects.create(connection=shop, action="exclude", platform="Shopware")
+    external_orders_reevaluate(shop, ExternalOrder.objects.all())
+    result = book(shop)
+
+    found = booking(billbee_id)
+    assert found.status == "reversed" and found.entry is None
+    kinds = list(
+        JournalEntry.objects.filter(document=doc(billbee_id)).order_by("pk").values_list("kind")
+    )
+    assert kinds == [("invoice",), ("reversal",)]
+    assert result.reversed == 1
+
+
+# ---------------------------------------------------------------- dates and currencies
+
+
+def test_booking_on_the_payment_date_waits_for_a_payment(account, shop):
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(document_date="payment")
+    unpaid = insert(account, PayedAt=None, Payments=[])
+    paid = insert(account, PayedAt="2026-11-11T08:00:00")
+    import_and_book(shop)
+
+    assert booking(unpaid).status == "waiting"
+    assert booking(unpaid).reason == "this order has no payment date"
+    assert booking(paid).entry.document_date == date(2026, 11, 11)
+
+
+def test_a_foreign_currency_export_waits_for_a_rate_then_is_booked_in_euro(account, shop):
+    swiss = {"CountryISO2": "CH", "Zip": "8001"}
+    billbee_id = insert(
+        account,
+        VatMode=3,
+        Currency="CHF",
+        OrderItems=[item("93.70", 1, "0")],
+        ShippingCost=0,
+        TotalCost="93.70",
+        ShippingAddress=swiss,
+        InvoiceAddress=swiss,
+    )
+    import_and_book(shop)
+    assert booking(billbee_id).reason_code == "no_exchange_rate"
+
+    ExchangeRate.objects.create(currency="CHF", day=date(2026, 11, 9), rate=Decimal("0.9370"))
+    book(shop)
+
+    entry = booking(billbee_id).entry
+    assert (entry.case, entry.currency, entry.exchange_rate) == ("export", "CHF", Decimal("0.937"))
+    assert booked_lines(billbee_id) == [
+        ("debtor", 10001, "S", Decimal("100.00")),
+        ("revenue", 8120, "H", Decimal("100.00")),
+    ]
+
+
+# ---------------------------------------------------------------- runs
+
+
+def test_the_generated_data_books_in_balanced_entries(make_sandbox):
+    connection, result = generated_books(make_sandbox(orders=400))
+
+    assert result.internal_errors == 0
+    assert result.booked == JournalEntry.objects.filter(connection=connection).count()
+    entries = JournalEntry.objects.filter(connection=connection).prefetch_related("lines")
+    assert len(entries) > 100
+    for entry in entries:
+        debit = sum(ln.amount for ln in entry.lines.all() if ln.side == "S")
+        credit = sum(ln.amount for ln in entry.lines.all() if ln.side == "H")
+        assert debit == credit, entry
+        assert all(ln.amount > 0 for ln in entry.lines.all())
+    statuses = set(
+        DocumentBooking.objects.filter(connection=connection).values_list("status", flat=True)
+    )
+    assert "booked" in statuses
+    # Every accepted document has a booking decision with a reason.
+    accepted = ExternalOrder.objects.filter(
+        connection=connection, status__in=("imported", "updated", "unchanged")
+    )
+    assert DocumentBooking.objects.filter(document__in=accepted).count() == accepted.count()
+    assert not DocumentBooking.objects.filter(document__in=accepted, reason="").exists()
+
+
+def test_one_booking_run_per_connection_at_a_time(account, shop):
+    settings = shop.bookkeeping
+    documents_lease = BookkeepingSettings.objects.filter(pk=settings.pk)
+    documents_lease.update(
+        booking_lease_until=timezone.now() + timedelta(minutes=5), booking_worker="x"
+    )
+    with pytest.raises(BookingAlreadyRunning):
+        book(shop)
+
+    documents_lease.update(booking_lease_until=timezone.now() - timedelta(seconds=1))
+    book(shop)  # an expired lease (its worker died) does not block
+    assert BookkeepingSettings.objects.get(pk=settings.pk).booking_worker == ""

@@ -1,0 +1,261 @@
+"""The DATEV export of the journal: what the rows say, each entry exported once, re-exports,
+late changes, the lint before download, and the command."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from bookkeeping.datev import lint_file, lint_stream, read_extf
+from bookkeeping.errors import ExportRefused
+from bookkeeping.models import ExportBatch, ExportedEntry, JournalEntry
+from bookkeeping.services.export import datev_export, month_ranges
+from tests.bookkeeping.helpers import AUSTRIA, booking, generated_books, import_and_book, item
+from tests.connector.test_import import credit_json, insert, patch
+
+pytestmark = pytest.mark.django_db
+
+NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))
+
+
+def rows_of(batch: ExportBatch) -> list[list[str]]:
+    return [row.fields for row in read_extf(batch.data).rows]
+
+
+def field(row: list[str], number: int) -> str:
+    """Field ``number`` (1-based, as DATEV numbers the columns) of a parsed row."""
+    return row[number - 1]
+
+
+def export_november(connection, **options):
+    return datev_export(connection, *NOVEMBER, **options)
+
+
+def test_month_ranges_never_span_two_months_or_years():
+    assert month_ranges(date(2026, 11, 15), date(2027, 1, 10)) == [
+        (date(2026, 11, 15), date(2026, 11, 30)),
+        (date(2026, 12, 1), date(2026, 12, 31)),
+        (date(2027, 1, 1), date(2027, 1, 10)),
+    ]
+
+
+def test_a_domestic_invoice_is_one_gross_row_on_the_automatic_account(account, shop):
+    billbee_id = insert(account)
+    import_and_book(shop)
+    result = export_november(shop)
+
+    [batch] = result.batches
+    [row] = rows_of(batch)
+    entry = booking(billbee_id).entry
+    assert (field(row, 1), field(row, 2), field(row, 7), field(row, 8)) == (
+        "25,00",
+        "S",
+        "10001",
+        "8400",
+    )
+    assert field(row, 9) == ""  # no BU key on an automatic account
+    assert field(row, 10) == "1011"  # Belegdatum TTMM
+    assert field(row, 11) == entry.number
+    assert field(row, 115) == field(row, 116) == "12112026"  # Leistungsdatum = ShippedAt
+    assert field(row, 114) == "0"  # Festschreibung written explicitly
+    header = read_extf(batch.data).header
+    assert (header.period_from, header.period_to) == NOVEMBER
+    assert (header.consultant_number, header.client_number, header.chart) == (1001, 1, "03")
+    assert lint_file(batch.data) == []
+    assert (batch.rows, batch.entries) == (1, 1)
+
+
+def test_oss_rows_carry_bu_240_the_destination_and_its_rate(account, shop):
+    insert(
+        account,
+        OrderItems=[item("120.00", 1, "20.00")],
+        ShippingCost=0,
+        TotalCost="120.00",
+        TaxRate1="20.00",
+        ShippingAddress=AUSTRIA,
+        InvoiceAddress=AUSTRIA,
+    )
+    import_and_book(shop)
+    [row] = rows_of(export_november(shop).batches[0])
+
+    assert (field(row, 1), field(row, 8), field(row, 9)) == ("120,00", "8320", "240")
+    assert (field(row, 40), field(row, 41)) == ("AT", "20,00")
+
+
+def test_a_credit_note_is_the_mirror_row_and_names_its_original(account, shop):
+    original_id = insert(account)
+    original = account.control("GET", f"orders/{original_id}")
+    credit_id = account.control("POST", "orders", credit_json(original))["BillBeeOrderId"]
+    import_and_book(shop)
+    rows = rows_of(export_november(shop).batches[0])
+
+    by_number = {field(r, 11): r for r in rows}
+    credit_row = by_number[booking(credit_id).entry.number]
+    invoice_number = booking(original_id).entry.number
+    assert (field(credit_row, 1), field(credit_row, 2), field(credit_row, 8)) == (
+        "25,00",
+        "H",
+        "8400",
+    )
+    # Belegfeld 2 holds 12 characters: this invoice number (13) goes to Beleginfo only.
+    assert len(invoice_number) == 13 and field(credit_row, 12) == ""
+    info = [field(credit_row, n) for n in range(21, 37)]
+    assert info[info.index("Originalrechnung") + 1] == invoice_number
+
+
+def test_each_entry_is_exported_once_and_a_reexport_is_explicit(account, shop):
+    insert(account)
+    import_and_book(shop)
+    first = export_november(shop)
+    second = export_november(shop)
+
+    assert len(first.batches) == 1 and second.batches == []
+    assert second.empty_months == ["2026-11"]
+    again = export_november(shop, reexport=True)
+    [batch] = again.batches
+    assert batch.reexport and batch.file_name.endswith("_reexport.csv")
+    assert ExportedEntry.objects.filter(reexport=False).count() == 1
+    assert ExportedEntry.objects.filter(reexport=True).count() == 1
+
+
+def test_after_a_late_change_the_next_export_holds_the_reversal_and_the_new_entry(account, shop):
+    billbee_id = insert(account)
+    import_and_book(shop)
+    export_november(shop)
+
+    patch(account, billbee_id, OrderItems=[item("30.00", 1, "4.79")], TotalCost=35)
+    import_and_book(shop)
+    [batch] = export_november(shop).batches
+
+    rows = rows_of(batch)
+    assert batch.entries == 2
+    reversal = next(r for r in rows if field(r, 118) == "1")
+    replacement = next(r for r in rows if field(r, 118) == "0")
+    # The Storno repeats the original booking with the Generalumkehr flag.
+    assert (field(reversal, 1), field(reversal, 2), field(reversal, 8)) == ("25,00", "S", "8400")
+    assert (field(replacement, 1), field(replacement, 2)) == ("35,00", "S")
+    assert lint_file(batch.data) == []
+
+
+def test_a_file_with_findings_is_refused_naming_the_billbee_order(account, shop):
+    billbee_id = insert(account, InvoiceNumberPrefix="RE 2026_")  # a space: not allowed
+    import_and_book(shop)
+
+    with pytest.raises(ExportRefused) as refused:
+        export_november(shop)
+
+    assert "nothing was exported" in str(refused.value)
+    belegfeld = [f for f in refused.value.findings if f.field == "Belegfeld 1"]
+    assert belegfeld and all(f.ref == str(billbee_id) for f in belegfeld)
+    assert "' '" in belegfeld[0].message
+    assert not ExportBatch.objects.exists() and not ExportedEntry.objects.exists()
+
+
+def test_the_file_is_linted_in_slices_with_the_same_findings(account, shop):
+    for _ in range(7):
+        insert(account)
+    import_and_book(shop)
+    data = export_november(shop).batches[0].data
+    broken = data.replace(b';"S";', b';"X";', 3)  # three rows with a bad S/H
+
+    whole = lint_file(broken)
+    sliced = lint_stream(io.BytesIO(broken), slice_rows=2)
+
+    assert len(whole) == 3
+    assert [(f.line, f.rule) for f in sliced] == [(f.line, f.rule) for f in whole]
+
+
+def test_export_datev_command_writes_the_file_and_its_json(account, shop, tmp_path):
+    insert(account)
+    import_and_book(shop)
+    out = StringIO()
+    target = tmp_path / "november.csv"
+
+    call_command(
+        "export_datev",
+        "--connection",
+        shop.name,
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--output",
+        str(target),
+        "--json",
+        stdout=out,
+    )
+
+    assert target.read_bytes().startswith(b'"EXTF";700;21;"Buchungsstapel";13;')
+    assert b"\r\n" in target.read_bytes()
+    assert str(target) in out.getvalue()
+
+
+def test_export_datev_command_writes_one_file_per_month_into_a_zip(account, shop, tmp_path):
+    insert(account)
+    insert(account, InvoiceDate="2026-10-30T10:00:00", CreatedAt="2026-10-29T10:00:00")
+    shop.import_start_date = date(2026, 10, 1)
+    shop.save()
+    import_and_book(shop)
+    target = tmp_path / "export.zip"
+
+    call_command(
+        "export_datev",
+        "--connection",
+        shop.name,
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-11-30",
+        "--output",
+        str(target),
+        stdout=StringIO(),
+    )
+
+    with zipfile.ZipFile(target) as archive:
+        names = sorted(archive.namelist())
+        assert names == [
+            f"EXTF_Buchungsstapel_{shop.name}_2026-10.csv",
+            f"EXTF_Buchungsstapel_{shop.name}_2026-11.csv",
+        ]
+        for name in names:
+            assert lint_file(archive.read(name)) == []
+
+
+def test_export_datev_command_lists_findings_and_exits_1(account, shop, tmp_path, capsys):
+    insert(account, InvoiceNumberPrefix="RE 2026_")
+    import_and_book(shop)
+
+    with pytest.raises(SystemExit) as stopped:
+        call_command(
+            "export_datev",
+            "--connection",
+            shop.name,
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--output",
+            str(tmp_path / "x.csv"),
+        )
+
+    assert stopped.value.code == 1
+    assert not (tmp_path / "x.csv").exists()
+    assert "Belegfeld 1" in capsys.readouterr().err
+
+
+def test_the_entries_of_the_generated_data_export_without_findings(make_sandbox):
+    connection, _ = generated_books(make_sandbox(orders=400))
+
+    result = datev_export(connection, date(2026, 8, 1), date(2026, 11, 30))
+
+    assert len(result.batches) >= 3
+    exported = sum(b.entries for b in result.batches)
+    assert exported == JournalEntry.objects.filter(connection=connection).count()
+    for batch in result.batches:
+        assert lint_file(batch.data) == [], batch.file_name
+    assert result.warnings == [] or all(w.severity == "warning" for w in result.warnings)
