@@ -50,7 +50,8 @@ class BookDatabase(Database):
         )
         if result.returncode:
             raise RuntimeError(result.stderr[-3000:])
-        return json.loads(result.stdout.strip().splitlines()[-1])
+        output = result.stdout.strip()
+        return json.loads(output.splitlines()[-1]) if output else {}
 
 
 RATES = {"CHF": "0.9400", "GBP": "0.8500", "USD": "1.0800", "NOK": "11.6000"}

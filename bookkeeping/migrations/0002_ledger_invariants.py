@@ -33,7 +33,9 @@ CREATE TRIGGER journalline_immutable BEFORE UPDATE OR DELETE ON {LINE}
 
 CREATE FUNCTION bookkeeping_line_in_posting_transaction() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF (SELECT posted_txid FROM {ENTRY} WHERE id = NEW.entry_id) IS DISTINCT FROM txid_current()
+    -- An entry this statement cannot see is being inserted by this very statement (or by
+    -- another transaction still open, which the foreign key then waits for).
+    IF EXISTS (SELECT 1 FROM {ENTRY} WHERE id = NEW.entry_id AND posted_txid <> txid_current())
     THEN
         RAISE EXCEPTION 'journal entry % is posted: lines cannot be added to it', NEW.entry_id
             USING ERRCODE = 'integrity_constraint_violation';

@@ -3,12 +3,14 @@ document); entries are only ever inserted, never changed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+
+from connector.services.rowwriter import RowWriter
 
 from ..models import JournalEntry, JournalLine
 from ..posting import PlanLine, mirror
@@ -40,9 +42,9 @@ class EntryValues:
     currency: str = "EUR"
     exchange_rate: Decimal | None = None
     credit_for_id: int | None = None
+    reverses_id: int | None = None
     late_change: bool = False
     note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def lines_balance(lines: list[PlanLine]) -> None:
@@ -55,63 +57,80 @@ def lines_balance(lines: list[PlanLine]) -> None:
         raise ValueError("every line amount must be positive (the side gives the sign)")
 
 
+ENTRIES = RowWriter(JournalEntry)
+LINES = RowWriter(JournalLine)
+
+
 def entry_post(
     connection_id: int, document_id: int, values: EntryValues, lines: list[PlanLine], now: datetime
 ) -> JournalEntry:
     lines_balance(lines)
     # The entry and its lines are one unit: the database checks the balance when it commits.
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed: a failure undoes the document.
+    with transaction.atomic(savepoint=False):
         return _insert(connection_id, document_id, values, lines, now)
+
+
+def entry_fields(
+    connection_id: int, document_id: int, values: EntryValues, now: datetime
+) -> dict[str, Any]:
+    """The columns of an entry's row."""
+    return {
+        "connection_id": connection_id,
+        "document_id": document_id,
+        "kind": values.kind,
+        "number": values.number,
+        "reference": values.reference,
+        "document_date": values.document_date,
+        "service_date": values.service_date,
+        "text": values.text,
+        "origin": values.origin[:320],
+        "order_number": values.order_number[:200],
+        "billbee_order_id": values.billbee_order_id,
+        "case": values.case,
+        "eu_destination": values.eu_destination,
+        "eu_origin": values.eu_origin,
+        "origin_rate": values.origin_rate,
+        "currency": values.currency,
+        "exchange_rate": values.exchange_rate,
+        "document_total": values.document_total,
+        "debtor": values.debtor,
+        "reverses_id": values.reverses_id,
+        "credit_for_id": values.credit_for_id,
+        "late_change": values.late_change,
+        "note": values.note,
+        "source_hash": values.source_hash,
+        "plan_hash": values.plan_hash,
+        "posted_at": now,
+    }
 
 
 def _insert(
     connection_id: int, document_id: int, values: EntryValues, lines: list[PlanLine], now: datetime
 ) -> JournalEntry:
-    entry = JournalEntry.objects.create(
-        connection_id=connection_id,
-        document_id=document_id,
-        kind=values.kind,
-        number=values.number,
-        reference=values.reference,
-        document_date=values.document_date,
-        service_date=values.service_date,
-        text=values.text,
-        origin=values.origin[:320],
-        order_number=values.order_number[:200],
-        billbee_order_id=values.billbee_order_id,
-        case=values.case,
-        eu_destination=values.eu_destination,
-        eu_origin=values.eu_origin,
-        origin_rate=values.origin_rate,
-        currency=values.currency,
-        exchange_rate=values.exchange_rate,
-        document_total=values.document_total,
-        debtor=values.debtor,
-        credit_for_id=values.credit_for_id,
-        late_change=values.late_change,
-        note=values.note,
-        source_hash=values.source_hash,
-        plan_hash=values.plan_hash,
-        posted_at=now,
-        **values.extra,
-    )
-    JournalLine.objects.bulk_create(
+    """Plain parameterised INSERTs (the posting hot path; see connector/services/rowwriter)."""
+    fields = entry_fields(connection_id, document_id, values, now)
+    pk = ENTRIES.insert(fields)
+    LINES.insert_many(
         [
-            JournalLine(
-                entry=entry,
-                position=position,
-                role=ln.role,
-                account=ln.account,
-                side=ln.side,
-                amount=ln.amount,
-                rate=ln.rate,
-                tax=ln.tax,
-                bu_key=ln.bu_key,
-                datev_gross=ln.datev_gross,
-            )
+            {
+                "entry_id": pk,
+                "position": position,
+                "role": ln.role,
+                "account": ln.account,
+                "side": ln.side,
+                "amount": ln.amount,
+                "rate": ln.rate,
+                "tax": ln.tax,
+                "bu_key": ln.bu_key,
+                "datev_gross": ln.datev_gross,
+            }
             for position, ln in enumerate(lines, start=1)
         ]
     )
+    entry = JournalEntry(pk=pk, **fields)
+    entry._state.adding = False
+    entry._state.db = "default"
     return entry
 
 
@@ -151,7 +170,7 @@ def entry_reverse(
         exchange_rate=entry.exchange_rate,
         late_change=late_change,
         note=note,
-        extra={"reverses": entry},
+        reverses_id=entry.pk,
     )
     return entry_post(
         entry.connection_id, entry.document_id, values, mirror(plan_lines_of(entry)), now

@@ -111,6 +111,20 @@ class RowWriter:
             cursor.execute(sql, self._params(converters, values))
             return int(cursor.fetchone()[0])
 
+    def insert_many(self, rows: list[dict[str, Any]]) -> None:
+        """Several rows with the same columns in one statement (one round trip)."""
+        if not rows:
+            return
+        names = tuple(rows[0])
+        sql, converters = self._prepared("insert", names)
+        head, values = sql.split(" VALUES ", 1)
+        one = values.rsplit(" RETURNING ", 1)[0]
+        params: list[Any] = []
+        for row in rows:
+            params += self._params(converters, row)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{head} VALUES {', '.join([one] * len(rows))}", params)
+
     def insert_returning(self, values: dict[str, Any], then: str, then_params: list[Any]) -> int:
         """PostgreSQL: insert a row and run ``then`` (an ``INSERT … SELECT … FROM parent``
         that reads the new row as ``parent``) in the same statement: one statement is one
