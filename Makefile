@@ -45,6 +45,8 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/stream_orders.py
+	$(BIN)/python bench/import_orders.py
+	$(BIN)/python bench/book_and_export.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache

@@ -206,7 +206,8 @@ class OrderItem:
     quantity: Decimal
     total_price: Decimal
     unrebated_total_price: Decimal | None
-    tax_amount: Decimal
+    # None when Billbee sent none: not the same as a TaxAmount of 0.
+    tax_amount: Decimal | None
     tax_index: int | None
     discount: Decimal
     is_coupon: bool
@@ -241,7 +242,7 @@ def parse_order_item(raw: dict[str, Any]) -> OrderItem:
         quantity=_dec(raw, "Quantity", ZERO),  # type: ignore[arg-type]
         total_price=_dec(raw, "TotalPrice", ZERO),  # type: ignore[arg-type]
         unrebated_total_price=_dec(raw, "UnrebatedTotalPrice"),
-        tax_amount=_dec(raw, "TaxAmount", ZERO),  # type: ignore[arg-type]
+        tax_amount=_dec(raw, "TaxAmount"),
         tax_index=_int(raw, "TaxIndex"),
         discount=_dec(raw, "Discount", ZERO),  # type: ignore[arg-type]
         is_coupon=parse_bool(raw.get("IsCoupon")),

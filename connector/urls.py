@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+
+from bookkeeping.admin.reports import report_urls
 
 admin.site.site_header = "Billbee Connector"
 admin.site.site_title = "Billbee Connector"
@@ -8,5 +10,7 @@ admin.site.index_title = "Operator console"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # Console pages that are not a model's: before the admin, whose catch-all would take them.
+    path("admin/", include(report_urls())),
     path("admin/", admin.site.urls),
 ]

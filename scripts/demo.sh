@@ -117,7 +117,7 @@ cat <<BANNER
   Worker and beat:  scheduled imports every 10 minutes (logs: var/worker.log, var/beat.log)
   Journal:          http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/journalentry/
   DATEV export:     http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/exportbatch/  (file: var/exports/)
-  Period report:    http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/journalentry/report/
+  Period report:    http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/period-report/
   Explain:          $PY manage.py explain_order <order or invoice number>
   Stop:             Ctrl-C
 

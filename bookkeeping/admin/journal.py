@@ -58,6 +58,7 @@ def document_link(document_id: int, label: str) -> SafeString:
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(ReadOnly):
+    change_list_template = "admin/bookkeeping/journalentry/change_list.html"
     list_display = (
         "document_date",
         "kind",

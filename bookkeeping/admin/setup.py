@@ -4,6 +4,7 @@ for it (a task on any worker)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -26,8 +27,11 @@ def book_soon(connection_ids: set[int]) -> None:
     """After the transaction commits: book what waited (on a worker)."""
     from ..tasks import book_documents_task
 
+    def enqueue(pk: int) -> Callable[[], None]:
+        return lambda: book_documents_task.delay(pk)
+
     for pk in connection_ids:
-        transaction.on_commit(lambda pk=pk: book_documents_task.delay(pk))
+        transaction.on_commit(enqueue(pk))
 
 
 class RebookingAdmin(admin.ModelAdmin):

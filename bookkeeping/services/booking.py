@@ -164,7 +164,8 @@ def _candidates(connection: Connection, kind: str, only: list[int] | None) -> It
 
 def _needs_booking(status: str, raw_hash: str, booked: str | None, source_hash: str | None) -> bool:
     if status not in ACCEPTED:
-        return booked == BOOKED
+        # Booked: to be reversed; waiting or rejected: no longer (the import set it aside).
+        return booked in (BOOKED, DocumentBooking.Status.WAITING, DocumentBooking.Status.REJECTED)
     if booked is None or booked in (
         DocumentBooking.Status.WAITING,
         DocumentBooking.Status.REJECTED,
@@ -247,6 +248,20 @@ def _book_one(
 ) -> None:
     current = booking.entry if booking and booking.status == BOOKED else None
     if document.status not in ACCEPTED:
+        if current is None and booking is not None:
+            note = f"not booked: the import {document.get_status_display()} it ({document.reason})"
+            _store(
+                ctx,
+                document,
+                booking,
+                DocumentBooking.Status.NOTHING,
+                "not_accepted",
+                note,
+                None,
+                [note],
+                None,
+            )
+            result.nothing += 1
         if current is not None:
             note = (
                 f"the document left the books ({document.get_status_display()}: {document.reason})"

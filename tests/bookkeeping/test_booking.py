@@ -563,3 +563,24 @@ def test_one_booking_run_per_connection_at_a_time(account, shop):
     documents_lease.update(booking_lease_until=timezone.now() - timedelta(seconds=1))
     book(shop)  # an expired lease (its worker died) does not block
     assert BookkeepingSettings.objects.get(pk=settings.pk).booking_worker == ""
+
+
+def test_a_waiting_document_the_import_then_excludes_waits_no_longer(account, shop):
+    billbee_id = insert(account, Seller=MANUAL)
+    import_and_book(shop)
+    assert booking(billbee_id).status == "waiting"
+
+    ChannelRule.objects.create(
+        connection=shop,
+        action="exclude",
+        shop_name="",
+        platform="",
+        channel=doc(billbee_id).channel,
+    )
+    external_orders_reevaluate(shop, ExternalOrder.objects.all())
+    result = book(shop)
+
+    found = booking(billbee_id)
+    assert (found.status, found.reason_code) == ("nothing", "not_accepted")
+    assert "excluded" in found.reason
+    assert result.nothing == 1 and not JournalEntry.objects.exists()

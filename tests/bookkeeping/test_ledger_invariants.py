@@ -162,7 +162,11 @@ def test_postgres_refuses_to_commit_an_entry_that_does_not_balance(postgres):
             connection_id=document.connection_id,
             document=document,
             posted_at=timezone.now(),
-            **{k: v for k, v in values().__dict__.items() if k not in ("credit_for_id", "reverses_id")},
+            **{
+                k: v
+                for k, v in values().__dict__.items()
+                if k not in ("credit_for_id", "reverses_id")
+            },
         )
         JournalLine.objects.bulk_create(
             JournalLine(

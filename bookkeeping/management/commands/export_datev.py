@@ -80,8 +80,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{path}: {batch.rows} rows, {batch.entries} entries")
         if result.empty_months:
             self.stdout.write(f"nothing (new) to export for {', '.join(result.empty_months)}")
-        for warning in summary["warnings"]:
-            self.stdout.write(f"warning: {warning}")
+        for finding in result.warnings:
+            self.stdout.write(f"warning: {finding.field}: {finding.message} ({finding.ref})")
 
     def _write(self, batches: list, output: Path, date_from: date, date_to: date) -> list[Path]:
         if output.suffix.lower() == ".zip":

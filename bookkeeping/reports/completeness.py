@@ -1,0 +1,405 @@
+"""The completeness check of a month: Billbee's invoice register against the upload log.
+
+Billbee's register (``GET /orders/invoices``, invoice date in the month, in the connection's
+time zone) is what the merchant invoiced; the upload log is what the import saw. A document
+in the register that the upload log does not hold is what a missing API permission or an
+import gap looks like (product.md), so each one is listed. Gaps in the invoice numbers are
+found per number series, in both sources.
+
+Reads only. Without Billbee (``client=False``, or Billbee unreachable) the upload-log side is
+still checked and the reason is shown. Nothing is stored: the register is read when asked.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from billbee.client import BillbeeClient
+from billbee.errors import BillbeeError
+from connector.errors import ConnectorError
+from connector.models import Connection, ExternalOrder
+from connector.services.connections import connection_client, explain
+
+from .numbers import NumberSeries, invoice_number_gaps
+from .period import month_bounds
+
+INVOICE = ExternalOrder.Kind.INVOICE.value
+CREDIT_NOTE = ExternalOrder.Kind.CREDIT_NOTE.value
+MANUAL = "manual orders (no shop)"
+# Upload-log status → the column of the completeness table it counts in.
+BUCKETS: dict[str, str] = {
+    ExternalOrder.Status.IMPORTED.value: "accepted",
+    ExternalOrder.Status.UPDATED.value: "accepted",
+    ExternalOrder.Status.UNCHANGED.value: "accepted",
+    ExternalOrder.Status.EXCLUDED.value: "excluded",
+    ExternalOrder.Status.SKIPPED.value: "skipped",
+    ExternalOrder.Status.REJECTED.value: "rejected",
+    ExternalOrder.Status.WAITING.value: "waiting",
+}
+LOOKUP_CHUNK = 500
+NOT_ASKED = "not checked against Billbee (switched off): only the upload log is checked"
+
+
+@dataclass(frozen=True)
+class RegisterDocument:
+    """An entry of Billbee's invoice register."""
+
+    billbee_id: int
+    kind: str  # invoice | credit_note
+    invoice_number: str
+    order_number: str
+    invoice_date: date | None
+    shop: str
+    total: Decimal | None
+    currency: str
+
+
+@dataclass(frozen=True)
+class LogDocument:
+    """An upload-log row, as far as the check needs it."""
+
+    pk: int
+    billbee_id: int
+    kind: str
+    invoice_number: str
+    order_number: str
+    document_date: date | None
+    status: str
+    reason: str
+    shop: str
+
+
+@dataclass(frozen=True)
+class CompletenessRow:
+    kind: str
+    shop: str
+    in_register: int | None  # None: Billbee not checked
+    found: int
+    accepted: int = 0
+    excluded: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    waiting: int = 0
+    missing: int = 0  # in the register, not in the upload log
+    only_in_log: int = 0  # in the upload log (with an invoice number), not in the register
+
+
+@dataclass(frozen=True)
+class UnlistedDocument:
+    """An upload-log document of the month with an invoice number that the register lacks."""
+
+    kind: str
+    invoice_number: str
+    order_number: str
+    billbee_id: int
+    document_date: date | None
+    status: str
+    shop: str
+
+
+@dataclass(frozen=True)
+class Completeness:
+    connection: str
+    year: int
+    month: int
+    period_from: date
+    period_to: date
+    checked: bool  # compared with Billbee's register
+    reason: str  # why not, when not checked
+    read_at: datetime
+    register_count: int
+    unreadable: int  # register entries that could not be parsed
+    rows: tuple[CompletenessRow, ...]
+    total: CompletenessRow
+    missing: tuple[RegisterDocument, ...]
+    unlisted: tuple[UnlistedDocument, ...]
+    series: tuple[NumberSeries, ...]
+
+    @property
+    def complete(self) -> bool:
+        return self.checked and not self.missing and not self.unlisted and not self.unreadable
+
+
+def completeness_check(
+    connection: Connection,
+    year: int,
+    month: int,
+    *,
+    client: BillbeeClient | Literal[False] | None = None,
+) -> Completeness:
+    """``client``: the Billbee client to read the register with; None builds the
+    connection's, False leaves Billbee out."""
+    first, last = month_bounds(year, month)
+    register, unreadable, reason = _read_register(connection, first, last, client)
+    month_log = _month_log(connection, first, last)
+    if register is None:
+        return _log_only(connection, year, month, month_log, reason)
+    log = {d.pk: d for d in [*month_log, *_log_matching(connection, register)]}
+    comparison = register_compare(register, list(log.values()), month_log)
+    series = (
+        *invoice_number_gaps((d.invoice_number for d in register), "Billbee"),
+        *invoice_number_gaps((d.invoice_number for d in month_log), "upload log"),
+    )
+    return Completeness(
+        connection=connection.name,
+        year=year,
+        month=month,
+        period_from=first,
+        period_to=last,
+        checked=True,
+        reason="",
+        read_at=timezone.now(),
+        register_count=len(register),
+        unreadable=unreadable,
+        rows=comparison.rows,
+        total=rows_total(comparison.rows),
+        missing=comparison.missing,
+        unlisted=comparison.unlisted,
+        series=series,
+    )
+
+
+# --- reading Billbee's register ----------------------------------------------------------
+
+
+def _read_register(
+    connection: Connection,
+    first: date,
+    last: date,
+    client: BillbeeClient | Literal[False] | None,
+) -> tuple[list[RegisterDocument] | None, int, str]:
+    """(register, unreadable entries, reason when there is no register)."""
+    if client is False:
+        return None, 0, NOT_ASKED
+    own = client is None
+    try:
+        if client is None:
+            client = connection_client(connection)
+        found, unreadable = billbee_register(client, connection.zoneinfo, first, last)
+    except BillbeeError as exc:
+        return None, 0, f"Billbee could not be read: {explain(exc, connection)}"
+    except ConnectorError as exc:
+        return None, 0, f"Billbee could not be read: {exc}"
+    finally:
+        if own and client:
+            client.close()
+    return found, unreadable, ""
+
+
+def billbee_register(
+    client: BillbeeClient, tz: ZoneInfo, first: date, last: date
+) -> tuple[list[RegisterDocument], int]:
+    """Every register entry with an invoice date from ``first`` to ``last`` (local days).
+    Billbee takes both bounds as inclusive wall-clock times of the account's zone; the dates
+    are checked again here so that an entry at the edge never counts twice."""
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz) - timedelta(
+        milliseconds=1
+    )
+    found: list[RegisterDocument] = []
+    unreadable = 0
+    for page in client.iter_invoices(
+        min_invoice_date=start, max_invoice_date=end, include_positions=False
+    ):
+        unreadable += len(page.failures)
+        for item in page.items:
+            day = item.invoice_date.astimezone(tz).date() if item.invoice_date else None
+            if day is not None and not first <= day <= last:
+                continue
+            found.append(
+                RegisterDocument(
+                    billbee_id=item.billbee_id,
+                    kind=CREDIT_NOTE if item.is_credit_note else INVOICE,
+                    invoice_number=item.invoice_number or "",
+                    order_number=item.order_number or "",
+                    invoice_date=day,
+                    shop=item.shop_name or MANUAL,
+                    total=item.total_gross,
+                    currency=item.currency or "",
+                )
+            )
+    return found, unreadable
+
+
+# --- reading the upload log -------------------------------------------------------------
+
+_LOG_FIELDS = (
+    "pk",
+    "billbee_order_id",
+    "kind",
+    "invoice_number",
+    "order_number",
+    "document_date",
+    "status",
+    "reason",
+    "channel__shop_name",
+)
+
+
+def _log_rows(rows: Iterable[tuple]) -> Iterator[LogDocument]:
+    for pk, billbee_id, kind, number, order, day, status, reason, shop in rows:
+        yield LogDocument(pk, billbee_id, kind, number, order, day, status, reason, shop or MANUAL)
+
+
+def _month_log(connection: Connection, first: date, last: date) -> list[LogDocument]:
+    rows = ExternalOrder.objects.filter(
+        connection=connection, document_date__gte=first, document_date__lte=last
+    ).values_list(*_LOG_FIELDS)
+    return list(_log_rows(rows.iterator(chunk_size=2000)))
+
+
+def _log_matching(connection: Connection, register: list[RegisterDocument]) -> list[LogDocument]:
+    """Upload-log rows of any month that share a Billbee id or an invoice number with the
+    register: a document the import dated differently is still found."""
+    found: list[LogDocument] = []
+    for start in range(0, len(register), LOOKUP_CHUNK):
+        chunk = register[start : start + LOOKUP_CHUNK]
+        ids = {d.billbee_id for d in chunk}
+        numbers = {d.invoice_number for d in chunk if d.invoice_number}
+        rows = ExternalOrder.objects.filter(connection=connection).filter(
+            Q(billbee_order_id__in=ids) | Q(invoice_number__in=numbers)
+        )
+        found.extend(_log_rows(rows.values_list(*_LOG_FIELDS)))
+    return found
+
+
+def _log_only(
+    connection: Connection, year: int, month: int, log: list[LogDocument], reason: str
+) -> Completeness:
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for document in log:
+        counts[(document.kind, document.shop)][BUCKETS[document.status]] += 1
+    rows = tuple(
+        CompletenessRow(kind, shop, None, sum(c.values()), **c)
+        for (kind, shop), c in sorted(counts.items())
+    )
+    first, last = month_bounds(year, month)
+    return Completeness(
+        connection=connection.name,
+        year=year,
+        month=month,
+        period_from=first,
+        period_to=last,
+        checked=False,
+        reason=reason,
+        read_at=timezone.now(),
+        register_count=0,
+        unreadable=0,
+        rows=rows,
+        total=rows_total(rows),
+        missing=(),
+        unlisted=(),
+        series=invoice_number_gaps((d.invoice_number for d in log), "upload log"),
+    )
+
+
+# --- comparing: pure functions -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    rows: tuple[CompletenessRow, ...] = ()
+    missing: tuple[RegisterDocument, ...] = ()
+    unlisted: tuple[UnlistedDocument, ...] = ()
+
+
+def register_compare(
+    register: list[RegisterDocument], log: list[LogDocument], month_log: list[LogDocument]
+) -> Comparison:
+    """Count each register entry under its upload-log row's status (or as missing), per kind
+    and shop. ``month_log`` are the upload-log rows dated in the month: those with an invoice
+    number that no register entry matched are listed as not in the register."""
+    matches = register_match(register, log)
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for entry, match in zip(register, matches, strict=True):
+        key = (entry.kind, entry.shop)
+        counts[key]["in_register"] += 1
+        counts[key]["missing" if match is None else "found"] += 1
+        if match is not None:
+            counts[key][BUCKETS[match.status]] += 1
+    used = {m.pk for m in matches if m is not None}
+    unlisted = sorted(
+        (d for d in month_log if d.invoice_number and d.pk not in used),
+        key=lambda d: (d.kind, d.invoice_number),
+    )
+    for document in unlisted:
+        counts[(document.kind, document.shop)]["only_in_log"] += 1
+    missing = [e for e, m in zip(register, matches, strict=True) if m is None]
+    return Comparison(
+        rows=tuple(
+            CompletenessRow(kind, shop, **{"in_register": 0, "found": 0, **c})
+            for (kind, shop), c in sorted(counts.items())
+        ),
+        missing=tuple(sorted(missing, key=lambda d: (d.kind, d.invoice_number, d.billbee_id))),
+        unlisted=tuple(
+            UnlistedDocument(
+                d.kind,
+                d.invoice_number,
+                d.order_number,
+                d.billbee_id,
+                d.document_date,
+                d.status,
+                d.shop,
+            )
+            for d in unlisted
+        ),
+    )
+
+
+def register_match(
+    register: list[RegisterDocument], log: list[LogDocument]
+) -> list[LogDocument | None]:
+    """The upload-log row of each register entry (None: missing), each row used once: by
+    Billbee id when the kind agrees (Billbee may list a credit note under its original
+    order's id), else by invoice number."""
+    by_id: dict[tuple[int, str], list[LogDocument]] = defaultdict(list)
+    by_number: dict[str, list[LogDocument]] = defaultdict(list)
+    for document in log:
+        by_id[(document.billbee_id, document.kind)].append(document)
+        if document.invoice_number:
+            by_number[document.invoice_number].append(document)
+    used: set[int] = set()
+    matches: list[LogDocument | None] = []
+    for entry in register:
+        match = _first_unused(by_id.get((entry.billbee_id, entry.kind), []), used)
+        if match is None and entry.invoice_number:
+            match = _first_unused(by_number.get(entry.invoice_number, []), used)
+        if match is not None:
+            used.add(match.pk)
+        matches.append(match)
+    return matches
+
+
+def _first_unused(candidates: list[LogDocument], used: set[int]) -> LogDocument | None:
+    return next((d for d in candidates if d.pk not in used), None)
+
+
+def rows_total(rows: Iterable[CompletenessRow]) -> CompletenessRow:
+    rows = list(rows)
+
+    def total(name: str) -> int:
+        return sum(getattr(r, name) or 0 for r in rows)
+
+    checked = any(r.in_register is not None for r in rows)
+    return CompletenessRow(
+        kind="all",
+        shop="all shops",
+        in_register=total("in_register") if checked else None,
+        found=total("found"),
+        accepted=total("accepted"),
+        excluded=total("excluded"),
+        skipped=total("skipped"),
+        rejected=total("rejected"),
+        waiting=total("waiting"),
+        missing=total("missing"),
+        only_in_log=total("only_in_log"),
+    )

@@ -1,0 +1,87 @@
+"""The plain rows of the period report's lists (frozen dataclasses, ``Decimal`` amounts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class CreditNoteRow:
+    entry_id: int
+    number: str
+    reference: str  # the original invoice's number
+    document_date: date
+    origin: str
+    total: Decimal  # the document's total in its currency (negative, as on the document)
+    currency: str
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    """A reversal, or an entry posted after its period had been exported."""
+
+    entry_id: int
+    kind: str
+    number: str
+    document_date: date
+    reverses_id: int | None
+    late_change: bool
+    total: Decimal
+    currency: str
+    note: str  # why
+    posted_on: date
+
+
+@dataclass(frozen=True)
+class RoundingRow:
+    entry_id: int
+    number: str
+    kind: str
+    document_date: date
+    origin: str
+    account: int
+    amount: Decimal  # Billbee's total minus the rounded lines: credit positive, in EUR
+
+
+@dataclass(frozen=True)
+class ReasonGroup:
+    status: str
+    reason_code: str
+    reason: str  # the most frequent wording in the group
+    count: int
+
+
+@dataclass(frozen=True)
+class HeldDocument:
+    """A document of the month that the journal does not hold, and why."""
+
+    status: str
+    reason_code: str
+    reason: str
+    document_id: int
+    invoice_number: str
+    order_number: str
+    billbee_id: int
+    document_date: date | None
+    origin: str
+
+
+@dataclass(frozen=True)
+class VatDifferenceRow:
+    document_id: int
+    invoice_number: str
+    order_number: str
+    document_date: date | None
+    origin: str
+    case: str
+    status: str
+    difference: Decimal  # our VAT minus Billbee's, on the lines Billbee gave a tax for
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    side: str  # "upload log" | "bookkeeping"
+    status: str
+    count: int

@@ -1,0 +1,334 @@
+"""Which sections the report has, in which order, with the words an accountant reads."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from decimal import Decimal
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from import_export.resources import Resource
+
+from .completeness import Completeness
+from .period import PeriodReport, case_label
+from .rows import VatDifferenceRow
+from .tables import (
+    CompletenessResource,
+    CorrectionResource,
+    CreditNoteResource,
+    Figure,
+    FigureResource,
+    HeldDocumentResource,
+    MissingResource,
+    OssResource,
+    ReasonResource,
+    RevenueResource,
+    RoundingResource,
+    SeriesResource,
+    SeriesRow,
+    StatusCountResource,
+    Table,
+    UnlistedResource,
+    VatDifferenceResource,
+    build_table,
+)
+
+PERIOD_SECTIONS = (
+    "summary",
+    "revenue",
+    "oss",
+    "credit_notes",
+    "corrections",
+    "rounding",
+    "held",
+    "held_documents",
+    "not_accepted",
+    "vat_differences",
+    "documents",
+)
+COMPLETENESS_SECTIONS = ("completeness", "missing", "unlisted", "number_gaps")
+SECTIONS = PERIOD_SECTIONS + COMPLETENESS_SECTIONS
+KIND_LABELS = {"invoice": "invoice", "credit_note": "credit note", "all": "all"}
+ZERO = Decimal(0)
+NOT_READ = "Not checked: Billbee's register was not read."
+Row = TypeVar("Row")
+
+
+class UnknownSection(ValueError):
+    def __init__(self, section: str) -> None:
+        super().__init__(f"there is no section {section!r}: choose one of {', '.join(SECTIONS)}")
+
+
+# Sections that list one field of the report as it is: (title, resource, sheet, note).
+_LISTS: dict[str, tuple[str, type[Resource], str, str]] = {
+    "credit_notes": (
+        "Credit notes",
+        CreditNoteResource,
+        "Credit notes",
+        "Totals in the document's currency, negative as on the credit note.",
+    ),
+    "corrections": (
+        "Reversals and late changes",
+        CorrectionResource,
+        "Corrections",
+        "Reversals (Storno) and entries posted after the month had been exported to DATEV, "
+        "with the reason. Totals in the document's currency.",
+    ),
+    "not_accepted": (
+        "Upload log: documents not accepted",
+        ReasonResource,
+        "Not accepted",
+        "Documents of the month that the import did not accept, by reason.",
+    ),
+    "documents": (
+        "Documents of the month",
+        StatusCountResource,
+        "Documents",
+        "Documents dated in the month (invoice date, else order date), per status.",
+    ),
+}
+
+
+def report_tables(report: PeriodReport, completeness: Completeness | None = None) -> list[Table]:
+    tables = [
+        _summary(report),
+        _revenue(report),
+        _oss(report),
+        _listed(report, "credit_notes"),
+        _listed(report, "corrections"),
+        _rounding(report),
+        *_held(report),
+        _listed(report, "not_accepted"),
+        _vat_differences(report),
+        _listed(report, "documents"),
+    ]
+    if completeness is not None:
+        tables.extend(completeness_tables(completeness, ZoneInfo(report.time_zone)))
+    return tables
+
+
+def _listed(report: PeriodReport, key: str) -> Table:
+    title, resource, sheet, note = _LISTS[key]
+    return build_table(key, title, resource, getattr(report, key), sheet=sheet, note=note)
+
+
+def table_of(report: PeriodReport, section: str, completeness: Completeness | None = None) -> Table:
+    if section not in SECTIONS:
+        raise UnknownSection(section)
+    if section in COMPLETENESS_SECTIONS and completeness is None:
+        raise ValueError(f"the section {section!r} needs the completeness check")
+    return next(t for t in report_tables(report, completeness) if t.key == section)
+
+
+def _summary(report: PeriodReport) -> Table:
+    t = report.totals
+    figures = [
+        Figure("Σ debit (Soll)", t.debit),
+        Figure("Σ credit (Haben)", t.credit),
+        Figure("debit − credit", t.debit - t.credit, "ok" if t.balanced else "CHECK"),
+        Figure("debtors (debit − credit)", t.debtors),
+        Figure("revenue, net (revenue, shipping, discounts)", t.revenue),
+        Figure("VAT", t.vat),
+        Figure("rounding differences", t.rounding),
+        Figure("vouchers redeemed", t.vouchers),
+        Figure(
+            "debtors − (revenue + VAT + rounding − vouchers)",
+            t.debtor_difference,
+            "ok" if not t.debtor_difference else "CHECK",
+        ),
+    ]
+    return build_table(
+        "summary",
+        "Totals and cross-check",
+        FigureResource,
+        figures,
+        sheet="Summary",
+        note=f"{t.entries} journal entries dated in the month (Belegdatum), in EUR.",
+    )
+
+
+def _revenue(report: PeriodReport) -> Table:
+    total = report.revenue_total
+    return build_table(
+        "revenue",
+        "Revenue per sales channel and VAT treatment",
+        RevenueResource,
+        report.revenue,
+        sheet="Revenue",
+        note="Revenue, shipping and discount lines are net, VAT lines VAT. Credit counts "
+        "positive, debit negative: credit notes and reversals reduce the figures. In EUR.",
+        footer={
+            "origin": "total",
+            "net": total.net,
+            "vat": total.vat,
+            "gross": total.gross,
+            "entries": total.entries,
+        },
+    )
+
+
+def _oss(report: PeriodReport) -> Table:
+    return build_table(
+        "oss",
+        "OSS: sales taxed in the destination country",
+        OssResource,
+        report.oss,
+        sheet="OSS",
+        note="What goes into the quarterly OSS return: net and VAT per destination country "
+        "and rate, apart by the country the goods were shipped from. In EUR.",
+        footer={
+            "country": "total",
+            "net": sum((r.net for r in report.oss), ZERO),
+            "vat": sum((r.vat for r in report.oss), ZERO),
+        }
+        if report.oss
+        else None,
+    )
+
+
+def _rounding(report: PeriodReport) -> Table:
+    return build_table(
+        "rounding",
+        "Rounding differences",
+        RoundingResource,
+        report.rounding,
+        sheet="Rounding",
+        note="Billbee's total minus the lines rounded to cents, booked to the rounding "
+        "account (credit positive). In EUR.",
+        footer={"number": "total", "amount": report.rounding_total} if report.rounding else None,
+    )
+
+
+def _held(report: PeriodReport) -> list[Table]:
+    listed, total = len(report.held_documents), report.held_total
+    more = f" The first {listed} of {total} are listed." if listed < total else ""
+    return [
+        build_table(
+            "held",
+            "Not in the journal: waiting and rejected",
+            ReasonResource,
+            report.held,
+            sheet="Held",
+            note="Documents of the month that the journal does not hold: waiting or rejected "
+            "by bookkeeping, or accepted and not booked yet.",
+        ),
+        build_table(
+            "held_documents",
+            "Not in the journal: the documents",
+            HeldDocumentResource,
+            report.held_documents,
+            sheet="Held documents",
+            note=f"Each one with its reason.{more}",
+        ),
+    ]
+
+
+def _vat_differences(report: PeriodReport) -> Table:
+    rows = [
+        VatDifferenceRow(
+            r.document_id,
+            r.invoice_number,
+            r.order_number,
+            r.document_date,
+            r.origin,
+            case_label(r.case),
+            r.status,
+            r.difference,
+        )
+        for r in report.vat_differences
+    ]
+    return build_table(
+        "vat_differences",
+        "VAT differences against Billbee",
+        VatDifferenceResource,
+        rows,
+        sheet="VAT differences",
+        note="Documents whose VAT computed here differs from Billbee's by more than 0,01 €.",
+    )
+
+
+# --- completeness ----------------------------------------------------------------------
+
+
+def completeness_tables(completeness: Completeness, tz: ZoneInfo) -> list[Table]:
+    return [
+        _completeness(completeness, tz),
+        _missing(completeness),
+        _unlisted(completeness),
+        _number_gaps(completeness),
+    ]
+
+
+def _completeness(c: Completeness, tz: ZoneInfo) -> Table:
+    if c.checked:
+        read = f"{c.read_at.astimezone(tz):%d.%m.%Y %H:%M}"
+        state = f"Billbee's invoice register, read {read}: {c.register_count} documents"
+        if c.unreadable:
+            state += f"; {c.unreadable} entries of the register could not be read"
+    else:
+        state = c.reason
+    return build_table(
+        "completeness",
+        "Completeness: Billbee against the upload log",
+        CompletenessResource,
+        [_kind_label(r) for r in c.rows],
+        sheet="Completeness",
+        note=f"{state}.",
+        footer=asdict(_kind_label(c.total)),
+    )
+
+
+def _missing(c: Completeness) -> Table:
+    return build_table(
+        "missing",
+        "In Billbee's register, missing from the upload log",
+        MissingResource,
+        [_kind_label(d) for d in c.missing],
+        sheet="Missing from upload log",
+        note="What a missing API permission of the API user or an import gap looks like: "
+        "check the API user's shops and run the import for these days."
+        if c.checked
+        else NOT_READ,
+    )
+
+
+def _unlisted(c: Completeness) -> Table:
+    return build_table(
+        "unlisted",
+        "In the upload log, not in Billbee's register",
+        UnlistedResource,
+        [_kind_label(d) for d in c.unlisted],
+        sheet="Not in register",
+        note="Upload-log documents of the month with an invoice number that Billbee's "
+        "register does not list (deleted or renumbered in Billbee?)."
+        if c.checked
+        else NOT_READ,
+    )
+
+
+def _number_gaps(c: Completeness) -> Table:
+    rows = [
+        SeriesRow(
+            s.source,
+            s.label,
+            s.lowest,
+            s.highest,
+            s.present,
+            s.missing_count,
+            ", ".join(s.missing) or "none",
+        )
+        for s in c.series
+    ]
+    return build_table(
+        "number_gaps",
+        "Gaps in invoice numbers",
+        SeriesResource,
+        rows,
+        sheet="Number gaps",
+        note="Per number series, the numbers missing between the month's lowest and highest.",
+    )
+
+
+def _kind_label(row: Row) -> Row:
+    kind: Any = getattr(row, "kind", "")
+    return replace(row, kind=KIND_LABELS.get(kind, kind))  # type: ignore[type-var]

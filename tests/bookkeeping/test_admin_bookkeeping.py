@@ -1,0 +1,150 @@
+"""The bookkeeping pages of the console: mapping a debtor books what waited for it, the
+journal is read-only, the export page lints and offers the file, the document's page shows
+its booking."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from bookkeeping.models import DebtorMapping, ExportBatch, JournalEntry
+from tests.bookkeeping.helpers import MANUAL, booking, import_and_book
+from tests.connector.test_import import doc, insert
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _static_root(settings, tmp_path):
+    # WhiteNoise warns (an error under filterwarnings=error) when STATIC_ROOT does not exist.
+    settings.STATIC_ROOT = str(tmp_path / "static")
+    (tmp_path / "static").mkdir()
+
+
+@pytest.fixture
+def eager(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
+
+
+def html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def test_assigning_a_debtor_in_the_list_books_the_documents_waiting_for_it(
+    admin_client, account, shop, eager, django_capture_on_commit_callbacks
+):
+    billbee_id = insert(account, Seller=MANUAL)
+    import_and_book(shop)
+    mapping = DebtorMapping.objects.get(connection=shop, origin="[Billbee]--")
+    url = reverse("admin:bookkeeping_debtormapping_changelist")
+
+    page = html(admin_client.get(url, {"assigned": "no"}))
+    assert "[Billbee]--" in page
+    row = page[page.index("[Billbee]--") :]
+    assert '<td class="field-waiting">1</td>' in row[: row.index("</tr>")]
+
+    mappings = list(DebtorMapping.objects.filter(connection=shop).order_by("origin", "pk"))
+    data = {
+        "form-TOTAL_FORMS": str(len(mappings)),
+        "form-INITIAL_FORMS": str(len(mappings)),
+        "_save": "Save",
+    }
+    for index, m in enumerate(mappings):
+        data[f"form-{index}-id"] = str(m.pk)
+        data[f"form-{index}-account"] = "10500" if m.pk == mapping.pk else str(m.account or "")
+        data[f"form-{index}-name"] = m.name
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, data, follow=True)
+
+    assert response.status_code == 200
+    assert DebtorMapping.objects.get(pk=mapping.pk).account == 10500
+    assert booking(billbee_id).status == "booked"
+    assert booking(billbee_id).entry.debtor == 10500
+
+
+def test_the_journal_is_read_only_and_shows_the_lines(admin_client, account, shop):
+    insert(account)
+    import_and_book(shop)
+    entry = JournalEntry.objects.get()
+
+    listing = html(admin_client.get(reverse("admin:bookkeeping_journalentry_changelist")))
+    assert entry.number in listing
+    assert reverse("bookkeeping_period_report") in listing
+    page = html(admin_client.get(reverse("admin:bookkeeping_journalentry_change", args=[entry.pk])))
+    assert "8400" in page and "1776" in page
+    assert "21.01" in page or "21,01" in page  # the revenue line, as the locale writes it
+    assert 'name="_save"' not in page
+    change = admin_client.post(
+        reverse("admin:bookkeeping_journalentry_change", args=[entry.pk]), {"text": "edited"}
+    )
+    assert change.status_code == 403
+    delete = admin_client.post(
+        reverse("admin:bookkeeping_journalentry_delete", args=[entry.pk]), {"post": "yes"}
+    )
+    assert delete.status_code == 403
+    assert JournalEntry.objects.get(pk=entry.pk).text == entry.text
+
+
+def test_the_export_page_exports_a_month_and_offers_the_download(admin_client, account, shop):
+    insert(account)
+    import_and_book(shop)
+
+    response = admin_client.post(
+        reverse("admin:bookkeeping_exportbatch_export"),
+        {"connection": shop.pk, "month": "2026-11"},
+        follow=True,
+    )
+
+    batch = ExportBatch.objects.get()
+    download = reverse("admin:bookkeeping_exportbatch_download", args=[batch.pk])
+    assert download in html(response)
+    file = admin_client.get(download)
+    assert file["Content-Type"] == "text/csv; charset=windows-1252"
+    assert batch.file_name in file["Content-Disposition"]
+    assert file.content.startswith(b'"EXTF";700;21;"Buchungsstapel";13;')
+
+
+def test_the_export_page_lists_findings_with_their_billbee_order(admin_client, account, shop):
+    billbee_id = insert(account, InvoiceNumberPrefix="RE 2026_")
+    import_and_book(shop)
+
+    page = html(
+        admin_client.post(
+            reverse("admin:bookkeeping_exportbatch_export"),
+            {"connection": shop.pk, "month": "2026-11"},
+        )
+    )
+
+    assert 'id="findings"' in page and "Belegfeld 1" in page
+    assert f"?q={billbee_id}" in page
+    assert not ExportBatch.objects.exists()
+
+
+def test_a_documents_page_shows_its_booking_and_entry(admin_client, account, shop):
+    billbee_id = insert(account)
+    import_and_book(shop)
+    entry = booking(billbee_id).entry
+
+    page = html(
+        admin_client.get(reverse("admin:connector_externalorder_change", args=[doc(billbee_id).pk]))
+    )
+
+    section = page[page.index('id="bookkeeping"') :]
+    assert "booked" in section and "domestic" in section
+    assert reverse("admin:bookkeeping_journalentry_change", args=[entry.pk]) in section
+    assert "10001" in section and "8400" in section
+
+
+def test_waiting_bookings_are_listed_with_their_reason(admin_client, account, shop):
+    insert(account, Seller=MANUAL)
+    import_and_book(shop)
+
+    page = html(
+        admin_client.get(
+            reverse("admin:bookkeeping_documentbooking_changelist"), {"status__exact": "waiting"}
+        )
+    )
+
+    assert "assign a debtor account to origin [Billbee]--" in page
