@@ -10,7 +10,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+
+from connector.models import Connection
 
 from ..models import (
     Account,
@@ -135,7 +137,13 @@ class DebtorMappingAdmin(RebookingAdmin):
     list_filter = (AssignedFilter, "connection")
     search_fields = ("origin", "payment_method_name")
     search_help_text = "Origin or payment method"
-    actions = ["book_waiting"]
+    actions = ["book_waiting", "datev_master_data"]
+
+    @admin.action(description="Download the DATEV master data of these connections' debtors")
+    def datev_master_data(
+        self, request: HttpRequest, queryset: QuerySet[DebtorMapping]
+    ) -> HttpResponse | None:
+        return debtors_download(request, set(queryset.values_list("connection_id", flat=True)))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DebtorMapping]:
         return super().get_queryset(request).select_related("connection")
@@ -193,6 +201,27 @@ class TaxAccountAdmin(RebookingAdmin):
     list_filter = ("connection", "case")
 
 
+def debtors_download(request: HttpRequest, connection_ids: set[int]) -> HttpResponse | None:
+    """The DATEV master-data file of one connection's debtors, or None with a message."""
+    from ..errors import ExportRefused
+    from ..services.debtor_export import datev_debtors_file
+
+    if len(connection_ids) != 1:
+        messages.error(request, "Select the debtors of one connection.")
+        return None
+    connection = Connection.objects.get(pk=connection_ids.pop())
+    try:
+        data, _ = datev_debtors_file(connection)
+    except ExportRefused as exc:
+        for finding in exc.findings[:20]:
+            messages.error(request, f"line {finding.line}, {finding.field}: {finding.message}")
+        return None
+    response = HttpResponse(data, content_type="text/csv; charset=windows-1252")
+    name = f"EXTF_Debitoren_Kreditoren_{connection.name}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @admin.register(CustomerDebtor)
 class CustomerDebtorAdmin(admin.ModelAdmin):
     list_display = (
@@ -208,6 +237,13 @@ class CustomerDebtorAdmin(admin.ModelAdmin):
     list_filter = ("connection", "country")
     search_fields = ("=account", "company", "last_name", "email", "vat_id")
     readonly_fields = ("customer_key", "account", "connection")
+    actions = ["datev_master_data"]
+
+    @admin.action(description="Download the DATEV master data of these connections' debtors")
+    def datev_master_data(
+        self, request: HttpRequest, queryset: QuerySet[CustomerDebtor]
+    ) -> HttpResponse | None:
+        return debtors_download(request, set(queryset.values_list("connection_id", flat=True)))
 
 
 @admin.register(ExchangeRate)

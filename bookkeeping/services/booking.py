@@ -403,17 +403,36 @@ def _hold(
         _store_hold(ctx, document, booking, hold.status, hold.code, hold.reason, trace)
 
 
+# Per reason code, the reason without document-specific values: what a run counts.
+SUMMARIES = {
+    "no_debtor": "no debtor account assigned",
+    "original_not_booked": "original invoice not booked yet",
+    "no_exchange_rate": "no exchange rate",
+    "rounding_above_tolerance": "rounding difference above the tolerance",
+    "margin_scheme": "margin scheme (§ 25a UStG): book by hand",
+    "small_business_mode": "small-business VAT mode, but not a small business",
+    "unknown_vat_mode": "unknown VAT mode",
+    "ic_invalid_vat_id": "intra-community supply with an invalid VAT ID",
+    "ic_no_vat_id": "intra-community supply without a VAT ID",
+    "ic_vat_id_not_eu": "intra-community supply with a VAT ID outside the EU",
+    "ic_domestic_vat_id": "intra-community supply with a VAT ID of the ship-from country",
+    "ic_destination_outside_eu": "intra-community supply to outside the EU",
+    "ic_domestic_destination": "intra-community supply within one country",
+    "export_destination_in_eu": "export VAT mode for an EU destination",
+    "no_destination": "no delivery country",
+    "no_ship_from": "no ship-from country",
+    "ship_from_outside_eu": "shipped from outside the EU",
+    "home_country_not_eu": "home country outside the EU",
+    "unknown_rate": "no VAT rate for the country and date",
+    "no_revenue_account": "no revenue account for the treatment and rate",
+    "no_vat_account": "no VAT account for the treatment and rate",
+    "number_too_long": "invoice number longer than 36 characters",
+    "internal_error": "could not be booked (internal error)",
+}
+
+
 def _summary(hold: Hold) -> str:
-    """The reason without document-specific values, for counting."""
-    if hold.code == "no_debtor":
-        return "no debtor account assigned"
-    if hold.code == "original_not_booked":
-        return "original invoice not booked yet"
-    if hold.code == "no_exchange_rate":
-        return "no exchange rate"
-    if hold.code == "rounding_above_tolerance":
-        return "rounding difference above the tolerance"
-    return hold.reason if len(hold.reason) <= 80 else hold.code
+    return SUMMARIES.get(hold.code) or (hold.reason if len(hold.reason) <= 80 else hold.code)
 
 
 def _store_hold(

@@ -259,3 +259,56 @@ def test_the_entries_of_the_generated_data_export_without_findings(make_sandbox)
     for batch in result.batches:
         assert lint_file(batch.data) == [], batch.file_name
     assert result.warnings == [] or all(w.severity == "warning" for w in result.warnings)
+
+
+def test_the_debtors_master_data_names_customer_and_collective_debtors(account, shop, tmp_path):
+    from bookkeeping.models import BookkeepingSettings
+
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(debtor_per_customer=True)
+    address = {
+        "CountryISO2": "AT",
+        "FirstName": "Anna",
+        "LastName": "Huber",
+        "Zip": "1010",
+        "City": "Wien",
+        "Street": "Graben",
+        "HouseNumber": "1",
+        "Company": "Huber KG",
+    }
+    insert(
+        account,
+        Customer={"Id": 501},
+        InvoiceAddress=address,
+        ShippingAddress=address,
+        VatMode=2,
+        CustomerVatId="ATU13585627",
+        OrderItems=[item("100.00", 1, "0")],
+        ShippingCost=0,
+        TotalCost="100.00",
+    )
+    import_and_book(shop)
+    target = tmp_path / "debtors.csv"
+
+    call_command(
+        "export_debtors", "--connection", shop.name, "--output", str(target), stdout=StringIO()
+    )
+
+    data = target.read_bytes()
+    parsed = read_extf(data)
+    assert (parsed.header.category, parsed.header.format_name) == (16, "Debitoren/Kreditoren")
+    rows = {row.fields[0]: row.fields for row in parsed.rows}
+    customer = rows["20000"]
+    assert (customer[1], customer[6], customer[8], customer[9]) == (
+        "Huber KG",
+        "2",
+        "AT",
+        "U13585627",
+    )
+    assert (customer[15], customer[17], customer[18], customer[19]) == (
+        "Graben 1",
+        "1010",
+        "Wien",
+        "AT",
+    )
+    assert rows["10001"][1].startswith("[Billbee]-Shopware")  # the mapping's collective debtor
+    assert lint_file(data) == []
