@@ -110,7 +110,8 @@ def datev_rows(
             side = TURNED[side]  # the original's side, with the Generalumkehr flag
         taxed_row = line.role in ("revenue", "shipping", "discount") and line.rate is not None
         destination = entry.eu_destination if taxed_row and entry.case in DESTINATION_CASES else ""
-        rate = line.rate if destination and entry.case in OSS_CASES and line.rate else None
+        # OSS rows name the destination's rate, a zero-rated line's too (DATEV field 41).
+        rate = line.rate if destination and entry.case in OSS_CASES else None
         origin = taxed_row and entry.case in ORIGIN_CASES
         rows.append(
             DatevBooking(

@@ -13,12 +13,12 @@ import hashlib
 import tempfile
 import zlib
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from connector.models import Connection
@@ -69,23 +69,33 @@ def datev_export(
     user: Any = None,
     now: datetime | None = None,
 ) -> ExportResult:
-    """Export the period's entries; raises ``ExportRefused`` (with every finding) and records
-    nothing when a file has errors."""
+    """Export the period's entries. Every file is written and linted first; when any has
+    errors, ``ExportRefused`` lists them all and nothing is recorded."""
     if date_from > date_to:
         raise ValueError("the period ends before it starts")
     settings = bookkeeping_settings(connection)
+    now = now or timezone.now()
     result = ExportResult()
-    for start, end in month_ranges(date_from, date_to):
-        ids = _entry_ids(connection, start, end, reexport)
-        if not ids:
-            result.empty_months.append(f"{start:%Y-%m}")
-            continue
-        for part, chunk in enumerate(_parts(ids), start=1):
-            batch, warnings = _export_file(
-                settings, start, end, chunk, part, reexport, user, now or timezone.now()
+    with ExitStack() as files:
+        parts: list[_Part] = []
+        for start, end in month_ranges(date_from, date_to):
+            ids = _entry_ids(connection, start, end, reexport)
+            if not ids:
+                result.empty_months.append(f"{start:%Y-%m}")
+                continue
+            parts += _write_month(settings, start, end, ids, now, files)
+        errors = _unique([f for part in parts for f in part.findings if f.severity == "error"])
+        if errors:
+            months = ", ".join(sorted({f"{p.start:%m/%Y}" for p in parts if p.errors}))
+            raise ExportRefused(
+                f"the DATEV file for {months} has {len(errors)} finding(s) that DATEV would "
+                "reject; nothing was exported",
+                errors,
             )
-            result.batches.append(batch)
-            result.warnings.extend(warnings)
+        with transaction.atomic():
+            for part in parts:
+                result.batches.append(_record(settings, part, reexport, user))
+                result.warnings.extend(part.findings)
     return result
 
 
@@ -98,40 +108,8 @@ def _entry_ids(connection: Connection, start: date, end: date, reexport: bool) -
     return list(entries.order_by("document_date", "pk").values_list("pk", flat=True))
 
 
-def _parts(ids: list[int]) -> Iterator[list[int]]:
-    """Entries per file so that no file has more than 99,999 rows. An entry has one row per
-    line besides the debtor at most, so its line count bounds its rows."""
-    counts = _row_bounds(ids)
-    part: list[int] = []
-    rows = 0
-    for pk in ids:
-        n = counts.get(pk, 0)
-        if part and rows + n > MAX_ROWS:
-            yield part
-            part, rows = [], 0
-        part.append(pk)
-        rows += n
-    if part:
-        yield part
-
-
-def _row_bounds(ids: list[int]) -> dict[int, int]:
-    bounds: dict[int, int] = {}
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        rows = (
-            JournalLine.objects.filter(entry_id__in=chunk)
-            .exclude(role="debtor")
-            .values("entry_id")
-            .annotate(n=Count("pk"))
-            .values_list("entry_id", "n")
-        )
-        bounds.update(rows)
-    return bounds
-
-
-def _rows(ids: list[int], locked: bool) -> Iterator[DatevBooking]:
-    """The DATEV rows of the entries, read from the database in chunks."""
+def _entry_rows(ids: list[int], locked: bool) -> Iterator[tuple[int, list[DatevBooking]]]:
+    """Each entry's DATEV rows, the entries read from the database in chunks."""
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
         lines: dict[int, list[ExportLine]] = {pk: [] for pk in chunk}
@@ -146,7 +124,110 @@ def _rows(ids: list[int], locked: bool) -> Iterator[DatevBooking]:
             for row in JournalEntry.objects.filter(pk__in=chunk).values_list(*ENTRY_FIELDS)
         }
         for pk in chunk:
-            yield from datev_rows(entries[pk], lines[pk], locked=locked)
+            yield pk, datev_rows(entries[pk], lines[pk], locked=locked)
+
+
+@dataclass
+class _Part:
+    """One file: a month, or a part of one when the month has more than 99,999 rows."""
+
+    start: date
+    end: date
+    number: int
+    spool: IO[bytes]
+    entries: list[int] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+
+class _Entries:
+    """The month's entries with their rows, one at a time, with one entry of look-ahead: an
+    entry whose rows do not fit the current file starts the next one."""
+
+    def __init__(self, source: Iterator[tuple[int, list[DatevBooking]]]) -> None:
+        self.source = source
+        self.pending: tuple[int, list[DatevBooking]] | None = None
+        self.done = False
+
+    def take(self) -> tuple[int, list[DatevBooking]] | None:
+        if self.pending is not None:
+            item, self.pending = self.pending, None
+            return item
+        item = next(self.source, None)
+        self.done = item is None
+        return item
+
+
+def _part_rows(entries: _Entries, part: _Part, header: DatevHeader) -> Iterator[DatevBooking]:
+    while (item := entries.take()) is not None:
+        pk, rows = item
+        if part.rows and part.rows + len(rows) > MAX_ROWS:
+            entries.pending = item
+            return
+        part.entries.append(pk)
+        for row in rows:
+            part.rows += 1
+            part.refs.append(row.ref)
+            # Each row is linted as it goes to the writer.
+            part.findings.extend(lint_booking(header, row, part.rows + 2))
+            yield row
+
+
+def _write_month(
+    settings: BookkeepingSettings,
+    start: date,
+    end: date,
+    ids: list[int],
+    now: datetime,
+    files: ExitStack,
+) -> list[_Part]:
+    header = _header(settings, start, end, now)
+    entries = _Entries(_entry_rows(ids, settings.lock_exported))
+    parts: list[_Part] = []
+    while not entries.done or entries.pending is not None:
+        spool = files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - closed by the stack
+        part = _Part(start, end, len(parts) + 1, spool, findings=lint_header(header))
+        write_bookings(header, _part_rows(entries, part, header), spool)
+        if not part.entries:
+            break
+        spool.seek(0)
+        # The written file is read back and checked again, field by field, as DATEV will.
+        part.findings.extend(lint_stream(spool, part.refs))
+        parts.append(part)
+    return parts
+
+
+def _record(settings: BookkeepingSettings, part: _Part, reexport: bool, user: Any) -> ExportBatch:
+    part.spool.seek(0)
+    content, digest = _compress(part.spool)
+    name = (
+        f"EXTF_Buchungsstapel_{settings.connection.name}_{part.start:%Y-%m}"
+        f"{f'_{part.number}' if part.number > 1 else ''}{'_reexport' if reexport else ''}.csv"
+    )
+    batch = ExportBatch.objects.create(
+        connection=settings.connection,
+        period_from=part.start,
+        period_to=part.end,
+        part=part.number,
+        reexport=reexport,
+        file_name=name,
+        content=content,
+        sha256=digest,
+        rows=part.rows,
+        entries=len(part.entries),
+        warnings=[_finding_dict(f) for f in part.findings],
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    ExportedEntry.objects.bulk_create(
+        [ExportedEntry(batch=batch, entry_id=pk, reexport=reexport) for pk in part.entries],
+        batch_size=5000,
+    )
+    return batch
 
 
 def _header(settings: BookkeepingSettings, start: date, end: date, now: datetime) -> DatevHeader:
@@ -167,67 +248,6 @@ def _header(settings: BookkeepingSettings, start: date, end: date, now: datetime
         initials=settings.initials,
         exported_by="billbee-connector",
     )
-
-
-def _export_file(
-    settings: BookkeepingSettings,
-    start: date,
-    end: date,
-    ids: list[int],
-    part: int,
-    reexport: bool,
-    user: Any,
-    now: datetime,
-) -> tuple[ExportBatch, list[Finding]]:
-    header = _header(settings, start, end, now)
-    refs: list[str] = []
-    findings: list[Finding] = lint_header(header)
-
-    def checked() -> Iterator[DatevBooking]:
-        # Each row is linted as it goes to the writer: one pass over the database.
-        for line, row in enumerate(_rows(ids, settings.lock_exported), start=3):
-            refs.append(row.ref)
-            findings.extend(lint_booking(header, row, line))
-            yield row
-
-    with tempfile.TemporaryFile() as spool:
-        rows = write_bookings(header, checked(), spool)
-        spool.seek(0)
-        # The written file is read back and checked again, field by field, as DATEV will.
-        findings.extend(lint_stream(spool, refs))
-        errors = _unique([f for f in findings if f.severity == "error"])
-        if errors:
-            raise ExportRefused(
-                f"the DATEV file for {start:%m/%Y} has {len(errors)} finding(s) that DATEV "
-                "would reject; nothing was exported",
-                errors,
-            )
-        spool.seek(0)
-        content, digest = _compress(spool)
-    name = (
-        f"EXTF_Buchungsstapel_{settings.connection.name}_{start:%Y-%m}"
-        f"{f'_{part}' if part > 1 else ''}{'_reexport' if reexport else ''}.csv"
-    )
-    with transaction.atomic():
-        batch = ExportBatch.objects.create(
-            connection=settings.connection,
-            period_from=start,
-            period_to=end,
-            part=part,
-            reexport=reexport,
-            file_name=name,
-            content=content,
-            sha256=digest,
-            rows=rows,
-            entries=len(ids),
-            warnings=[_finding_dict(f) for f in findings],
-            created_by=user if getattr(user, "pk", None) else None,
-        )
-        ExportedEntry.objects.bulk_create(
-            [ExportedEntry(batch=batch, entry_id=pk, reexport=reexport) for pk in ids],
-            batch_size=5000,
-        )
-    return batch, findings
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -312,3 +312,55 @@ def test_the_debtors_master_data_names_customer_and_collective_debtors(account, 
     )
     assert rows["10001"][1].startswith("[Billbee]-Shopware")  # the mapping's collective debtor
     assert lint_file(data) == []
+
+
+def test_a_month_with_more_rows_than_a_file_holds_is_split_into_parts(account, shop, monkeypatch):
+    from bookkeeping.services import export
+
+    for _ in range(5):
+        insert(account)
+    import_and_book(shop)
+    monkeypatch.setattr(export, "MAX_ROWS", 2)
+
+    batches = export_november(shop).batches
+
+    # Each invoice is one gross row: two per file, the fifth in a third file.
+    assert [(b.part, b.rows, b.entries) for b in batches] == [(1, 2, 2), (2, 2, 2), (3, 1, 1)]
+    assert batches[1].file_name.endswith("_2026-11_2.csv")
+    assert (
+        ExportedEntry.objects.count() == 5 == len({e.entry_id for e in ExportedEntry.objects.all()})
+    )
+
+
+def test_the_lock_flag_follows_the_setting(account, shop):
+    from bookkeeping.models import BookkeepingSettings
+
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(lock_exported=True)
+    insert(account)
+    import_and_book(shop)
+    [batch] = export_november(shop).batches
+
+    parsed = read_extf(batch.data)
+    assert parsed.header.locked == "1"
+    assert field(parsed.rows[0].fields, 114) == "1"
+
+
+def test_a_zero_rated_line_of_an_oss_sale_names_its_rate_too(account, shop):
+    insert(
+        account,
+        OrderItems=[item("120.00", 1, "20.00"), item("10.00", 0, "0")],
+        ShippingCost=0,
+        TotalCost="130.00",
+        TaxRate1="20.00",
+        ShippingAddress=AUSTRIA,
+        InvoiceAddress=AUSTRIA,
+    )
+    import_and_book(shop)
+    [batch] = export_november(shop).batches
+
+    rows = sorted(rows_of(batch), key=lambda r: field(r, 1))
+    assert [(field(r, 1), field(r, 40), field(r, 41)) for r in rows] == [
+        ("10,00", "AT", "0,00"),
+        ("120,00", "AT", "20,00"),
+    ]
+    assert lint_file(batch.data) == []
