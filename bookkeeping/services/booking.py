@@ -32,9 +32,16 @@ from billbee import jsonutil
 from billbee.dto import Order, parse_order
 from billbee.errors import BillbeeDataError
 from connector.models import Connection, ExternalOrder, ExternalOrderVersion
+from connector.services.statistics import GrowingTables
 
 from ..errors import BookingAlreadyRunning, Hold
-from ..models import BookkeepingSettings, DocumentBooking, ExportedEntry, JournalEntry
+from ..models import (
+    BookkeepingSettings,
+    DocumentBooking,
+    ExportedEntry,
+    JournalEntry,
+    JournalLine,
+)
 from .debtors import debtor_mappings_sync
 from .decide import Booking, BookingContext, Original, booking_decide
 from .entries import entry_fields, entry_post, entry_reverse, lines_balance
@@ -47,6 +54,11 @@ BOOKED = DocumentBooking.Status.BOOKED
 CHUNK = 500
 LEASE = timedelta(minutes=10)
 ACCEPTED = frozenset(ExternalOrder.ACCEPTED)
+# What booking reads of a document (not its trace, which can be long).
+DOCUMENT_FIELDS = (
+    "connection_id", "billbee_order_id", "kind", "status", "reason", "invoice_number",
+    "order_number", "origin", "payment_method", "parent_id", "raw_hash",
+)  # fmt: skip
 
 
 @dataclass
@@ -88,9 +100,13 @@ def documents_book(
     try:
         debtor_mappings_sync(connection)
         ctx = BookingContext.load(connection, settings, now)
+        statistics = GrowingTables(
+            JournalEntry, JournalLine, DocumentBooking, rows=_entries_before(connection)
+        )
         for kind in (ExternalOrder.Kind.INVOICE, ExternalOrder.Kind.CREDIT_NOTE):
             for ids in _candidates(connection, kind, document_ids):
                 _book_chunk(ctx, ids, result)
+                statistics.refresh_if_grown(result.examined)
                 _lease_renew(settings, worker)
                 if progress:
                     progress(result)
@@ -124,6 +140,12 @@ def _lease_renew(settings: BookkeepingSettings, worker: str) -> None:
     BookkeepingSettings.objects.filter(pk=settings.pk, booking_worker=worker).update(
         booking_lease_until=timezone.now() + LEASE
     )
+
+
+def _entries_before(connection: Connection) -> int:
+    if db_connection.vendor != "postgresql":
+        return 0
+    return JournalEntry.objects.filter(connection=connection).count()
 
 
 def _async_commit(on: bool) -> None:
@@ -185,7 +207,7 @@ def _latest_raw(ids: list[int]) -> dict[int, str]:
 
 
 def _book_chunk(ctx: BookingContext, ids: list[int], result: BookingResult) -> None:
-    documents = ExternalOrder.objects.in_bulk(ids)
+    documents = ExternalOrder.objects.only(*DOCUMENT_FIELDS).in_bulk(ids)
     raw = _latest_raw(ids)
     bookings = DocumentBooking.objects.select_related("entry").in_bulk(ids)
     originals = _originals(ctx, [d for d in documents.values() if d.parent_id])

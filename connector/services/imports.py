@@ -51,6 +51,7 @@ from .import_runs import (
     import_run_start,
 )
 from .reevaluate import external_orders_reevaluate
+from .statistics import GrowingTables
 
 logger = logging.getLogger("connector.import")
 
@@ -169,7 +170,13 @@ def orders_import(
         tally=result.tally,
     )
     _async_commit(True)
-    statistics = _Statistics(connection)
+    statistics = GrowingTables(
+        ExternalOrder,
+        ExternalOrderVersion,
+        rows=ExternalOrder.objects.filter(connection=connection).count()
+        if db_connection.vendor == "postgresql"
+        else 0,
+    )
     try:
         for window in windows:
             _import_window(client, ctx, window, result, run, progress, stats_before)
@@ -406,32 +413,6 @@ def _report(
         import_run_save_progress(run)
     if progress is not None:
         progress(result)
-
-
-class _Statistics:
-    """PostgreSQL plans lookups from table statistics. A first import grows the upload log
-    from nothing faster than autovacuum notices; with statistics of a nearly empty table the
-    planner picks the wrong index and every page's lookup reads the whole table (the import
-    becomes quadratic). So the import refreshes them itself whenever the table has grown by a
-    quarter since the last time."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.enabled = db_connection.vendor == "postgresql"
-        self.rows = (
-            ExternalOrder.objects.filter(connection=connection).count() if self.enabled else 0
-        )
-        self.last = 0
-
-    def refresh_if_grown(self, written: int) -> None:
-        if not self.enabled or written - self.last < max(2000, (self.rows + written) // 4):
-            return
-        self.last = written
-        tables = ", ".join(
-            db_connection.ops.quote_name(m._meta.db_table)
-            for m in (ExternalOrder, ExternalOrderVersion)
-        )
-        with db_connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {tables}")
 
 
 def _async_commit(on: bool) -> None:
