@@ -47,6 +47,7 @@ from .decide import Booking, BookingContext, Original, booking_decide
 from .entries import entry_fields, entry_post, entry_reverse, lines_balance
 from .pgwrite import entry_and_booking_insert
 from .setup import bookkeeping_settings
+from .writer import maybe_writer
 
 logger = logging.getLogger("bookkeeping.booking")
 
@@ -103,13 +104,22 @@ def documents_book(
         statistics = GrowingTables(
             JournalEntry, JournalLine, DocumentBooking, rows=_entries_before(connection)
         )
-        for kind in (ExternalOrder.Kind.INVOICE, ExternalOrder.Kind.CREDIT_NOTE):
-            for ids in _candidates(connection, kind, document_ids):
-                _book_chunk(ctx, ids, result)
-                statistics.refresh_if_grown(result.examined)
-                _lease_renew(settings, worker)
-                if progress:
-                    progress(result)
+        ctx.writer = maybe_writer()
+        try:
+            for kind in (ExternalOrder.Kind.INVOICE, ExternalOrder.Kind.CREDIT_NOTE):
+                for ids in _candidates(connection, kind, document_ids):
+                    _book_chunk(ctx, ids, result)
+                    statistics.refresh_if_grown(result.examined)
+                    _lease_renew(settings, worker)
+                    if progress:
+                        progress(result)
+                if ctx.writer:
+                    ctx.writer.drain()  # credit notes look for their originals' bookings
+        finally:
+            if ctx.writer:
+                ctx.writer.close()
+                result.internal_errors += ctx.writer.failures
+                result.booked -= ctx.writer.failures
     finally:
         _async_commit(False)
         BookkeepingSettings.objects.filter(pk=settings.pk, booking_worker=worker).update(
@@ -374,7 +384,15 @@ def _post_new(
         lines_balance(lines)
         row = _booking_row(ctx, document, BOOKED, "booked", "booked", decided.trace, decided)
         fields = entry_fields(ctx.connection.pk, document.pk, values, ctx.now)
-        entry_and_booking_insert(fields, lines, row)
+        if ctx.writer is None or db_connection.in_atomic_block:
+            entry_and_booking_insert(fields, lines, row)
+            return
+
+        def failed(exc: BaseException) -> None:
+            reason = f"could not be booked: {exc!r}"
+            _store_hold(ctx, document, booking, "rejected", "internal_error", reason, [])
+
+        ctx.writer.submit(lambda: entry_and_booking_insert(fields, lines, row), failed)
         return
     entry = entry_post(ctx.connection.pk, document.pk, values, lines, ctx.now)
     _store(ctx, document, booking, BOOKED, "booked", "booked", entry, decided.trace, decided)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from billbee.dto import Order
@@ -49,6 +50,7 @@ class BookingContext:
     debtors: DebtorBook | None = None
     exported_months: set[str] = field(default_factory=set)
     vat: sources.VatSettings | None = None
+    writer: Any = None  # a BackgroundWriter while a run writes through one
     _rates: dict[tuple[str, date], Decimal | None] = field(default_factory=dict)
 
     @property

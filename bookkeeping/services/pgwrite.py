@@ -88,7 +88,11 @@ def entry_and_booking_insert(
         for c in BOOKING_COLUMNS
     ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _statement(tuple(entry)), [*entry_values, positions, *line_arrays, *booking_values]
+        # Prepared on the server (parsed and planned once per database connection): this one
+        # statement is executed for every document booked.
+        cursor.cursor.execute(
+            _statement(tuple(entry)),
+            [*entry_values, positions, *line_arrays, *booking_values],
+            prepare=True,
         )
         return int(cursor.fetchone()[0])
