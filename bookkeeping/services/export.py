@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import zlib
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, overload
 
 from django.db import connection as db_connection
 from django.db import transaction
@@ -157,15 +158,39 @@ def _entry(row: tuple) -> ExportEntry:
      billbee_id, case, destination, origin_country, origin_rate, currency, rate, total,
      debtor) = row  # fmt: skip
     return ExportEntry(
-        pk, kind, number, reference, _day(document_day), _day(service_day), text, origin,
+        pk, kind, number, reference, _day(document_day), _day(service_day), text, origin,  # type: ignore[arg-type]
         order_number, billbee_id, case, destination, origin_country, _dec(origin_rate),
-        currency, _dec(rate, RATE_PLACES), _dec(total), debtor,
+        currency, _dec(rate, RATE_PLACES), _dec(total), debtor,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
 def _line(row: tuple) -> ExportLine:
     role, account, side, amount, rate, tax, bu_key, gross = row
     return ExportLine(role, account, side, _dec(amount), _dec(rate), _dec(tax), bu_key, bool(gross))  # type: ignore[arg-type]
+
+
+class _Refs(Sequence[str]):
+    """The rows' Billbee order ids, kept as integers, read as the strings findings carry."""
+
+    def __init__(self) -> None:
+        self.ids: array[int] = array("q")
+
+    def append(self, value: int) -> None:
+        self.ids.append(value)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [str(v) for v in self.ids[index]]
+        return str(self.ids[index])
 
 
 @dataclass
@@ -176,8 +201,9 @@ class _Part:
     end: date
     number: int
     spool: IO[bytes]
-    entries: list[int] = field(default_factory=list)
-    refs: list[str] = field(default_factory=list)
+    # Compact arrays: a month can hold 100k entries and 125k rows.
+    entries: array[int] = field(default_factory=lambda: array("q"))
+    refs: _Refs = field(default_factory=lambda: _Refs())
     findings: list[Finding] = field(default_factory=list)
     rows: int = 0
 
@@ -197,8 +223,8 @@ class _Entries:
 
     def take(self) -> tuple[int, list[DatevBooking]] | None:
         if self.pending is not None:
-            item, self.pending = self.pending, None
-            return item
+            pending, self.pending = self.pending, None
+            return pending
         item = next(self.source, None)
         self.done = item is None
         return item
@@ -213,7 +239,7 @@ def _part_rows(entries: _Entries, part: _Part) -> Iterator[DatevBooking]:
         part.entries.append(pk)
         for row in rows:
             part.rows += 1
-            part.refs.append(row.ref)
+            part.refs.append(int(row.ref))
             yield row
 
 
@@ -267,7 +293,7 @@ def _record(settings: BookkeepingSettings, part: _Part, reexport: bool, user: An
     return batch
 
 
-def _exported_insert(batch_id: int, entries: list[int], reexport: bool) -> None:
+def _exported_insert(batch_id: int, entries: Sequence[int], reexport: bool) -> None:
     """Which entries the batch holds: on PostgreSQL one statement with the ids as an array."""
     if db_connection.vendor != "postgresql":
         ExportedEntry.objects.bulk_create(
@@ -280,7 +306,7 @@ def _exported_insert(batch_id: int, entries: list[int], reexport: bool) -> None:
         cursor.execute(
             f"INSERT INTO {table} (batch_id, entry_id, reexport) "
             "SELECT %s, unnest(%s::bigint[]), %s",
-            [batch_id, entries, reexport],
+            [batch_id, list(entries), reexport],
         )
 
 
