@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bookkeeping.models import DocumentBooking, JournalEntry, JournalLine
-from bookkeeping.services import booking as booking_service
+from bookkeeping.services import booking_steps as booking_service
 from bookkeeping.services import pgwrite
 from bookkeeping.services.booking import documents_book
 from connector.models import ExternalOrder

@@ -1,0 +1,321 @@
+"""Booking one document: post its entry, or a reversal and a new entry, or record why it
+waits or is rejected. Called by the run (``booking.py``) inside the document's transaction
+where it needs more than one statement."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection as db_connection
+from django.db import transaction
+
+from billbee import jsonutil
+from billbee.dto import Order, parse_order
+from billbee.errors import BillbeeDataError
+from connector.models import ExternalOrder
+
+from ..errors import Hold
+from ..models import DocumentBooking, ExportedEntry, JournalEntry
+from .decide import Booking, BookingContext, Original, booking_decide
+from .entries import entry_fields, entry_post, entry_reverse, lines_balance
+from .pgwrite import entry_and_booking_insert
+
+BOOKED = DocumentBooking.Status.BOOKED
+ACCEPTED = frozenset(ExternalOrder.ACCEPTED)
+
+
+@dataclass
+class BookingResult:
+    connection: str
+    examined: int = 0
+    booked: int = 0
+    rebooked: int = 0
+    reversed: int = 0
+    unchanged: int = 0
+    nothing: int = 0
+    late_changes: int = 0
+    internal_errors: int = 0
+    vat_differences: int = 0
+    waiting: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    duration_s: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["waiting"] = dict(self.waiting.most_common())
+        data["rejected"] = dict(self.rejected.most_common())
+        return data
+
+
+def parse_stored(ctx: BookingContext, text: str) -> Order | None:
+    try:
+        return parse_order(jsonutil.loads(text), ctx.tz, text=text)
+    except BillbeeDataError:
+        return None
+
+
+def document_book(
+    ctx: BookingContext,
+    document: ExternalOrder,
+    text: str | None,
+    booking: DocumentBooking | None,
+    originals: dict[int, Original],
+    result: BookingResult,
+) -> None:
+    current = booking.entry if booking and booking.status == BOOKED else None
+    if document.status not in ACCEPTED:
+        if current is None and booking is not None:
+            note = f"not booked: the import {document.get_status_display()} it ({document.reason})"
+            _store(
+                ctx,
+                document,
+                booking,
+                DocumentBooking.Status.NOTHING,
+                "not_accepted",
+                note,
+                None,
+                [note],
+                None,
+            )
+            result.nothing += 1
+        if current is not None:
+            note = (
+                f"the document left the books ({document.get_status_display()}: {document.reason})"
+            )
+            with transaction.atomic():
+                _reverse(ctx, current, note, result)
+                _store(
+                    ctx,
+                    document,
+                    booking,
+                    DocumentBooking.Status.REVERSED,
+                    "left_the_books",
+                    note,
+                    None,
+                    [note],
+                    None,
+                )
+            result.reversed += 1
+        return
+    order = parse_stored(ctx, text) if text else None
+    if order is None:
+        _hold(
+            ctx,
+            document,
+            booking,
+            current,
+            result,
+            Hold("rejected", "unreadable", "the stored document cannot be read"),
+            [],
+        )
+        return
+    original = originals.get(document.parent_id) if document.parent_id else None
+    if document.kind == ExternalOrder.Kind.CREDIT_NOTE and original is None:
+        original = Original(None, None, document.order_number.removesuffix("-GS") or "?")
+    try:
+        decided = booking_decide(ctx, document, order, document.raw_hash, original)
+    except Hold as hold:
+        _hold(ctx, document, booking, current, result, hold, [])
+        return
+    _post(ctx, document, booking, current, decided, result)
+
+
+def _post(
+    ctx: BookingContext,
+    document: ExternalOrder,
+    booking: DocumentBooking | None,
+    current: JournalEntry | None,
+    decided: Booking,
+    result: BookingResult,
+) -> None:
+    values, trace = decided.values, decided.trace
+    if abs(decided.treatment.vat_difference) > Decimal("0.01"):
+        result.vat_differences += 1
+    if current is not None and current.plan_hash == values.plan_hash:
+        trace.append(f"booked before as entry #{current.pk}; the booking did not change")
+        _store(ctx, document, booking, BOOKED, "booked", "booked", current, trace, decided)
+        result.unchanged += 1
+        return
+    if current is None:
+        result.booked += 1
+        _post_new(ctx, document, booking, decided, result)
+        return
+    with transaction.atomic():
+        late = _exported(current) or values.late_change
+        _reverse(ctx, current, "the document changed after it was booked", result, late=late)
+        values.late_change = values.late_change or late
+        values.note = f"replaces entry #{current.pk} (the document changed)"
+        trace.append(f"the document changed: entry #{current.pk} reversed, booked anew")
+        result.rebooked += 1
+        _post_new(ctx, document, booking, decided, result)
+
+
+def _post_new(
+    ctx: BookingContext,
+    document: ExternalOrder,
+    booking: DocumentBooking | None,
+    decided: Booking,
+    result: BookingResult,
+) -> None:
+    values, lines = decided.values, decided.plan.lines
+    if values.late_change:
+        values.note = (values.note + "; " if values.note else "") + (
+            "late change: the period was already exported"
+        )
+        result.late_changes += 1
+    decided.trace.append("posted as a new journal entry")
+    if db_connection.vendor == "postgresql":
+        lines_balance(lines)
+        row = _booking_row(ctx, document, BOOKED, "booked", "booked", decided.trace, decided)
+        fields = entry_fields(ctx.connection.pk, document.pk, values, ctx.now)
+        if ctx.writer is None or db_connection.in_atomic_block:
+            entry_and_booking_insert(fields, lines, row)
+            return
+
+        def failed(exc: BaseException) -> None:
+            reason = f"could not be booked: {exc!r}"
+            store_hold(ctx, document, booking, "rejected", "internal_error", reason, [])
+
+        ctx.writer.submit(lambda: entry_and_booking_insert(fields, lines, row), failed)
+        return
+    entry = entry_post(ctx.connection.pk, document.pk, values, lines, ctx.now)
+    _store(ctx, document, booking, BOOKED, "booked", "booked", entry, decided.trace, decided)
+
+
+def _exported(entry: JournalEntry) -> bool:
+    return ExportedEntry.objects.filter(entry=entry).exists()
+
+
+def _reverse(
+    ctx: BookingContext,
+    entry: JournalEntry,
+    note: str,
+    result: BookingResult,
+    late: bool | None = None,
+) -> None:
+    if late is None:
+        late = _exported(entry) or f"{entry.document_date:%Y-%m}" in ctx.exported_months
+    if late:
+        note += "; late change: the period was already exported"
+        result.late_changes += 1
+    entry_reverse(entry, ctx.now, late_change=late, note=note)
+
+
+def _hold(
+    ctx: BookingContext,
+    document: ExternalOrder,
+    booking: DocumentBooking | None,
+    current: JournalEntry | None,
+    result: BookingResult,
+    hold: Hold,
+    trace: list[str],
+) -> None:
+    counter = result.rejected if hold.status == "rejected" else result.waiting
+    if hold.status == DocumentBooking.Status.NOTHING:
+        result.nothing += 1
+    else:
+        counter[_summary(hold)] += 1
+    if current is None:
+        store_hold(ctx, document, booking, hold.status, hold.code, hold.reason, trace)
+        return
+    with transaction.atomic():
+        # What was booked no longer matches the document: it is reversed, not left standing.
+        _reverse(
+            ctx, current, f"the document changed and can no longer be booked: {hold.reason}", result
+        )
+        result.reversed += 1
+        store_hold(ctx, document, booking, hold.status, hold.code, hold.reason, trace)
+
+
+# Per reason code, the reason without document-specific values: what a run counts.
+SUMMARIES = {
+    "no_debtor": "no debtor account assigned",
+    "original_not_booked": "original invoice not booked yet",
+    "no_exchange_rate": "no exchange rate",
+    "rounding_above_tolerance": "rounding difference above the tolerance",
+    "margin_scheme": "margin scheme (§ 25a UStG): book by hand",
+    "small_business_mode": "small-business VAT mode, but not a small business",
+    "unknown_vat_mode": "unknown VAT mode",
+    "ic_invalid_vat_id": "intra-community supply with an invalid VAT ID",
+    "ic_no_vat_id": "intra-community supply without a VAT ID",
+    "ic_vat_id_not_eu": "intra-community supply with a VAT ID outside the EU",
+    "ic_domestic_vat_id": "intra-community supply with a VAT ID of the ship-from country",
+    "ic_destination_outside_eu": "intra-community supply to outside the EU",
+    "ic_domestic_destination": "intra-community supply within one country",
+    "export_destination_in_eu": "export VAT mode for an EU destination",
+    "no_destination": "no delivery country",
+    "no_ship_from": "no ship-from country",
+    "ship_from_outside_eu": "shipped from outside the EU",
+    "home_country_not_eu": "home country outside the EU",
+    "unknown_rate": "no VAT rate for the country and date",
+    "no_revenue_account": "no revenue account for the treatment and rate",
+    "no_vat_account": "no VAT account for the treatment and rate",
+    "number_too_long": "invoice number longer than 36 characters",
+    "internal_error": "could not be booked (internal error)",
+}
+
+
+def _summary(hold: Hold) -> str:
+    return SUMMARIES.get(hold.code) or (hold.reason if len(hold.reason) <= 80 else hold.code)
+
+
+def store_hold(
+    ctx: BookingContext,
+    document: ExternalOrder,
+    booking: DocumentBooking | None,
+    status: str,
+    code: str,
+    reason: str,
+    trace: list[str],
+) -> None:
+    _store(
+        ctx, document, booking, status, code, reason, None, [*trace, f"→ {status}: {reason}"], None
+    )
+
+
+def _booking_row(
+    ctx: BookingContext,
+    document: ExternalOrder,
+    status: str,
+    code: str,
+    reason: str,
+    trace: list[str],
+    decided: Booking | None,
+) -> dict[str, Any]:
+    return {
+        "document_id": document.pk,
+        "connection_id": ctx.connection.pk,
+        "status": status,
+        "reason_code": code,
+        "reason": reason,
+        "source_hash": document.raw_hash,
+        "case": decided.treatment.case.value if decided else "",
+        "debtor": decided.values.debtor if decided else None,
+        "vat_difference": decided.treatment.vat_difference if decided else None,
+        "warnings": decided.warnings if decided else [],
+        "trace": trace,
+        "decided_at": ctx.now,
+    }
+
+
+def _store(
+    ctx: BookingContext,
+    document: ExternalOrder,
+    booking: DocumentBooking | None,
+    status: str,
+    code: str,
+    reason: str,
+    entry: JournalEntry | None,
+    trace: list[str],
+    decided: Booking | None,
+) -> None:
+    values = _booking_row(ctx, document, status, code, reason, trace, decided)
+    values.pop("document_id")
+    values["entry"] = entry
+    if booking is None:
+        DocumentBooking.objects.create(document=document, **values)
+    else:
+        DocumentBooking.objects.filter(pk=booking.pk).update(**values)
