@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from billbee.dto import Order, OrderItem
+from connector.classify import local_date
 
 from .vat import Line, VatInput
 
@@ -39,10 +40,6 @@ class VatSettings:
     oss_since: date | None
     small_business: bool
     origin_vat_ids: Mapping[str, str]
-
-
-def local_date(value: datetime | None, tz: ZoneInfo) -> date | None:
-    return value.astimezone(tz).date() if value else None
 
 
 def service_date(order: Order, tz: ZoneInfo) -> date | None:

@@ -19,6 +19,7 @@ from connector.models import Connection
 
 from ..errors import ExportRefused
 from ..models import ExportBatch
+from ..reports.period import month_bounds, parse_month
 from ..services.export import datev_export
 
 
@@ -32,18 +33,12 @@ class ExportForm(forms.Form):
         help_text="Export again entries that were exported before (recorded as a re-export).",
     )
 
-    def clean_month(self) -> date:
-        value = self.cleaned_data["month"]
+    def clean_month(self) -> tuple[date, date]:
+        """The month's first and last day."""
         try:
-            year, month = (int(p) for p in value.split("-"))
-            return date(year, month, 1)
+            return month_bounds(*parse_month(self.cleaned_data["month"]))
         except ValueError:
             raise forms.ValidationError("Give the month as YYYY-MM.") from None
-
-
-def month_end(first: date) -> date:
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return date.fromordinal(following.toordinal() - 1)
 
 
 @admin.register(ExportBatch)
@@ -119,12 +114,12 @@ class ExportBatchAdmin(admin.ModelAdmin):
         findings: list[Any] = []
         form = ExportForm(request.POST or None, initial={"month": f"{date.today():%Y-%m}"})
         if request.method == "POST" and form.is_valid():
-            first = form.cleaned_data["month"]
+            first, last = form.cleaned_data["month"]
             try:
                 result = datev_export(
                     form.cleaned_data["connection"],
                     first,
-                    month_end(first),
+                    last,
                     reexport=form.cleaned_data["reexport"],
                     user=request.user,
                 )

@@ -26,7 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from connector.models import Connection, ExternalOrder, ExternalOrderVersion
-from connector.services.statistics import GrowingTables
+from connector.services.bulk import GrowingTables, async_commit
 
 from ..errors import BookingAlreadyRunning
 from ..models import (
@@ -66,7 +66,7 @@ def documents_book(
     settings = bookkeeping_settings(connection)
     result = BookingResult(connection.name)
     worker = _lease_take(settings, now)
-    _async_commit(True)
+    async_commit(True)
     try:
         debtor_mappings_sync(connection)
         ctx = BookingContext.load(connection, settings, now)
@@ -90,7 +90,7 @@ def documents_book(
                 result.internal_errors += ctx.writer.failures
                 result.booked -= ctx.writer.failures
     finally:
-        _async_commit(False)
+        async_commit(False)
         BookkeepingSettings.objects.filter(pk=settings.pk, booking_worker=worker).update(
             booking_lease_until=None, booking_worker=""
         )
@@ -125,15 +125,6 @@ def _entries_before(connection: Connection) -> int:
     if db_connection.vendor != "postgresql":
         return 0
     return JournalEntry.objects.filter(connection=connection).count()
-
-
-def _async_commit(on: bool) -> None:
-    """PostgreSQL: commit without waiting for the disk while booking (as the import does). A
-    crash can only lose the last commits, in order, each a whole document (its entry and its
-    booking together); the next run books those documents again."""
-    if db_connection.vendor == "postgresql" and not db_connection.in_atomic_block:
-        with db_connection.cursor() as cursor:
-            cursor.execute(f"SET synchronous_commit TO {'OFF' if on else 'DEFAULT'}")
 
 
 # --- which documents ----------------------------------------------------------------------

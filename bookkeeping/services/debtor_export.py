@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from connector.models import Connection
 
-from ..datev import DatevDebtor, DatevHeader, Finding, lint_file, write_debtors
+from ..datev import DatevDebtor, Finding, lint_file, write_debtors
 from ..errors import ExportRefused
 from ..models import CustomerDebtor, DebtorMapping
-from .setup import bookkeeping_settings, chart_of
+from .export import datev_header
+from .setup import bookkeeping_settings
 
 
 def _mapped_debtors(connection: Connection) -> list[DatevDebtor]:
@@ -61,22 +62,8 @@ def datev_debtors_file(
     """The file and its warnings; raises ``ExportRefused`` when it has errors."""
     settings = bookkeeping_settings(connection)
     now = now or timezone.now()
-    today = timezone.localtime(now, connection.zoneinfo)
-    month = settings.fiscal_year_start_month
-    year = today.year if today.month >= month else today.year - 1
-    header = DatevHeader(
-        consultant_number=settings.consultant_number,
-        client_number=settings.client_number,
-        fiscal_year_start=today.date().replace(year=year, month=month, day=1),
-        account_length=4,
-        period_from=today.date(),
-        period_to=today.date(),
-        label=f"Billbee {connection.name} Debitoren"[:30],
-        chart=chart_of(connection).code,
-        created_at=today.replace(tzinfo=None),
-        initials=settings.initials,
-        exported_by="billbee-connector",
-    )
+    today = timezone.localtime(now, connection.zoneinfo).date()
+    header = datev_header(settings, today, today, now, label="Debitoren", locked=False)
     debtors = _mapped_debtors(connection) + _customer_debtors(connection)
     out = io.BytesIO()
     write_debtors(header, debtors, out)

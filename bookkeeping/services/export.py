@@ -251,7 +251,9 @@ def _write_month(
     now: datetime,
     files: ExitStack,
 ) -> list[_Part]:
-    header = _header(settings, start, end, now)
+    header = datev_header(
+        settings, start, end, now, label=f"{start:%m/%Y}", locked=settings.lock_exported
+    )
     entries = _Entries(_entry_rows(ids, settings.lock_exported))
     parts: list[_Part] = []
     while not entries.done or entries.pending is not None:
@@ -310,7 +312,16 @@ def _exported_insert(batch_id: int, entries: Sequence[int], reexport: bool) -> N
         )
 
 
-def _header(settings: BookkeepingSettings, start: date, end: date, now: datetime) -> DatevHeader:
+def datev_header(
+    settings: BookkeepingSettings,
+    start: date,
+    end: date,
+    now: datetime,
+    *,
+    label: str,
+    locked: bool,
+) -> DatevHeader:
+    """The EXTF header of a connection's file covering ``start``–``end`` (bookkeeping.md §1.2)."""
     connection = settings.connection
     fiscal_month = settings.fiscal_year_start_month
     fiscal_year = start.year if start.month >= fiscal_month else start.year - 1
@@ -321,10 +332,10 @@ def _header(settings: BookkeepingSettings, start: date, end: date, now: datetime
         account_length=4,
         period_from=start,
         period_to=end,
-        label=f"Billbee {connection.name} {start:%m/%Y}"[:30],
+        label=f"Billbee {connection.name} {label}"[:30],
         chart=chart_of(connection).code,
         created_at=timezone.localtime(now, connection.zoneinfo).replace(tzinfo=None),
-        locked=settings.lock_exported,
+        locked=locked,
         initials=settings.initials,
         exported_by="billbee-connector",
     )

@@ -24,6 +24,8 @@ from typing import Any
 from django.db import connection as db_connection
 from django.db import connections
 
+from connector.services.bulk import async_commit
+
 logger = logging.getLogger("bookkeeping.booking")
 
 Job = tuple[Callable[[], None], Callable[[BaseException], None]]
@@ -55,9 +57,7 @@ class BackgroundWriter:
 
     def _run(self) -> None:
         try:
-            with db_connection.cursor() as cursor:
-                # As the run's own connection: commit without waiting for the disk.
-                cursor.execute("SET synchronous_commit TO OFF")
+            async_commit(True)  # this thread's connection, as the run's own
             while (job := self.jobs.get()) is not None:
                 self._one(*job)
             self.jobs.task_done()

@@ -58,6 +58,13 @@ def connection_get(name: str) -> Connection:
         ) from None
 
 
+def connections_named(name: str | None) -> list[Connection]:
+    """The connection of that name, or every active one (commands' ``--connection``)."""
+    if name:
+        return [connection_get(name)]
+    return list(Connection.objects.filter(is_active=True))
+
+
 def connection_default() -> Connection:
     """The only active connection, for commands where ``--connection`` is optional."""
     active = list(Connection.objects.filter(is_active=True)[:2])

@@ -33,6 +33,7 @@ from billbee.errors import BillbeeError
 
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
 from ..windows import Window, import_span, local_midnight, plan_windows
+from .bulk import GrowingTables, async_commit
 from .channels import ChannelRegistry, settings_snapshot
 from .connections import connection_client, explain
 from .documents import (
@@ -51,7 +52,6 @@ from .import_runs import (
     import_run_start,
 )
 from .reevaluate import external_orders_reevaluate
-from .statistics import GrowingTables
 
 logger = logging.getLogger("connector.import")
 
@@ -169,7 +169,7 @@ def orders_import(
         dry_run=dry_run,
         tally=result.tally,
     )
-    _async_commit(True)
+    async_commit(True)
     statistics = GrowingTables(
         ExternalOrder,
         ExternalOrderVersion,
@@ -200,7 +200,7 @@ def orders_import(
         result.error = f"{type(exc).__name__}: {exc}"
         result.state = ImportRun.State.PARTIAL if result.windows_done else ImportRun.State.FAILED
     finally:
-        _async_commit(False)
+        async_commit(False)
         result.duration_s = time.monotonic() - started
         _report(result, run, client, stats_before, None)
         if run is not None:
@@ -413,12 +413,3 @@ def _report(
         import_run_save_progress(run)
     if progress is not None:
         progress(result)
-
-
-def _async_commit(on: bool) -> None:
-    """PostgreSQL: commit without waiting for the disk during an import. A crash can then lose
-    only the last commits, in order; the watermark is committed after its window's documents,
-    so it can never get ahead of a lost document, and the next run reads them again."""
-    if db_connection.vendor == "postgresql":
-        with db_connection.cursor() as cursor:
-            cursor.execute(f"SET synchronous_commit TO {'OFF' if on else 'DEFAULT'}")

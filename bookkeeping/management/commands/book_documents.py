@@ -15,8 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from bookkeeping.errors import BookkeepingError
 from bookkeeping.services.booking import documents_book
 from connector.errors import ConnectorError
-from connector.models import Connection
-from connector.services.connections import connection_get
+from connector.services.connections import connections_named
 
 
 class Command(BaseCommand):
@@ -28,11 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            connections = (
-                [connection_get(options["connection"])]
-                if options["connection"]
-                else list(Connection.objects.filter(is_active=True))
-            )
+            connections = connections_named(options["connection"])
         except ConnectorError as exc:
             raise CommandError(str(exc)) from None
         results = []

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from connector.errors import ConnectorError
 from connector.models import Connection, ImportRun
-from connector.services.connections import connection_get
+from connector.services.connections import connections_named
 from connector.services.imports import ImportResult, orders_import
 
 
@@ -48,11 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            connections = (
-                [connection_get(options["connection"])]
-                if options["connection"]
-                else list(Connection.objects.filter(is_active=True))
-            )
+            connections = connections_named(options["connection"])
         except ConnectorError as exc:
             raise CommandError(str(exc)) from None
         if not connections:

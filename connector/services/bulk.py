@@ -1,4 +1,5 @@
-"""Keeping PostgreSQL's table statistics up with a bulk run.
+"""PostgreSQL session settings of bulk runs (the import, booking): commit without waiting for
+the disk, and keep the table statistics up with the run.
 
 PostgreSQL plans lookups from table statistics. A first import or booking run grows its
 tables from nothing faster than autovacuum notices; with the statistics of a nearly empty
@@ -28,3 +29,13 @@ class GrowingTables:
         names = ", ".join(db_connection.ops.quote_name(m._meta.db_table) for m in self.tables)
         with db_connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {names}")
+
+
+def async_commit(on: bool) -> None:
+    """PostgreSQL: commit without waiting for the disk during a bulk run. A crash can then lose
+    only the last commits, in order, each a whole unit (a document with its versions, or its
+    entry with its booking); runs resume from what was committed (the import's watermark is
+    committed after its window's documents), so the next run does the lost units again."""
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute(f"SET synchronous_commit TO {'OFF' if on else 'DEFAULT'}")
