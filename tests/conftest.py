@@ -156,3 +156,18 @@ def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
 def sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
     """300 orders, no throttling, no faults."""
     return make_sandbox()
+
+
+@pytest.fixture
+def static_root(settings: Any, tmp_path: Any) -> None:
+    """An existing STATIC_ROOT: WhiteNoise warns (an error under filterwarnings=error) when it
+    does not exist, so the admin pages need one."""
+    settings.STATIC_ROOT = str(tmp_path / "static")
+    (tmp_path / "static").mkdir()
+
+
+@pytest.fixture
+def eager(settings: Any) -> None:
+    """Tasks run in-process when enqueued (and their errors surface in the test)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True

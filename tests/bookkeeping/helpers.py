@@ -41,6 +41,22 @@ def vat_of(gross: Decimal, rate: int | Decimal) -> Decimal:
     return (gross * Decimal(rate) / (100 + Decimal(rate))).quantize(CENT, ROUND_HALF_UP)
 
 
+def insert_austrian_sale(sandbox, **fields) -> int:
+    """An OSS sale: 120.00 gross at Austria's 20 % to a consumer in Vienna (100.00 + 20.00)."""
+    from tests.connector.test_import import insert
+
+    values = {
+        "OrderItems": [item("120.00", 1, "20.00")],
+        "ShippingCost": 0,
+        "TotalCost": "120.00",
+        "TaxRate1": "20.00",
+        "ShippingAddress": AUSTRIA,
+        "InvoiceAddress": AUSTRIA,
+    }
+    values.update(fields)
+    return insert(sandbox, **values)
+
+
 def item(total: str, tax_index: int = 1, tax: str | None = None, **fields) -> dict:
     """An order line with an article (SKU), gross ``total``, Billbee's TaxAmount ``tax``."""
     line = {

@@ -15,16 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _static_root(settings, tmp_path):
-    # WhiteNoise warns (an error under filterwarnings=error) when STATIC_ROOT does not exist.
-    settings.STATIC_ROOT = str(tmp_path / "static")
-    (tmp_path / "static").mkdir()
-
-
-@pytest.fixture
-def eager(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.CELERY_TASK_EAGER_PROPAGATES = True
+def _static_root(static_root):
+    """Every test here renders admin pages."""
 
 
 def html(response) -> str:

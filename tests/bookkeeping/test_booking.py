@@ -30,6 +30,7 @@ from tests.bookkeeping.helpers import (
     booking,
     generated_books,
     import_and_book,
+    insert_austrian_sale,
     item,
     lines_of,
     vat_of,
@@ -156,15 +157,7 @@ def test_separate_lines_put_shipping_and_discounts_on_their_own_accounts(account
 
 
 def test_an_eu_consumer_sale_is_oss_at_the_destination_rate(account, shop):
-    billbee_id = insert(
-        account,
-        OrderItems=[item("120.00", 1, "20.00")],
-        ShippingCost=0,
-        TotalCost="120.00",
-        TaxRate1="20.00",
-        ShippingAddress=AUSTRIA,
-        InvoiceAddress=AUSTRIA,
-    )
+    billbee_id = insert_austrian_sale(account)
     import_and_book(shop)
 
     entry = booking(billbee_id).entry
@@ -370,15 +363,7 @@ def test_raising_the_tolerance_books_the_waiting_document(account, shop):
 
 
 def test_a_credit_note_mirrors_its_original_and_references_it(account, shop):
-    original_id = insert(
-        account,
-        OrderItems=[item("120.00", 1, "20.00")],
-        ShippingCost=0,
-        TotalCost="120.00",
-        TaxRate1="20.00",
-        ShippingAddress=AUSTRIA,
-        InvoiceAddress=AUSTRIA,
-    )
+    original_id = insert_austrian_sale(account)
     original = account.control("GET", f"orders/{original_id}")
     credit_id = account.control(
         "POST",

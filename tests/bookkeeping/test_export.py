@@ -15,7 +15,13 @@ from bookkeeping.datev import lint_file, lint_stream, read_extf
 from bookkeeping.errors import ExportRefused
 from bookkeeping.models import ExportBatch, ExportedEntry, JournalEntry
 from bookkeeping.services.export import datev_export, month_ranges
-from tests.bookkeeping.helpers import AUSTRIA, booking, generated_books, import_and_book, item
+from tests.bookkeeping.helpers import (
+    booking,
+    generated_books,
+    import_and_book,
+    insert_austrian_sale,
+    item,
+)
 from tests.connector.test_import import credit_json, insert, patch
 
 pytestmark = pytest.mark.django_db
@@ -71,15 +77,7 @@ def test_a_domestic_invoice_is_one_gross_row_on_the_automatic_account(account, s
 
 
 def test_oss_rows_carry_bu_240_the_destination_and_its_rate(account, shop):
-    insert(
-        account,
-        OrderItems=[item("120.00", 1, "20.00")],
-        ShippingCost=0,
-        TotalCost="120.00",
-        TaxRate1="20.00",
-        ShippingAddress=AUSTRIA,
-        InvoiceAddress=AUSTRIA,
-    )
+    insert_austrian_sale(account)
     import_and_book(shop)
     [row] = rows_of(export_november(shop).batches[0])
 
@@ -346,14 +344,10 @@ def test_the_lock_flag_follows_the_setting(account, shop):
 
 
 def test_a_zero_rated_line_of_an_oss_sale_names_its_rate_too(account, shop):
-    insert(
+    insert_austrian_sale(
         account,
         OrderItems=[item("120.00", 1, "20.00"), item("10.00", 0, "0")],
-        ShippingCost=0,
         TotalCost="130.00",
-        TaxRate1="20.00",
-        ShippingAddress=AUSTRIA,
-        InvoiceAddress=AUSTRIA,
     )
     import_and_book(shop)
     [batch] = export_november(shop).batches

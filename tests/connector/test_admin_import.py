@@ -41,17 +41,8 @@ def _no_pacing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _static_root(settings, tmp_path):
-    # WhiteNoise warns (an error under filterwarnings=error) when STATIC_ROOT does not exist.
-    settings.STATIC_ROOT = str(tmp_path / "static")
-    (tmp_path / "static").mkdir()
-
-
-@pytest.fixture
-def eager(settings):
-    """Tasks run in-process when enqueued (and their errors surface in the test)."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.CELERY_TASK_EAGER_PROPAGATES = True
+def _static_root(static_root):
+    """Every test here renders admin pages."""
 
 
 @pytest.fixture

@@ -401,8 +401,7 @@ def test_new_connection_without_api_url_gets_the_configured_default(settings):
     assert Connection.objects.get(pk=conn.pk).api_url == "https://billbee.example.com/api/v1"
 
 
-def test_admin_add_form_prefills_the_default_api_url(admin_client, settings, tmp_path):
-    settings.STATIC_ROOT = str(tmp_path)  # WhiteNoise warns about a missing STATIC_ROOT
+def test_admin_add_form_prefills_the_default_api_url(admin_client, settings, static_root):
     settings.BILLBEE_DEFAULT_API_URL = "https://billbee.example.com/api/v1"
 
     html = admin_client.get(reverse("admin:connector_connection_add")).content.decode()

@@ -38,11 +38,8 @@ def _no_pacing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _static_root(settings, tmp_path):
-    # WhiteNoise warns (an error under filterwarnings=error) when STATIC_ROOT does not exist,
-    # which it does not until collectstatic has run.
-    settings.STATIC_ROOT = str(tmp_path / "static")
-    (tmp_path / "static").mkdir()
+def _static_root(static_root):
+    """Every test here may render admin pages."""
 
 
 @pytest.fixture
