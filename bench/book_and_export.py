@@ -38,20 +38,7 @@ from stream_orders import KEY, PASSWORD, USER, Sandbox  # noqa: E402
 class BookDatabase(Database):
     """The import benchmark's fresh database, running this file's child steps."""
 
-    def run(self, *args: str, rate_limit: str = "0") -> dict[str, Any]:
-        import subprocess
-
-        result = subprocess.run(
-            [sys.executable, __file__, *args],
-            cwd=ROOT,
-            env=dict(self.env, BILLBEE_RATE_LIMIT=rate_limit),
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode:
-            raise RuntimeError(result.stderr[-3000:])
-        output = result.stdout.strip()
-        return json.loads(output.splitlines()[-1]) if output else {}
+    script = Path(__file__)
 
 
 RATES = {"CHF": "0.9400", "GBP": "0.8500", "USD": "1.0800", "NOK": "11.6000"}

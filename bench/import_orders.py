@@ -123,6 +123,10 @@ def minimum_requests(per_day: dict[str, int], window_from: str, window_to: str) 
 
 
 class Database:
+    """A fresh, migrated database; ``run`` runs a child step of ``script`` against it."""
+
+    script = Path(__file__)
+
     def __init__(self, kind: str, postgres: str, label: str) -> None:
         self.kind = kind
         self.dir = tempfile.mkdtemp(prefix="bench-import-")
@@ -162,7 +166,11 @@ class Database:
     def run(self, *args: str, rate_limit: str = "0") -> dict[str, Any]:
         env = dict(self.env, BILLBEE_RATE_LIMIT=rate_limit)
         result = subprocess.run(
-            [sys.executable, __file__, *args], cwd=ROOT, env=env, capture_output=True, text=True
+            [sys.executable, str(self.script), *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         if result.returncode:
             raise RuntimeError(result.stderr[-3000:])
