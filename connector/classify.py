@@ -8,11 +8,16 @@ every check in order (shown by ``explain_order`` and the admin).
 The checks, in order (product.md, AccountOne's Billbee interface):
 1. kind: a credit note has an order number ending in ``-GS``, a ``BillBeeParentOrderId`` or a
    negative total; everything else is an invoice;
-2. a cancelled credit note is ignored (skipped);
+2. a cancelled or deleted credit note is ignored (skipped);
 3. channel rules: an include rule wins over exclude rules; a matching exclude rule excludes;
-4. order state: only the configured states (default 3, 4, 7, 17) are imported. A document
-   imported before is never dropped by a later state: cancelled (8) or deleted (6) flag it
-   "changed after import: … needs a credit note", other states leave it as it is;
+4. order state: a document with an invoice number is imported whatever its state, because
+   the VAT arises with the supply, not with payment or dunning (accrual VAT, § 13 (1) Nr. 1a
+   UStG), and every issued invoice belongs in the books (§ 146 AO, GoBD). The configured
+   states (default 3, 4, 7, 17) decide only about documents not invoiced yet — or about every
+   document when the connection is AccountOne-compatible (``only_imported_states``). A
+   document imported before is never dropped by a later state. An invoice cancelled (8) or
+   deleted (6) stays in the books and is flagged "cancelled after invoicing: needs a credit
+   note";
 5. start date: documents dated before the connection's start date are skipped;
 6. no invoice number yet: waiting for the invoice (decided again when the order changes);
 7. credit notes need positions, a negative total, the original order imported and a total
@@ -120,6 +125,8 @@ class Settings:
     sender_country: str
     tz: ZoneInfo
     rules: tuple[RuleSpec, ...] = ()
+    # AccountOne-compatible: the state list decides about invoiced documents too.
+    only_imported_states: bool = False
 
     @cached_property
     def basis(self) -> str:
@@ -130,6 +137,7 @@ class Settings:
             str(self.start_date),
             self.sender_country,
             str(self.tz),
+            self.only_imported_states,
             [
                 (
                     r.id,
@@ -311,12 +319,13 @@ def classify(
     state = order.state
     state_text = f"{state} {order_state_label(state)}"
     was_accepted = previous is not None and previous.accepted
-    if facts.kind == CREDIT_NOTE and state == CANCELLED and not was_accepted:
+    if facts.kind == CREDIT_NOTE and state in (CANCELLED, DELETED) and not was_accepted:
+        word = "cancelled" if state == CANCELLED else "deleted"
         return decide(
             SKIPPED,
-            "cancelled_credit_note",
-            "cancelled credit note: ignored",
-            "cancelled credit note: ignored",
+            f"{word}_credit_note",
+            f"{word} credit note: ignored",
+            f"{word} credit note: ignored",
         )
 
     rule, rule_reason = _match_rules(settings.rules, facts)
@@ -330,21 +339,9 @@ def classify(
             rule_id=rule.id,
         )
 
-    if state not in settings.imported_states:
-        if not was_accepted:
-            reason = (
-                f"state {state_text} is not imported (imported states: "
-                f"{_states_text(settings.imported_states)})"
-            )
-            return decide(
-                SKIPPED, "state_not_imported", reason, f"state {state_text} is not imported"
-            )
-        trace.append(
-            f"state {state_text} is not imported, but the document was imported "
-            "before: it stays in the books"
-        )
-    else:
-        trace.append(f"state {state_text} is imported")
+    skipped = _state_check(state, state_text, facts, settings, was_accepted, trace)
+    if skipped is not None:
+        return decide(SKIPPED, "state_not_imported", skipped, f"state {state_text} is not imported")
 
     if settings.start_date and facts.document_date and facts.document_date < settings.start_date:
         return decide(
@@ -376,11 +373,13 @@ def classify(
     status = IMPORTED if not was_accepted else (UPDATED if content_changed else UNCHANGED)
     included_by = rule.id if rule is not None and rule.action == "include" else None
     flag = ""
-    if was_accepted and state in (CANCELLED, DELETED):
+    if state in (CANCELLED, DELETED) and (was_accepted or facts.invoice_number):
         flag = "cancelled_after_import" if state == CANCELLED else "deleted_after_import"
         word = "cancelled" if state == CANCELLED else "deleted"
-        remedy = "it must be reversed" if facts.kind == CREDIT_NOTE else "needs a credit note"
-        reason = f"changed after import: {word} — {remedy}"
+        if facts.kind == CREDIT_NOTE:
+            reason = f"changed after import: {word} — it must be reversed"
+        else:
+            reason = f"{word} after invoicing: needs a credit note"
         return decide(status, flag, reason, reason, flag=flag, rule_id=included_by)
     difference = facts.totals.difference
     if difference:
@@ -395,6 +394,41 @@ def classify(
         UNCHANGED: "imported; nothing relevant changed since",
     }
     return decide(status, status, reasons[status], reasons[status], flag=flag, rule_id=included_by)
+
+
+def _state_check(
+    state: int,
+    state_text: str,
+    facts: Facts,
+    settings: Settings,
+    was_accepted: bool,
+    trace: list[str],
+) -> str | None:
+    """Why the document is skipped for its state, or None when it goes on (and why, traced)."""
+    if state in settings.imported_states:
+        trace.append(f"state {state_text} is imported")
+        return None
+    if was_accepted:
+        trace.append(
+            f"state {state_text} is not in the imported states, but the document was imported "
+            "before: it stays in the books"
+        )
+        return None
+    if facts.invoice_number and not settings.only_imported_states:
+        trace.append(
+            f"state {state_text} is not in the imported states, but the document is invoiced "
+            f"({facts.invoice_number}): every issued invoice is booked whatever its state "
+            "(accrual VAT arises with the supply, § 13 (1) Nr. 1a UStG; completeness, § 146 AO)"
+        )
+        return None
+    states = _states_text(settings.imported_states)
+    if facts.invoice_number:
+        return (
+            f"state {state_text} is not imported (imported states: {states}); the connection "
+            "imports only these states (AccountOne-compatible), although the document is "
+            f"invoiced ({facts.invoice_number})"
+        )
+    return f"state {state_text} is not imported and not invoiced yet (imported states: {states})"
 
 
 def _match_rules(rules: tuple[RuleSpec, ...], facts: Facts) -> tuple[RuleSpec | None, str]:

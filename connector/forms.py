@@ -22,6 +22,7 @@ WRITE_ONLY_HELP = (
 SETTINGS_FIELDS = (
     "import_start_date",
     "imported_states",
+    "only_imported_states",
     "overlap_minutes",
     "safety_lag_minutes",
     "schedule_enabled",
@@ -85,8 +86,9 @@ class ConnectionAdminForm(forms.ModelForm):
 
     imported_states = OrderStatesField(
         label="Imported states",
-        help_text="Billbee order states that are imported (usually 3 paid, 4 shipped, "
-        "7 completed, 17 returned). A document imported before stays in the books when it "
+        help_text="Billbee order states that are imported before an invoice exists (usually "
+        "3 paid, 4 shipped, 7 completed, 17 returned). A document with an invoice number is "
+        "imported whatever its state; a document imported before stays in the books when it "
         "leaves these states.",
     )
     settings_shown = SectionMarkerField()

@@ -36,7 +36,14 @@ from .operations import (
 # Settings a decision about a document depends on (classify.Settings): when one changes,
 # the documents already in the log keep their old decision until the rules are applied again.
 DECISION_FIELDS = frozenset(
-    {"label", "sender_country", "time_zone", "import_start_date", "imported_states"}
+    {
+        "label",
+        "sender_country",
+        "time_zone",
+        "import_start_date",
+        "imported_states",
+        "only_imported_states",
+    }
 )
 
 
@@ -114,6 +121,7 @@ class ConnectionAdmin(admin.ModelAdmin):
                 "fields": (
                     "import_start_date",
                     "imported_states",
+                    "only_imported_states",
                     ("overlap_minutes", "safety_lag_minutes"),
                     "watermark_display",
                     "settings_shown",

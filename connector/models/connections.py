@@ -114,8 +114,17 @@ class Connection(models.Model):
     imported_states = models.JSONField(
         default=default_imported_states,
         validators=[validate_states],
-        help_text="Billbee order states that are imported (default 3 paid, 4 shipped, "
-        "7 completed, 17 returned).",
+        help_text="Billbee order states that are imported before an invoice exists (default "
+        "3 paid, 4 shipped, 7 completed, 17 returned). A document with an invoice number is "
+        "imported whatever its state.",
+    )
+    only_imported_states = models.BooleanField(
+        "AccountOne-compatible: only documents in the imported states",
+        default=False,
+        help_text="Warning: invoices in other states (archived, dunning, packed, cancelled …) "
+        "are then left out of the books although their VAT is due (§ 13 UStG) and every "
+        "issued invoice belongs in the books (§ 146 AO). Only for a switch from AccountOne "
+        "with the same figures.",
     )
     watermark = models.DateTimeField(
         null=True,

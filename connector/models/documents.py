@@ -31,8 +31,10 @@ class ExternalOrder(models.Model):
 
     class Flag(models.TextChoices):
         NONE = "", "—"
-        CANCELLED_AFTER_IMPORT = "cancelled_after_import", "cancelled after import"
-        DELETED_AFTER_IMPORT = "deleted_after_import", "deleted after import"
+        # The values keep their first names; an invoice is flagged whenever it is cancelled or
+        # deleted in Billbee after it was invoiced, imported before or not.
+        CANCELLED_AFTER_IMPORT = "cancelled_after_import", "cancelled after invoicing"
+        DELETED_AFTER_IMPORT = "deleted_after_import", "deleted after invoicing"
 
     # Indexes cost every insert: foreign keys covered by a composite index below (or only
     # followed from the other side, like rule and run) have none of their own.

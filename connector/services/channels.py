@@ -50,6 +50,7 @@ def settings_snapshot(connection: Connection) -> Settings:
         sender_country=connection.sender_country,
         tz=connection.zoneinfo,
         rules=rules,
+        only_imported_states=connection.only_imported_states,
     )
 
 

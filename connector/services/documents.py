@@ -496,7 +496,7 @@ def _changed_fields(pk: int, order: Order, known: Known | None) -> list[str]:
 
 
 def _credited_reason(number: str) -> str:
-    return f"cancelled after import; credit note {number or '?'} imported"
+    return f"cancelled after invoicing; credit note {number or '?'} imported"
 
 
 def _credit_note_arrived(ctx: DocumentContext, parent: Parent, number: str) -> None:

@@ -307,9 +307,21 @@ def _import_page(ctx: DocumentContext, page: Page, seen: set[int], result: Impor
 def _credit_notes_again(
     connection: Connection, run: ImportRun | None, result: ImportResult
 ) -> None:
-    """Credit notes read before their original order (windows follow LastModifiedAt, and an
-    original is often modified after its credit note) are decided again once it is in."""
-    moves = external_orders_reevaluate(
+    """Documents whose decision depends on others or on a setting changed since, decided
+    again from their stored JSON: invoices that an older decision (or the AccountOne-compatible
+    option, switched off since) skipped for their state, then credit notes read before their
+    original order (windows follow LastModifiedAt, and an original is often modified after
+    its credit note)."""
+    moves = []
+    if not connection.only_imported_states:
+        moves += external_orders_reevaluate(
+            connection,
+            ExternalOrder.objects.filter(
+                connection=connection, reason_code="state_not_imported"
+            ).exclude(invoice_number=""),
+            run=run,
+        )
+    moves += external_orders_reevaluate(
         connection,
         ExternalOrder.objects.filter(
             connection=connection,

@@ -440,7 +440,7 @@ def test_channel_rule_takes_platform_and_shop_from_the_channel_and_can_be_applie
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ({"status__exact": "rejected"}, {"status": "rejected"}),
+        ({"status__exact": "skipped"}, {"status": "skipped"}),
         ({"reason": "channel_rule"}, {"reason_code": "channel_rule"}),
         ({"kind__exact": "credit_note"}, {"kind": "credit_note"}),
         ({"month": "2026-10"}, {"document_date__year": 2026, "document_date__month": 10}),
@@ -456,8 +456,11 @@ def test_external_order_filters_narrow_the_list(admin_client, imported, query, e
 
 def test_external_order_filters_by_channel_connection_and_flag(admin_client, imported):
     otto = SalesChannel.objects.get(connection=imported, platform="Otto")
-    flagged = ExternalOrder.objects.filter(connection=imported, status="imported").first()
+    flagged = (
+        ExternalOrder.objects.filter(connection=imported, status="imported", flag="").first()
+    )
     ExternalOrder.objects.filter(pk=flagged.pk).update(flag="cancelled_after_import")
+    already = set(ExternalOrder.objects.exclude(flag="").values_list("pk", flat=True))
 
     by_channel = _changelist(admin_client, "externalorder", channel__id__exact=str(otto.pk))
     by_connection = _changelist(
@@ -467,7 +470,7 @@ def test_external_order_filters_by_channel_connection_and_flag(admin_client, imp
 
     assert _all_pks(by_channel) == set(otto.documents.values_list("pk", flat=True))
     assert len(_all_pks(by_connection)) == ExternalOrder.objects.count()
-    assert _all_pks(by_flag) == {flagged.pk}
+    assert _all_pks(by_flag) == already >= {flagged.pk}
 
 
 def test_filter_sidebar_offers_readable_reasons_and_the_months_newest_first(admin_client, imported):

@@ -360,21 +360,44 @@ def test_default_imported_states(state):
 
 
 @pytest.mark.parametrize("state", [1, 2, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16])
-def test_other_states_are_skipped_with_the_state_named(state):
-    decision = decide(order(State=state))
+def test_other_states_are_skipped_with_the_state_named_until_invoiced(state):
+    decision = decide(order(State=state, InvoiceNumber=None, InvoiceNumberPrefix=None))
 
     assert decision.status == "skipped"
     assert decision.reason_code == "state_not_imported"
     assert decision.reason.endswith(
-        "is not imported (imported states: 3 paid, 4 shipped, 7 completed, 17 returned)"
+        "is not imported and not invoiced yet (imported states: 3 paid, 4 shipped, "
+        "7 completed, 17 returned)"
     )
+
+
+@pytest.mark.parametrize("state", [1, 2, 5, 9, 10, 11, 12, 13, 14, 15, 16])
+def test_an_invoiced_document_is_imported_whatever_its_state(state):
+    """Accrual VAT arises with the supply (§ 13 UStG): archived, dunning, packed … invoices are
+    in the books (the review found 350 of 2,500 documents left out by their state)."""
+    decision = decide(order(State=state))
+
+    assert (decision.status, decision.flag) == ("imported", "")
+    assert any("every issued invoice is booked whatever its state" in t for t in decision.trace)
+
+
+@pytest.mark.parametrize("state", [1, 9, 11, 15])
+def test_accountone_compatible_connections_keep_the_state_filter_for_invoices(state):
+    decision = decide(order(State=state), only_imported_states=True)
+
+    assert (decision.status, decision.reason_code) == ("skipped", "state_not_imported")
+    assert "only these states (AccountOne-compatible)" in decision.reason
+    assert "RE-2026-4711" in decision.reason
 
 
 def test_imported_states_are_configurable():
-    assert decide(order(State=7), imported_states=frozenset({4})).reason == (
-        "state 7 completed is not imported (imported states: 4 shipped)"
+    uninvoiced = {"InvoiceNumber": None, "InvoiceNumberPrefix": None}
+    assert decide(order(State=7, **uninvoiced), imported_states=frozenset({4})).reason == (
+        "state 7 completed is not imported and not invoiced yet (imported states: 4 shipped)"
     )
-    assert decide(order(State=4), imported_states=frozenset({4})).status == "imported"
+    assert decide(order(State=4, **uninvoiced), imported_states=frozenset({4})).status == (
+        "waiting"
+    )
     assert decide(order(State=13), imported_states=frozenset({4, 13})).status == "imported"
 
 
@@ -388,7 +411,7 @@ def test_an_imported_order_cancelled_or_deleted_later_is_flagged(state, flag, wo
     assert decision.status == "updated"  # stays in the books
     assert decision.flag == flag
     assert decision.reason_code == flag
-    assert decision.reason == f"changed after import: {word} — needs a credit note"
+    assert decision.reason == f"{word} after invoicing: needs a credit note"
 
 
 def test_a_flagged_order_read_again_unchanged_stays_flagged():
@@ -401,19 +424,45 @@ def test_a_flagged_order_read_again_unchanged_stays_flagged():
     assert (decision.status, decision.flag) == ("unchanged", "cancelled_after_import")
 
 
-@pytest.mark.parametrize("state", [8, 6])
-def test_a_cancelled_or_deleted_order_never_imported_is_skipped_not_flagged(state):
+@pytest.mark.parametrize(("state", "word"), [(8, "cancelled"), (6, "deleted")])
+def test_an_invoiced_order_first_seen_cancelled_is_imported_and_flagged(state, word):
+    """The invoice was issued: it stays in the books until a credit note cancels it."""
     decision = decide(order(State=state))
+
+    assert decision.status == "imported"
+    assert decision.reason == f"{word} after invoicing: needs a credit note"
+
+
+@pytest.mark.parametrize("state", [8, 6])
+def test_a_cancelled_or_deleted_order_never_invoiced_is_skipped_not_flagged(state):
+    decision = decide(order(State=state, InvoiceNumber=None, InvoiceNumberPrefix=None))
 
     assert decision.status == "skipped"
     assert decision.flag == ""
 
 
 @pytest.mark.parametrize("previous_status", ["skipped", "waiting", "excluded", "rejected"])
-def test_a_cancelled_order_that_was_not_in_the_books_is_not_flagged(previous_status):
-    decision = decide(order(State=8), previous=imported_before(previous_status))
+def test_a_cancelled_order_that_was_not_in_the_books_is_not_flagged_without_invoice(
+    previous_status,
+):
+    uninvoiced = order(State=8, InvoiceNumber=None, InvoiceNumberPrefix=None)
+    decision = decide(uninvoiced, previous=imported_before(previous_status))
 
     assert (decision.status, decision.flag) == ("skipped", "")
+
+
+@pytest.mark.parametrize(("state", "word"), [(8, "cancelled"), (6, "deleted")])
+def test_a_cancelled_or_deleted_credit_note_is_ignored(state, word):
+    decision = decide(credit_note(State=state), parent=IMPORTED_ORIGINAL)
+
+    assert (decision.status, decision.reason_code) == ("skipped", f"{word}_credit_note")
+
+
+def test_a_credit_note_in_state_1_ordered_is_imported():
+    """Billbee's cancellation documents start in state 1 "Bestellt" (Billbee help 1477)."""
+    decision = decide(credit_note(State=1), parent=IMPORTED_ORIGINAL)
+
+    assert decision.status == "imported"
 
 
 def test_an_imported_order_in_another_state_later_stays_without_flag():

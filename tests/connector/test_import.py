@@ -287,8 +287,9 @@ def test_first_import_decides_every_generated_order_as_the_rules_say(sandbox):
             or bool(raw["BillBeeParentOrderId"])
             or Decimal(raw["TotalCost"]) < 0
         )
-        if is_credit and raw["State"] == 8:
-            assert document.reason == "cancelled credit note: ignored"
+        if is_credit and raw["State"] in (6, 8):
+            word = "cancelled" if raw["State"] == 8 else "deleted"
+            assert document.reason == f"{word} credit note: ignored"
         elif platform in DEFAULT_EXCLUDED_PLATFORMS:
             rule = default_rules[platform]
             assert document.status == "excluded"
@@ -296,7 +297,8 @@ def test_first_import_decides_every_generated_order_as_the_rules_say(sandbox):
             assert document.reason == (
                 f"excluded by rule #{rule.pk}: exclude platform {platform} (whole period)"
             )
-        elif raw["State"] not in (3, 4, 7, 17):
+        elif raw["State"] not in (3, 4, 7, 17) and not expected["invoice_number"]:
+            # Only documents without an invoice are left out by their state.
             assert document.status == "skipped"
             assert document.reason_code == "state_not_imported"
         elif not expected["invoice_number"]:
@@ -311,10 +313,16 @@ def test_first_import_decides_every_generated_order_as_the_rules_say(sandbox):
                 assert (document.status, document.parent) == ("imported", original)
         else:
             assert document.status == "imported", document.reason
+            cancelled = raw["State"] in (6, 8) and document.reason_code != "credit_note_imported"
+            assert document.flag == (
+                ("cancelled_after_import" if raw["State"] == 8 else "deleted_after_import")
+                if cancelled
+                else ""
+            )
         assert document.rule_id is None or document.status == "excluded"
         seen_statuses[document.status] += 1
     # The generated data has every outcome, rounding differences and foreign warehouses.
-    assert set(seen_statuses) >= {"imported", "excluded", "skipped", "rejected"}
+    assert set(seen_statuses) >= {"imported", "excluded", "skipped"}
     assert ExternalOrder.objects.exclude(rounding_difference=0).exists()
     assert ExternalOrder.objects.filter(kind="credit_note", status="imported").exists()
     ship_from = set(ExternalOrder.objects.values_list("ship_from_country", flat=True))
@@ -716,43 +724,70 @@ def test_a_dry_run_of_a_rule_change_lists_only_the_documents_it_moves(sandbox):
 
 def test_imported_states_default_and_configured(account):
     ids = {state: insert(account, State=state) for state in (1, 3, 4, 7, 8, 13, 17)}
+    uninvoiced = {
+        state: insert(account, State=state, InvoiceNumber=None, InvoiceNumberPrefix=None)
+        for state in (1, 3, 8, 13)
+    }
     default = make_connection(account, import_start_date=NOVEMBER)
     custom = make_connection(account, "custom", import_start_date=NOVEMBER, imported_states=[4, 13])
 
     run(default)
     run(custom)
 
+    # Invoiced documents are imported whatever their state; the states decide the rest.
     assert {s: doc(i, default).status for s, i in ids.items()} == {
-        1: "skipped",
+        1: "imported",
         3: "imported",
         4: "imported",
         7: "imported",
-        8: "skipped",
-        13: "skipped",
+        8: "imported",
+        13: "imported",
         17: "imported",
     }
-    assert doc(ids[1], default).reason == (
-        "state 1 ordered is not imported (imported states: 3 paid, 4 shipped, 7 completed, "
-        "17 returned)"
+    assert doc(ids[8], default).flag == "cancelled_after_import"
+    assert {s: doc(i, default).status for s, i in uninvoiced.items()} == {
+        1: "skipped",
+        3: "waiting",
+        8: "skipped",
+        13: "skipped",
+    }
+    assert doc(uninvoiced[1], default).reason == (
+        "state 1 ordered is not imported and not invoiced yet (imported states: 3 paid, "
+        "4 shipped, 7 completed, 17 returned)"
     )
-    assert {s: doc(i, custom).status for s, i in ids.items()} == {
+    assert {s: doc(i, custom).status for s, i in uninvoiced.items()} == {
         1: "skipped",
         3: "skipped",
-        4: "imported",
-        7: "skipped",
         8: "skipped",
-        13: "imported",
-        17: "skipped",
+        13: "waiting",
     }
-    assert doc(ids[7], custom).reason == (
-        "state 7 completed is not imported (imported states: 4 shipped, 13 packed)"
+    assert doc(uninvoiced[3], custom).reason == (
+        "state 3 paid is not imported and not invoiced yet (imported states: 4 shipped, "
+        "13 packed)"
     )
+
+
+def test_accountone_compatible_connections_import_only_the_states(account):
+    ids = {state: insert(account, State=state) for state in (1, 4, 9, 11)}
+    connection = make_connection(
+        account, import_start_date=NOVEMBER, only_imported_states=True
+    )
+
+    run(connection)
+
+    assert {s: doc(i).status for s, i in ids.items()} == {
+        1: "skipped",
+        4: "imported",
+        9: "skipped",
+        11: "skipped",
+    }
+    assert "AccountOne-compatible" in doc(ids[9]).reason
 
 
 def test_an_imported_order_cancelled_later_is_flagged_until_its_credit_note_arrives(account):
     connection = make_connection(account, import_start_date=NOVEMBER)
     original = insert(account)
-    never_imported = insert(account, State=1)
+    never_imported = insert(account, State=1, InvoiceNumber=None, InvoiceNumberPrefix=None)
     run(connection)
     assert doc(original).status == "imported"
 
@@ -762,11 +797,13 @@ def test_an_imported_order_cancelled_later_is_flagged_until_its_credit_note_arri
 
     document = doc(original)
     assert (document.status, document.flag) == ("updated", "cancelled_after_import")
-    assert document.reason == "changed after import: cancelled — needs a credit note"
+    assert document.reason == "cancelled after invoicing: needs a credit note"
     assert document.billbee_state == 8
     assert flagged.tally.outcomes["updated"] == 1
     assert (doc(never_imported).status, doc(never_imported).flag) == ("skipped", "")
-    assert doc(never_imported).reason.startswith("state 8 cancelled is not imported")
+    assert doc(never_imported).reason.startswith(
+        "state 8 cancelled is not imported and not invoiced yet"
+    )
 
     credit = insert_credit(account, original, LastModifiedAt=None)
     run(connection)
@@ -777,7 +814,9 @@ def test_an_imported_order_cancelled_later_is_flagged_until_its_credit_note_arri
     assert note.parent == document
     assert document.flag == ""
     assert document.reason_code == "credit_note_imported"
-    assert document.reason == f"cancelled after import; credit note {note.invoice_number} imported"
+    assert document.reason == (
+        f"cancelled after invoicing; credit note {note.invoice_number} imported"
+    )
 
 
 def test_an_imported_order_deleted_later_is_flagged(account):
@@ -792,7 +831,7 @@ def test_an_imported_order_deleted_later_is_flagged(account):
 
     document = doc(original)
     assert (document.status, document.flag) == ("updated", "deleted_after_import")
-    assert document.reason == "changed after import: deleted — needs a credit note"
+    assert document.reason == "deleted after invoicing: needs a credit note"
     assert (doc(never_imported).status, doc(never_imported).flag) == ("skipped", "")
 
 
@@ -1037,7 +1076,7 @@ def test_a_credit_note_whose_original_arrives_in_a_later_run_is_decided_again(ac
 
 
 def test_a_credit_note_whose_original_was_skipped_is_rejected_naming_why(account):
-    connection = make_connection(account, import_start_date=NOVEMBER)
+    connection = make_connection(account, import_start_date=NOVEMBER, only_imported_states=True)
     original = insert(account, State=1)
     note = insert_credit(account, original)
 
@@ -1049,6 +1088,20 @@ def test_a_credit_note_whose_original_was_skipped_is_rejected_naming_why(account
         f"the original order {doc(original).invoice_number} was not imported (skipped: state 1 "
         "ordered is not imported"
     )
+
+
+def test_a_cancelled_invoice_and_its_credit_note_are_both_imported(account):
+    """Before, both were rejected: the cancelled original skipped, its credit note without
+    an imported original — a dead end for an issued invoice."""
+    connection = make_connection(account, import_start_date=NOVEMBER)
+    original = insert(account, State=8)
+    note = insert_credit(account, original)
+
+    run(connection)
+
+    assert (doc(original).status, doc(original).flag) == ("imported", "")
+    assert doc(original).reason_code == "credit_note_imported"
+    assert (doc(note).status, doc(note).parent) == ("imported", doc(original))
 
 
 def test_a_credit_note_follows_its_original_from_waiting_to_imported(account):
@@ -1319,7 +1372,8 @@ def test_import_orders_json_reports_the_run_and_exits_0(sandbox):
     assert data["throttled"] == 0
     assert data["imported"] == ExternalOrder.objects.filter(status="imported").count() > 0
     assert sum(data["skipped"].values()) == ExternalOrder.objects.filter(status="skipped").count()
-    assert set(data["rejected"]) == {"original order not imported"}
+    # Invoiced originals are imported whatever their state, so their credit notes are too.
+    assert "original order not imported" not in data["rejected"]
     assert sum(data["rejected"].values()) == ExternalOrder.objects.filter(status="rejected").count()
     assert isinstance(data["duration_s"], float)
     assert ImportRun.objects.get().trigger == "manual"
@@ -1501,3 +1555,22 @@ def test_explain_order_of_an_unknown_order(sandbox):
 
     with pytest.raises(CommandError, match="is neither in the upload log nor in Billbee"):
         cli("explain_order", "NO-SUCH-ORDER")
+
+
+def test_invoices_skipped_for_their_state_before_are_imported_by_the_next_run(account):
+    """An upgrade, or the AccountOne-compatible option switched off: invoices that an older
+    decision left out for their state are decided again, without being read from Billbee."""
+    connection = make_connection(account, import_start_date=NOVEMBER, only_imported_states=True)
+    archived = insert(account, State=9)
+    note = insert_credit(account, insert(account, State=11))
+    run(connection)
+    assert doc(archived).status == "skipped"
+    assert doc(note).status == "rejected"
+
+    connection.only_imported_states = False
+    connection.save()
+    second = run(connection)
+
+    assert doc(archived).status == "imported"
+    assert doc(note).status == "imported"
+    assert second.tally.outcomes["imported"] == 3
