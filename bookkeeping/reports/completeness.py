@@ -6,6 +6,12 @@ in the register that the upload log does not hold is what a missing API permissi
 import gap looks like (product.md), so each one is listed. Gaps in the invoice numbers are
 found per number series, in both sources.
 
+A register document missing from the upload log is not always a gap: an order changed in
+Billbee after the last import (its invoice written, its state advanced) is read by the next
+run. Every order modified after the import's watermark is looked up, and such documents are
+listed apart as "changed after the last import — the next run reads it"; what remains is a
+real gap.
+
 Reads only. Without Billbee (``client=False``, or Billbee unreachable) the upload-log side is
 still checked and the reason is shown. Nothing is stored: the register is read when asked.
 """
@@ -13,7 +19,7 @@ still checked and the reason is shown. Nothing is stored: the register is read w
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -24,7 +30,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billbee.client import BillbeeClient
-from billbee.errors import BillbeeError
+from billbee.errors import BillbeeDataError, BillbeeError
+from billbee.parsing import parse_datetime, parse_int
 from connector.errors import ConnectorError
 from connector.models import Connection, ExternalOrder
 from connector.services.connections import connection_client, explain
@@ -64,6 +71,23 @@ class RegisterDocument:
 
 
 @dataclass(frozen=True)
+class PendingDocument:
+    """A register document missing from the upload log whose order changed after the last
+    import: the next run reads it."""
+
+    billbee_id: int
+    kind: str
+    invoice_number: str
+    order_number: str
+    invoice_date: date | None
+    shop: str
+    total: Decimal | None
+    currency: str
+    modified_at: datetime | None  # Billbee's LastModifiedAt, in the connection's zone
+    watermark: datetime
+
+
+@dataclass(frozen=True)
 class LogDocument:
     """An upload-log row, as far as the check needs it."""
 
@@ -89,7 +113,8 @@ class CompletenessRow:
     skipped: int = 0
     rejected: int = 0
     waiting: int = 0
-    missing: int = 0  # in the register, not in the upload log
+    pending: int = 0  # in the register, changed after the last import: the next run reads it
+    missing: int = 0  # in the register, not in the upload log, not explained
     only_in_log: int = 0  # in the upload log (with an invoice number), not in the register
 
 
@@ -123,10 +148,18 @@ class Completeness:
     missing: tuple[RegisterDocument, ...]
     unlisted: tuple[UnlistedDocument, ...]
     series: tuple[NumberSeries, ...]
+    pending: tuple[PendingDocument, ...] = ()
+    watermark: datetime | None = None
+
+    @property
+    def unexplained(self) -> int:
+        """Register documents the books lack for no known reason, and register entries that
+        could not be read: what the accountant must ask about."""
+        return len(self.missing) + self.unreadable
 
     @property
     def complete(self) -> bool:
-        return self.checked and not self.missing and not self.unlisted and not self.unreadable
+        return self.checked and not self.unexplained and not self.unlisted
 
 
 def completeness_check(
@@ -139,12 +172,13 @@ def completeness_check(
     """``client``: the Billbee client to read the register with; None builds the
     connection's, False leaves Billbee out."""
     first, last = month_bounds(year, month)
-    register, unreadable, reason = _read_register(connection, first, last, client)
+    watermark = connection.watermark
+    register, unreadable, reason, changed = _read_register(connection, first, last, client)
     month_log = _month_log(connection, first, last)
     if register is None:
         return _log_only(connection, year, month, month_log, reason)
     log = {d.pk: d for d in [*month_log, *_log_matching(connection, register)]}
-    comparison = register_compare(register, list(log.values()), month_log)
+    comparison = register_compare(register, list(log.values()), month_log, changed, watermark)
     series = (
         *invoice_number_gaps((d.invoice_number for d in register), "Billbee"),
         *invoice_number_gaps((d.invoice_number for d in month_log), "upload log"),
@@ -165,6 +199,8 @@ def completeness_check(
         missing=comparison.missing,
         unlisted=comparison.unlisted,
         series=series,
+        pending=comparison.pending,
+        watermark=watermark,
     )
 
 
@@ -176,23 +212,50 @@ def _read_register(
     first: date,
     last: date,
     client: BillbeeClient | Literal[False] | None,
-) -> tuple[list[RegisterDocument] | None, int, str]:
-    """(register, unreadable entries, reason when there is no register)."""
+) -> tuple[list[RegisterDocument] | None, int, str, dict[int, datetime | None]]:
+    """(register, unreadable entries, reason when there is no register, the orders modified
+    after the watermark with their modification time)."""
     if client is False:
-        return None, 0, NOT_ASKED
+        return None, 0, NOT_ASKED, {}
     own = client is None
     try:
         if client is None:
             client = connection_client(connection)
         found, unreadable = billbee_register(client, connection.zoneinfo, first, last)
+        changed = changed_since(client, connection) if found else {}
     except BillbeeError as exc:
-        return None, 0, f"Billbee could not be read: {explain(exc, connection)}"
+        return None, 0, f"Billbee could not be read: {explain(exc, connection)}", {}
     except ConnectorError as exc:
-        return None, 0, f"Billbee could not be read: {exc}"
+        return None, 0, f"Billbee could not be read: {exc}", {}
     finally:
         if own and client:
             client.close()
-    return found, unreadable, ""
+    return found, unreadable, "", changed
+
+
+def changed_since(client: BillbeeClient, connection: Connection) -> dict[int, datetime | None]:
+    """Every order Billbee changed after the import's watermark (Billbee id → LastModifiedAt):
+    what the next run reads. Without a watermark nothing was imported yet, and nothing is
+    looked up."""
+    watermark = connection.watermark
+    if watermark is None:
+        return {}
+    changed: dict[int, datetime | None] = {}
+    tz = connection.zoneinfo
+    for page in client.iter_order_records(modified_at_min=watermark):
+        for record in page.items:
+            raw = record.raw if isinstance(record.raw, dict) else {}
+            try:
+                billbee_id = parse_int(raw.get("BillBeeOrderId"))
+            except BillbeeDataError:
+                continue  # the import rejects such a record with its reason
+            if billbee_id is None:
+                continue
+            try:
+                changed[billbee_id] = parse_datetime(raw.get("LastModifiedAt"), tz)
+            except BillbeeDataError:
+                changed[billbee_id] = None
+    return changed
 
 
 def billbee_register(
@@ -310,22 +373,39 @@ class Comparison:
     rows: tuple[CompletenessRow, ...] = ()
     missing: tuple[RegisterDocument, ...] = ()
     unlisted: tuple[UnlistedDocument, ...] = ()
+    pending: tuple[PendingDocument, ...] = ()
 
 
 def register_compare(
-    register: list[RegisterDocument], log: list[LogDocument], month_log: list[LogDocument]
+    register: list[RegisterDocument],
+    log: list[LogDocument],
+    month_log: list[LogDocument],
+    changed: Mapping[int, datetime | None] | None = None,
+    watermark: datetime | None = None,
 ) -> Comparison:
-    """Count each register entry under its upload-log row's status (or as missing), per kind
-    and shop. ``month_log`` are the upload-log rows dated in the month: those with an invoice
-    number that no register entry matched are listed as not in the register."""
+    """Count each register entry under its upload-log row's status (or as pending or
+    missing), per kind and shop. ``month_log`` are the upload-log rows dated in the month:
+    those with an invoice number that no register entry matched are listed as not in the
+    register. ``changed`` holds the orders modified after the import's ``watermark``: a
+    register entry missing from the upload log whose order is among them is pending (the
+    next run reads it), not missing."""
+    changed = changed or {}
     matches = register_match(register, log)
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    pending: list[PendingDocument] = []
+    missing: list[RegisterDocument] = []
     for entry, match in zip(register, matches, strict=True):
         key = (entry.kind, entry.shop)
         counts[key]["in_register"] += 1
-        counts[key]["missing" if match is None else "found"] += 1
         if match is not None:
+            counts[key]["found"] += 1
             counts[key][BUCKETS[match.status]] += 1
+        elif watermark is not None and entry.billbee_id in changed:
+            counts[key]["pending"] += 1
+            pending.append(_pending(entry, changed[entry.billbee_id], watermark))
+        else:
+            counts[key]["missing"] += 1
+            missing.append(entry)
     used = {m.pk for m in matches if m is not None}
     unlisted = sorted(
         (d for d in month_log if d.invoice_number and d.pk not in used),
@@ -333,7 +413,6 @@ def register_compare(
     )
     for document in unlisted:
         counts[(document.kind, document.shop)]["only_in_log"] += 1
-    missing = [e for e, m in zip(register, matches, strict=True) if m is None]
     return Comparison(
         rows=tuple(
             CompletenessRow(kind, shop, **{"in_register": 0, "found": 0, **c})
@@ -352,6 +431,24 @@ def register_compare(
             )
             for d in unlisted
         ),
+        pending=tuple(sorted(pending, key=lambda d: (d.kind, d.invoice_number, d.billbee_id))),
+    )
+
+
+def _pending(
+    entry: RegisterDocument, modified: datetime | None, watermark: datetime
+) -> PendingDocument:
+    return PendingDocument(
+        entry.billbee_id,
+        entry.kind,
+        entry.invoice_number,
+        entry.order_number,
+        entry.invoice_date,
+        entry.shop,
+        entry.total,
+        entry.currency,
+        modified,
+        watermark,
     )
 
 
@@ -400,6 +497,7 @@ def rows_total(rows: Iterable[CompletenessRow]) -> CompletenessRow:
         skipped=total("skipped"),
         rejected=total("rejected"),
         waiting=total("waiting"),
+        pending=total("pending"),
         missing=total("missing"),
         only_in_log=total("only_in_log"),
     )

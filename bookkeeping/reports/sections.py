@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from .tables import (
     HeldDocumentResource,
     MissingResource,
     OssResource,
+    PendingResource,
     ReasonResource,
     RevenueResource,
     RoundingResource,
@@ -46,7 +48,7 @@ PERIOD_SECTIONS = (
     "vat_differences",
     "documents",
 )
-COMPLETENESS_SECTIONS = ("completeness", "missing", "unlisted", "number_gaps")
+COMPLETENESS_SECTIONS = ("completeness", "pending", "missing", "unlisted", "number_gaps")
 SECTIONS = PERIOD_SECTIONS + COMPLETENESS_SECTIONS
 KIND_LABELS = {"invoice": "invoice", "credit_note": "credit note", "all": "all"}
 ZERO = Decimal(0)
@@ -253,6 +255,7 @@ def _vat_differences(report: PeriodReport) -> Table:
 def completeness_tables(completeness: Completeness, tz: ZoneInfo) -> list[Table]:
     return [
         _completeness(completeness, tz),
+        _pending(completeness, tz),
         _missing(completeness),
         _unlisted(completeness),
         _number_gaps(completeness),
@@ -265,6 +268,10 @@ def _completeness(c: Completeness, tz: ZoneInfo) -> Table:
         state = f"Billbee's invoice register, read {read}: {c.register_count} documents"
         if c.unreadable:
             state += f"; {c.unreadable} entries of the register could not be read"
+        gaps = "gap" if c.unexplained == 1 else "gaps"
+        state += f"; {c.unexplained} unexplained {gaps}"
+        if c.pending:
+            state += f", {len(c.pending)} changed after the last import (the next run reads them)"
     else:
         state = c.reason
     return build_table(
@@ -278,6 +285,33 @@ def _completeness(c: Completeness, tz: ZoneInfo) -> Table:
     )
 
 
+def _pending(c: Completeness, tz: ZoneInfo) -> Table:
+    if c.checked and c.watermark is not None:
+        watermark = f"{c.watermark.astimezone(tz):%d.%m.%Y %H:%M}"
+        note = (
+            "In Billbee's register, not in the upload log yet: Billbee changed their orders "
+            f"after the last import (everything up to {watermark} is imported). Not a gap: "
+            "the next run reads them."
+        )
+    elif c.checked:
+        note = "Nothing was imported yet: every register document is missing."
+    else:
+        note = NOT_READ
+    rows = [replace(_kind_label(d), modified_at=_local(d.modified_at, tz)) for d in c.pending]
+    return build_table(
+        "pending",
+        "Changed after the last import: the next run reads them",
+        PendingResource,
+        rows,
+        sheet="Changed after import",
+        note=note,
+    )
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%d.%m.%Y %H:%M}" if moment else ""
+
+
 def _missing(c: Completeness) -> Table:
     return build_table(
         "missing",
@@ -285,8 +319,9 @@ def _missing(c: Completeness) -> Table:
         MissingResource,
         [_kind_label(d) for d in c.missing],
         sheet="Missing from upload log",
-        note="What a missing API permission of the API user or an import gap looks like: "
-        "check the API user's shops and run the import for these days."
+        note="Unexplained gaps: their orders did not change after the last import, so the "
+        "import should have read them. What a missing API permission of the API user or an "
+        "import gap looks like: check the API user's shops and run the import for these days."
         if c.checked
         else NOT_READ,
     )
@@ -325,7 +360,11 @@ def _number_gaps(c: Completeness) -> Table:
         SeriesResource,
         rows,
         sheet="Number gaps",
-        note="Per number series, the numbers missing between the month's lowest and highest.",
+        note="Per number series, the numbers missing between the month's lowest and highest. "
+        "A number missing from Billbee's register too was never issued there (voided, or its "
+        "order deleted): there is no document to import, and the merchant explains it (GoBD). "
+        "A number missing only from the upload log is listed above, as changed after the last "
+        "import or missing.",
     )
 
 

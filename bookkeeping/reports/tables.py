@@ -171,7 +171,8 @@ class CompletenessResource(resources.Resource):
     skipped = column("skipped", "skipped", Count())
     rejected = column("rejected", "rejected", Count())
     waiting = column("waiting", "waiting", Count())
-    missing = column("missing", "missing from the upload log", Count())
+    pending = column("pending", "changed after the last import", Count())
+    missing = column("missing", "missing (unexplained)", Count())
     only_in_log = column("only_in_log", "not in the register", Count())
 
 
@@ -184,6 +185,18 @@ class MissingResource(resources.Resource):
     shop = column("shop", "shop")
     total = column("total", "total", Amount())
     currency = column("currency", "currency")
+
+
+class PendingResource(resources.Resource):
+    day = column("invoice_date", "invoice date", Day())
+    kind = column("kind", "kind")
+    number = column("invoice_number", "invoice number")
+    order = column("order_number", "order number")
+    billbee_id = column("billbee_id", "Billbee id", Count())
+    shop = column("shop", "shop")
+    total = column("total", "total", Amount())
+    currency = column("currency", "currency")
+    modified = column("modified_at", "changed in Billbee")
 
 
 class UnlistedResource(resources.Resource):
