@@ -80,12 +80,12 @@ def child_import() -> None:
     for number, mapping in enumerate(DebtorMapping.objects.filter(connection=connection)):
         mapping.account = 10000 + number
         mapping.save()
-    day = date(2026, 8, 1)
-    while day <= date(2026, 11, 30):
-        ExchangeRate.objects.bulk_create(
-            ExchangeRate(currency=c, day=day, rate=Decimal(r)) for c, r in RATES.items()
-        )
-        day = date.fromordinal(day.toordinal() + 7)
+    # The BMF's monthly VAT conversion rates, the default source (§ 16 (6) UStG).
+    ExchangeRate.objects.bulk_create(
+        ExchangeRate(currency=c, day=date(2026, month, 1), kind="monthly", rate=Decimal(r))
+        for month in range(8, 13)
+        for c, r in RATES.items()
+    )
     print(json.dumps({"imported": result["imported"], "fetched": result["fetched"]}))
 
 

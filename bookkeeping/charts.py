@@ -67,6 +67,18 @@ SKR03 = Chart(
         PresetAccount(8195, "Erlöse als Kleinunternehmer § 19 UStG", "revenue"),
         PresetAccount(8720, "Erlösschmälerungen 19 % USt", "discount", automatic=True),
         PresetAccount(8710, "Erlösschmälerungen 7 % USt", "discount", automatic=True),
+        PresetAccount(
+            8726,
+            "Erlösschmälerungen aus im Inland steuerpfl. EU-Lieferungen 19 % USt",
+            "discount",
+            automatic=True,
+        ),
+        PresetAccount(
+            8725,
+            "Erlösschmälerungen aus im Inland steuerpfl. EU-Lieferungen 7 % USt",
+            "discount",
+            automatic=True,
+        ),
         PresetAccount(8724, "Erlösschmälerungen aus steuerfreien ig. Lieferungen", "discount"),
         PresetAccount(
             8727, "Erlösschmälerungen aus im anderen EU-Land steuerpfl. Lieferungen", "discount"
@@ -76,7 +88,8 @@ SKR03 = Chart(
         PresetAccount(1778, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 19 %", "vat"),
         PresetAccount(1777, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 7 %", "vat"),
         PresetAccount(1767, "Umsatzsteuer aus im anderen EU-Land steuerpfl. Lieferungen", "vat"),
-        PresetAccount(1590, "Durchlaufende Posten (Rundungsdifferenzen, Gutscheine)", "interim"),
+        PresetAccount(1590, "Durchlaufende Posten (Rundungsdifferenzen)", "interim"),
+        PresetAccount(1796, "Ausgegebene Geschenkgutscheine (Mehrzweckgutscheine)", "interim"),
     ),
     mappings=(
         PresetMapping(Case.DOMESTIC, R19, 8400, 1776, discount=8720),
@@ -85,18 +98,18 @@ SKR03 = Chart(
         PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R19, 8400, 1776, discount=8720),
         PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R7, 8300, 1771, discount=8710),
         PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R0, 8200, None),
-        PresetMapping(Case.EU_B2C_HOME_TAXED, R19, 8315, 1778, discount=8720),
-        PresetMapping(Case.EU_B2C_HOME_TAXED, R7, 8310, 1777, discount=8710),
+        PresetMapping(Case.EU_B2C_HOME_TAXED, R19, 8315, 1778, discount=8726),
+        PresetMapping(Case.EU_B2C_HOME_TAXED, R7, 8310, 1777, discount=8725),
         PresetMapping(Case.EU_B2C_HOME_TAXED, R0, 8200, None),
-        PresetMapping(Case.OSS, None, 8320, 1767, bu_key="240", discount=8727),
-        PresetMapping(Case.FOREIGN_WAREHOUSE_OSS, None, 8320, 1767, bu_key="241", discount=8727),
+        PresetMapping(Case.OSS, None, 8320, 1767, bu_key="0240", discount=8727),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_OSS, None, 8320, 1767, bu_key="0241", discount=8727),
         PresetMapping(Case.FOREIGN_WAREHOUSE_LOCAL, None, 8320, 1767, discount=8727),
         PresetMapping(Case.IC_SUPPLY, None, 8125, None, discount=8724),
         PresetMapping(Case.EXPORT, None, 8120, None),
         PresetMapping(Case.SMALL_BUSINESS, None, 8195, None),
     ),
     rounding=1590,
-    coupons=1590,
+    coupons=1796,
 )
 
 SKR04 = Chart(
@@ -117,6 +130,18 @@ SKR04 = Chart(
         PresetAccount(4185, "Erlöse als Kleinunternehmer § 19 UStG", "revenue"),
         PresetAccount(4720, "Erlösschmälerungen 19 % USt", "discount", automatic=True),
         PresetAccount(4710, "Erlösschmälerungen 7 % USt", "discount", automatic=True),
+        PresetAccount(
+            4726,
+            "Erlösschmälerungen aus im Inland steuerpfl. EU-Lieferungen 19 % USt",
+            "discount",
+            automatic=True,
+        ),
+        PresetAccount(
+            4725,
+            "Erlösschmälerungen aus im Inland steuerpfl. EU-Lieferungen 7 % USt",
+            "discount",
+            automatic=True,
+        ),
         PresetAccount(4724, "Erlösschmälerungen aus steuerfreien ig. Lieferungen", "discount"),
         PresetAccount(
             4727, "Erlösschmälerungen aus im anderen EU-Land steuerpfl. Lieferungen", "discount"
@@ -126,7 +151,8 @@ SKR04 = Chart(
         PresetAccount(3808, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 19 %", "vat"),
         PresetAccount(3807, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 7 %", "vat"),
         PresetAccount(3817, "Umsatzsteuer aus im anderen EU-Land steuerpfl. Lieferungen", "vat"),
-        PresetAccount(1370, "Durchlaufende Posten (Rundungsdifferenzen, Gutscheine)", "interim"),
+        PresetAccount(1370, "Durchlaufende Posten (Rundungsdifferenzen)", "interim"),
+        PresetAccount(3786, "Ausgegebene Geschenkgutscheine (Mehrzweckgutscheine)", "interim"),
     ),
     mappings=(
         PresetMapping(Case.DOMESTIC, R19, 4400, 3806, discount=4720),
@@ -135,18 +161,18 @@ SKR04 = Chart(
         PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R19, 4400, 3806, discount=4720),
         PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R7, 4300, 3801, discount=4710),
         PresetMapping(Case.FOREIGN_WAREHOUSE_TO_HOME, R0, 4200, None),
-        PresetMapping(Case.EU_B2C_HOME_TAXED, R19, 4315, 3808, discount=4720),
-        PresetMapping(Case.EU_B2C_HOME_TAXED, R7, 4310, 3807, discount=4710),
+        PresetMapping(Case.EU_B2C_HOME_TAXED, R19, 4315, 3808, discount=4726),
+        PresetMapping(Case.EU_B2C_HOME_TAXED, R7, 4310, 3807, discount=4725),
         PresetMapping(Case.EU_B2C_HOME_TAXED, R0, 4200, None),
-        PresetMapping(Case.OSS, None, 4320, 3817, bu_key="240", discount=4727),
-        PresetMapping(Case.FOREIGN_WAREHOUSE_OSS, None, 4320, 3817, bu_key="241", discount=4727),
+        PresetMapping(Case.OSS, None, 4320, 3817, bu_key="0240", discount=4727),
+        PresetMapping(Case.FOREIGN_WAREHOUSE_OSS, None, 4320, 3817, bu_key="0241", discount=4727),
         PresetMapping(Case.FOREIGN_WAREHOUSE_LOCAL, None, 4320, 3817, discount=4727),
         PresetMapping(Case.IC_SUPPLY, None, 4125, None, discount=4724),
         PresetMapping(Case.EXPORT, None, 4120, None),
         PresetMapping(Case.SMALL_BUSINESS, None, 4185, None),
     ),
     rounding=1370,
-    coupons=1370,
+    coupons=3786,
 )
 
 CHARTS = {"skr03": SKR03, "skr04": SKR04}

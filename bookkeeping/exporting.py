@@ -6,6 +6,14 @@ Revenue on an automatic account, or with a BU key, is written gross and DATEV sp
 VAT itself, so the VAT line it belongs to is left out; VAT DATEV does not derive (a foreign
 warehouse's local VAT) is written as a row of its own. A reversal is written with the
 original's sides and the Generalumkehr flag (field 118), so DATEV shows it as a Storno.
+
+Credit notes and the open-item key. DATEV clears an open item only when the Belegfeld 1 of a
+payment or credit note equals the invoice's (DATEV's Buchungsstapel description: Belegfeld 1
+is the "Schlüssel" for open items). By default a credit note's rows therefore carry the
+original invoice number in Belegfeld 1, so that DATEV offsets the invoice; the credit note's
+own number goes into Belegfeld 2 when it fits its 12 characters, and always into the
+Buchungstext and the Beleginfo. The connection may keep the credit note's own number in
+Belegfeld 1 instead (the original then only in Belegfeld 2, if it fits, and the Beleginfo).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from datetime import date
 from decimal import Decimal
 
 from .datev import DatevBooking
+from .datev.columns import DOC2_MAX, TEXT_MAX, bu_key_form
 from .vat import Case
 
 ZERO = Decimal(0)
@@ -23,6 +32,8 @@ OSS_CASES = {Case.OSS.value, Case.FOREIGN_WAREHOUSE_OSS.value}
 DESTINATION_CASES = OSS_CASES | {Case.IC_SUPPLY.value}
 ORIGIN_CASES = {Case.FOREIGN_WAREHOUSE_OSS.value}
 TURNED = {"S": "H", "H": "S"}
+ORIGINAL_IN_FIELD1 = "original"  # credit notes: Belegfeld 1 = the invoice (DATEV offsets it)
+OWN_IN_FIELD1 = "own"  # credit notes: Belegfeld 1 = the credit note's own number
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ def _doc_info(entry: ExportEntry) -> tuple[tuple[str, str], ...]:
     ]
     if entry.reference:
         info.append(("Originalrechnung", entry.reference[:210]))
+        info.append(("Gutschrift", entry.number[:210]))
     if entry.currency != "EUR" and entry.exchange_rate:
         amount = f"{abs(entry.document_total):.2f}".replace(".", ",")
         info.append((f"Betrag {entry.currency}", amount))
@@ -74,41 +86,66 @@ def _doc_info(entry: ExportEntry) -> tuple[tuple[str, str], ...]:
     return tuple((kind, value) for kind, value in info if value)
 
 
-def _amount(line: ExportLine, lines: Sequence[ExportLine]) -> Decimal:
-    if line.role == "vat":
-        # What DATEV derives from the gross rows of this rate is not booked twice.
-        derived = sum(
-            (
-                other.tax
-                for other in lines
-                if other.datev_gross
-                and other.role != "vat"
-                and other.rate == line.rate
-                and other.side == line.side
-            ),
-            ZERO,
-        )
-        return line.amount - derived
-    return line.amount + (line.tax if line.datev_gross else ZERO)
+def _credit(amount: Decimal, side: str) -> Decimal:
+    return amount if side == "H" else -amount
+
+
+def _amount_and_side(line: ExportLine, lines: Sequence[ExportLine]) -> tuple[Decimal, str]:
+    """What a line's row books, and on which side of its account. A revenue line on an
+    automatic account (or with a BU key) is booked gross. The VAT line books only what DATEV
+    does not derive from the gross rows of its rate: when the derived VAT exceeds the entry's
+    (a voucher or discount on an account without the automatic), the rest is booked back."""
+    if line.role != "vat":
+        return line.amount + (line.tax if line.datev_gross else ZERO), line.side
+    derived = sum(
+        (
+            _credit(other.tax, other.side)
+            for other in lines
+            if other.datev_gross and other.role != "vat" and other.rate == line.rate
+        ),
+        ZERO,
+    )
+    rest = _credit(line.amount, line.side) - derived
+    return abs(rest), "H" if rest > 0 else "S"
+
+
+def document_fields(entry: ExportEntry, credit_note_key: str) -> tuple[str, str, str]:
+    """(Belegfeld 1, Belegfeld 2, Buchungstext) of an entry's rows. Only credit notes and
+    their reversals have a reference (the original invoice number)."""
+    if not entry.reference:
+        return entry.number, "", entry.text
+    if credit_note_key == OWN_IN_FIELD1:
+        field2 = entry.reference if len(entry.reference) <= DOC2_MAX else ""
+        return entry.number, field2, entry.text
+    field2 = entry.number if len(entry.number) <= DOC2_MAX else ""
+    text = entry.text if entry.number in entry.text else f"{entry.number} {entry.text}"
+    return entry.reference, field2, text[:TEXT_MAX]
 
 
 def datev_rows(
-    entry: ExportEntry, lines: Sequence[ExportLine], *, locked: bool
+    entry: ExportEntry,
+    lines: Sequence[ExportLine],
+    *,
+    locked: bool,
+    credit_note_key: str = ORIGINAL_IN_FIELD1,
 ) -> list[DatevBooking]:
     reversal = entry.kind == "reversal"
     info = _doc_info(entry)
+    field1, field2, text = document_fields(entry, credit_note_key)
     rows = []
     for line in lines:
         if line.role == "debtor":
             continue
-        amount = _amount(line, lines)
+        amount, line_side = _amount_and_side(line, lines)
         if amount <= 0:
             continue
         # S/H refers to the debtor: crediting revenue debits the debtor.
-        side = TURNED[line.side]
+        side = TURNED[line_side]
         if reversal:
             side = TURNED[side]  # the original's side, with the Generalumkehr flag
-        taxed_row = line.role in ("revenue", "shipping", "discount") and line.rate is not None
+        taxed_row = (
+            line.role in ("revenue", "shipping", "discount", "voucher") and line.rate is not None
+        )
         destination = entry.eu_destination if taxed_row and entry.case in DESTINATION_CASES else ""
         # OSS rows name the destination's rate, a zero-rated line's too (DATEV field 41).
         rate = line.rate if destination and entry.case in OSS_CASES else None
@@ -120,10 +157,10 @@ def datev_rows(
                 account=entry.debtor,
                 contra_account=line.account,
                 document_date=entry.document_date,
-                document_field1=entry.number,
-                text=entry.text,
-                bu_key=line.bu_key if line.datev_gross else "",
-                document_field2=entry.reference if len(entry.reference) <= 12 else "",
+                document_field1=field1,
+                text=text,
+                bu_key=bu_key_form(line.bu_key) if line.datev_gross else "",
+                document_field2=field2,
                 eu_destination=destination,
                 eu_rate=rate,
                 service_date=entry.service_date,

@@ -1,11 +1,14 @@
 """From a VAT treatment to the lines of a journal entry: plain functions over plain data.
 
 The entry of an invoice is the debtor (gross, debit) against revenue per rate (net, credit)
-and VAT per rate (credit); redeemed vouchers are a debit to the voucher account; the cents
-between Billbee's total and the rounded lines go to the rounding account up to a tolerance
-(bookkeeping.md §4.3). A credit note is the same with every sign turned, so its lines are the
-mirror of an invoice's. Amounts are signed while computing (debit positive) and become a side
-and a positive amount at the end.
+and VAT per rate (credit). Discount codes reduce revenue and VAT at the goods' rates; a
+redeemed single-purpose voucher is debited (net, per rate) to its own account and takes its
+VAT off the entry's, because that VAT was due when the voucher was sold (§ 3 (14) UStG); a
+redeemed multi-purpose voucher is a payment, a debit to its account without VAT. The cents
+between Billbee's total and the rounded lines go to the rounding account, an account of its
+own, up to a tolerance (bookkeeping.md §4.3). A credit note is the same with every sign
+turned, so its lines are the mirror of an invoice's. Amounts are signed while computing
+(debit positive) and become a side and a positive amount at the end.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from .datev.columns import bu_key_form
 from .vat import Case, Treatment
+from .vat.amounts import pct
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -40,6 +45,7 @@ class Accounts:
     bu_key: str = ""
     shipping: int | None = None
     discount: int | None = None
+    voucher: int | None = None  # single-purpose vouchers redeemed (empty: the discount account)
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,15 @@ class Plan:
         """What the entry books: its lines and the header values given. Two plans with the
         same fingerprint are the same booking (a re-read document is not booked again)."""
         rows = [
-            (ln.role, ln.account, ln.side, str(ln.amount), str(ln.rate), str(ln.tax), ln.bu_key)
+            (
+                ln.role,
+                ln.account,
+                ln.side,
+                str(ln.amount),
+                str(ln.rate),
+                str(ln.tax),
+                bu_key_form(ln.bu_key),  # "240" and "0240" are one key
+            )
             for ln in self.lines
         ]
         return hashlib.sha256(repr((rows, [str(p) for p in parts])).encode()).hexdigest()
@@ -109,7 +123,7 @@ def accounts_for(
         raise PlanProblem(
             "no_revenue_account",
             f"assign revenue and VAT accounts to the treatment {case.value} at "
-            f"{rate.normalize()} % (Bookkeeping → Revenue and VAT accounts)",
+            f"{pct(rate)} % (Bookkeeping → Revenue and VAT accounts)",
         )
     return found
 
@@ -123,7 +137,7 @@ def entry_plan(data: PlanInput) -> Plan:
         signed.extend(_rate_lines(data, total.rate, total.vat, trace))
     if treatment.coupons:
         signed.append(_Signed("coupon", data.coupon_account, -treatment.coupons))
-        trace.append(f"vouchers {-treatment.coupons} → {data.coupon_account}")
+        trace.append(f"multi-purpose vouchers {-treatment.coupons} → {data.coupon_account}")
     rounding = -sum((s.amount for s in signed), ZERO)
     _check_rounding(rounding, data.tolerance)
     if rounding:
@@ -159,16 +173,16 @@ def _rate_lines(data: PlanInput, rate: Decimal, vat: Decimal, trace: list[str]) 
         lines.append(
             _Signed(role, account, -(gross - tax), rate, -tax, accounts.bu_key, datev_gross)
         )
-        trace.append(f"{role} {rate.normalize()} %: net {gross - tax} → {account}")
+        trace.append(f"{role} {pct(rate)} %: net {gross - tax} → {account}")
     if vat:
         if accounts.vat is None:
             raise PlanProblem(
                 "no_vat_account",
-                f"assign a VAT account to the treatment {case.value} at {rate.normalize()} %",
+                f"assign a VAT account to the treatment {case.value} at {pct(rate)} %",
             )
         # The export leaves out the part of this line that DATEV derives from gross lines.
         lines.append(_Signed("vat", accounts.vat, -vat, rate))
-        trace.append(f"VAT {rate.normalize()} %: {vat} → {accounts.vat}")
+        trace.append(f"VAT {pct(rate)} %: {vat} → {accounts.vat}")
     return lines
 
 
@@ -176,14 +190,17 @@ def _group_shares(
     shares: list, accounts: Accounts, separate: bool
 ) -> list[tuple[str, int, Decimal]]:
     """(role, account, gross) per revenue line: one per rate, or (separate-lines option)
-    one per kind with shipping and discounts on their own accounts."""
-    if not separate:
-        return [("revenue", accounts.revenue, sum((s.gross for s in shares), ZERO))]
+    one per kind with shipping and discounts on their own accounts. Redeemed single-purpose
+    vouchers always stand on their own line and account."""
     grouped: dict[tuple[str, int], Decimal] = {}
     for share in shares:
-        if share.kind in ("shipping", "adjustment"):
+        if share.kind == "voucher":
+            key = ("voucher", accounts.voucher or accounts.discount or accounts.revenue)
+        elif not separate:
+            key = ("revenue", accounts.revenue)
+        elif share.kind in ("shipping", "adjustment"):
             key = ("shipping", accounts.shipping or accounts.revenue)
-        elif share.kind == "discount":
+        elif share.kind in ("discount", "discount_code"):
             key = ("discount", accounts.discount or accounts.revenue)
         else:
             key = ("revenue", accounts.revenue)

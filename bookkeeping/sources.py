@@ -1,7 +1,14 @@
 """What bookkeeping reads from a Billbee order: plain functions over the parsed order.
 
-The document's lines for the VAT treatment (goods, discount lines, vouchers, shipping and
+The document's lines for the VAT treatment (goods, discount lines, coupons, shipping and
 surcharges), its dates by the connection's setting, and its booking text.
+
+A Billbee coupon line (``IsCoupon``) is one of three things, and each is booked differently
+(§ 3 (13)–(15) UStG): a discount code reduces the price (revenue and VAT at the goods' rates),
+a multi-purpose voucher is a means of payment (no VAT), a single-purpose voucher was taxed
+when it was sold, so its redemption carries no VAT again. The connection's coupon rules say
+which a line is (a text in its title or SKU); without a matching rule a coupon on which
+Billbee charged VAT is a discount code, one without VAT a multi-purpose voucher.
 """
 
 from __future__ import annotations
@@ -16,8 +23,53 @@ from billbee.dto import Order, OrderItem
 from connector.classify import local_date
 
 from .vat import Line, VatInput
+from .vat.model import COUPON, DISCOUNT_CODE, VOUCHER
 
 ZERO = Decimal(0)
+# Coupon kinds as the settings name them → line kinds of the VAT treatment.
+COUPON_LINE_KINDS = {
+    "discount_code": DISCOUNT_CODE,
+    "single_purpose": VOUCHER,
+    "multi_purpose": COUPON,
+}
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class CouponRule:
+    """A coupon line whose title or SKU contains ``text`` (any case) is of ``kind``."""
+
+    text: str
+    kind: str  # discount_code | single_purpose | multi_purpose
+
+    def matches(self, item: OrderItem) -> bool:
+        product = item.product
+        wanted = self.text.casefold()
+        haystack = (
+            (product.title or "") if product else "",
+            (product.sku or "") if product else "",
+            item.invoice_sku or "",
+        )
+        return bool(wanted) and any(wanted in value.casefold() for value in haystack)
+
+
+@dataclass(frozen=True)
+class CouponPolicy:
+    """How the connection tells its coupon kinds apart (bookkeeping settings)."""
+
+    default: str = AUTO  # auto | discount_code | single_purpose | multi_purpose
+    rules: tuple[CouponRule, ...] = ()
+
+    def kind_of(self, item: OrderItem) -> tuple[str, str]:
+        """(line kind, why) of a coupon line."""
+        for rule in self.rules:
+            if rule.matches(item):
+                return COUPON_LINE_KINDS[rule.kind], f"coupon rule '{rule.text}'"
+        if self.default != AUTO:
+            return COUPON_LINE_KINDS[self.default], "the connection's coupon setting"
+        if item.tax_amount or item.tax_index in (1, 2):
+            return DISCOUNT_CODE, "Billbee charged VAT on it: a price reduction"
+        return COUPON, "no VAT on it: a means of payment"
 
 
 @dataclass(frozen=True)
@@ -40,6 +92,7 @@ class VatSettings:
     oss_since: date | None
     small_business: bool
     origin_vat_ids: Mapping[str, str]
+    coupons: CouponPolicy = CouponPolicy()
 
 
 def service_date(order: Order, tz: ZoneInfo) -> date | None:
@@ -63,9 +116,9 @@ def vat_context(order: Order, tz: ZoneInfo, sender_country: str) -> VatContext |
     )
 
 
-def _line_kind(item: OrderItem) -> str:
+def _line_kind(item: OrderItem, coupons: CouponPolicy) -> str:
     if item.is_coupon:
-        return "coupon"
+        return coupons.kind_of(item)[0]
     product = item.product
     if product is None or (not product.sku and not product.billbee_id and not product.id):
         # Discount lines carry no article (billbee-api.md §3.2: null SKU on discount lines).
@@ -83,17 +136,21 @@ def _billbee_rate(order: Order, tax_index: int | None) -> Decimal | None:
     return None
 
 
-def vat_lines(order: Order) -> tuple[Line, ...]:
-    lines = [
-        Line(
-            kind=_line_kind(item),
-            gross=item.total_price,
-            tax_index=0 if item.is_coupon else item.tax_index,
-            billbee_rate=_billbee_rate(order, item.tax_index),
-            billbee_tax=item.tax_amount,
+def vat_lines(order: Order, coupons: CouponPolicy | None = None) -> tuple[Line, ...]:
+    coupons = coupons or CouponPolicy()
+    lines = []
+    for item in order.items:
+        kind = _line_kind(item, coupons)
+        follows = kind in (DISCOUNT_CODE, VOUCHER)  # taxed at the goods' rates
+        lines.append(
+            Line(
+                kind=kind,
+                gross=item.total_price,
+                tax_index=None if follows else 0 if item.is_coupon else item.tax_index,
+                billbee_rate=None if follows else _billbee_rate(order, item.tax_index),
+                billbee_tax=item.tax_amount,
+            )
         )
-        for item in order.items
-    ]
     if order.shipping_cost:
         lines.append(Line("shipping", order.shipping_cost, None))
     if order.adjustment_cost:
@@ -112,7 +169,7 @@ def vat_input(order: Order, context: VatContext, settings: VatSettings) -> VatIn
         service_date=context.service_date,
         oss_since=settings.oss_since,
         small_business=settings.small_business,
-        lines=vat_lines(order),
+        lines=vat_lines(order, settings.coupons),
         origin_vat_ids=settings.origin_vat_ids,
     )
 
@@ -128,6 +185,22 @@ def document_date(order: Order, basis: str, tz: ZoneInfo) -> tuple[date | None, 
     if basis == "order":
         return local_date(order.created_at, tz), "this order has no order date"
     return local_date(order.invoice_date, tz), "this order has no invoice date"
+
+
+def coupon_notes(order: Order, coupons: CouponPolicy) -> list[str]:
+    """Why each coupon line of ``order`` is the kind it is (for the booking's trace)."""
+    words = {
+        DISCOUNT_CODE: "discount code",
+        VOUCHER: "single-purpose voucher",
+        COUPON: "multi-purpose voucher",
+    }
+    notes = []
+    for item in order.items:
+        if item.is_coupon:
+            kind, why = coupons.kind_of(item)
+            title = item.product.title if item.product and item.product.title else "coupon"
+            notes.append(f"{title} {item.total_price}: {words[kind]} ({why})")
+    return notes
 
 
 def booking_text(kind_word: str, order: Order) -> str:

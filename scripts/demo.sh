@@ -94,7 +94,9 @@ for number, mapping in enumerate(mappings[1:], start=1):
 day = date.today() - timedelta(days=$DEMO_DAYS + 10)
 while day <= date.today():
     for currency, rate in (('CHF', '0.9400'), ('GBP', '0.8500'), ('USD', '1.0800'), ('NOK', '11.6000')):
-        ExchangeRate.objects.get_or_create(currency=currency, day=day, defaults={'rate': Decimal(rate)})
+        ExchangeRate.objects.get_or_create(currency=currency, day=day, kind='daily', defaults={'rate': Decimal(rate)})
+        ExchangeRate.objects.get_or_create(currency=currency, day=day.replace(day=1), kind='monthly',
+            defaults={'rate': Decimal(rate), 'source': 'BMF (demo values)'})
     day += timedelta(days=1)
 "
 "$PY" manage.py book_documents --connection sandbox || true

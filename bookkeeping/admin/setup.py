@@ -4,36 +4,29 @@ for it (a task on any worker)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import path
 
 from connector.models import Connection
 
 from ..models import (
     Account,
     BookkeepingSettings,
+    CouponRule,
     CustomerDebtor,
     DebtorMapping,
-    DocumentBooking,
     ExchangeRate,
     TaxAccount,
 )
-
-
-def book_soon(connection_ids: set[int]) -> None:
-    """After the transaction commits: book what waited (on a worker)."""
-    from ..tasks import book_documents_task
-
-    def enqueue(pk: int) -> Callable[[], None]:
-        return lambda: book_documents_task.delay(pk)
-
-    for pk in connection_ids:
-        transaction.on_commit(enqueue(pk))
+from ..resources import AccountResource, DebtorMappingResource, TaxAccountResource
+from ..selectors import debtor_mapping_waiting
+from ..services.rates import documents_waiting_for_a_rate_book_soon
+from ..services.rebooking import documents_book_soon
+from .transfer import SetupImportExport
 
 
 class RebookingAdmin(admin.ModelAdmin):
@@ -41,7 +34,7 @@ class RebookingAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        book_soon({obj.connection_id})
+        documents_book_soon({obj.connection_id})
 
 
 @admin.register(BookkeepingSettings)
@@ -67,6 +60,7 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
                     "fiscal_year_start_month",
                     "lock_exported",
                     "initials",
+                    "credit_note_document_field",
                 )
             },
         ),
@@ -86,11 +80,21 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
             {
                 "fields": (
                     "document_date",
+                    "exchange_rate_source",
                     "separate_lines",
                     "rounding_tolerance",
                     "rounding_account",
-                    "coupon_account",
                 )
+            },
+        ),
+        (
+            "Coupons and vouchers",
+            {
+                "description": "A Billbee coupon line is a discount code (revenue and VAT "
+                "reduced at the goods' rates), a multi-purpose voucher (a payment, § 3 (15) "
+                "UStG) or a single-purpose voucher (taxed when sold, § 3 (14) UStG). Coupon "
+                "rules tell them apart by a text in the line's title or SKU.",
+                "fields": ("coupon_kind", "coupon_account"),
             },
         ),
         (
@@ -108,7 +112,8 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(SetupImportExport, admin.ModelAdmin):
+    resource_classes = [AccountResource]
     list_display = ("number", "name", "kind", "automatic", "connection")
     list_editable = ("name", "kind", "automatic")
     list_filter = ("connection", "kind", "automatic")
@@ -131,7 +136,8 @@ class AssignedFilter(admin.SimpleListFilter):
 
 
 @admin.register(DebtorMapping)
-class DebtorMappingAdmin(RebookingAdmin):
+class DebtorMappingAdmin(SetupImportExport, RebookingAdmin):
+    resource_classes = [DebtorMappingResource]
     list_display = ("origin", "payment_method_label", "account", "name", "waiting", "connection")
     list_editable = ("account", "name")
     list_filter = (AssignedFilter, "connection")
@@ -156,31 +162,24 @@ class DebtorMappingAdmin(RebookingAdmin):
 
     @admin.display(description="documents waiting for it")
     def waiting(self, obj: DebtorMapping) -> int:
-        waiting = DocumentBooking.objects.filter(
-            connection_id=obj.connection_id,
-            status=DocumentBooking.Status.WAITING,
-            reason_code="no_debtor",
-            document__origin=obj.origin,
-        )
-        if obj.payment_method != DebtorMapping.ANY_PAYMENT_METHOD:
-            waiting = waiting.filter(document__payment_method=obj.payment_method)
-        return waiting.count()
+        return debtor_mapping_waiting(obj)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         if request.method == "POST" and "_save" in request.POST:
             # list_editable saves rows one by one; book once afterwards, for every connection.
             connections = set(DebtorMapping.objects.values_list("connection_id", flat=True))
-            book_soon(connections)
+            documents_book_soon(connections)
         return super().changelist_view(request, extra_context)
 
     @admin.action(description="Book the documents waiting for these debtors now")
     def book_waiting(self, request: HttpRequest, queryset: QuerySet[DebtorMapping]) -> None:
-        book_soon(set(queryset.values_list("connection_id", flat=True)))
+        documents_book_soon(set(queryset.values_list("connection_id", flat=True)))
         self.message_user(request, "Booking queued.", messages.SUCCESS)
 
 
 @admin.register(TaxAccount)
-class TaxAccountAdmin(RebookingAdmin):
+class TaxAccountAdmin(SetupImportExport, RebookingAdmin):
+    resource_classes = [TaxAccountResource]
     list_display = (
         "case",
         "rate",
@@ -189,6 +188,7 @@ class TaxAccountAdmin(RebookingAdmin):
         "bu_key",
         "shipping_account",
         "discount_account",
+        "voucher_account",
         "connection",
     )
     list_editable = (
@@ -197,8 +197,17 @@ class TaxAccountAdmin(RebookingAdmin):
         "bu_key",
         "shipping_account",
         "discount_account",
+        "voucher_account",
     )
     list_filter = ("connection", "case")
+
+
+@admin.register(CouponRule)
+class CouponRuleAdmin(RebookingAdmin):
+    list_display = ("text", "kind", "note", "connection")
+    list_editable = ("kind",)
+    list_filter = ("connection", "kind")
+    search_fields = ("text", "note")
 
 
 def debtors_download(request: HttpRequest, connection_ids: set[int]) -> HttpResponse | None:
@@ -248,13 +257,29 @@ class CustomerDebtorAdmin(admin.ModelAdmin):
 
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(admin.ModelAdmin):
-    list_display = ("currency", "day", "rate", "source")
-    list_filter = ("currency",)
+    change_list_template = "admin/bookkeeping/exchangerate/change_list.html"
+    list_display = ("currency", "day", "kind", "rate", "source")
+    list_filter = ("kind", "currency")
     date_hierarchy = "day"
+
+    def get_urls(self) -> list[Any]:
+        from .rate_import import rate_import_view
+
+        def import_view(request: HttpRequest) -> HttpResponse:
+            return rate_import_view(self, request)
+
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(import_view),
+                name="bookkeeping_exchangerate_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"kind": ExchangeRate.Kind.MONTHLY, **super().get_changeform_initial_data(request)}
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        waiting = DocumentBooking.objects.filter(
-            Q(reason_code="no_exchange_rate"), status=DocumentBooking.Status.WAITING
-        ).values_list("connection_id", flat=True)
-        book_soon(set(waiting))
+        documents_waiting_for_a_rate_book_soon()

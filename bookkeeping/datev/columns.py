@@ -280,8 +280,14 @@ AMOUNT_MAX_INTEGER_DIGITS, RATE_MAX_INTEGER_DIGITS, RATE_MAX_DECIMALS = 10, 4, 6
 AMOUNT_RE = re.compile(r"\d{1,10},\d{2}", re.ASCII)
 ZERO_AMOUNT_RE = re.compile(r"0+,0+", re.ASCII)
 RATE_RE = re.compile(r"\d{1,4},\d{1,6}", re.ASCII)  # Kurs: 1 EUR = x foreign currency
-PERCENT_RE = re.compile(r"\d{1,2},\d{2}", re.ASCII)  # EU-Steuersatz 41/124
-BU_KEY_RE = re.compile(r"\d{1,4}", re.ASCII)  # 1–4 digits: sources disagree (§1.4 [unconfirmed])
+# EU-Steuersatz 41/124: DATEV's documented pattern is two digits, comma, two digits ("05,50").
+PERCENT_RE = re.compile(r"\d{2},\d{2}", re.ASCII)
+# BU-Schlüssel: DATEV's documented pattern is four digits (developer.datev.de, Buchungsstapel:
+# ^(["]\d{4}["])$). A shorter key is ambiguous: in the classic two-digit scheme the first digit
+# is the correction key (2 = Generalumkehr), so "240" could read as Generalumkehr of key 40.
+# Since 2018 the Generalumkehr has its own field (118), and keys are written zero-padded:
+# "0003" (USt 19 %), "0240" (OSS distance sale), "0241" (OSS from a foreign warehouse).
+BU_KEY_RE = re.compile(r"\d{4}", re.ASCII)
 ACCOUNT_RE = re.compile(r"\d{1,9}", re.ASCII)
 DDMM_RE = re.compile(r"\d{4}", re.ASCII)
 DDMMYYYY_RE = re.compile(r"\d{8}", re.ASCII)
@@ -303,6 +309,17 @@ EU_COUNTRY_CODES = frozenset({
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU",
     "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "XI",
 })  # fmt: skip
+
+
+def bu_key_form(value: str) -> str:
+    """A BU key in DATEV's documented four-digit form: ``"240"`` → ``"0240"``, ``""`` stays.
+    Anything but one to four digits raises: a key must never be guessed."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if not re.fullmatch(r"\d{1,4}", value, re.ASCII):
+        raise ValueError(f"a BU key has one to four digits, not {value!r}")
+    return value.zfill(4)
 
 
 def forbidden_doc1_chars(value: str) -> str:

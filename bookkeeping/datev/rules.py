@@ -118,7 +118,7 @@ RULES: dict[str, str] = {
     "basis-pair": "5 Basis-Umsatz and 6 WKZ Basis-Umsatz come together",
     "account-format": "7/8 Konto/Gegenkonto: digits only, at most 9",
     "account-length": "7/8 Konto/Gegenkonto have Sachkontenlänge or Sachkontenlänge+1 digits",
-    "bu-key": "9 BU-Schlüssel is empty or 1–4 digits",
+    "bu-key": "9 BU-Schlüssel is empty or four digits, DATEV's documented form (0240, not 240)",
     "belegdatum-format": "10 Belegdatum is TTMM",
     "belegdatum-day": "10 Belegdatum is a real day in the header's year",
     "belegdatum-period": "10 Belegdatum lies inside Datum vom–bis",
@@ -133,7 +133,7 @@ RULES: dict[str, str] = {
     "beleginfo-inhalt-length": "21–36 Beleginfo-Inhalt ≤210",
     "eu-destination-length": "40 EU-Land u. UStID (Bestimmung) ≤15",
     "eu-destination-country": "40 starts with an EU country code (Greece EL)",
-    "eu-rate-format": "41 EU-Steuersatz (Bestimmung) is 99,99",
+    "eu-rate-format": "41 EU-Steuersatz (Bestimmung) is 99,99 (two digits, e.g. 05,50)",
     "eu-rate-without-destination": "41 EU-Steuersatz only together with 40",
     "eu-rate-missing": "40 with a country code only (OSS B2C) needs 41",
     "auftragsnummer-length": "95 Auftragsnummer ≤30",
@@ -143,7 +143,7 @@ RULES: dict[str, str] = {
     "reversal-flag": "118 Generalumkehr is empty, 0 or 1",
     "eu-origin-length": "123 EU-Land u. UStID (Ursprung) ≤15",
     "eu-origin-country": "123 starts with an EU country code (Greece EL)",
-    "origin-rate-format": "124 EU-Steuersatz (Ursprung) is 99,99",
+    "origin-rate-format": "124 EU-Steuersatz (Ursprung) is 99,99 (two digits, e.g. 08,00)",
     "origin-rate-without-origin": "124 EU-Steuersatz (Ursprung) only together with 123",
     # Debitoren/Kreditoren fields (§1.5)
     "debtor-account-format": "1 Konto: digits only, no leading zero",
@@ -199,7 +199,11 @@ def doc1_issues(value: str) -> list[Issue]:
 def bu_key_issues(value: str) -> list[Issue]:
     if not value or BU_KEY_RE.fullmatch(value):
         return []
-    return [issue(B_BU_KEY, "bu-key", f"BU-Schlüssel '{value}' must be empty or 1–4 digits")]
+    message = (
+        f"BU-Schlüssel '{value}' must be empty or four digits (DATEV's documented form, "
+        "e.g. 0240): a shorter key is ambiguous, its first digit reads as a correction key"
+    )
+    return [issue(B_BU_KEY, "bu-key", message)]
 
 
 def currency_issues(column: int, name: str, value: str) -> list[Issue]:
@@ -269,7 +273,7 @@ def eu_rate_issues(
     """Fields 41/124 next to 40/123. A rate is None (absent), True (well-formed) or False."""
     found: list[Issue] = []
     if rate is False:
-        message = "EU-Steuersatz (Bestimmung) must be a rate like 20,00"
+        message = "EU-Steuersatz (Bestimmung) must be a rate like 20,00 or 05,50"
         found.append(issue(B_EU_RATE, "eu-rate-format", message))
     if rate is not None and not destination:
         message = "EU-Steuersatz (Bestimmung) is set, but field 40 EU-Land u. UStID is empty"
@@ -279,7 +283,7 @@ def eu_rate_issues(
         message = f"Field 40 holds only the country '{destination}' (OSS), but 41 has no rate"
         found.append(issue(B_EU_RATE, "eu-rate-missing", message))
     if origin_rate is False:
-        message = "EU-Steuersatz (Ursprung) must be a rate like 23,00"
+        message = "EU-Steuersatz (Ursprung) must be a rate like 23,00 or 08,00"
         found.append(issue(B_ORIGIN_RATE, "origin-rate-format", message))
     if origin_rate is not None and not origin:
         message = "EU-Steuersatz (Ursprung) is set, but field 123 EU-Land u. UStID is empty"

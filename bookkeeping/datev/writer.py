@@ -116,6 +116,12 @@ def decimal_field(value: Decimal, step: Decimal = _CENT) -> str:
     return f"{value.quantize(step, rounding=ROUND_HALF_UP):f}".replace(".", ",")
 
 
+def percent_field(value: Decimal) -> str:
+    """EU-Steuersatz (41/124) as DATEV documents it: two digits, comma, two decimals."""
+    whole, _, fraction = decimal_field(value).partition(",")
+    return f"{whole.zfill(2)},{fraction}"
+
+
 def rate_field(value: Decimal) -> str:
     """Kurs ``1234,123456``: up to 6 decimals, trailing zeros dropped, at least 2 kept."""
     whole, _, fraction = decimal_field(value, _RATE_STEP).partition(",")
@@ -242,7 +248,7 @@ class _BookingLines:
         if b.eu_destination:
             f[B_EU_DESTINATION - 1] = text_field(b.eu_destination)
         if b.eu_rate is not None:
-            f[B_EU_RATE - 1] = decimal_field(b.eu_rate)
+            f[B_EU_RATE - 1] = percent_field(b.eu_rate)
         # Empty Festschreibung counts as locked since 2016/2017: always write 0 or 1 (§1.4).
         f[B_LOCKED - 1] = self.locked if b.locked is None else ("1" if b.locked else "0")
         if b.service_date is not None:
@@ -255,7 +261,7 @@ class _BookingLines:
         if b.eu_origin:
             f[B_EU_ORIGIN - 1] = text_field(b.eu_origin)
         if b.origin_rate is not None:
-            f[B_ORIGIN_RATE - 1] = decimal_field(b.origin_rate)
+            f[B_ORIGIN_RATE - 1] = percent_field(b.origin_rate)
 
 
 def write_bookings(header: DatevHeader, bookings: Iterable[DatevBooking], out: BinaryIO) -> int:

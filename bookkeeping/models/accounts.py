@@ -3,6 +3,8 @@ treatment and rate, per-customer debtors and exchange rates."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -10,7 +12,9 @@ from django.db import models
 from connector.models import Connection
 
 from ..charts import DEBTOR_RANGE
+from ..datev.columns import bu_key_form
 from ..vat import Case
+from ..vat.amounts import pct
 
 CASE_LABELS = {
     Case.DOMESTIC: "domestic",
@@ -168,19 +172,39 @@ class TaxAccount(models.Model):
         validators=gl_account_validators,
         help_text="Separate-lines option: discounts (empty: the revenue account).",
     )
+    voucher_account = models.PositiveIntegerField(
+        "single-purpose voucher account",
+        null=True,
+        blank=True,
+        validators=gl_account_validators,
+        help_text="Redeemed single-purpose vouchers, net: the VAT was due when the voucher was "
+        "sold (§ 3 (14) UStG). Empty: the discount account, else the revenue account.",
+    )
 
     class Meta:
         ordering = ["connection", "case", "-rate"]
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "case", "rate"], name="one_tax_account_per_case_and_rate"
-            )
+            ),
+            # NULL rates are distinct to the constraint above: one "any rate" row per case.
+            models.UniqueConstraint(
+                fields=["connection", "case"],
+                condition=models.Q(rate__isnull=True),
+                name="one_tax_account_per_case_any_rate",
+            ),
         ]
         verbose_name = "revenue and VAT account"
 
     def __str__(self) -> str:
-        rate = f"{self.rate.normalize()} %" if self.rate is not None else "any rate"
+        rate = f"{pct(self.rate)} %" if self.rate is not None else "any rate"
         return f"{CASE_LABELS[Case(self.case)]}, {rate} → {self.revenue_account}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Stored as DATEV writes it: four digits ("240" → "0240", datev/columns.py).
+        if bu_key_validator.regex.fullmatch(self.bu_key or ""):
+            self.bu_key = bu_key_form(self.bu_key)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.vat_account is None and self.rate not in (None, 0) and self.case in _TAXED:
@@ -197,20 +221,66 @@ _TAXED = {
 }
 
 
+class CouponRule(models.Model):
+    """Which kind a Billbee coupon line is, told by a text in its title or SKU (§ 3 (13)–(15)
+    UStG): discount code, single-purpose or multi-purpose voucher. The first rule that matches
+    decides; without one the connection's setting does."""
+
+    class Kind(models.TextChoices):
+        DISCOUNT_CODE = "discount_code", "discount code (reduces revenue and VAT)"
+        SINGLE_PURPOSE = "single_purpose", "single-purpose voucher (VAT due when sold)"
+        MULTI_PURPOSE = "multi_purpose", "multi-purpose voucher (a payment, no VAT)"
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="coupon_rules"
+    )
+    text = models.CharField(
+        max_length=100,
+        help_text='Found in the coupon line\'s title or SKU, any case, e.g. "Geschenkkarte".',
+    )
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["connection", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "text"], name="one_coupon_rule_per_text")
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.text}” → {self.get_kind_display()}"
+
+
 class ExchangeRate(models.Model):
-    """Reference rate of a currency: 1 EUR = ``rate`` units (ECB convention)."""
+    """A rate of a currency: 1 EUR = ``rate`` units (the convention of the ECB and of the BMF's
+    tables). Monthly: the BMF's VAT conversion rate (Umsatzsteuer-Umrechnungskurs, § 16 (6)
+    UStG) of a calendar month, stored on the 1st of the month; daily: a reference rate of one
+    day."""
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", "BMF monthly VAT conversion rate"
+        DAILY = "daily", "daily reference rate"
 
     currency = models.CharField(max_length=3)
-    day = models.DateField()
+    day = models.DateField(help_text="A monthly rate is stored on the 1st of its month.")
+    kind = models.CharField(max_length=7, choices=Kind.choices, default=Kind.DAILY)
     rate = models.DecimalField(max_digits=14, decimal_places=6, validators=[MinValueValidator(0)])
     source = models.CharField(max_length=50, default="ECB reference rate")
 
     class Meta:
         ordering = ["currency", "-day"]
         constraints = [
-            models.UniqueConstraint(fields=["currency", "day"], name="one_rate_per_day"),
+            models.UniqueConstraint(
+                fields=["currency", "day", "kind"], name="one_rate_per_day_and_kind"
+            ),
             models.CheckConstraint(condition=models.Q(rate__gt=0), name="rate_positive"),
         ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.MONTHLY:
+            return f"1 EUR = {self.rate} {self.currency} (BMF {self.day:%m/%Y})"
         return f"1 EUR = {self.rate} {self.currency} ({self.day:%d.%m.%Y})"
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.MONTHLY and self.day is not None:
+            self.day = self.day.replace(day=1)  # a rate of the whole month

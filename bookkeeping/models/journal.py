@@ -129,7 +129,8 @@ class JournalLine(Immutable):
         DISCOUNT = "discount", "discount"
         VAT = "vat", "VAT"
         ROUNDING = "rounding", "rounding difference"
-        COUPON = "coupon", "voucher"
+        COUPON = "coupon", "multi-purpose voucher"
+        VOUCHER = "voucher", "single-purpose voucher"
 
     entry = models.ForeignKey(
         JournalEntry, on_delete=models.PROTECT, related_name="lines", db_index=False

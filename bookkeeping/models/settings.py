@@ -12,10 +12,24 @@ from connector.models import Connection, country_code_validator
 
 
 class BookkeepingSettings(models.Model):
+    class CouponKind(models.TextChoices):
+        AUTO = "auto", "recognised from the line: with Billbee VAT a discount code, else a voucher"
+        DISCOUNT_CODE = "discount_code", "discount codes (reduce revenue and VAT)"
+        MULTI_PURPOSE = "multi_purpose", "multi-purpose vouchers (a payment, no VAT)"
+        SINGLE_PURPOSE = "single_purpose", "single-purpose vouchers (VAT due when sold)"
+
+    class CreditNoteField(models.TextChoices):
+        ORIGINAL = "original", "the original invoice number (DATEV offsets the invoice)"
+        OWN = "own", "the credit note's own number"
+
     class DocumentDate(models.TextChoices):
         INVOICE = "invoice", "invoice date"
         PAYMENT = "payment", "payment date"
         ORDER = "order", "order date"
+
+    class ExchangeRateSource(models.TextChoices):
+        BMF_MONTHLY = "bmf_monthly", "BMF monthly VAT conversion rates (§ 16 (6) UStG)"
+        DAILY = "daily", "daily reference rate (on or up to 10 days before the booking date)"
 
     connection = models.OneToOneField(
         Connection, on_delete=models.CASCADE, primary_key=True, related_name="bookkeeping"
@@ -43,6 +57,16 @@ class BookkeepingSettings(models.Model):
         "Off by default so that the accountant can review first.",
     )
     initials = models.CharField("Diktatkürzel", max_length=2, blank=True)
+    credit_note_document_field = models.CharField(
+        "Belegfeld 1 of credit notes",
+        max_length=8,
+        choices=CreditNoteField.choices,
+        default=CreditNoteField.ORIGINAL,
+        help_text="DATEV clears an invoice's open item only with a booking whose Belegfeld 1 "
+        "equals the invoice number. With the original invoice number there, the credit note "
+        "offsets its invoice; its own number goes into Belegfeld 2 (when it fits 12 "
+        "characters), the booking text and the Beleginfo.",
+    )
     # --- VAT ---
     home_country = models.CharField(
         max_length=2,
@@ -81,6 +105,15 @@ class BookkeepingSettings(models.Model):
         help_text="Book shipping and discounts on their own lines and accounts instead of "
         "with the goods.",
     )
+    exchange_rate_source = models.CharField(
+        "exchange rates",
+        max_length=11,
+        choices=ExchangeRateSource.choices,
+        default=ExchangeRateSource.BMF_MONTHLY,
+        help_text="How documents in another currency are converted to EUR: the BMF's "
+        "Umsatzsteuer-Umrechnungskurs of the month of the date of supply (the law's rule), or "
+        "the daily reference rate, which needs the tax office's permission.",
+    )
     rounding_tolerance = models.DecimalField(
         max_digits=6,
         decimal_places=2,
@@ -90,10 +123,21 @@ class BookkeepingSettings(models.Model):
         "larger one holds the document back for review.",
     )
     rounding_account = models.PositiveIntegerField(
-        default=0, help_text="Account for rounding differences (0: the chart's preset)."
+        default=0,
+        help_text="Account for rounding differences, of their own (0: the chart's preset).",
     )
     coupon_account = models.PositiveIntegerField(
-        default=0, help_text="Account for redeemed vouchers (0: the chart's preset)."
+        "multi-purpose voucher account",
+        default=0,
+        help_text="Redeemed multi-purpose vouchers (gift cards): a means of payment, booked "
+        "without VAT (§ 3 (15) UStG) (0: the chart's preset).",
+    )
+    coupon_kind = models.CharField(
+        "Billbee coupons are",
+        max_length=14,
+        choices=CouponKind.choices,
+        default=CouponKind.AUTO,
+        help_text="What a Billbee coupon line (IsCoupon) is when no coupon rule matches it.",
     )
     debtor_per_customer = models.BooleanField(
         "one debtor per customer",

@@ -39,7 +39,7 @@ from .rows import (
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
-NET_ROLES = frozenset({"revenue", "shipping", "discount"})
+NET_ROLES = frozenset({"revenue", "shipping", "discount", "voucher"})
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from ..errors import Hold
 from ..models import (
     Account,
     BookkeepingSettings,
+    CouponRule,
     DocumentBooking,
-    ExchangeRate,
     ExportBatch,
     JournalEntry,
     TaxAccount,
@@ -31,13 +31,12 @@ from ..posting import Accounts, Plan, PlanInput, PlanProblem, entry_plan, month_
 from ..vat import Treatment, VatRejected, vat_treatment
 from .debtors import DebtorBook
 from .entries import EntryValues
+from .rates import RateChoice, exchange_rate_lookup, rate_on_or_before
 from .setup import coupon_account, rounding_account
 
 WAITING = DocumentBooking.Status.WAITING
 REJECTED = DocumentBooking.Status.REJECTED
 ONE_CENT = Decimal("0.01")
-# How far back a reference rate may lie before a document's date.
-RATE_LOOKBACK_DAYS = 10
 
 
 @dataclass
@@ -51,7 +50,7 @@ class BookingContext:
     exported_months: set[str] = field(default_factory=set)
     vat: sources.VatSettings | None = None
     writer: Any = None  # a BackgroundWriter while a run writes through one
-    _rates: dict[tuple[str, date], Decimal | None] = field(default_factory=dict)
+    _rates: dict[tuple[str, str, date], tuple[date, Decimal] | None] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -70,7 +69,12 @@ class BookingContext:
         connection, settings = self.connection, self.settings
         self.accounts = {
             (t.case, t.rate): Accounts(
-                t.revenue_account, t.vat_account, t.bu_key, t.shipping_account, t.discount_account
+                t.revenue_account,
+                t.vat_account,
+                t.bu_key,
+                t.shipping_account,
+                t.discount_account,
+                t.voucher_account,
             )
             for t in TaxAccount.objects.filter(connection=connection)
         }
@@ -92,19 +96,24 @@ class BookingContext:
             oss_since=settings.oss_registered_since,
             small_business=settings.small_business,
             origin_vat_ids=settings.origin_vat_ids or {},
+            coupons=sources.CouponPolicy(
+                default=settings.coupon_kind,
+                rules=tuple(
+                    sources.CouponRule(rule.text, rule.kind)
+                    for rule in CouponRule.objects.filter(connection=connection)
+                ),
+            ),
         )
 
-    def exchange_rate(self, currency: str, day: date) -> Decimal | None:
-        key = (currency, day)
+    def exchange_rate(self, currency: str, service_day: date | None, day: date) -> RateChoice:
+        return exchange_rate_lookup(
+            self.settings.exchange_rate_source, currency, service_day, day, self._find_rate
+        )
+
+    def _find_rate(self, kind: str, currency: str, day: date) -> tuple[date, Decimal] | None:
+        key = (kind, currency, day)
         if key not in self._rates:
-            row = (
-                ExchangeRate.objects.filter(currency=currency, day__lte=day)
-                .order_by("-day")
-                .values_list("rate", "day")
-                .first()
-            )
-            usable = row is not None and (day - row[1]).days <= RATE_LOOKBACK_DAYS
-            self._rates[key] = row[0] if usable else None  # type: ignore[index]
+            self._rates[key] = rate_on_or_before(kind, currency, day)
         return self._rates[key]
 
 
@@ -232,6 +241,7 @@ def _treatment(
         treatment = vat_treatment(sources.vat_input(order, context, ctx.vat))
     except VatRejected as exc:
         raise Hold(REJECTED, exc.code, exc.reason) from None
+    trace.extend(sources.coupon_notes(order, ctx.vat.coupons))
     trace.extend(treatment.trace)
     return treatment
 
@@ -254,16 +264,11 @@ def _exchange_rate(
     currency = (order.currency or "EUR").upper()
     if currency == "EUR":
         return None
-    rate = ctx.exchange_rate(currency, day)
-    if rate is None:
-        raise Hold(
-            WAITING,
-            "no_exchange_rate",
-            f"enter the EUR reference rate for {currency} on or shortly before "
-            f"{day:%d.%m.%Y} (Bookkeeping → Exchange rates)",
-        )
-    trace.append(f"{currency} document: 1 EUR = {rate} {currency}")
-    return rate
+    choice = ctx.exchange_rate(currency, sources.service_date(order, ctx.tz), day)
+    if choice.rate is None:
+        raise Hold(WAITING, "no_exchange_rate", choice.text)
+    trace.append(choice.text)
+    return choice.rate
 
 
 def _plan(

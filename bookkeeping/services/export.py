@@ -112,7 +112,9 @@ def _entry_ids(connection: Connection, start: date, end: date, reexport: bool) -
     return list(entries.order_by("document_date", "pk").values_list("pk", flat=True))
 
 
-def _entry_rows(ids: list[int], locked: bool) -> Iterator[tuple[int, list[DatevBooking]]]:
+def _entry_rows(
+    ids: list[int], locked: bool, credit_note_key: str
+) -> Iterator[tuple[int, list[DatevBooking]]]:
     """Each entry's DATEV rows. Entries and lines are read in chunks with plain SQL: the
     ORM's per-row machinery would cost more than the rest of the export."""
     for start in range(0, len(ids), 5000):
@@ -122,7 +124,10 @@ def _entry_rows(ids: list[int], locked: bool) -> Iterator[tuple[int, list[DatevB
             lines[row[0]].append(_line(row[1:]))
         entries = {row[0]: _entry(row) for row in _select(JournalEntry, ENTRY_COLUMNS, "id", chunk)}
         for pk in chunk:
-            yield pk, datev_rows(entries[pk], lines[pk], locked=locked)
+            yield (
+                pk,
+                datev_rows(entries[pk], lines[pk], locked=locked, credit_note_key=credit_note_key),
+            )
 
 
 ENTRY_COLUMNS = tuple("id" if name == "pk" else name for name in ENTRY_FIELDS)
@@ -254,7 +259,9 @@ def _write_month(
     header = datev_header(
         settings, start, end, now, label=f"{start:%m/%Y}", locked=settings.lock_exported
     )
-    entries = _Entries(_entry_rows(ids, settings.lock_exported))
+    entries = _Entries(
+        _entry_rows(ids, settings.lock_exported, settings.credit_note_document_field)
+    )
     parts: list[_Part] = []
     while not entries.done or entries.pending is not None:
         spool = files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - closed by the stack

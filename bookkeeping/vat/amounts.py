@@ -12,7 +12,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .model import ADJUSTMENT, COUPON, DISCOUNT, GOODS, LINE_KINDS, SHIPPING, Line, RateTotal, Share
+from .model import (
+    ADJUSTMENT,
+    COUPON,
+    DISCOUNT,
+    DISCOUNT_CODE,
+    GOODS,
+    LINE_KINDS,
+    SHIPPING,
+    VOUCHER,
+    Line,
+    RateTotal,
+    Share,
+)
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -21,7 +33,16 @@ ZERO = Decimal(0)
 # (bookkeeping.md §4.3: DATEV recomputes VAT per booking line, ±1 ct is expected).
 TOLERANCE = CENT
 
-_FOLLOWERS = (SHIPPING, ADJUSTMENT)  # Nebenleistungen: follow the goods (bookkeeping.md §2.1)
+# Lines taxed at the goods' rates, split in proportion to them: shipping and surcharges
+# (Nebenleistungen, bookkeeping.md §2.1), and discount codes and single-purpose vouchers, which
+# reduce the price of the goods they are redeemed on (§ 17 UStG; § 3 (14) UStG).
+_FOLLOWERS = (SHIPPING, ADJUSTMENT, DISCOUNT_CODE, VOUCHER)
+_FOLLOWER_WORDS = {
+    SHIPPING: "shipping",
+    ADJUSTMENT: "surcharge",
+    DISCOUNT_CODE: "discount code",
+    VOUCHER: "single-purpose voucher",
+}
 _KIND_ORDER = {kind: position for position, kind in enumerate(LINE_KINDS)}
 
 Parts = tuple[tuple[Decimal, Decimal], ...]  # (rate, gross) pairs, rate descending
@@ -147,11 +168,13 @@ def split(amount: Decimal, weights: dict[Decimal, Decimal]) -> Parts:
 
 
 def _split_note(kind: str, gross: Decimal, parts: Parts, followed_goods: bool) -> str:
+    word = _FOLLOWER_WORDS[kind]
     if not followed_goods:
-        rate = parts[0][0]
-        return f"{kind} {money(gross)} without goods to follow: taxed at {pct(rate)} %"
+        rate = parts[0][0] if parts else ZERO
+        return f"{word} {money(gross)} without goods to follow: taxed at {pct(rate)} %"
     pieces = ", ".join(f"{money(part)} at {pct(rate)} %" for rate, part in parts)
-    return f"{kind} {money(gross)} follows the goods (a Nebenleistung): {pieces}"
+    why = "a Nebenleistung" if kind in (SHIPPING, ADJUSTMENT) else "it reduces their price"
+    return f"{word} {money(gross)} follows the goods ({why}): {pieces}"
 
 
 def build_shares(priced: Iterable[Priced]) -> tuple[Share, ...]:
@@ -215,7 +238,7 @@ def compare_with_billbee(priced: Iterable[Priced], coupons: Iterable[Line]) -> C
 
 
 def _difference_warning(rate: Decimal | None, ours: Decimal, theirs: Decimal) -> str:
-    where = f"{pct(rate)} %" if rate is not None else "shipping split over several rates"
+    where = f"{pct(rate)} %" if rate is not None else "lines split over the goods' rates"
     return (
         f"{where}: our VAT {money(ours)} vs Billbee's {money(theirs)} "
         f"(difference {money(ours - theirs)}, more than {money(TOLERANCE)}): "

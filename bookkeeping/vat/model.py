@@ -32,16 +32,20 @@ FOREIGN_WAREHOUSE_CASES = frozenset(
 )
 
 GOODS = "goods"
-DISCOUNT = "discount"
-COUPON = "coupon"
+DISCOUNT = "discount"  # a price reduction line with its own TaxIndex (no article)
+# Billbee coupon lines (IsCoupon), by what the voucher is (§ 3 (13)–(15) UStG):
+DISCOUNT_CODE = "discount_code"  # a price reduction: revenue and VAT at the goods' rates
+VOUCHER = "voucher"  # single-purpose voucher redeemed: its VAT was due when it was sold
+COUPON = "coupon"  # multi-purpose voucher redeemed: a means of payment, no VAT
 SHIPPING = "shipping"
 ADJUSTMENT = "adjustment"
-LINE_KINDS = (GOODS, DISCOUNT, COUPON, SHIPPING, ADJUSTMENT)
+LINE_KINDS = (GOODS, DISCOUNT, DISCOUNT_CODE, VOUCHER, COUPON, SHIPPING, ADJUSTMENT)
+COUPON_KINDS = (DISCOUNT_CODE, VOUCHER, COUPON)
 
 
 @dataclass(frozen=True)
 class Line:
-    kind: str  # "goods" | "discount" | "coupon" | "shipping" | "adjustment"
+    kind: str  # one of LINE_KINDS
     gross: Decimal  # signed, as on the document (credit notes negative); may have 4 places
     tax_index: int | None  # Billbee TaxIndex: 0 none, 1 normal, 2 reduced; None for shipping
     billbee_rate: Decimal | None = None  # rate Billbee applied (TaxRate1/TaxRate2 by TaxIndex)
@@ -66,7 +70,7 @@ class VatInput:
 
 @dataclass(frozen=True)
 class Share:
-    kind: str  # goods | discount | shipping | adjustment (coupons are not a share)
+    kind: str  # a LINE_KINDS value but coupon (a multi-purpose voucher is not a share)
     rate: Decimal  # percent, 0 for tax-free
     gross: Decimal  # Σ of this kind's lines at this rate, each line rounded to cents first
 
@@ -85,12 +89,12 @@ class Treatment:
     taxed_in: str | None  # country whose VAT is charged; None when tax-free
     shares: tuple[Share, ...]  # by kind and rate; shipping/adjustment split over goods' rates
     totals: tuple[RateTotal, ...]  # by rate, descending; rates whose gross is 0 are left out
-    coupons: Decimal  # Σ coupon lines (a VAT-free means of payment), signed
+    coupons: Decimal  # Σ multi-purpose voucher lines (a VAT-free means of payment), signed
     eu_destination: str  # DATEV field 40: buyer VAT ID (IC supply) or destination (OSS cases)
     eu_rate: Decimal | None  # DATEV field 41 when the OSS document has one non-zero rate
     eu_origin: str  # DATEV field 123: merchant's VAT ID in the ship-from country, else its code
     origin_rate: Decimal | None  # DATEV field 124: ship-from standard rate (fw_oss only)
-    bu_key: str  # "" (automatic accounts), "240" (OSS), "241" (fw_oss)
+    bu_key: str  # "" (automatic accounts), "0240" (OSS), "0241" (fw_oss): DATEV's 4-digit form
     billbee_vat: Decimal  # Σ Billbee TaxAmount of the lines that carry one, per rate in cents
     our_vat_on_billbee_lines: Decimal  # our VAT for exactly those lines, rounded per rate
     vat_difference: Decimal  # our_vat_on_billbee_lines − billbee_vat

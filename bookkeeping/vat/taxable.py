@@ -92,7 +92,7 @@ def _from_home(doc: VatInput, facts: Facts, notes: Notes) -> Decision:
             f"{adjective(facts.destination)} VAT (§ 3c (1), § 18j UStG)"
         )
         oss_country = vat_prefix(facts.destination)
-        return taxed(Case.OSS, facts.destination, facts, eu_destination=oss_country, bu_key="240")
+        return taxed(Case.OSS, facts.destination, facts, eu_destination=oss_country, bu_key="0240")
     if doc.oss_since is None:
         status = "not OSS registered"
     else:
@@ -144,7 +144,7 @@ def _foreign_warehouse_oss(
         eu_destination=vat_prefix(facts.destination),
         eu_origin=origin,
         origin_rate=rates(facts.ship_from, facts.day).standard,
-        bu_key="241",
+        bu_key="0241",
     )
 
 

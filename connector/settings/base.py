@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_celery_beat",
+    "import_export",
     "connector",
     "billbee",
     "bookkeeping",
@@ -116,6 +117,12 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 # Fernet keys (url-safe base64, 32 bytes) that encrypt the Billbee API password and API key at
 # rest. Several keys separated by commas allow rotation: the first encrypts, all decrypt.
 CREDENTIALS_KEYS: list[str] = env.list("CREDENTIALS_KEY", default=[])
+
+# --- Import and export of the set-up in the console (django-import-export) ---------------------
+# Importing needs the change permission of the model (the console also asks for the add
+# permission), exporting the view permission.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # --- Redis and Celery ---------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -76,8 +76,9 @@ FX = {"CHF": "0.9400", "GBP": "0.8500", "USD": "1.0800", "NOK": "11.6000"}
 
 def generated_books(sandbox) -> tuple[Connection, BookingResult]:
     """A connection that imports and books every generated order of ``sandbox``: no channel
-    exclusions, OSS registered, every debtor assigned, reference rates for every day."""
-    from datetime import date, timedelta
+    exclusions, OSS registered, every debtor assigned, the BMF's monthly VAT conversion rates
+    of every month (the default source)."""
+    from datetime import date
 
     from bookkeeping.models import DebtorMapping, ExchangeRate
     from bookkeeping.services.debtors import debtor_mappings_sync
@@ -94,10 +95,9 @@ def generated_books(sandbox) -> tuple[Connection, BookingResult]:
     for number, mapping in enumerate(DebtorMapping.objects.filter(connection=connection)):
         mapping.account = 10000 + number
         mapping.save()
-    day, last = date(2026, 8, 1), date(2026, 11, 30)
-    rates = []
-    while day <= last:
-        rates += [ExchangeRate(currency=c, day=day, rate=Decimal(r)) for c, r in FX.items()]
-        day += timedelta(days=1)
-    ExchangeRate.objects.bulk_create(rates)
+    ExchangeRate.objects.bulk_create(
+        ExchangeRate(currency=c, day=date(2026, month, 1), kind="monthly", rate=Decimal(r))
+        for month in range(8, 13)
+        for c, r in FX.items()
+    )
     return connection, book(connection)

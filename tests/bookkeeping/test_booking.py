@@ -12,6 +12,7 @@ from django.utils import timezone
 from bookkeeping.errors import BookingAlreadyRunning
 from bookkeeping.models import (
     BookkeepingSettings,
+    CouponRule,
     CustomerDebtor,
     DebtorMapping,
     DocumentBooking,
@@ -124,8 +125,122 @@ def test_a_voucher_is_a_payment_and_a_discount_line_reduces_revenue(account, sho
         ("debtor", 10001, "S", Decimal("65.00")),
         ("revenue", 8400, "H", goods - vat_of(goods, 19)),
         ("vat", 1776, "H", vat_of(goods, 19)),
-        ("coupon", 1590, "S", Decimal("25.00")),
+        ("coupon", 1796, "S", Decimal("25.00")),
     ]
+
+
+def coupon(total: str, title: str, tax: str | None = None, tax_index: int = 0) -> dict:
+    line = {
+        "Quantity": 1,
+        "TotalPrice": total,
+        "TaxIndex": tax_index,
+        "IsCoupon": True,
+        "Product": {"Title": title, "SKU": None},
+    }
+    if tax is not None:
+        line["TaxAmount"] = tax
+    return line
+
+
+def insert_mixed_basket(account, *coupons: dict, total: str) -> int:
+    """Goods 119.00 at 19 % and 53.50 at 7 % (172.50), no shipping, and ``coupons``."""
+    return insert(
+        account,
+        OrderItems=[item("119.00", 1, "19.00"), item("53.50", 2, "3.50"), *coupons],
+        ShippingCost=0,
+        TotalCost=total,
+        TaxRate1="19",
+        TaxRate2="7",
+    )
+
+
+def test_a_discount_code_reduces_revenue_and_vat_at_the_goods_rates(account, shop):
+    """A coupon on which Billbee charged VAT is a price reduction (§ 17 UStG), split over the
+    goods' rates in proportion (119.00 : 53.50), not a payment."""
+    code = coupon("-17.25", "Rabattcode WILLKOMMEN10", tax="-2.25")
+    billbee_id = insert_mixed_basket(account, code, total="155.25")
+    import_and_book(shop)
+
+    # -17.25 split 119 : 53.5 → -11.90 at 19 %, -5.35 at 7 %
+    at19, at7 = Decimal("119.00") - Decimal("11.90"), Decimal("53.50") - Decimal("5.35")
+    assert booked_lines(billbee_id) == [
+        ("debtor", 10001, "S", Decimal("155.25")),
+        ("revenue", 8400, "H", at19 - vat_of(at19, 19)),
+        ("vat", 1776, "H", vat_of(at19, 19)),
+        ("revenue", 8300, "H", at7 - vat_of(at7, 7)),
+        ("vat", 1771, "H", vat_of(at7, 7)),
+    ]
+    trace = booking(billbee_id).trace
+    assert any("discount code (Billbee charged VAT on it: a price reduction)" in t for t in trace)
+    assert booking(billbee_id).warnings == []  # Billbee's VAT agrees: 19.00 + 3.50 − 2.25
+
+
+def test_a_single_purpose_voucher_takes_the_vat_paid_at_its_sale_off_the_entry(account, shop):
+    """Einzweckgutschein (§ 3 (14) UStG): taxed when sold, so its redemption carries no VAT
+    again; a coupon rule tells it apart, and it stands on an account of its own."""
+    CouponRule.objects.create(connection=shop, text="EZ-Gutschein", kind="single_purpose")
+    voucher = coupon("-23.80", "EZ-Gutschein 4711")
+    billbee_id = insert(
+        account,
+        OrderItems=[item("119.00", 1, "19.00"), voucher],
+        ShippingCost=0,
+        TotalCost="95.20",
+    )
+    import_and_book(shop)
+
+    assert booked_lines(billbee_id) == [
+        ("debtor", 10001, "S", Decimal("95.20")),
+        ("revenue", 8400, "H", Decimal("100.00")),
+        ("voucher", 8720, "S", Decimal("20.00")),
+        ("vat", 1776, "H", Decimal("15.20")),
+    ]
+    assert any(
+        "single-purpose voucher (coupon rule 'EZ-Gutschein')" in t
+        for t in booking(billbee_id).trace
+    )
+
+
+def test_a_multi_purpose_voucher_is_a_payment_on_its_own_account(account, shop):
+    """Mehrzweckgutschein (§ 3 (15) UStG): a means of payment, no VAT, on its own account
+    (not the rounding account); the connection may declare every coupon one."""
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(coupon_kind="multi_purpose")
+    gift_card = coupon("-50.00", "Geschenkkarte", tax="-7.98", tax_index=1)
+    billbee_id = insert(
+        account,
+        OrderItems=[item("119.00", 1, "19.00"), gift_card],
+        ShippingCost=0,
+        TotalCost="69.00",
+    )
+    import_and_book(shop)
+
+    assert booked_lines(billbee_id) == [
+        ("debtor", 10001, "S", Decimal("69.00")),
+        ("revenue", 8400, "H", Decimal("100.00")),
+        ("vat", 1776, "H", Decimal("19.00")),
+        ("coupon", 1796, "S", Decimal("50.00")),
+    ]
+    # Billbee took VAT off for it: the invoice's VAT differs, and the document says so.
+    assert any("Billbee treated it as a discount" in w for w in booking(billbee_id).warnings)
+
+
+def test_discounts_on_eu_consumer_sales_taxed_at_home_have_their_own_accounts(account, shop):
+    """Erlösschmälerungen aus im Inland steuerpflichtigen EU-Lieferungen (SKR03 8726/8725)."""
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(
+        separate_lines=True, oss_registered_since=None
+    )
+    code = coupon("-11.90", "Rabattcode", tax="-1.90", tax_index=1)
+    billbee_id = insert(
+        account,
+        OrderItems=[item("119.00", 1, "19.00"), code],
+        ShippingCost=0,
+        TotalCost="107.10",
+        ShippingAddress={"CountryISO2": "AT"},
+        InvoiceAddress={"CountryISO2": "AT"},
+    )
+    import_and_book(shop)
+
+    assert booking(billbee_id).entry.case == "eu_b2c_home_taxed"
+    assert ("discount", 8726, "S", Decimal("10.00")) in booked_lines(billbee_id)
 
 
 def test_separate_lines_put_shipping_and_discounts_on_their_own_accounts(account, shop):
@@ -167,7 +282,10 @@ def test_an_eu_consumer_sale_is_oss_at_the_destination_rate(account, shop):
         ("revenue", 8320, "H", Decimal("100.00")),
         ("vat", 1767, "H", Decimal("20.00")),
     ]
-    assert {ln.bu_key for ln in entry.lines.filter(role="revenue")} == {"240"}
+    assert {ln.bu_key for ln in entry.lines.filter(role="revenue")} == {"0240"}
+    # Rates read as people write them, never in exponent notation ("2E+1 %").
+    trace = "\n".join(booking(billbee_id).trace)
+    assert "revenue 20 %: net 100.00 → 8320" in trace and "E+" not in trace
 
 
 def test_below_the_oss_threshold_an_eu_consumer_pays_home_vat(account, shop):
@@ -498,7 +616,10 @@ def test_a_foreign_currency_export_waits_for_a_rate_then_is_booked_in_euro(accou
     import_and_book(shop)
     assert booking(billbee_id).reason_code == "no_exchange_rate"
 
-    ExchangeRate.objects.create(currency="CHF", day=date(2026, 11, 9), rate=Decimal("0.9370"))
+    # The BMF's monthly VAT conversion rate of the month of supply (§ 16 (6) UStG).
+    ExchangeRate.objects.create(
+        currency="CHF", day=date(2026, 11, 1), kind="monthly", rate=Decimal("0.9370")
+    )
     book(shop)
 
     entry = booking(billbee_id).entry

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import date
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -13,8 +14,9 @@ from django.core.management import call_command
 
 from bookkeeping.datev import lint_file, lint_stream, read_extf
 from bookkeeping.errors import ExportRefused
-from bookkeeping.models import ExportBatch, ExportedEntry, JournalEntry
+from bookkeeping.models import CouponRule, ExportBatch, ExportedEntry, JournalEntry, TaxAccount
 from bookkeeping.services.export import datev_export, month_ranges
+from bookkeeping.services.setup import bookkeeping_settings
 from tests.bookkeeping.helpers import (
     booking,
     generated_books,
@@ -81,7 +83,8 @@ def test_oss_rows_carry_bu_240_the_destination_and_its_rate(account, shop):
     import_and_book(shop)
     [row] = rows_of(export_november(shop).batches[0])
 
-    assert (field(row, 1), field(row, 8), field(row, 9)) == ("120,00", "8320", "240")
+    # DATEV's documented four-digit form: "240" would read as Generalumkehr of key 40.
+    assert (field(row, 1), field(row, 8), field(row, 9)) == ("120,00", "8320", "0240")
     assert (field(row, 40), field(row, 41)) == ("AT", "20,00")
 
 
@@ -92,18 +95,37 @@ def test_a_credit_note_is_the_mirror_row_and_names_its_original(account, shop):
     import_and_book(shop)
     rows = rows_of(export_november(shop).batches[0])
 
-    by_number = {field(r, 11): r for r in rows}
-    credit_row = by_number[booking(credit_id).entry.number]
+    credit_number = booking(credit_id).entry.number
     invoice_number = booking(original_id).entry.number
-    assert (field(credit_row, 1), field(credit_row, 2), field(credit_row, 8)) == (
-        "25,00",
-        "H",
-        "8400",
-    )
-    # Belegfeld 2 holds 12 characters: this invoice number (13) goes to Beleginfo only.
-    assert len(invoice_number) == 13 and field(credit_row, 12) == ""
+    [invoice_row] = [r for r in rows if field(r, 2) == "S"]
+    [credit_row] = [r for r in rows if field(r, 2) == "H"]
+    assert (field(credit_row, 1), field(credit_row, 8)) == ("25,00", "8400")
+    # DATEV's open-item key: the credit note carries the invoice's Belegfeld 1 (13 characters,
+    # too long for Belegfeld 2), so DATEV offsets the invoice; its own number follows.
+    assert len(invoice_number) == 13
+    assert field(credit_row, 11) == field(invoice_row, 11) == invoice_number
+    assert field(credit_row, 12) == credit_number  # GS-2026-5xx fits 12 characters
+    assert field(credit_row, 14).startswith(credit_number)
     info = [field(credit_row, n) for n in range(21, 37)]
     assert info[info.index("Originalrechnung") + 1] == invoice_number
+    assert info[info.index("Gutschrift") + 1] == credit_number
+
+
+def test_a_credit_note_may_keep_its_own_number_in_belegfeld_1(account, shop):
+    settings = bookkeeping_settings(shop)
+    settings.credit_note_document_field = "own"
+    settings.save()
+    original_id = insert(account)
+    original = account.control("GET", f"orders/{original_id}")
+    credit_id = account.control("POST", "orders", credit_json(original))["BillBeeOrderId"]
+    import_and_book(shop)
+    rows = rows_of(export_november(shop).batches[0])
+
+    [credit_row] = [r for r in rows if field(r, 2) == "H"]
+    assert field(credit_row, 11) == booking(credit_id).entry.number
+    assert field(credit_row, 12) == ""  # the 13-character invoice number does not fit
+    info = [field(credit_row, n) for n in range(21, 37)]
+    assert info[info.index("Originalrechnung") + 1] == booking(original_id).entry.number
 
 
 def test_each_entry_is_exported_once_and_a_reexport_is_explicit(account, shop):
@@ -354,7 +376,45 @@ def test_a_zero_rated_line_of_an_oss_sale_names_its_rate_too(account, shop):
 
     rows = sorted(rows_of(batch), key=lambda r: field(r, 1))
     assert [(field(r, 1), field(r, 40), field(r, 41)) for r in rows] == [
-        ("10,00", "AT", "0,00"),
+        ("10,00", "AT", "00,00"),
         ("120,00", "AT", "20,00"),
     ]
+    assert lint_file(batch.data) == []
+
+
+@pytest.mark.parametrize(
+    ("voucher_account", "expected"),
+    [
+        # The default (8720, automatic): the voucher row is gross and DATEV derives its VAT.
+        (None, [("119,00", "S", "8400"), ("23,80", "H", "8720")]),
+        # An account without the automatic: DATEV derives the goods' VAT only, so the VAT the
+        # voucher carried is booked back on the VAT account.
+        (1718, [("119,00", "S", "8400"), ("20,00", "H", "1718"), ("3,80", "H", "1776")]),
+    ],
+)
+def test_a_single_purpose_voucher_exports_the_vat_of_the_entry(
+    account, shop, voucher_account, expected
+):
+    CouponRule.objects.create(connection=shop, text="EZ-", kind="single_purpose")
+    TaxAccount.objects.filter(connection=shop, case="domestic", rate=19).update(
+        voucher_account=voucher_account
+    )
+    voucher = {
+        "Quantity": 1,
+        "TotalPrice": "-23.80",
+        "IsCoupon": True,
+        "TaxIndex": 0,
+        "Product": {"Title": "EZ-Gutschein", "SKU": None},
+    }
+    insert(
+        account, OrderItems=[item("119.00", 1, "19.00"), voucher], ShippingCost=0, TotalCost="95.20"
+    )
+    import_and_book(shop)
+    [batch] = export_november(shop).batches
+
+    rows = [(field(r, 1), field(r, 2), field(r, 8)) for r in rows_of(batch)]
+    assert rows == expected
+    # What DATEV books: the debtor carries the document total.
+    debtor = sum(Decimal(a.replace(",", ".")) * (1 if s == "S" else -1) for a, s, _ in rows)
+    assert debtor == Decimal("95.20")
     assert lint_file(batch.data) == []

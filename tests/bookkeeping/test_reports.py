@@ -471,9 +471,7 @@ def test_documents_missing_from_the_upload_log_are_listed(books, sandbox):
     assert not check.complete
 
 
-def test_a_register_document_changed_after_the_last_import_is_pending_not_missing(
-    books, sandbox
-):
+def test_a_register_document_changed_after_the_last_import_is_pending_not_missing(books, sandbox):
     """The next run reads an order Billbee changed after the watermark: the report must tell
     that apart from a real gap (a fresh demo showed 103 "missing" documents that were only
     changed while it imported)."""

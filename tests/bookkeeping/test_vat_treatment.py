@@ -93,12 +93,12 @@ CASES: list[tuple[str, dict[str, Any], tuple[Any, ...]]] = [
     (
         "oss",
         {"destination": "AT", "oss_since": OSS_START},
-        (Case.OSS, "AT", "20", "240", "AT", D("20"), "", None),
+        (Case.OSS, "AT", "20", "0240", "AT", D("20"), "", None),
     ),
     (
         "oss-since-the-service-date",
         {"destination": "AT", "oss_since": DAY},
-        (Case.OSS, "AT", "20", "240", "AT", D("20"), "", None),
+        (Case.OSS, "AT", "20", "0240", "AT", D("20"), "", None),
     ),
     (
         "oss-since-the-day-after",
@@ -108,12 +108,12 @@ CASES: list[tuple[str, dict[str, Any], tuple[Any, ...]]] = [
     (
         "oss-greece-field-40-el",
         {"destination": "GR", "oss_since": OSS_START},
-        (Case.OSS, "GR", "24", "240", "EL", D("24"), "", None),
+        (Case.OSS, "GR", "24", "0240", "EL", D("24"), "", None),
     ),
     (
         "oss-monaco-is-france",
         {"destination": "MC", "oss_since": OSS_START},
-        (Case.OSS, "FR", "20", "240", "FR", D("20"), "", None),
+        (Case.OSS, "FR", "20", "0240", "FR", D("20"), "", None),
     ),
     (
         "ic-supply",
@@ -163,17 +163,17 @@ CASES: list[tuple[str, dict[str, Any], tuple[Any, ...]]] = [
     (
         "fw-oss",
         {"ship_from": "PL", "destination": "AT", "oss_since": OSS_START},
-        (Case.FOREIGN_WAREHOUSE_OSS, "AT", "20", "241", "AT", D("20"), PL_ID, D("23")),
+        (Case.FOREIGN_WAREHOUSE_OSS, "AT", "20", "0241", "AT", D("20"), PL_ID, D("23")),
     ),
     (
         "fw-oss-below-threshold-still-destination",
         {"ship_from": "PL", "destination": "AT"},
-        (Case.FOREIGN_WAREHOUSE_OSS, "AT", "20", "241", "AT", D("20"), PL_ID, D("23")),
+        (Case.FOREIGN_WAREHOUSE_OSS, "AT", "20", "0241", "AT", D("20"), PL_ID, D("23")),
     ),
     (
         "fw-oss-greek-warehouse-without-vat-id",
         {"ship_from": "GR", "destination": "AT", "oss_since": OSS_START},
-        (Case.FOREIGN_WAREHOUSE_OSS, "AT", "20", "241", "AT", D("20"), "EL", D("24")),
+        (Case.FOREIGN_WAREHOUSE_OSS, "AT", "20", "0241", "AT", D("20"), "EL", D("24")),
     ),
     (
         "small-business",
@@ -992,7 +992,7 @@ def test_split_shipping_with_billbee_amount_is_compared_as_one_group() -> None:
     assert treatment.billbee_vat == D("19.84")
     assert treatment.our_vat_on_billbee_lines == D("19.87")  # + 0.52 at 19 % + 0.11 at 7 %
     assert treatment.warnings == (
-        "shipping split over several rates: our VAT 0.63 vs Billbee's 0.60 (difference 0.03, "
+        "lines split over the goods' rates: our VAT 0.63 vs Billbee's 0.60 (difference 0.03, "
         "more than 0.01): check the rate and the rounding on Billbee's invoice before booking",
     )
 

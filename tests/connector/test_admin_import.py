@@ -456,9 +456,7 @@ def test_external_order_filters_narrow_the_list(admin_client, imported, query, e
 
 def test_external_order_filters_by_channel_connection_and_flag(admin_client, imported):
     otto = SalesChannel.objects.get(connection=imported, platform="Otto")
-    flagged = (
-        ExternalOrder.objects.filter(connection=imported, status="imported", flag="").first()
-    )
+    flagged = ExternalOrder.objects.filter(connection=imported, status="imported", flag="").first()
     ExternalOrder.objects.filter(pk=flagged.pk).update(flag="cancelled_after_import")
     already = set(ExternalOrder.objects.exclude(flag="").values_list("pk", flat=True))
 

@@ -762,16 +762,13 @@ def test_imported_states_default_and_configured(account):
         13: "waiting",
     }
     assert doc(uninvoiced[3], custom).reason == (
-        "state 3 paid is not imported and not invoiced yet (imported states: 4 shipped, "
-        "13 packed)"
+        "state 3 paid is not imported and not invoiced yet (imported states: 4 shipped, 13 packed)"
     )
 
 
 def test_accountone_compatible_connections_import_only_the_states(account):
     ids = {state: insert(account, State=state) for state in (1, 4, 9, 11)}
-    connection = make_connection(
-        account, import_start_date=NOVEMBER, only_imported_states=True
-    )
+    connection = make_connection(account, import_start_date=NOVEMBER, only_imported_states=True)
 
     run(connection)
 

@@ -82,6 +82,8 @@ BOOKING_CASES = [
     Case("account-format", 8, {"contra_account": -8400}),
     Case("account-length", 8, {"contra_account": 123_456}),
     Case("bu-key", 9, {"bu_key": "2a"}, base=OSS_AT),
+    Case("bu-key", 9, {"bu_key": "240"}, base=OSS_AT),
+    Case("bu-key", 9, {"bu_key": "3"}, base=OSS_AT),
     Case("belegdatum-period", 10, {"document_date": date(2026, 2, 1)}),
     Case("belegdatum-period", 10, {"document_date": date(2025, 12, 31)}),
     Case("belegfeld1-empty", 11, {"document_field1": ""}),

@@ -129,6 +129,9 @@ FILE_CASES = [
     Case("account-length", booking(DOMESTIC, 7, "100000"), DOMESTIC, 7),
     Case("bu-key", booking(OSS, 9, '"12345"'), OSS, 9),
     Case("bu-key", booking(OSS, 9, '"24O"'), OSS, 9),
+    # A three-digit key is ambiguous (its 2 reads as Generalumkehr): only "0240" is accepted.
+    Case("bu-key", booking(OSS, 9, '"240"'), OSS, 9),
+    Case("eu-rate-format", booking(OSS, 41, "5,50"), OSS, 41),
     Case("belegdatum-format", booking(DOMESTIC, 10, "501"), DOMESTIC, 10),
     Case("belegdatum-format", booking(DOMESTIC, 10, "05012026"), DOMESTIC, 10),
     Case("belegdatum-day", booking(DOMESTIC, 10, "3102"), DOMESTIC, 10),

@@ -66,11 +66,11 @@ def test_golden_bookings_values_by_position():
     assert _col(domestic, 95) == "BB-100001"
 
     oss = _row(parsed, "OSS_AT")
-    assert (_col(oss, 9), _col(oss, 40), _col(oss, 41)) == ("240", "AT", "20,00")
+    assert (_col(oss, 9), _col(oss, 40), _col(oss, 41)) == ("0240", "AT", "20,00")
     assert (_col(oss, 115), _col(oss, 116)) == ("15012026", "15012026")
 
     warehouse = _row(parsed, "OSS_FROM_PL")
-    assert (_col(warehouse, 9), _col(warehouse, 40)) == ("241", "AT")
+    assert (_col(warehouse, 9), _col(warehouse, 40)) == ("0241", "AT")
     assert (_col(warehouse, 123), _col(warehouse, 124)) == ("PL1234567890", "23,00")
     assert _col(warehouse, 14) == "Lager Lódz, Kunde Pawel Nowak"
 

@@ -205,3 +205,16 @@ def test_debtor_free_texts_are_cut_keys_are_not():
     assert row[6] == '""'  # no address type given
     assert row[17] == '"12345678901"'
     assert row[18] == '"' + "O" * 30 + '"'
+
+
+@pytest.mark.parametrize(
+    ("rate", "written"),
+    [(Decimal("20"), "20,00"), (Decimal("5.5"), "05,50"), (Decimal("0"), "00,00")],
+)
+def test_eu_rates_are_written_in_datevs_two_digit_form(rate, written):
+    booking = replace(
+        BOOKINGS[0], eu_destination="FR", eu_rate=rate, eu_origin="PL", origin_rate=rate
+    )
+    fields = _row(_bookings_bytes([booking]))
+
+    assert (fields[40], fields[123]) == (written, written)

@@ -1,0 +1,46 @@
+"""Import and export of the set-up lists in the console (django-import-export): CSV or XLSX,
+an import shows its preview (each row created, updated, unchanged, or its error) and writes
+only when confirmed, every row or none. The file format is ``bookkeeping.resources``'s, the
+same as ``manage.py debtor_mapping``'s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
+from import_export.results import Result
+
+from ..services.setup_files import validation_reason
+
+
+class SetupImportExport(ImportExportMixin):
+    formats = [CSV, XLSX]
+    # Every column, always: an exported file imports again as it is.
+    export_form_class = ExportForm
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        """The change permission (IMPORT_EXPORT_IMPORT_PERMISSION_CODE), and the add
+        permission, since an import creates the rows it does not find."""
+        return super().has_import_permission(request) and self.has_add_permission(request)  # type: ignore[attr-defined]
+
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        # A row that became invalid between the preview and the confirmation (a connection
+        # renamed meanwhile) rolls the whole import back.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)  # type: ignore[no-any-return]
+        problems = [
+            f"row {row.number}: {validation_reason(row.error)}" for row in result.invalid_rows
+        ]
+        problems += [f"row {n}: {errors[0].error}" for n, errors in result.row_errors()]
+        problems += [str(error.error) for error in result.base_errors]
+        messages.error(request, f"Nothing was imported: {'; '.join(problems[:5])}")
+        opts = self.model._meta  # type: ignore[attr-defined]
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
