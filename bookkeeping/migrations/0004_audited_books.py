@@ -69,3 +69,45 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=('connection', 'text'), name='one_coupon_rule_per_text'),
         ),
     ]
+
+
+# Existing connections: BU keys in DATEV's four-digit form, the new preset accounts (EU
+# discounts, multi-purpose vouchers), and the EU consumer discounts on their own accounts.
+NEW_ACCOUNTS = {
+    "skr03": [
+        (8726, "Erlösschmälerungen aus im Inland steuerpfl. EU-Lieferungen 19 % USt", "discount", True),
+        (8725, "Erlösschmälerungen aus im Inland steuerpfl. EU-Lieferungen 7 % USt", "discount", True),
+        (1796, "Ausgegebene Geschenkgutscheine (Mehrzweckgutscheine)", "interim", False),
+    ],
+    "skr04": [
+        (4726, "Erlösschmälerungen aus im Inland steuerpfl. EU-Lieferungen 19 % USt", "discount", True),
+        (4725, "Erlösschmälerungen aus im Inland steuerpfl. EU-Lieferungen 7 % USt", "discount", True),
+        (3786, "Ausgegebene Geschenkgutscheine (Mehrzweckgutscheine)", "interim", False),
+    ],
+}
+EU_DISCOUNTS = {"skr03": {8720: 8726, 8710: 8725}, "skr04": {4720: 4726, 4710: 4725}}
+
+
+def forward(apps, schema_editor):
+    Account = apps.get_model("bookkeeping", "Account")
+    TaxAccount = apps.get_model("bookkeeping", "TaxAccount")
+    Connection = apps.get_model("connector", "Connection")
+    for mapping in TaxAccount.objects.exclude(bu_key=""):
+        if mapping.bu_key.isdigit() and len(mapping.bu_key) < 4:
+            TaxAccount.objects.filter(pk=mapping.pk).update(bu_key=mapping.bu_key.zfill(4))
+    for connection in Connection.objects.all():
+        if not TaxAccount.objects.filter(connection=connection).exists():
+            continue  # no bookkeeping set up yet: it gets the whole preset
+        have = set(Account.objects.filter(connection=connection).values_list("number", flat=True))
+        for number, name, kind, automatic in NEW_ACCOUNTS.get(connection.chart, []):
+            if number not in have:
+                Account.objects.create(
+                    connection=connection, number=number, name=name, kind=kind, automatic=automatic
+                )
+        for old, new in EU_DISCOUNTS.get(connection.chart, {}).items():
+            TaxAccount.objects.filter(
+                connection=connection, case="eu_b2c_home_taxed", discount_account=old
+            ).update(discount_account=new)
+
+
+Migration.operations.append(migrations.RunPython(forward, migrations.RunPython.noop))
