@@ -158,7 +158,9 @@ def vat_lines(order: Order, coupons: CouponPolicy | None = None) -> tuple[Line, 
     return tuple(lines)
 
 
-def vat_input(order: Order, context: VatContext, settings: VatSettings) -> VatInput:
+def vat_input(
+    order: Order, context: VatContext, settings: VatSettings, *, hold_differences: bool = True
+) -> VatInput:
     return VatInput(
         vat_mode=context.vat_mode,
         home_country=settings.home_country,
@@ -171,6 +173,7 @@ def vat_input(order: Order, context: VatContext, settings: VatSettings) -> VatIn
         small_business=settings.small_business,
         lines=vat_lines(order, settings.coupons),
         origin_vat_ids=settings.origin_vat_ids,
+        hold_differences=hold_differences,
     )
 
 

@@ -233,6 +233,8 @@ def _hold(
 # Per reason code, the reason without document-specific values: what a run counts.
 SUMMARIES = {
     "no_debtor": "no debtor account assigned",
+    "vat_differs_from_invoice": "VAT differs from Billbee's invoice",
+    "vat_on_tax_free_invoice": "VAT on the invoice of a tax-free supply",
     "original_not_booked": "original invoice not booked yet",
     "no_exchange_rate": "no exchange rate",
     "rounding_above_tolerance": "rounding difference above the tolerance",

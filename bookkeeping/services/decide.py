@@ -28,13 +28,14 @@ from ..models import (
     TaxAccount,
 )
 from ..posting import Accounts, Plan, PlanInput, PlanProblem, entry_plan, month_of
-from ..vat import Treatment, VatRejected, vat_treatment
+from ..vat import Treatment, VatHeld, VatRejected, vat_treatment
 from .debtors import DebtorBook
 from .entries import EntryValues
 from .rates import RateChoice, exchange_rate_lookup, rate_on_or_before
 from .setup import coupon_account, rounding_account
 
 WAITING = DocumentBooking.Status.WAITING
+CANCELLED_STATES = (8, 6)  # Billbee: cancelled, deleted
 REJECTED = DocumentBooking.Status.REJECTED
 ONE_CENT = Decimal("0.01")
 
@@ -148,7 +149,7 @@ def booking_decide(
     day = _booking_date(ctx, order)
     credit_for = _credited_entry(original, trace) if is_credit else None
     context_order = original.order if is_credit and original and original.order else order
-    treatment = _treatment(ctx, order, context_order, trace)
+    treatment = _treatment(ctx, order, context_order, trace, mirrors=is_credit)
     debtor = _debtor(ctx, document, order, trace)
     rate = _exchange_rate(ctx, order, day, trace)
     plan = _plan(ctx, order, treatment, debtor, rate)
@@ -231,16 +232,29 @@ def _credited_entry(original: Original | None, trace: list[str]) -> JournalEntry
 
 
 def _treatment(
-    ctx: BookingContext, order: Order, context_order: Order, trace: list[str]
+    ctx: BookingContext, order: Order, context_order: Order, trace: list[str], *, mirrors: bool
 ) -> Treatment:
+    """The VAT treatment. VAT that differs from Billbee's invoice holds the document, unless it
+    only mirrors another: a credit note follows its original's booking, and an invoice that
+    Billbee cancelled (or deleted) is cancelled by its credit note with the same treatment, so
+    the pair cancels out whatever Billbee charged."""
     assert ctx.vat is not None
     context = sources.vat_context(context_order, ctx.tz, ctx.connection.sender_country)
     if context is None:
         raise Hold(WAITING, "no_service_date", "no date of supply: neither shipped nor invoiced")
+    cancelled = order.state in CANCELLED_STATES
+    hold = not mirrors and not cancelled
     try:
-        treatment = vat_treatment(sources.vat_input(order, context, ctx.vat))
+        treatment = vat_treatment(sources.vat_input(order, context, ctx.vat, hold_differences=hold))
+    except VatHeld as exc:
+        raise Hold(WAITING, exc.code, exc.reason) from None
     except VatRejected as exc:
         raise Hold(REJECTED, exc.code, exc.reason) from None
+    if cancelled and not mirrors:
+        trace.append(
+            "cancelled in Billbee after invoicing: booked with this treatment even where "
+            "Billbee's VAT differs, because its credit note reverses it with the same treatment"
+        )
     trace.extend(sources.coupon_notes(order, ctx.vat.coupons))
     trace.extend(treatment.trace)
     return treatment

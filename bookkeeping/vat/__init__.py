@@ -11,7 +11,7 @@ can be tested with exact ``Decimal`` values.
 from __future__ import annotations
 
 from .countries import EU_MEMBER_STATES
-from .errors import UnknownRate, VatError, VatRejected
+from .errors import UnknownRate, VatError, VatHeld, VatRejected
 from .rates import RatePeriod, allowed_rates, rates_on
 from .treatment import (
     Case,
@@ -35,6 +35,7 @@ __all__ = [
     "Treatment",
     "UnknownRate",
     "VatError",
+    "VatHeld",
     "VatIdCheck",
     "VatInput",
     "VatRejected",

@@ -21,6 +21,18 @@ class UnknownRate(VatError):
         )
 
 
+class VatHeld(VatError):
+    """The document waits: the VAT decided here differs from the VAT on Billbee's invoice, and
+    only the merchant can say which is right (a setting, or a corrected invoice).
+
+    Booking it anyway would put VAT in the books that differs silently from the invoice."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(f"{code}: {reason}")
+
+
 class VatRejected(VatError):
     """The document cannot be booked automatically.
 

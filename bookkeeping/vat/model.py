@@ -66,6 +66,9 @@ class VatInput:
     lines: tuple[Line, ...]
     # The merchant's VAT IDs in foreign-warehouse countries, e.g. {"PL": "PL5260001246"}.
     origin_vat_ids: Mapping[str, str] = field(default_factory=dict)
+    # VAT that differs from Billbee's invoice holds the document (VatHeld); off for documents
+    # that only mirror another (credit notes, invoices cancelled by one): a warning then.
+    hold_differences: bool = True
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .amounts import billbee_charged_vat, billbee_tax_sum, money
 from .countries import EU_MEMBER_STATES, adjective
-from .errors import VatRejected
+from .errors import VatHeld, VatRejected
 from .facts import Decision, Facts, Notes, need_destination
 from .model import Case, VatInput
 from .vatid import VatIdCheck
@@ -105,13 +105,22 @@ def export(doc: VatInput, facts: Facts, notes: Notes) -> Decision:
 
 
 def _warn_vat_on_tax_free(doc: VatInput, notes: Notes, what: str, paragraph: str) -> None:
+    """VAT on the invoice of a tax-free supply is owed until the invoice is corrected (§ 14c
+    UStG): booked without VAT, the books would differ from the invoice, so it waits."""
     if billbee_charged_vat(doc.lines):
         amount = billbee_tax_sum(doc.lines)
         charged = f"charged VAT ({money(amount)})" if amount else "applied a VAT rate"
-        notes.warnings.append(
+        text = (
             f"Billbee {charged} on {what}: VAT shown on an invoice is owed until the invoice is "
             f"corrected ({paragraph}); correct the invoice in Billbee"
         )
+        if doc.hold_differences:
+            raise VatHeld(
+                "vat_on_tax_free_invoice",
+                f"{text} (a credit note and a new invoice without VAT), or set the VAT mode the "
+                "invoice shows; the document waits",
+            )
+        notes.warnings.append(text)
 
 
 def warn_foreign_tax_free(facts: Facts, notes: Notes, what: str, returns: str) -> None:

@@ -4,11 +4,17 @@
 rates on the date of supply (rates.py, §5), prices the lines (amounts.py: shipping follows the
 goods, §2.1; one VAT amount per rate, §4.3), and compares the result with Billbee's TaxAmount.
 A credit note gets the treatment of a mirrored invoice (§4.2: same case and rates).
+
+The VAT booked never differs silently from the invoice: when the rate decided here is not
+the rate Billbee charged on a line, the document waits (``VatHeld``) with a reason that says
+what the merchant must set — typically the OSS registration, when Billbee charged the
+destination's rate and no registration is configured, or the other way round.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -23,7 +29,8 @@ from .amounts import (
     price_lines,
 )
 from .cases import Decision, Notes, decide
-from .errors import VatRejected
+from .countries import EU_MEMBER_STATES, adjective
+from .errors import UnknownRate, VatHeld, VatRejected
 from .model import (
     COUPON,
     OSS_CASES,
@@ -34,7 +41,7 @@ from .model import (
     Treatment,
     VatInput,
 )
-from .rates import RatePeriod
+from .rates import RatePeriod, rates_on
 
 __all__ = [
     "Case",
@@ -42,6 +49,7 @@ __all__ = [
     "RateTotal",
     "Share",
     "Treatment",
+    "VatHeld",
     "VatInput",
     "VatRejected",
     "choose_rate",
@@ -54,8 +62,11 @@ def vat_treatment(doc: VatInput) -> Treatment:
     """The treatment of ``doc``; raises :class:`VatRejected` when it cannot be booked as is."""
     notes = Notes()
     decision = decide(doc, notes)
-    rate_of, fallback = _rate_chooser(decision, doc.service_date, notes)
+    mismatches: list[Mismatch] = []
+    rate_of, fallback = _rate_chooser(decision, doc, notes, mismatches)
     priced, split_notes = price_lines(doc.lines, rate_of, fallback)
+    if mismatches:
+        raise VatHeld("vat_differs_from_invoice", mismatch_reason(doc, decision, mismatches))
     notes.trace.extend(split_notes)
     shares = build_shares(priced)
     totals = build_totals(shares)
@@ -97,21 +108,92 @@ def _document_eu_rate(case: Case, totals: tuple[RateTotal, ...]) -> Decimal | No
     return None
 
 
+@dataclass(frozen=True)
+class Mismatch:
+    """A line on which Billbee charged another rate than the one decided here."""
+
+    kind: str
+    gross: Decimal
+    billbee: Decimal
+    ours: Decimal
+
+
 def _rate_chooser(
-    decision: Decision, day: date, notes: Notes
+    decision: Decision, doc: VatInput, notes: Notes, mismatches: list[Mismatch]
 ) -> tuple[Callable[[Line], Decimal], Decimal]:
-    """How goods and discount lines get their rate, and the rate of shipping without goods."""
+    """How goods and discount lines get their rate, and the rate of shipping without goods.
+    Lines whose Billbee rate differs from the rate chosen are collected in ``mismatches``
+    (or only warned about, for documents that mirror another)."""
     period = decision.period
+    day = doc.service_date
     if period is None:
         return (lambda line: ZERO), ZERO  # tax-free cases: every share at 0 %
     notes.trace.append(_describe(period, day))
 
     def rate_of(line: Line) -> Decimal:
         rate, warnings = choose_rate(line, period, day)
-        notes.warnings.extend(warnings)
+        offered = line.billbee_rate
+        if doc.hold_differences and offered is not None and offered != rate:
+            mismatches.append(Mismatch(line.kind, line.gross, offered, rate))
+        else:
+            notes.warnings.extend(warnings)
         return rate
 
     return rate_of, period.standard
+
+
+def mismatch_reason(doc: VatInput, decision: Decision, mismatches: list[Mismatch]) -> str:
+    """Why the document waits, in the merchant's terms: what Billbee charged, what this
+    connection's settings make of it, and what to set."""
+    day = doc.service_date
+    home, destination = doc.home_country.upper(), (doc.destination or "").upper()
+    charged = _rate_list(sorted({m.billbee for m in mismatches}, reverse=True))
+    ours = _rate_list(sorted({m.ours for m in mismatches}, reverse=True))
+    where = f"{destination} (date of supply {day:%d.%m.%Y})"
+    if decision.case == Case.EU_B2C_HOME_TAXED and _all_rates_of(destination, day, mismatches):
+        since = (
+            "no OSS registration is configured"
+            if doc.oss_since is None
+            else f"the OSS registration is set from {doc.oss_since:%d.%m.%Y} only"
+        )
+        return (
+            f"Billbee charged {destination} {charged} ({adjective(destination)} VAT) on a sale "
+            f"to {where}, but {since}, so {adjective(home)} VAT {ours} would be due. "
+            "Registered for OSS since …? Enter the date under 'OSS registered since' in the "
+            "bookkeeping settings, and every waiting document is decided again; if you are "
+            "not registered, correct the invoice in Billbee (credit note and new invoice)"
+        )
+    if decision.case == Case.OSS and _all_rates_of(home, day, mismatches):
+        since = f"{doc.oss_since:%d.%m.%Y}" if doc.oss_since else "?"
+        return (
+            f"Billbee charged {home} {charged} ({adjective(home)} VAT) on a sale to {where}, "
+            f"but the connection is registered for OSS since {since}, so "
+            f"{adjective(destination)} VAT {ours} is due. Did the OSS registration begin "
+            "later? Correct 'OSS registered since' in the bookkeeping settings, and every "
+            "waiting document is decided again; otherwise correct the invoice in Billbee"
+        )
+    lines = ", ".join(
+        f"{m.kind} {money(m.gross)} at {pct(m.billbee)} % (here {pct(m.ours)} %)"
+        for m in mismatches
+    )
+    taxed = decision.taxed_in or home
+    return (
+        f"Billbee charged other VAT rates than the treatment decided here "
+        f"({decision.case.value}: {adjective(taxed)} VAT on {day:%d.%m.%Y}): {lines}. Check "
+        "the VAT settings of the shop in Billbee and the connection's OSS registration; the "
+        "document waits until the rates agree or the invoice is corrected"
+    )
+
+
+def _all_rates_of(country: str, day: date, mismatches: list[Mismatch]) -> bool:
+    """Whether every rate Billbee charged is a rate of ``country`` on ``day``."""
+    if country not in EU_MEMBER_STATES:
+        return False
+    try:
+        period = rates_on(country, day)
+    except UnknownRate:
+        return False
+    return all(m.billbee in _all_rates(period) for m in mismatches)
 
 
 def _describe(period: RatePeriod, day: date) -> str:

@@ -308,6 +308,104 @@ def test_below_the_oss_threshold_an_eu_consumer_pays_home_vat(account, shop):
     ]
 
 
+FRANCE = {"CountryISO2": "FR", "Zip": "75001"}
+
+
+def insert_french_sale(account, **fields) -> int:
+    """120.00 gross to a consumer in Paris, Billbee charging France's 20 %."""
+    values = {
+        "OrderItems": [item("120.00", 1, "20.00")],
+        "ShippingCost": 0,
+        "TotalCost": "120.00",
+        "TaxRate1": "20.00",
+        "ShippingAddress": FRANCE,
+        "InvoiceAddress": FRANCE,
+    }
+    values.update(fields)
+    return insert(account, **values)
+
+
+def test_french_vat_charged_without_an_oss_registration_waits_for_the_merchants_answer(
+    account, shop
+):
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(oss_registered_since=None)
+    billbee_id = insert_french_sale(account)
+    import_and_book(shop)
+
+    held = booking(billbee_id)
+    assert (held.status, held.reason_code) == ("waiting", "vat_differs_from_invoice")
+    assert held.reason.startswith("Billbee charged FR 20 % (French VAT)")
+    assert "Registered for OSS since …?" in held.reason
+    assert held.entry is None
+
+    # The answer: registered since 2021. The next run decides every waiting document again.
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(oss_registered_since=date(2021, 7, 1))
+    result = book(shop)
+
+    assert result.booked == 1
+    assert booking(billbee_id).case == "oss"
+    assert booked_lines(billbee_id) == [
+        ("debtor", 10001, "S", Decimal("120.00")),
+        ("revenue", 8320, "H", Decimal("100.00")),
+        ("vat", 1767, "H", Decimal("20.00")),
+    ]
+
+
+def test_german_vat_charged_under_an_oss_registration_waits_too(account, shop):
+    billbee_id = insert(
+        account,
+        OrderItems=[item("119.00", 1, "19.00")],
+        ShippingCost=0,
+        TotalCost="119.00",
+        TaxRate1="19.00",
+        ShippingAddress=AUSTRIA,
+        InvoiceAddress=AUSTRIA,
+    )
+    result = import_and_book(shop)
+
+    held = booking(billbee_id)
+    assert (held.status, held.reason_code) == ("waiting", "vat_differs_from_invoice")
+    assert "registered for OSS since 01.07.2021, so Austrian VAT 20 % is due" in held.reason
+    assert result.waiting == {"VAT differs from Billbee's invoice": 1}
+
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(oss_registered_since=date(2027, 1, 1))
+    book(shop)
+
+    assert (booking(billbee_id).status, booking(billbee_id).case) == (
+        "booked",
+        "eu_b2c_home_taxed",
+    )
+
+
+def test_a_cancelled_invoice_and_its_credit_note_cancel_out_whatever_billbee_charged(account, shop):
+    """An invoice cancelled in Billbee after invoicing stays in the books, and its credit note
+    is booked against it: the pair cancels out, even when Billbee's VAT differs (it would
+    otherwise wait for a correction that the credit note already is)."""
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(oss_registered_since=None)
+    original = insert_french_sale(account, State=8)
+    original_json = account.control("GET", f"orders/{original}")
+    note = account.control(
+        "POST",
+        "orders",
+        credit_json(
+            original_json,
+            TotalCost="-120.00",
+            ShippingCost=0,
+            OrderItems=[item("-120.00", 1, "-20.00")],
+        ),
+    )["BillBeeOrderId"]
+    import_and_book(shop)
+
+    invoice, credit = booking(original), booking(note)
+    assert (invoice.status, credit.status) == ("booked", "booked")
+    assert credit.entry.credit_for == invoice.entry
+    assert lines_of(credit.entry) == [
+        (role, account, {"S": "H", "H": "S"}[side], amount)
+        for role, account, side, amount in lines_of(invoice.entry)
+    ]
+    assert any("its credit note reverses it" in t for t in invoice.trace)
+
+
 def test_an_intra_community_supply_is_tax_free_with_the_buyers_vat_id(account, shop):
     billbee_id = insert(
         account,

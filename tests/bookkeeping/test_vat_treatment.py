@@ -19,6 +19,7 @@ from bookkeeping.vat.treatment import (
     RateTotal,
     Share,
     Treatment,
+    VatHeld,
     VatInput,
     VatRejected,
     eu_rate_for,
@@ -549,7 +550,13 @@ WARNINGS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ),
     (
         "ic-with-billbee-vat",
-        {"vat_mode": 2, "destination": "AT", "customer_vat_id": AT_ID, "lines": CHARGED},
+        {
+            "vat_mode": 2,
+            "destination": "AT",
+            "customer_vat_id": AT_ID,
+            "lines": CHARGED,
+            "hold_differences": False,
+        },
         (
             "Billbee charged VAT (19.00) on an intra-community supply: VAT shown on an invoice is "
             "owed until the invoice is corrected (§ 14c (1) UStG); correct the invoice in Billbee",
@@ -567,7 +574,12 @@ WARNINGS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ),
     (
         "export-with-billbee-rate",
-        {"vat_mode": 3, "destination": "CH", "lines": (goods("119.00", rate="19"),)},
+        {
+            "vat_mode": 3,
+            "destination": "CH",
+            "lines": (goods("119.00", rate="19"),),
+            "hold_differences": False,
+        },
         (
             "Billbee applied a VAT rate on an export: VAT shown on an invoice is owed until the "
             "invoice is corrected (§ 14c (1) UStG); correct the invoice in Billbee",
@@ -617,7 +629,12 @@ WARNINGS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ),
     (
         "small-business-invoice-with-vat",
-        {"vat_mode": 1, "small_business": True, "lines": (goods("119.00", tax="19.00"),)},
+        {
+            "vat_mode": 1,
+            "small_business": True,
+            "lines": (goods("119.00", tax="19.00"),),
+            "hold_differences": False,
+        },
         (
             "Billbee charged VAT (19.00) on a small-business invoice: VAT shown on an invoice is "
             "owed until the invoice is corrected (§ 14c (2) UStG); correct the invoice in Billbee",
@@ -649,6 +666,99 @@ WARNINGS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
 )
 def test_warnings(overrides: dict[str, Any], expected: tuple[str, ...]) -> None:
     assert vat_treatment(make(**overrides)).warnings == expected
+
+
+# --- VAT that differs from Billbee's invoice: the document waits ---------------------------------
+
+
+def held(doc: VatInput) -> VatHeld:
+    with pytest.raises(VatHeld) as caught:
+        vat_treatment(doc)
+    return caught.value
+
+
+def test_billbee_charging_the_destination_rate_without_oss_holds_the_document() -> None:
+    """20 % FR charged, German 19 % decided because no OSS registration is configured."""
+    doc = make(destination="FR", lines=(goods("120.00", 1, "20", tax="20.00"),))
+
+    hold = held(doc)
+
+    assert hold.code == "vat_differs_from_invoice"
+    assert hold.reason.startswith(
+        "Billbee charged FR 20 % (French VAT) on a sale to FR (date of supply 14.03.2025), but "
+        "no OSS registration is configured, so German VAT 19 % would be due. Registered for "
+        "OSS since …? Enter the date under 'OSS registered since'"
+    )
+    # The merchant's answer decides it again: registered since before the sale → French VAT.
+    answered = vat_treatment(dataclasses.replace(doc, oss_since=OSS_START))
+    assert (answered.case, totals(answered)) == (Case.OSS, [("20", "120.00", "100.00", "20.00")])
+
+
+def test_an_oss_registration_after_the_sale_names_its_date() -> None:
+    doc = make(
+        destination="FR",
+        oss_since=DAY + timedelta(days=1),
+        lines=(goods("120.00", 1, "20", tax="20.00"),),
+    )
+
+    assert "the OSS registration is set from 15.03.2025 only" in held(doc).reason
+
+
+def test_billbee_charging_home_vat_under_oss_holds_the_document() -> None:
+    """The other direction: 19 % DE charged on a sale to AT while OSS registered → 20 % AT."""
+    doc = make(
+        destination="AT",
+        oss_since=OSS_START,
+        lines=(goods("119.00", 1, "19", tax="19.00"), goods("10.70", 2, "7", tax="0.70")),
+    )
+
+    hold = held(doc)
+
+    assert hold.code == "vat_differs_from_invoice"
+    assert hold.reason.startswith(
+        "Billbee charged DE 19 %, 7 % (German VAT) on a sale to AT (date of supply 14.03.2025), "
+        "but the connection is registered for OSS since 01.07.2021, so Austrian VAT 20 %, 13 % "
+        "is due. Did the OSS registration begin later?"
+    )
+    answered = vat_treatment(dataclasses.replace(doc, oss_since=None))
+    assert answered.case == Case.EU_B2C_HOME_TAXED
+
+
+def test_other_rate_differences_name_every_line() -> None:
+    doc = make(lines=(goods("10.00", 1, "16"),))
+
+    reason = held(doc).reason
+
+    assert "goods 10.00 at 16 % (here 19 %)" in reason
+    assert reason.startswith("Billbee charged other VAT rates than the treatment decided here")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "what"),
+    [
+        ({"vat_mode": 2, "destination": "AT", "customer_vat_id": AT_ID}, "intra-community supply"),
+        ({"vat_mode": 3, "destination": "CH"}, "an export"),
+        ({"vat_mode": 1, "small_business": True}, "a small-business invoice"),
+    ],
+)
+def test_vat_on_the_invoice_of_a_tax_free_supply_holds_the_document(
+    overrides: dict[str, Any], what: str
+) -> None:
+    hold = held(make(lines=(goods("119.00", 1, "19", tax="19.00"),), **overrides))
+
+    assert hold.code == "vat_on_tax_free_invoice"
+    assert what in hold.reason and "§ 14c" in hold.reason
+
+
+def test_a_document_that_mirrors_another_books_with_a_warning_instead() -> None:
+    doc = make(
+        destination="FR", lines=(goods("120.00", 1, "20", tax="20.00"),), hold_differences=False
+    )
+
+    treatment = vat_treatment(doc)
+
+    assert treatment.case == Case.EU_B2C_HOME_TAXED
+    assert any("Billbee applied 20 %" in w for w in treatment.warnings)
 
 
 # --- rates: the taxed country's period on the date of supply -----------------------------------
@@ -717,7 +827,7 @@ RATE_CHOICES: list[tuple[str, dict[str, Any], Line, str, tuple[str, ...]]] = [
     ),
     (
         "index-2-foreign-rate",
-        {"destination": "AT", "oss_since": OSS_START},
+        {"hold_differences": False, "destination": "AT", "oss_since": OSS_START},
         goods("10.00", 2, "7"),
         "13",
         (
@@ -767,7 +877,7 @@ RATE_CHOICES: list[tuple[str, dict[str, Any], Line, str, tuple[str, ...]]] = [
     ),
     (
         "index-1-billbee-reduced",
-        {},
+        {"hold_differences": False},
         goods("10.00", 1, "7"),
         "19",
         (
@@ -777,7 +887,7 @@ RATE_CHOICES: list[tuple[str, dict[str, Any], Line, str, tuple[str, ...]]] = [
     ),
     (
         "index-1-rate-not-in-table",
-        {},
+        {"hold_differences": False},
         goods("10.00", 1, "16"),
         "19",
         (
@@ -787,7 +897,7 @@ RATE_CHOICES: list[tuple[str, dict[str, Any], Line, str, tuple[str, ...]]] = [
     ),
     (
         "oss-billbee-home-rate",
-        {"destination": "NL", "oss_since": OSS_START},
+        {"hold_differences": False, "destination": "NL", "oss_since": OSS_START},
         goods("10.00", 1, "19"),
         "21",
         (
@@ -1025,6 +1135,8 @@ INVOICE_LINES = (
 
 @pytest.mark.parametrize("overrides", [m[1] for m in MIRRORED], ids=[m[0] for m in MIRRORED])
 def test_credit_note_is_the_exact_mirror(overrides: dict[str, Any]) -> None:
+    # German rates on every line: the amounts are what is compared here, not the holds.
+    overrides = {**overrides, "hold_differences": False}
     invoice = vat_treatment(make(lines=INVOICE_LINES, **overrides))
     credit = vat_treatment(make(lines=tuple(negate(i) for i in INVOICE_LINES), **overrides))
     assert credit.shares == tuple(Share(s.kind, s.rate, -s.gross) for s in invoice.shares)
@@ -1072,7 +1184,7 @@ def test_split_is_cent_exact_and_sign_symmetric() -> None:
 
 
 def test_eu_rate_with_several_rates_is_per_booking_line() -> None:
-    doc = make(destination="AT", oss_since=OSS_START, lines=MIXED)
+    doc = make(destination="AT", oss_since=OSS_START, lines=MIXED, hold_differences=False)
     treatment = vat_treatment(doc)
     assert treatment.eu_rate is None
     assert [eu_rate_for(treatment, t.rate) for t in treatment.totals] == [D("20"), D("13")]
@@ -1088,7 +1200,9 @@ def test_oss_document_with_one_non_zero_rate_has_a_field_41() -> None:
 
 
 def test_tax_free_document_has_every_share_at_zero() -> None:
-    doc = make(vat_mode=2, destination="AT", customer_vat_id=AT_ID, lines=MIXED)
+    doc = make(
+        vat_mode=2, destination="AT", customer_vat_id=AT_ID, lines=MIXED, hold_differences=False
+    )
     treatment = vat_treatment(doc)
     assert shares(treatment) == [("goods", "0", "150.00"), ("shipping", "0", "4.90")]
     assert totals(treatment) == [("0", "154.90", "154.90", "0.00")]
