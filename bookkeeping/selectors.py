@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Case as SqlCase
+from django.db.models import Count, DecimalField, F, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from billbee.enums import payment_type_name
 from connector.models import Connection, ExternalOrder
 
-from .models import CASE_LABELS, DebtorMapping, DocumentBooking, JournalEntry
+from .models import CASE_LABELS, DebtorMapping, DocumentBooking, JournalEntry, JournalLine
 from .vat import Case
+from .vat.threshold import DISTANCE_SALE_CASES, DistanceSale, ThresholdStatus, threshold_status
 
 
 def _amount(value: Any) -> str | None:
@@ -143,3 +148,54 @@ def debtor_mapping_rows(
         }
         for m in mappings.order_by("origin", "payment_method")
     ]
+
+
+# --- the EU-wide delivery threshold (§ 3c (4) UStG) ------------------------------------------
+
+NET_ROLES = ("revenue", "shipping", "discount", "voucher")
+
+
+def distance_sales(connection: Connection, first: date, last: date) -> list[DistanceSale]:
+    """Each entry's net intra-community distance sales with a date of supply (else document
+    date) from ``first`` to ``last``: what § 3c (4) UStG counts. Reversals and credit notes
+    count negative, so a cancelled sale is gone again."""
+    signed = SqlCase(
+        When(side="H", then=F("amount")),
+        default=Value(0) - F("amount"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    rows = (
+        JournalLine.objects.filter(
+            entry__connection=connection,
+            entry__case__in=DISTANCE_SALE_CASES,
+            role__in=NET_ROLES,
+        )
+        .annotate(day=Coalesce("entry__service_date", "entry__document_date"))
+        .filter(day__gte=first, day__lte=last)
+        .values("entry_id", "day", "entry__number")
+        .annotate(net=Sum(signed))
+        .order_by()
+    )
+    return [
+        DistanceSale(row["day"], row["entry__number"], _money(row["net"]))
+        for row in rows.iterator(chunk_size=2000)
+    ]
+
+
+def distance_sales_status(
+    connection: Connection, year: int, upto: date | None = None
+) -> ThresholdStatus:
+    """The threshold status of ``year`` up to ``upto`` (default: the whole year)."""
+    previous = sum(
+        (s.net for s in distance_sales(connection, date(year - 1, 1, 1), date(year - 1, 12, 31))),
+        Decimal(0),
+    )
+    sales = distance_sales(connection, date(year, 1, 1), upto or date(year, 12, 31))
+    return threshold_status(year, previous, sales)
+
+
+def _money(value: Any) -> Decimal:
+    """Sums as stored: SQLite may hand back a float-like number; exact again at cents."""
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))

@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils import timezone
 
 from connector.models import Connection
 
@@ -23,7 +24,7 @@ from ..models import (
     TaxAccount,
 )
 from ..resources import AccountResource, DebtorMappingResource, TaxAccountResource
-from ..selectors import debtor_mapping_waiting
+from ..selectors import debtor_mapping_waiting, distance_sales_status
 from ..services.rates import documents_waiting_for_a_rate_book_soon
 from ..services.rebooking import documents_book_soon
 from .transfer import SetupImportExport
@@ -70,6 +71,7 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
                 "fields": (
                     "home_country",
                     "oss_registered_since",
+                    "distance_sales_threshold",
                     "small_business",
                     "origin_vat_ids",
                 )
@@ -102,10 +104,16 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
             {"fields": ("debtor_per_customer", "customer_debtor_first", "customer_debtor_last")},
         ),
     )
-    readonly_fields = ("connection",)
+    readonly_fields = ("connection", "distance_sales_threshold")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created with the connection
+
+    @admin.display(description="EU delivery threshold (§ 3c (4) UStG)")
+    def distance_sales_threshold(self, obj: BookkeepingSettings) -> str:
+        """From the books: this year's and last year's net distance sales."""
+        today = timezone.localdate(timezone=obj.connection.zoneinfo)
+        return distance_sales_status(obj.connection, today.year, upto=today).text
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

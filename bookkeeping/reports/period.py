@@ -25,7 +25,9 @@ from django.utils import timezone
 from connector.models import Connection, ExternalOrder
 
 from ..models import CASE_LABELS, JournalEntry, JournalLine
+from ..selectors import distance_sales_status
 from ..vat.model import OSS_CASES, Case
+from ..vat.threshold import ThresholdStatus
 from .documents import document_counts, held_documents, not_accepted_groups, vat_differences
 from .rows import (
     CorrectionRow,
@@ -108,6 +110,7 @@ class PeriodReport:
     vat_differences: tuple[VatDifferenceRow, ...]
     documents: tuple[StatusCount, ...]
     totals: Totals
+    threshold: ThresholdStatus | None = None  # § 3c (4) UStG, up to the month's end
 
     @property
     def month_label(self) -> str:
@@ -173,6 +176,7 @@ def period_report(connection: Connection, year: int, month: int) -> PeriodReport
         vat_differences=vat_differences(documents),
         documents=document_counts(documents),
         totals=month_totals(lines),
+        threshold=distance_sales_status(connection, year, upto=last),
     )
 
 

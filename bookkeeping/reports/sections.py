@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from import_export.resources import Resource
 
+from ..vat.threshold import THRESHOLD
 from .completeness import Completeness
 from .period import PeriodReport, case_label
 from .rows import VatDifferenceRow
@@ -39,6 +40,7 @@ PERIOD_SECTIONS = (
     "summary",
     "revenue",
     "oss",
+    "threshold",
     "credit_notes",
     "corrections",
     "rounding",
@@ -96,6 +98,7 @@ def report_tables(report: PeriodReport, completeness: Completeness | None = None
         _summary(report),
         _revenue(report),
         _oss(report),
+        _threshold(report),
         _listed(report, "credit_notes"),
         _listed(report, "corrections"),
         _rounding(report),
@@ -146,6 +149,32 @@ def _summary(report: PeriodReport) -> Table:
         figures,
         sheet="Summary",
         note=f"{t.entries} journal entries dated in the month (Belegdatum), in EUR.",
+    )
+
+
+def _threshold(report: PeriodReport) -> Table:
+    status = report.threshold
+    figures = []
+    if status is not None:
+        figures = [
+            Figure(f"net EU distance sales {status.year - 1}", status.previous_year),
+            Figure(
+                f"net EU distance sales {status.year} up to {report.period_to:%d.%m.%Y}",
+                status.current_year,
+                "exceeded" if status.exceeded else "below",
+            ),
+            Figure("threshold (§ 3c (4) UStG)", THRESHOLD),
+        ]
+    return build_table(
+        "threshold",
+        "EU-wide delivery threshold (§ 3c (4) UStG)",
+        FigureResource,
+        figures,
+        sheet="Threshold",
+        note=(status.text + ". " if status else "")
+        + "Counted from the books: intra-community distance sales dispatched from home "
+        "(EU consumers taxed at home or via OSS), net, by date of supply; sales from a "
+        "warehouse abroad do not count.",
     )
 
 

@@ -19,6 +19,9 @@ from connector.models import ExternalOrder
 
 from ..errors import Hold
 from ..models import DocumentBooking, ExportedEntry, JournalEntry
+from ..selectors import NET_ROLES
+from ..vat import Case
+from ..vat.threshold import DISTANCE_SALE_CASES, crossing_note
 from .decide import Booking, BookingContext, Original, booking_decide
 from .entries import entry_fields, entry_post, entry_reverse, lines_balance
 from .pgwrite import entry_and_booking_insert
@@ -161,6 +164,7 @@ def _post_new(
     result: BookingResult,
 ) -> None:
     values, lines = decided.values, decided.plan.lines
+    _threshold(ctx, decided)
     if values.late_change:
         values.note = (values.note + "; " if values.note else "") + (
             "late change: the period was already exported"
@@ -183,6 +187,35 @@ def _post_new(
         return
     entry = entry_post(ctx.connection.pk, document.pk, values, lines, ctx.now)
     _store(ctx, document, booking, BOOKED, "booked", "booked", entry, decided.trace, decided)
+
+
+def _threshold(ctx: BookingContext, decided: Booking) -> None:
+    """Keep the year's net distance sales (§ 3c (4) UStG) and flag the sale that crosses the
+    EU-wide threshold, or one taxed at home after it was crossed."""
+    values = decided.values
+    if values.case not in DISTANCE_SALE_CASES:
+        return
+    year = (values.service_date or values.document_date).year
+    net = sum(
+        (
+            ln.amount if ln.side == "H" else -ln.amount
+            for ln in decided.plan.lines
+            if ln.role in NET_ROLES
+        ),
+        Decimal(0),
+    )
+    before = ctx.distance_total(year)
+    note = crossing_note(
+        year,
+        ctx.distance_total(year - 1),
+        before,
+        before + net,
+        home_taxed=values.case == Case.EU_B2C_HOME_TAXED.value,
+    )
+    ctx.distance_add(year, net)
+    if note:
+        decided.warnings.append(note)
+        decided.trace.append(note)
 
 
 def _exported(entry: JournalEntry) -> bool:

@@ -28,6 +28,7 @@ from ..models import (
     TaxAccount,
 )
 from ..posting import Accounts, Plan, PlanInput, PlanProblem, entry_plan, month_of
+from ..selectors import distance_sales
 from ..vat import Treatment, VatHeld, VatRejected, vat_treatment
 from .debtors import DebtorBook
 from .entries import EntryValues
@@ -52,6 +53,7 @@ class BookingContext:
     vat: sources.VatSettings | None = None
     writer: Any = None  # a BackgroundWriter while a run writes through one
     _rates: dict[tuple[str, str, date], tuple[date, Decimal] | None] = field(default_factory=dict)
+    _distance: dict[int, Decimal] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -105,6 +107,17 @@ class BookingContext:
                 ),
             ),
         )
+
+    def distance_total(self, year: int) -> Decimal:
+        """Net intra-community distance sales of ``year`` in the books (§ 3c (4) UStG), kept
+        up to date by the run as it posts."""
+        if year not in self._distance:
+            sales = distance_sales(self.connection, date(year, 1, 1), date(year, 12, 31))
+            self._distance[year] = sum((s.net for s in sales), Decimal(0))
+        return self._distance[year]
+
+    def distance_add(self, year: int, net: Decimal) -> None:
+        self._distance[year] = self.distance_total(year) + net
 
     def exchange_rate(self, currency: str, service_day: date | None, day: date) -> RateChoice:
         return exchange_rate_lookup(

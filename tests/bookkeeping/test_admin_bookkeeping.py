@@ -140,3 +140,63 @@ def test_waiting_bookings_are_listed_with_their_reason(admin_client, account, sh
     )
 
     assert "assign a debtor account to origin [Billbee]--" in page
+
+
+def test_the_settings_show_the_delivery_threshold_and_an_oss_answer_books_what_waited(
+    admin_client, account, shop, eager, django_capture_on_commit_callbacks
+):
+    """The merchant answers a held document in the settings: entering the OSS registration
+    decides every document that waited for it again."""
+    from datetime import date
+
+    from bookkeeping.models import BookkeepingSettings
+    from tests.bookkeeping.helpers import AUSTRIA, item
+
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(oss_registered_since=None)
+    billbee_id = insert(
+        account,
+        OrderItems=[item("120.00", 1, "20.00")],
+        ShippingCost=0,
+        TotalCost="120.00",
+        TaxRate1="20.00",
+        ShippingAddress=AUSTRIA,
+        InvoiceAddress=AUSTRIA,
+    )
+    import_and_book(shop)
+    assert booking(billbee_id).reason_code == "vat_differs_from_invoice"
+    url = reverse("admin:bookkeeping_bookkeepingsettings_change", args=[shop.pk])
+
+    page = html(admin_client.get(url))
+    assert "EU delivery threshold (§ 3c (4) UStG)" in page
+    assert "net EU distance sales" in page and "below the threshold" in page
+
+    settings = BookkeepingSettings.objects.get(pk=shop.pk)
+    form = {
+        name: value
+        for name, value in {
+            "consultant_number": settings.consultant_number,
+            "client_number": settings.client_number,
+            "fiscal_year_start_month": settings.fiscal_year_start_month,
+            "initials": settings.initials,
+            "credit_note_document_field": settings.credit_note_document_field,
+            "home_country": settings.home_country,
+            "oss_registered_since": "2021-07-01",
+            "origin_vat_ids": "{}",
+            "document_date": settings.document_date,
+            "exchange_rate_source": settings.exchange_rate_source,
+            "rounding_tolerance": settings.rounding_tolerance,
+            "rounding_account": settings.rounding_account,
+            "coupon_kind": settings.coupon_kind,
+            "coupon_account": settings.coupon_account,
+            "customer_debtor_first": settings.customer_debtor_first,
+            "customer_debtor_last": settings.customer_debtor_last,
+        }.items()
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, form)
+
+    assert response.status_code == 302, [
+        line for line in response.content.decode().splitlines() if "errorlist" in line
+    ]
+    assert BookkeepingSettings.objects.get(pk=shop.pk).oss_registered_since == date(2021, 7, 1)
+    assert (booking(billbee_id).status, booking(billbee_id).case) == ("booked", "oss")

@@ -235,6 +235,28 @@ def test_revenue_per_channel_and_treatment_is_the_signed_sum_of_the_lines(books)
     assert report.revenue_total.net == sum(expected_net.values())
 
 
+def test_the_threshold_section_counts_the_years_distance_sales_from_the_books(books):
+    """Net distance sales dispatched from home (EU consumers, taxed at home or via OSS) of the
+    year up to the month's end, by date of supply (§ 3c (4) UStG)."""
+    expected = Decimal(0)
+    for line in JournalLine.objects.filter(
+        entry__connection=books.connection,
+        entry__case__in=("oss", "eu_b2c_home_taxed"),
+        role__in=NET_ROLES,
+    ).select_related("entry"):
+        day = line.entry.service_date or line.entry.document_date
+        if day.year == 2026 and day <= LAST:
+            expected += signed(line)
+
+    report = period_report(books.connection, *OCTOBER)
+
+    assert report.threshold.current_year == expected > 0
+    assert report.threshold.previous_year == 0
+    html = render_html(report)
+    assert "EU-wide delivery threshold (§ 3c (4) UStG)" in html
+    assert "net EU distance sales 2026" in html
+
+
 def test_oss_figures_per_destination_country_and_rate(books):
     expected: dict[tuple[str, Decimal], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 2)
     for line in october_lines(books.connection):
@@ -622,6 +644,7 @@ def test_the_workbook_has_a_sheet_per_section_with_numeric_cells(books, sandbox)
         "Summary",
         "Revenue",
         "OSS",
+        "Threshold",
         "Credit notes",
         "Corrections",
         "Rounding",
