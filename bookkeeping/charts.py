@@ -38,12 +38,25 @@ class PresetMapping:
 
 
 @dataclass(frozen=True)
+class ForeignAccounts:
+    """Accounts a new foreign registration starts with: sales not taxable in Germany (UStVA
+    Kz. 45 as far as they appear there) and the VAT owed abroad. No standard account tells the
+    countries apart; accountants often open one per country (agree them with the adviser)."""
+
+    local: int
+    ic_supply: int
+    export: int
+    vat: int
+
+
+@dataclass(frozen=True)
 class Chart:
     code: str  # "03" / "04" in the DATEV header
     accounts: tuple[PresetAccount, ...]
     mappings: tuple[PresetMapping, ...]
     rounding: int
     coupons: int
+    foreign: ForeignAccounts
     first_debtor: int = 10000
 
 
@@ -88,6 +101,12 @@ SKR03 = Chart(
         PresetAccount(1778, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 19 %", "vat"),
         PresetAccount(1777, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 7 %", "vat"),
         PresetAccount(1767, "Umsatzsteuer aus im anderen EU-Land steuerpfl. Lieferungen", "vat"),
+        PresetAccount(
+            8339,
+            "Erlöse aus im anderen EU-Land steuerbaren Umsätzen, im Inland nicht steuerbar",
+            "revenue",
+        ),
+        PresetAccount(1754, "Steuerzahlungen an andere Länder (USt ausländischer Lager)", "vat"),
         PresetAccount(1590, "Durchlaufende Posten (Rundungsdifferenzen)", "interim"),
         PresetAccount(1796, "Ausgegebene Geschenkgutscheine (Mehrzweckgutscheine)", "interim"),
     ),
@@ -103,13 +122,13 @@ SKR03 = Chart(
         PresetMapping(Case.EU_B2C_HOME_TAXED, R0, 8200, None),
         PresetMapping(Case.OSS, None, 8320, 1767, bu_key="0240", discount=8727),
         PresetMapping(Case.FOREIGN_WAREHOUSE_OSS, None, 8320, 1767, bu_key="0241", discount=8727),
-        PresetMapping(Case.FOREIGN_WAREHOUSE_LOCAL, None, 8320, 1767, discount=8727),
         PresetMapping(Case.IC_SUPPLY, None, 8125, None, discount=8724),
         PresetMapping(Case.EXPORT, None, 8120, None),
         PresetMapping(Case.SMALL_BUSINESS, None, 8195, None),
     ),
     rounding=1590,
     coupons=1796,
+    foreign=ForeignAccounts(local=8339, ic_supply=8339, export=8339, vat=1754),
 )
 
 SKR04 = Chart(
@@ -151,6 +170,12 @@ SKR04 = Chart(
         PresetAccount(3808, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 19 %", "vat"),
         PresetAccount(3807, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 7 %", "vat"),
         PresetAccount(3817, "Umsatzsteuer aus im anderen EU-Land steuerpfl. Lieferungen", "vat"),
+        PresetAccount(
+            4339,
+            "Erlöse aus im anderen EU-Land steuerbaren Umsätzen, im Inland nicht steuerbar",
+            "revenue",
+        ),
+        PresetAccount(3854, "Steuerzahlungen an andere Länder (USt ausländischer Lager)", "vat"),
         PresetAccount(1370, "Durchlaufende Posten (Rundungsdifferenzen)", "interim"),
         PresetAccount(3786, "Ausgegebene Geschenkgutscheine (Mehrzweckgutscheine)", "interim"),
     ),
@@ -166,13 +191,13 @@ SKR04 = Chart(
         PresetMapping(Case.EU_B2C_HOME_TAXED, R0, 4200, None),
         PresetMapping(Case.OSS, None, 4320, 3817, bu_key="0240", discount=4727),
         PresetMapping(Case.FOREIGN_WAREHOUSE_OSS, None, 4320, 3817, bu_key="0241", discount=4727),
-        PresetMapping(Case.FOREIGN_WAREHOUSE_LOCAL, None, 4320, 3817, discount=4727),
         PresetMapping(Case.IC_SUPPLY, None, 4125, None, discount=4724),
         PresetMapping(Case.EXPORT, None, 4120, None),
         PresetMapping(Case.SMALL_BUSINESS, None, 4185, None),
     ),
     rounding=1370,
     coupons=3786,
+    foreign=ForeignAccounts(local=4339, ic_supply=4339, export=4339, vat=3854),
 )
 
 CHARTS = {"skr03": SKR03, "skr04": SKR04}

@@ -21,6 +21,7 @@ from ..models import (
     CustomerDebtor,
     DebtorMapping,
     ExchangeRate,
+    ForeignRegistration,
     TaxAccount,
 )
 from ..resources import AccountResource, DebtorMappingResource, TaxAccountResource
@@ -73,7 +74,6 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
                     "oss_registered_since",
                     "distance_sales_threshold",
                     "small_business",
-                    "origin_vat_ids",
                 )
             },
         ),
@@ -208,6 +208,29 @@ class TaxAccountAdmin(SetupImportExport, RebookingAdmin):
         "voucher_account",
     )
     list_filter = ("connection", "case")
+
+
+@admin.register(ForeignRegistration)
+class ForeignRegistrationAdmin(RebookingAdmin):
+    """Where sales from a foreign warehouse are booked: not German turnover."""
+
+    list_display = (
+        "country",
+        "vat_id",
+        "local_account",
+        "ic_supply_account",
+        "export_account",
+        "vat_account",
+        "connection",
+    )
+    list_editable = (
+        "vat_id",
+        "local_account",
+        "ic_supply_account",
+        "export_account",
+        "vat_account",
+    )
+    list_filter = ("connection",)
 
 
 @admin.register(CouponRule)

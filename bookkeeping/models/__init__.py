@@ -8,6 +8,7 @@ from .accounts import (
     CustomerDebtor,
     DebtorMapping,
     ExchangeRate,
+    ForeignRegistration,
     TaxAccount,
 )
 from .exports import ExportBatch, ExportedEntry
@@ -26,6 +27,7 @@ __all__ = [
     "ExchangeRate",
     "ExportBatch",
     "ExportedEntry",
+    "ForeignRegistration",
     "ImmutableError",
     "JournalEntry",
     "JournalLine",

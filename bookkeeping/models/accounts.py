@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from connector.models import Connection
+from connector.models import Connection, country_code_validator
 
 from ..charts import DEBTOR_RANGE
 from ..datev.columns import bu_key_form
-from ..vat import Case
+from ..vat import Case, check_vat_id
 from ..vat.amounts import pct
+from ..vat.countries import vat_prefix
 
 CASE_LABELS = {
     Case.DOMESTIC: "domestic",
@@ -22,9 +23,11 @@ CASE_LABELS = {
     Case.OSS: "EU consumer, destination VAT (OSS)",
     Case.IC_SUPPLY: "intra-community supply (tax-free)",
     Case.EXPORT: "export (tax-free)",
-    Case.FOREIGN_WAREHOUSE_LOCAL: "foreign warehouse, local sale",
+    Case.FOREIGN_WAREHOUSE_LOCAL: "foreign warehouse, local sale (not German)",
     Case.FOREIGN_WAREHOUSE_TO_HOME: "foreign warehouse to the home country",
     Case.FOREIGN_WAREHOUSE_OSS: "foreign warehouse to another EU country (OSS)",
+    Case.FOREIGN_WAREHOUSE_IC_SUPPLY: "foreign warehouse, intra-community supply (not German)",
+    Case.FOREIGN_WAREHOUSE_EXPORT: "foreign warehouse, export (not German)",
     Case.SMALL_BUSINESS: "small business (no VAT)",
 }
 CASE_CHOICES = [(case.value, label) for case, label in CASE_LABELS.items()]
@@ -219,6 +222,66 @@ _TAXED = {
     Case.FOREIGN_WAREHOUSE_TO_HOME,
     Case.FOREIGN_WAREHOUSE_OSS,
 }
+
+
+class ForeignRegistration(models.Model):
+    """The merchant's VAT registration in a country with a warehouse (Amazon FBA, PAN-EU …).
+
+    Sales whose place of supply is that country are not German turnover (§ 3 (6) UStG): local
+    sales there, intra-community supplies and exports from there. They are booked to this
+    registration's accounts — never to 8125/8120 or the OSS accounts 8320/1767 — and declared
+    in that country's VAT return and EC sales list. Registered automatically, with the chart's
+    accounts, the first time a document ships from the country."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="foreign_registrations"
+    )
+    country = models.CharField(max_length=2, validators=[country_code_validator])
+    vat_id = models.CharField(
+        "VAT ID there",
+        max_length=20,
+        blank=True,
+        help_text="The merchant's VAT ID in this country (DATEV field 123, the report).",
+    )
+    local_account = models.PositiveIntegerField(
+        "local sales",
+        validators=gl_account_validators,
+        help_text="Revenue of sales to customers in this country, net (not taxable in Germany).",
+    )
+    ic_supply_account = models.PositiveIntegerField(
+        "intra-community supplies from there",
+        validators=gl_account_validators,
+        help_text="Tax-free supplies to businesses in other member states (that country's ZM).",
+    )
+    export_account = models.PositiveIntegerField(
+        "exports from there", validators=gl_account_validators
+    )
+    vat_account = models.PositiveIntegerField(
+        "VAT of that country",
+        validators=gl_account_validators,
+        help_text="The VAT of local sales, owed to that country's tax office.",
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["connection", "country"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "country"], name="one_registration_per_country"
+            )
+        ]
+        verbose_name = "foreign VAT registration"
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.vat_id}".strip()
+
+    def clean(self) -> None:
+        if not self.vat_id:
+            return
+        check = check_vat_id(self.vat_id)
+        if not check.valid or check.country != vat_prefix(self.country):
+            problem = check.reason or f"it is not a VAT ID of {self.country}"
+            raise ValidationError({"vat_id": f"{self.vat_id}: {problem}"})
 
 
 class CouponRule(models.Model):

@@ -86,12 +86,6 @@ class BookkeepingSettings(models.Model):
         default=False,
         help_text="Kleinunternehmer: Billbee's VatMode 1 documents are booked without VAT.",
     )
-    origin_vat_ids = models.JSONField(
-        "VAT IDs in warehouse countries",
-        default=dict,
-        blank=True,
-        help_text='The merchant\'s VAT IDs where foreign warehouses are, e.g. {"PL": "PL…"}.',
-    )
     # --- posting ---
     document_date = models.CharField(
         max_length=7,
@@ -166,10 +160,3 @@ class BookkeepingSettings(models.Model):
     def clean(self) -> None:
         if self.customer_debtor_first > self.customer_debtor_last:
             raise ValidationError({"customer_debtor_last": "The range ends before it starts."})
-        ids = self.origin_vat_ids
-        if not isinstance(ids, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in ids.items()
-        ):
-            raise ValidationError(
-                {"origin_vat_ids": 'Give an object of country → VAT ID, e.g. {"PL": "PL…"}.'}
-            )

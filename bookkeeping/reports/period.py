@@ -29,6 +29,7 @@ from ..selectors import distance_sales_status
 from ..vat.model import OSS_CASES, Case
 from ..vat.threshold import ThresholdStatus
 from .documents import document_counts, held_documents, not_accepted_groups, vat_differences
+from .foreign import ForeignRow, country_of, foreign_rows
 from .rows import (
     CorrectionRow,
     CreditNoteRow,
@@ -111,6 +112,7 @@ class PeriodReport:
     documents: tuple[StatusCount, ...]
     totals: Totals
     threshold: ThresholdStatus | None = None  # § 3c (4) UStG, up to the month's end
+    foreign: tuple[ForeignRow, ...] = ()  # sales in foreign warehouses' countries
 
     @property
     def month_label(self) -> str:
@@ -177,6 +179,7 @@ def period_report(connection: Connection, year: int, month: int) -> PeriodReport
         documents=document_counts(documents),
         totals=month_totals(lines),
         threshold=distance_sales_status(connection, year, upto=last),
+        foreign=foreign_rows(lines),
     )
 
 
@@ -264,8 +267,8 @@ def oss_rows(lines: Iterable[LineFact], home_country: str) -> tuple[OssRow, ...]
             continue
         ship_from = home_country
         if line.case == Case.FOREIGN_WAREHOUSE_OSS:
-            ship_from = _country_of(line.eu_origin) or "?"
-        key = (_country_of(line.destination), line.rate, ship_from)
+            ship_from = country_of(line.eu_origin) or "?"
+        key = (country_of(line.destination), line.rate, ship_from)
         entries[key].add(line.entry)
         target = net if line.role in NET_ROLES else vat
         target[key] += line.signed
@@ -304,13 +307,6 @@ def case_label(case: str) -> str:
         return CASE_LABELS[Case(case)]
     except ValueError:
         return case
-
-
-def _country_of(value: str) -> str:
-    """DATEV field 40/123 holds a country code or a VAT ID; its first two letters are the
-    country (Greek VAT IDs say EL)."""
-    code = (value or "")[:2].upper()
-    return "GR" if code == "EL" else code
 
 
 def _home_country(connection: Connection) -> str:

@@ -20,6 +20,7 @@ from .tables import (
     CreditNoteResource,
     Figure,
     FigureResource,
+    ForeignResource,
     HeldDocumentResource,
     MissingResource,
     OssResource,
@@ -40,6 +41,7 @@ PERIOD_SECTIONS = (
     "summary",
     "revenue",
     "oss",
+    "foreign",
     "threshold",
     "credit_notes",
     "corrections",
@@ -98,6 +100,7 @@ def report_tables(report: PeriodReport, completeness: Completeness | None = None
         _summary(report),
         _revenue(report),
         _oss(report),
+        _foreign(report),
         _threshold(report),
         _listed(report, "credit_notes"),
         _listed(report, "corrections"),
@@ -149,6 +152,21 @@ def _summary(report: PeriodReport) -> Table:
         figures,
         sheet="Summary",
         note=f"{t.entries} journal entries dated in the month (Belegdatum), in EUR.",
+    )
+
+
+def _foreign(report: PeriodReport) -> Table:
+    rows = [replace(row, case=case_label(row.case)) for row in report.foreign]
+    return build_table(
+        "foreign",
+        "Foreign warehouses: sales not taxable in Germany",
+        ForeignResource,
+        rows,
+        sheet="Foreign warehouses",
+        note="Sales whose place of supply is a foreign warehouse's country (§ 3 (6) UStG): "
+        "local sales with that country's VAT, intra-community supplies and exports from "
+        "there. They belong in that country's VAT return (and EC sales list), not in the "
+        "German UStVA or ZM. Net and VAT in EUR, credit positive.",
     )
 
 

@@ -81,6 +81,16 @@ class FigureResource(resources.Resource):
     check = column("check", "check")
 
 
+class ForeignResource(resources.Resource):
+    country = column("country", "country")
+    vat_id = column("vat_id", "VAT ID there")
+    case = column("case", "VAT treatment")
+    rate = column("rate", "rate", Rate())
+    net = column("net", "net", Money())
+    vat = column("vat", "VAT", Money())
+    entries = column("entries", "entries", Count())
+
+
 class RevenueResource(resources.Resource):
     origin = column("origin", "sales channel (origin)")
     case = column("case_label", "VAT treatment")

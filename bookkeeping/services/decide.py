@@ -7,6 +7,7 @@ loaded once per run; it writes nothing but debtor-mapping rows for origins seen 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,16 +25,18 @@ from ..models import (
     CouponRule,
     DocumentBooking,
     ExportBatch,
+    ForeignRegistration,
     JournalEntry,
     TaxAccount,
 )
 from ..posting import Accounts, Plan, PlanInput, PlanProblem, entry_plan, month_of
 from ..selectors import distance_sales
-from ..vat import Treatment, VatHeld, VatRejected, vat_treatment
+from ..vat import Case, Treatment, VatHeld, VatRejected, vat_treatment
+from ..vat.model import NOT_TAXABLE_AT_HOME
 from .debtors import DebtorBook
 from .entries import EntryValues
 from .rates import RateChoice, exchange_rate_lookup, rate_on_or_before
-from .setup import coupon_account, rounding_account
+from .setup import chart_of, coupon_account, rounding_account
 
 WAITING = DocumentBooking.Status.WAITING
 CANCELLED_STATES = (8, 6)  # Billbee: cancelled, deleted
@@ -54,6 +57,7 @@ class BookingContext:
     writer: Any = None  # a BackgroundWriter while a run writes through one
     _rates: dict[tuple[str, str, date], tuple[date, Decimal] | None] = field(default_factory=dict)
     _distance: dict[int, Decimal] = field(default_factory=dict)
+    registrations: dict[str, ForeignRegistration] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -93,12 +97,19 @@ class BookingContext:
             .values_list("period_from", flat=True)
             .distinct()
         }
+        self.registrations = {
+            r.country: r for r in ForeignRegistration.objects.filter(connection=connection)
+        }
         self.vat = sources.VatSettings(
             home_country=settings.home_country,
             sender_country=connection.sender_country,
             oss_since=settings.oss_registered_since,
             small_business=settings.small_business,
-            origin_vat_ids=settings.origin_vat_ids or {},
+            origin_vat_ids={
+                country: registration.vat_id
+                for country, registration in self.registrations.items()
+                if registration.vat_id
+            },
             coupons=sources.CouponPolicy(
                 default=settings.coupon_kind,
                 rules=tuple(
@@ -107,6 +118,23 @@ class BookingContext:
                 ),
             ),
         )
+
+    def registration(self, country: str) -> ForeignRegistration:
+        """The merchant's registration in ``country``; registered with the chart's accounts
+        the first time a sale ships from there."""
+        if country not in self.registrations:
+            preset = chart_of(self.connection).foreign
+            self.registrations[country], _ = ForeignRegistration.objects.get_or_create(
+                connection=self.connection,
+                country=country,
+                defaults={
+                    "local_account": preset.local,
+                    "ic_supply_account": preset.ic_supply,
+                    "export_account": preset.export,
+                    "vat_account": preset.vat,
+                },
+            )
+        return self.registrations[country]
 
     def distance_total(self, year: int) -> Decimal:
         """Net intra-community distance sales of ``year`` in the books (§ 3c (4) UStG), kept
@@ -165,7 +193,8 @@ def booking_decide(
     treatment = _treatment(ctx, order, context_order, trace, mirrors=is_credit)
     debtor = _debtor(ctx, document, order, trace)
     rate = _exchange_rate(ctx, order, day, trace)
-    plan = _plan(ctx, order, treatment, debtor, rate)
+    accounts = _accounts(ctx, context_order, treatment, trace)
+    plan = _plan(ctx, order, treatment, debtor, rate, accounts)
     trace.extend(plan.trace)
     service = sources.service_date(order, ctx.tz)
     kind_word = "Gutschrift" if is_credit else "Rechnung"
@@ -298,8 +327,36 @@ def _exchange_rate(
     return choice.rate
 
 
+def _accounts(
+    ctx: BookingContext, context_order: Order, treatment: Treatment, trace: list[str]
+) -> Mapping[tuple[str, Decimal | None], Accounts]:
+    """The revenue and VAT accounts. A sale that takes place in a foreign warehouse's country
+    books to that country's registration (registered on first sight with the chart's
+    accounts), never to the German tax-free or OSS accounts."""
+    if treatment.case not in NOT_TAXABLE_AT_HOME:
+        return ctx.accounts
+    country = (context_order.delivery_source_country_code or "").upper()[:2]
+    registration = ctx.registration(country)
+    revenue = {
+        Case.FOREIGN_WAREHOUSE_LOCAL: registration.local_account,
+        Case.FOREIGN_WAREHOUSE_IC_SUPPLY: registration.ic_supply_account,
+        Case.FOREIGN_WAREHOUSE_EXPORT: registration.export_account,
+    }[treatment.case]
+    trace.append(
+        f"not taxable in {ctx.settings.home_country}: the accounts of the registration in "
+        f"{country} (revenue {revenue}, {country} VAT {registration.vat_account})"
+    )
+    own = Accounts(revenue, registration.vat_account)
+    return {**ctx.accounts, (treatment.case.value, None): own}
+
+
 def _plan(
-    ctx: BookingContext, order: Order, treatment: Treatment, debtor: int, rate: Decimal | None
+    ctx: BookingContext,
+    order: Order,
+    treatment: Treatment,
+    debtor: int,
+    rate: Decimal | None,
+    accounts: Mapping[tuple[str, Decimal | None], Accounts],
 ) -> Plan:
     settings = ctx.settings
     try:
@@ -308,7 +365,7 @@ def _plan(
                 treatment=treatment,
                 total=order.total_cost,
                 debtor=debtor,
-                accounts=ctx.accounts,
+                accounts=accounts,
                 automatic=ctx.automatic,
                 rounding_account=rounding_account(settings),
                 coupon_account=coupon_account(settings),

@@ -12,6 +12,7 @@ from .countries import (
     country_of_vat_prefix,
     normalise_postcode,
     special_territory,
+    vat_prefix,
     vat_territory,
 )
 from .errors import UnknownRate, VatRejected
@@ -112,3 +113,24 @@ def taxed(
 
 def oss_active(doc: VatInput) -> bool:
     return doc.oss_since is not None and doc.service_date >= doc.oss_since
+
+
+def origin_vat_id(doc: VatInput, facts: Facts, notes: Notes) -> str:
+    """DATEV field 123: the merchant's VAT ID in the ship-from country, else its code."""
+    ids = {country.strip().upper(): value for country, value in doc.origin_vat_ids.items()}
+    given = ids.get(facts.ship_from, "")
+    if not given.strip():
+        notes.warnings.append(
+            f"no VAT ID of the merchant in {facts.ship_from} is configured: DATEV field 123 gets "
+            f"the country code only; selling from a warehouse in {facts.ship_from} needs a VAT "
+            f"registration there: enter its VAT ID under Bookkeeping → Foreign VAT registrations"
+        )
+        return vat_prefix(facts.ship_from)
+    check = check_vat_id(given)
+    if not check.valid or check.country != facts.ship_from:
+        problem = check.reason or f"it is not a VAT ID of {facts.ship_from}"
+        notes.warnings.append(
+            f"the merchant's VAT ID for {facts.ship_from} is not usable ({problem}): fix it under "
+            "Bookkeeping → Foreign VAT registrations"
+        )
+    return check.normalized

@@ -22,13 +22,41 @@ class Case(StrEnum):
     FOREIGN_WAREHOUSE_LOCAL = "fw_local"  # foreign warehouse → consumer in the same country
     FOREIGN_WAREHOUSE_TO_HOME = "fw_to_home"  # foreign warehouse → consumer in the home country
     FOREIGN_WAREHOUSE_OSS = "fw_oss"  # foreign warehouse → consumer in a third EU state
+    # Supplies from a foreign warehouse to a business in another member state, and exports
+    # from there: they take place in the warehouse's country (§ 3 (6) UStG), not at home.
+    FOREIGN_WAREHOUSE_IC_SUPPLY = "fw_ic_supply"
+    FOREIGN_WAREHOUSE_EXPORT = "fw_export"
     SMALL_BUSINESS = "small_business"  # VatMode 1, Kleinunternehmer (§ 19 UStG): no VAT
 
 
-TAX_FREE_CASES = frozenset({Case.IC_SUPPLY, Case.EXPORT, Case.SMALL_BUSINESS})
+TAX_FREE_CASES = frozenset(
+    {
+        Case.IC_SUPPLY,
+        Case.EXPORT,
+        Case.FOREIGN_WAREHOUSE_IC_SUPPLY,
+        Case.FOREIGN_WAREHOUSE_EXPORT,
+        Case.SMALL_BUSINESS,
+    }
+)
 OSS_CASES = frozenset({Case.OSS, Case.FOREIGN_WAREHOUSE_OSS})
 FOREIGN_WAREHOUSE_CASES = frozenset(
-    {Case.FOREIGN_WAREHOUSE_LOCAL, Case.FOREIGN_WAREHOUSE_TO_HOME, Case.FOREIGN_WAREHOUSE_OSS}
+    {
+        Case.FOREIGN_WAREHOUSE_LOCAL,
+        Case.FOREIGN_WAREHOUSE_TO_HOME,
+        Case.FOREIGN_WAREHOUSE_OSS,
+        Case.FOREIGN_WAREHOUSE_IC_SUPPLY,
+        Case.FOREIGN_WAREHOUSE_EXPORT,
+    }
+)
+# Sales whose place of supply is the foreign warehouse's country: not taxable at home, booked
+# to the accounts of that country's registration and declared in its VAT return (and its EC
+# sales list), never in the home country's (bookkeeping.md §3).
+NOT_TAXABLE_AT_HOME = frozenset(
+    {
+        Case.FOREIGN_WAREHOUSE_LOCAL,
+        Case.FOREIGN_WAREHOUSE_IC_SUPPLY,
+        Case.FOREIGN_WAREHOUSE_EXPORT,
+    }
 )
 
 GOODS = "goods"

@@ -7,10 +7,18 @@ from __future__ import annotations
 
 from .amounts import billbee_charged_vat
 from .countries import adjective, vat_prefix
-from .facts import Decision, Facts, Notes, need_destination, oss_active, rates, taxed
+from .facts import (
+    Decision,
+    Facts,
+    Notes,
+    need_destination,
+    origin_vat_id,
+    oss_active,
+    rates,
+    taxed,
+)
 from .model import Case, VatInput
-from .taxfree import warn_foreign_tax_free
-from .vatid import check_vat_id
+from .taxfree import export_decision
 
 
 def display_vat(doc: VatInput, facts: Facts, notes: Notes) -> Decision:
@@ -36,8 +44,7 @@ def _third_country_with_vat(doc: VatInput, facts: Facts, notes: Notes, charged: 
             f"ship-from {facts.ship_from}, destination {facts.where}, Billbee charged no VAT → "
             "export, tax-free (§ 4 Nr. 1a, § 6 UStG)"
         )
-        warn_foreign_tax_free(facts, notes, "export", "VAT return")
-        return Decision(Case.EXPORT, None, None)
+        return export_decision(doc, facts, notes)
     notes.trace.append(
         f"ship-from {facts.ship_from}, destination {facts.where}, but Billbee charged VAT → "
         f"taxed where the goods were shipped from: {adjective(facts.ship_from)} VAT"
@@ -49,7 +56,7 @@ def _third_country_with_vat(doc: VatInput, facts: Facts, notes: Notes, charged: 
     )
     if facts.ship_from == facts.home:
         return taxed(Case.DOMESTIC, facts.home, facts)
-    origin = _origin(doc, facts, notes)
+    origin = origin_vat_id(doc, facts, notes)
     return taxed(Case.FOREIGN_WAREHOUSE_LOCAL, facts.ship_from, facts, eu_origin=origin)
 
 
@@ -104,7 +111,7 @@ def _from_home(doc: VatInput, facts: Facts, notes: Notes) -> Decision:
 
 
 def _from_foreign_warehouse(doc: VatInput, facts: Facts, notes: Notes) -> Decision:
-    origin = _origin(doc, facts, notes)
+    origin = origin_vat_id(doc, facts, notes)
     route = f"ship-from {facts.ship_from} (foreign warehouse), destination {facts.destination}"
     if facts.destination == facts.ship_from:
         local = adjective(facts.ship_from)
@@ -146,24 +153,3 @@ def _foreign_warehouse_oss(
         origin_rate=rates(facts.ship_from, facts.day).standard,
         bu_key="0241",
     )
-
-
-def _origin(doc: VatInput, facts: Facts, notes: Notes) -> str:
-    """DATEV field 123: the merchant's VAT ID in the ship-from country, else its code."""
-    ids = {country.strip().upper(): value for country, value in doc.origin_vat_ids.items()}
-    given = ids.get(facts.ship_from, "")
-    if not given.strip():
-        notes.warnings.append(
-            f"no VAT ID of the merchant in {facts.ship_from} is configured: DATEV field 123 gets "
-            f"the country code only; selling from a warehouse in {facts.ship_from} needs a VAT "
-            f"registration there (bookkeeping.md §3)"
-        )
-        return vat_prefix(facts.ship_from)
-    check = check_vat_id(given)
-    if not check.valid or check.country != facts.ship_from:
-        problem = check.reason or f"it is not a VAT ID of {facts.ship_from}"
-        notes.warnings.append(
-            f"the merchant's VAT ID for {facts.ship_from} is not usable ({problem}): fix the "
-            "connection's VAT IDs"
-        )
-    return check.normalized

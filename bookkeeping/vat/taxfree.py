@@ -9,7 +9,7 @@ from __future__ import annotations
 from .amounts import billbee_charged_vat, billbee_tax_sum, money
 from .countries import EU_MEMBER_STATES, adjective
 from .errors import VatHeld, VatRejected
-from .facts import Decision, Facts, Notes, need_destination
+from .facts import Decision, Facts, Notes, need_destination, origin_vat_id
 from .model import Case, VatInput
 from .vatid import VatIdCheck
 
@@ -36,7 +36,16 @@ def ic_supply(doc: VatInput, facts: Facts, notes: Notes) -> Decision:
             "goods under this VAT ID"
         )
     _warn_vat_on_tax_free(doc, notes, "an intra-community supply", "§ 14c (1) UStG")
-    warn_foreign_tax_free(facts, notes, "intra-community supply", "VAT return and EC sales list")
+    if facts.ship_from != facts.home:
+        note_foreign_tax_free(facts, notes, "intra-community supply", "VAT return and ZM")
+        origin = origin_vat_id(doc, facts, notes)
+        return Decision(
+            Case.FOREIGN_WAREHOUSE_IC_SUPPLY,
+            None,
+            None,
+            eu_destination=check.normalized,
+            eu_origin=origin,
+        )
     return Decision(Case.IC_SUPPLY, None, None, eu_destination=check.normalized)
 
 
@@ -100,7 +109,15 @@ def export(doc: VatInput, facts: Facts, notes: Notes) -> Decision:
         "(§ 4 Nr. 1a, § 6 UStG)"
     )
     _warn_vat_on_tax_free(doc, notes, "an export", "§ 14c (1) UStG")
-    warn_foreign_tax_free(facts, notes, "export", "VAT return")
+    return export_decision(doc, facts, notes)
+
+
+def export_decision(doc: VatInput, facts: Facts, notes: Notes) -> Decision:
+    """An export from home, or from a foreign warehouse (then not taxable at home)."""
+    if facts.ship_from != facts.home:
+        note_foreign_tax_free(facts, notes, "export", "VAT return")
+        origin = origin_vat_id(doc, facts, notes)
+        return Decision(Case.FOREIGN_WAREHOUSE_EXPORT, None, None, eu_origin=origin)
     return Decision(Case.EXPORT, None, None)
 
 
@@ -123,10 +140,10 @@ def _warn_vat_on_tax_free(doc: VatInput, notes: Notes, what: str, paragraph: str
         notes.warnings.append(text)
 
 
-def warn_foreign_tax_free(facts: Facts, notes: Notes, what: str, returns: str) -> None:
-    if facts.ship_from != facts.home:
-        notes.warnings.append(
-            f"shipped from the warehouse in {facts.ship_from}: the {what} is declared in "
-            f"{facts.ship_from} ({adjective(facts.ship_from)} {returns}), not in the "
-            f"{adjective(facts.home)} one"
-        )
+def note_foreign_tax_free(facts: Facts, notes: Notes, what: str, returns: str) -> None:
+    notes.trace.append(
+        f"shipped from the warehouse in {facts.ship_from}: the {what} takes place in "
+        f"{facts.ship_from} (§ 3 (6) UStG) and is declared there ({adjective(facts.ship_from)} "
+        f"{returns}), not in the {adjective(facts.home)} one: booked as not taxable in "
+        f"{facts.home}"
+    )

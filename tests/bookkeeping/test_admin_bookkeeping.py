@@ -181,7 +181,6 @@ def test_the_settings_show_the_delivery_threshold_and_an_oss_answer_books_what_w
             "credit_note_document_field": settings.credit_note_document_field,
             "home_country": settings.home_country,
             "oss_registered_since": "2021-07-01",
-            "origin_vat_ids": "{}",
             "document_date": settings.document_date,
             "exchange_rate_source": settings.exchange_rate_source,
             "rounding_tolerance": settings.rounding_tolerance,

@@ -644,6 +644,7 @@ def test_the_workbook_has_a_sheet_per_section_with_numeric_cells(books, sandbox)
         "Summary",
         "Revenue",
         "OSS",
+        "Foreign warehouses",
         "Threshold",
         "Credit notes",
         "Corrections",

@@ -127,9 +127,26 @@ CASES: list[tuple[str, dict[str, Any], tuple[Any, ...]]] = [
         (Case.IC_SUPPLY, None, "0", "", "EL094014201", None, "", None),
     ),
     (
+        # Not German turnover: the supply takes place in PL (§ 3 (6) UStG), its ZM is Polish.
         "ic-supply-from-pl-to-de",
         {"vat_mode": 2, "ship_from": "PL", "destination": "DE", "customer_vat_id": DE_ID},
-        (Case.IC_SUPPLY, None, "0", "", DE_ID, None, "", None),
+        (Case.FOREIGN_WAREHOUSE_IC_SUPPLY, None, "0", "", DE_ID, None, PL_ID, None),
+    ),
+    (
+        "ic-supply-from-cz-to-de",
+        {
+            "vat_mode": 2,
+            "ship_from": "CZ",
+            "destination": "DE",
+            "customer_vat_id": DE_ID,
+            "origin_vat_ids": {"CZ": "CZ25123891"},
+        },
+        (Case.FOREIGN_WAREHOUSE_IC_SUPPLY, None, "0", "", DE_ID, None, "CZ25123891", None),
+    ),
+    (
+        "export-from-pl",
+        {"vat_mode": 3, "ship_from": "PL", "destination": "CH"},
+        (Case.FOREIGN_WAREHOUSE_EXPORT, None, "0", "", "", None, PL_ID, None),
     ),
     (
         "export-mode-3",
@@ -210,8 +227,22 @@ def test_case_values_are_the_agreed_strings() -> None:
         "fw_local",
         "fw_to_home",
         "fw_oss",
+        "fw_ic_supply",
+        "fw_export",
         "small_business",
     ]
+
+
+def test_a_supply_from_a_foreign_warehouse_says_where_it_is_declared() -> None:
+    treatment = vat_treatment(
+        make(vat_mode=2, ship_from="PL", destination="DE", customer_vat_id=DE_ID)
+    )
+
+    assert (
+        "shipped from the warehouse in PL: the intra-community supply takes place in PL "
+        "(§ 3 (6) UStG) and is declared there (Polish VAT return and ZM), not in the German "
+        "one: booked as not taxable in DE"
+    ) in treatment.trace
 
 
 def test_oss_trace_in_words() -> None:
@@ -445,7 +476,7 @@ REJECTIONS: list[tuple[str, dict[str, Any], str, str, dict[str, Any], Case]] = [
         "supply needs the buyer's VAT ID of another member state (§ 6a (1) Nr. 4 UStG); charge "
         "VAT (VatMode 0)",
         {"vat_mode": 2, "ship_from": "PL", "destination": "AT", "customer_vat_id": DE_ID},
-        Case.IC_SUPPLY,
+        Case.FOREIGN_WAREHOUSE_IC_SUPPLY,
     ),
     (
         "ic-vat-id-northern-ireland",
@@ -565,12 +596,10 @@ WARNINGS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
         ),
     ),
     (
+        # Declared in PL and booked as not taxable at home: nothing to look at.
         "ic-from-foreign-warehouse",
         {"vat_mode": 2, "ship_from": "PL", "destination": "AT", "customer_vat_id": AT_ID},
-        (
-            "shipped from the warehouse in PL: the intra-community supply is declared in PL "
-            "(Polish VAT return and EC sales list), not in the German one",
-        ),
+        (),
     ),
     (
         "export-with-billbee-rate",
@@ -607,8 +636,8 @@ WARNINGS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
         {"ship_from": "CZ", "destination": "CZ"},
         (
             "no VAT ID of the merchant in CZ is configured: DATEV field 123 gets the country code "
-            "only; selling from a warehouse in CZ needs a VAT registration there "
-            "(bookkeeping.md §3)",
+            "only; selling from a warehouse in CZ needs a VAT registration there: enter its VAT "
+            "ID under Bookkeeping → Foreign VAT registrations",
         ),
     ),
     (
@@ -616,7 +645,7 @@ WARNINGS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
         {"ship_from": "PL", "destination": "PL", "origin_vat_ids": {"PL": "PL5260001247"}},
         (
             "the merchant's VAT ID for PL is not usable (PL5260001247 is not a valid Polish VAT "
-            "ID (checksum)): fix the connection's VAT IDs",
+            "ID (checksum)): fix it under Bookkeeping → Foreign VAT registrations",
         ),
     ),
     (
