@@ -28,3 +28,12 @@ class ExportRefused(BookkeepingError):
     def __init__(self, message: str, findings: list) -> None:
         super().__init__(message)
         self.findings = findings
+
+
+class ExportIncomplete(BookkeepingError):
+    """A month that is not over, or that still has documents waiting, is exported only on
+    explicit confirmation; ``months`` says what is open in each."""
+
+    def __init__(self, message: str, months: list) -> None:
+        super().__init__(message)
+        self.months = months

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 
 from connector.models import Connection
 
-from ..errors import ExportRefused
+from ..errors import ExportIncomplete, ExportRefused
 from ..models import ExportBatch
 from ..reports.period import month_bounds, parse_month
 from ..services.export import datev_export
@@ -30,7 +30,14 @@ class ExportForm(forms.Form):
     )
     reexport = forms.BooleanField(
         required=False,
-        help_text="Export again entries that were exported before (recorded as a re-export).",
+        help_text="Export again entries that were exported before (recorded as a re-export). "
+        "Importing the re-export and the earlier file into DATEV books them twice.",
+    )
+    allow_incomplete = forms.BooleanField(
+        required=False,
+        label="Export although incomplete",
+        help_text="The month is not over, or documents of it still wait for bookkeeping "
+        "(listed below after a first attempt): export anyway. The batch records it.",
     )
 
     def clean_month(self) -> tuple[date, date]:
@@ -47,22 +54,27 @@ class ExportBatchAdmin(admin.ModelAdmin):
     list_display = (
         "file_name",
         "period_from",
+        "kind",
+        "sequence",
         "part",
-        "reexport",
+        "incomplete_flag",
         "rows",
         "entries",
         "created_at",
         "created_by",
         "download",
     )
-    list_filter = ("connection", "reexport")
+    list_filter = ("connection", "kind")
     fields = (
         "file_name",
         "connection",
         "period_from",
         "period_to",
+        "kind",
+        "sequence",
         "part",
         "reexport",
+        "incomplete",
         "rows",
         "entries",
         "sha256",
@@ -99,6 +111,10 @@ class ExportBatchAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @admin.display(description="incomplete", boolean=True)
+    def incomplete_flag(self, obj: ExportBatch) -> bool:
+        return bool(obj.incomplete)
+
     @admin.display(description="file")
     def download(self, obj: ExportBatch) -> SafeString:
         url = reverse("admin:bookkeeping_exportbatch_download", args=[obj.pk])
@@ -112,6 +128,7 @@ class ExportBatchAdmin(admin.ModelAdmin):
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         findings: list[Any] = []
+        open_months: list[Any] = []
         form = ExportForm(request.POST or None, initial={"month": f"{date.today():%Y-%m}"})
         if request.method == "POST" and form.is_valid():
             first, last = form.cleaned_data["month"]
@@ -121,12 +138,23 @@ class ExportBatchAdmin(admin.ModelAdmin):
                     first,
                     last,
                     reexport=form.cleaned_data["reexport"],
+                    allow_incomplete=form.cleaned_data["allow_incomplete"],
                     user=request.user,
+                )
+            except ExportIncomplete as exc:
+                open_months = exc.months
+                self.message_user(
+                    request,
+                    f"{first:%m/%Y} is not complete: nothing was exported. Book the documents "
+                    "listed below first, or tick “Export although incomplete”.",
+                    messages.WARNING,
                 )
             except ExportRefused as exc:
                 findings = exc.findings
                 self.message_user(request, str(exc), messages.ERROR)
             else:
+                for notice in result.notices:
+                    self.message_user(request, notice, messages.WARNING)
                 if not result.batches:
                     self.message_user(
                         request, f"Nothing (new) to export for {first:%m/%Y}.", messages.WARNING
@@ -149,6 +177,8 @@ class ExportBatchAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Export a period to DATEV",
             "form": form,
+            "open_months": open_months,
+            "waiting_url": reverse("admin:bookkeeping_documentbooking_changelist"),
             "findings": [
                 {
                     "finding": f,

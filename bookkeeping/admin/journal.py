@@ -68,6 +68,7 @@ class JournalEntryAdmin(ReadOnly):
         "total",
         "case",
         "late_change",
+        "booked_after_export",
         "exported",
     )
     list_filter = (
@@ -75,6 +76,7 @@ class JournalEntryAdmin(ReadOnly):
         "kind",
         "case",
         "late_change",
+        "booked_after_export",
         ("document_date", admin.DateFieldListFilter),
     )
     search_fields = ("number", "order_number", "=billbee_order_id")
@@ -103,6 +105,7 @@ class JournalEntryAdmin(ReadOnly):
         "reversed_by_link",
         "credit_for",
         "late_change",
+        "booked_after_export",
         "note",
         "posted_at",
     )

@@ -17,6 +17,11 @@ from .journal import JournalEntry
 
 
 class ExportBatch(models.Model):
+    class Kind(models.TextChoices):
+        FIRST = "first", "first export of the month"
+        SUPPLEMENT = "supplement", "supplement (Nachtrag): booked after export, late changes"
+        REEXPORT = "reexport", "re-export (Wiederholung): everything again"
+
     connection = models.ForeignKey(
         Connection, on_delete=models.PROTECT, related_name="export_batches"
     )
@@ -27,6 +32,17 @@ class ExportBatch(models.Model):
     )
     reexport = models.BooleanField(
         default=False, help_text="An explicit re-export of entries exported before."
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FIRST)
+    sequence = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Supplements and re-exports of a month are numbered 1, 2, …; the first "
+        "export is 0.",
+    )
+    incomplete = models.TextField(
+        blank=True,
+        help_text="Exported with documents still waiting, or before the month ended, on "
+        "explicit confirmation: what was open then.",
     )
     file_name = models.CharField(max_length=200)
     content = models.BinaryField(help_text="The file, zlib-compressed.")

@@ -101,7 +101,14 @@ class JournalEntry(Immutable):
         db_index=False,
     )
     late_change = models.BooleanField(
-        default=False, help_text="Posted after the document's period had been exported."
+        default=False,
+        help_text="A correction (reversal, or the new entry of a changed document) posted "
+        "after the document's period had been exported.",
+    )
+    booked_after_export = models.BooleanField(
+        default=False,
+        help_text="The document's first entry, posted after its period had been exported "
+        "(a document that arrived late): it goes into the month's supplement batch.",
     )
     note = models.TextField(blank=True)
     source_hash = models.CharField(max_length=64, help_text="Version of the document booked.")

@@ -331,7 +331,9 @@ def _credit_notes(entries: QuerySet[JournalEntry]) -> tuple[CreditNoteRow, ...]:
 def _corrections(entries: QuerySet[JournalEntry], tz: ZoneInfo) -> tuple[CorrectionRow, ...]:
     """Reversals and entries posted after their period had been exported, with why."""
     rows = (
-        entries.filter(Q(kind=JournalEntry.Kind.REVERSAL) | Q(late_change=True))
+        entries.filter(
+            Q(kind=JournalEntry.Kind.REVERSAL) | Q(late_change=True) | Q(booked_after_export=True)
+        )
         .order_by("document_date", "number", "pk")
         .values_list(
             "pk",
@@ -340,27 +342,15 @@ def _corrections(entries: QuerySet[JournalEntry], tz: ZoneInfo) -> tuple[Correct
             "document_date",
             "reverses_id",
             "late_change",
+            "booked_after_export",
             "document_total",
             "currency",
             "note",
             "posted_at",
         )
     )
-    return tuple(
-        CorrectionRow(
-            pk,
-            kind,
-            number,
-            day,
-            reverses,
-            late,
-            total,
-            currency,
-            note,
-            posted.astimezone(tz).date(),
-        )
-        for pk, kind, number, day, reverses, late, total, currency, note, posted in rows
-    )
+    # The last column, posted_at, becomes the local day it was posted on.
+    return tuple(CorrectionRow(*row[:-1], posted_on=row[-1].astimezone(tz).date()) for row in rows)
 
 
 def _rounding(entries: QuerySet[JournalEntry]) -> tuple[RoundingRow, ...]:

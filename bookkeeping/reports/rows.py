@@ -28,6 +28,7 @@ class CorrectionRow:
     document_date: date
     reverses_id: int | None
     late_change: bool
+    booked_after_export: bool
     total: Decimal
     currency: str
     note: str  # why

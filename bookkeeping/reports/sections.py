@@ -74,11 +74,13 @@ _LISTS: dict[str, tuple[str, type[Resource], str, str]] = {
         "Totals in the document's currency, negative as on the credit note.",
     ),
     "corrections": (
-        "Reversals and late changes",
+        "Reversals, late changes and documents booked after export",
         CorrectionResource,
         "Corrections",
-        "Reversals (Storno) and entries posted after the month had been exported to DATEV, "
-        "with the reason. Totals in the document's currency.",
+        "Reversals (Storno), corrections posted after the month had been exported (late "
+        "changes) and documents booked for the first time after it (booked after export): "
+        "they are in the month's supplement batches (Nachtrag). Totals in the document's "
+        "currency.",
     ),
     "not_accepted": (
         "Upload log: documents not accepted",

@@ -123,6 +123,7 @@ class CorrectionResource(resources.Resource):
     kind = column("kind", "entry")
     number = column("number", "document")
     late = column("late_change", "late change", YesNo())
+    after_export = column("booked_after_export", "booked after export", YesNo())
     total = column("total", "total", Amount())
     currency = column("currency", "currency")
     note = column("note", "why")

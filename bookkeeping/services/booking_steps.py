@@ -40,6 +40,7 @@ class BookingResult:
     unchanged: int = 0
     nothing: int = 0
     late_changes: int = 0
+    booked_after_export: int = 0
     internal_errors: int = 0
     vat_differences: int = 0
     waiting: Counter[str] = field(default_factory=Counter)
@@ -147,9 +148,11 @@ def _post(
         _post_new(ctx, document, booking, decided, result)
         return
     with transaction.atomic():
-        late = _exported(current) or values.late_change
+        # A change of a document whose booking (or month) was exported is a late change; its
+        # new entry is one too, not a document booked after export.
+        late = _exported(current) or values.booked_after_export
         _reverse(ctx, current, "the document changed after it was booked", result, late=late)
-        values.late_change = values.late_change or late
+        values.late_change, values.booked_after_export = late, False
         values.note = f"replaces entry #{current.pk} (the document changed)"
         trace.append(f"the document changed: entry #{current.pk} reversed, booked anew")
         result.rebooked += 1
@@ -170,6 +173,11 @@ def _post_new(
             "late change: the period was already exported"
         )
         result.late_changes += 1
+    elif values.booked_after_export:
+        values.note = (values.note + "; " if values.note else "") + (
+            "booked after export: the period was already exported; in its next supplement"
+        )
+        result.booked_after_export += 1
     decided.trace.append("posted as a new journal entry")
     if db_connection.vendor == "postgresql":
         lines_balance(lines)

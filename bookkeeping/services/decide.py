@@ -219,7 +219,7 @@ def booking_decide(
         currency=(order.currency or "EUR").upper(),
         exchange_rate=rate,
         credit_for_id=credit_for.pk if credit_for else None,
-        late_change=month_of(day) in ctx.exported_months,
+        booked_after_export=month_of(day) in ctx.exported_months,
     )
     # The Leistungsdatum decides the VAT period (bookkeeping.md §5): a ship date that moves
     # within the same month books nothing new.

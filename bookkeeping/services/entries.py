@@ -43,7 +43,8 @@ class EntryValues:
     exchange_rate: Decimal | None = None
     credit_for_id: int | None = None
     reverses_id: int | None = None
-    late_change: bool = False
+    late_change: bool = False  # a correction posted after the period was exported
+    booked_after_export: bool = False  # a first entry posted after the period was exported
     note: str = ""
 
 
@@ -98,6 +99,7 @@ def entry_fields(
         "reverses_id": values.reverses_id,
         "credit_for_id": values.credit_for_id,
         "late_change": values.late_change,
+        "booked_after_export": values.booked_after_export,
         "note": values.note,
         "source_hash": values.source_hash,
         "plan_hash": values.plan_hash,

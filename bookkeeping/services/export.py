@@ -5,6 +5,11 @@ export of the month takes only entries not exported yet (corrections, late docum
 re-export of entries exported before is an explicit request and is recorded as such. A file
 never spans two years, holds at most 99,999 rows (more are split into parts), and is written
 and linted in a stream, so that memory stays flat whatever the number of entries.
+
+A month's first export, each of its supplements (Nachtrag: documents booked after the export
+and late changes) and each re-export (Wiederholung) are told apart in the file name, the
+header's Bezeichnung and the batch list, so that no two files are alike. A month that is not
+over, or that still has documents waiting, is exported only when the caller allows it.
 """
 
 from __future__ import annotations
@@ -34,9 +39,10 @@ from ..datev import (
     lint_stream,
     write_bookings,
 )
-from ..errors import ExportRefused
+from ..errors import ExportIncomplete, ExportRefused
 from ..exporting import ExportEntry, ExportLine, datev_rows
 from ..models import BookkeepingSettings, ExportBatch, ExportedEntry, JournalEntry, JournalLine
+from .export_periods import BatchKind, batch_file_name, batch_kind, batch_notices, month_open_items
 from .setup import bookkeeping_settings, chart_of
 
 MAX_ROWS = 99_999
@@ -51,6 +57,7 @@ class ExportResult:
     batches: list[ExportBatch] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     empty_months: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # what the accountant must know
 
 
 def month_ranges(date_from: date, date_to: date) -> list[tuple[date, date]]:
@@ -70,24 +77,38 @@ def datev_export(
     date_to: date,
     *,
     reexport: bool = False,
+    allow_incomplete: bool = False,
     user: Any = None,
     now: datetime | None = None,
 ) -> ExportResult:
-    """Export the period's entries. Every file is written and linted first; when any has
-    errors, ``ExportRefused`` lists them all and nothing is recorded."""
+    """Export the period's entries. A month not over yet, or with documents waiting, raises
+    ``ExportIncomplete`` unless ``allow_incomplete``. Every file is written and linted first;
+    when any has errors, ``ExportRefused`` lists them all and nothing is recorded."""
     if date_from > date_to:
         raise ValueError("the period ends before it starts")
     settings = bookkeeping_settings(connection)
     now = now or timezone.now()
     result = ExportResult()
+    months = []
+    for start, end in month_ranges(date_from, date_to):
+        ids = _entry_ids(connection, start, end, reexport)
+        if not ids:
+            result.empty_months.append(f"{start:%Y-%m}")
+            continue
+        months.append((start, end, ids, month_open_items(connection, start, end, now)))
+    open_months = [m for *_, m in months if m.is_open]
+    if open_months and not allow_incomplete:
+        raise ExportIncomplete(
+            "not exported: " + "; ".join(m.summary(now) for m in open_months) + ". Book or "
+            "settle the waiting documents first, or confirm the export of an incomplete month",
+            open_months,
+        )
     with ExitStack() as files:
         parts: list[_Part] = []
-        for start, end in month_ranges(date_from, date_to):
-            ids = _entry_ids(connection, start, end, reexport)
-            if not ids:
-                result.empty_months.append(f"{start:%Y-%m}")
-                continue
-            parts += _write_month(settings, start, end, ids, now, files)
+        for start, end, ids, month in months:
+            kind = batch_kind(connection, start, reexport)
+            incomplete = month.summary(now) if month.is_open else ""
+            parts += _write_month(settings, start, end, ids, now, files, kind, incomplete)
         errors = _unique([f for part in parts for f in part.findings if f.severity == "error"])
         if errors:
             months = ", ".join(sorted({f"{p.start:%m/%Y}" for p in parts if p.errors}))
@@ -100,6 +121,7 @@ def datev_export(
             for part in parts:
                 result.batches.append(_record(settings, part, reexport, user))
                 result.warnings.extend(part.findings)
+    result.notices = batch_notices(result.batches)
     return result
 
 
@@ -206,6 +228,8 @@ class _Part:
     end: date
     number: int
     spool: IO[bytes]
+    kind: BatchKind
+    incomplete: str
     # Compact arrays: a month can hold 100k entries and 125k rows.
     entries: array[int] = field(default_factory=lambda: array("q"))
     refs: _Refs = field(default_factory=lambda: _Refs())
@@ -255,17 +279,26 @@ def _write_month(
     ids: list[int],
     now: datetime,
     files: ExitStack,
+    batch_kind: BatchKind,
+    incomplete: str,
 ) -> list[_Part]:
-    header = datev_header(
-        settings, start, end, now, label=f"{start:%m/%Y}", locked=settings.lock_exported
-    )
     entries = _Entries(
         _entry_rows(ids, settings.lock_exported, settings.credit_note_document_field)
     )
     parts: list[_Part] = []
     while not entries.done or entries.pending is not None:
         spool = files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - closed by the stack
-        part = _Part(start, end, len(parts) + 1, spool)
+        part = _Part(start, end, len(parts) + 1, spool, batch_kind, incomplete)
+        label = " ".join(
+            p
+            for p in (
+                batch_kind.label(),
+                f"{start:%m/%Y}",
+                f"Teil {part.number}" if part.number > 1 else "",
+            )
+            if p
+        )
+        header = datev_header(settings, start, end, now, label=label, locked=settings.lock_exported)
         write_bookings(header, _part_rows(entries, part), spool)
         if not part.entries:
             break
@@ -280,16 +313,16 @@ def _write_month(
 def _record(settings: BookkeepingSettings, part: _Part, reexport: bool, user: Any) -> ExportBatch:
     part.spool.seek(0)
     content, digest = _compress(part.spool)
-    name = (
-        f"EXTF_Buchungsstapel_{settings.connection.name}_{part.start:%Y-%m}"
-        f"{f'_{part.number}' if part.number > 1 else ''}{'_reexport' if reexport else ''}.csv"
-    )
+    name = batch_file_name(settings.connection.name, part.start, part.kind, part.number)
     batch = ExportBatch.objects.create(
         connection=settings.connection,
         period_from=part.start,
         period_to=part.end,
         part=part.number,
         reexport=reexport,
+        kind=part.kind.kind,
+        sequence=part.kind.sequence,
+        incomplete=part.incomplete,
         file_name=name,
         content=content,
         sha256=digest,
@@ -339,7 +372,8 @@ def datev_header(
         account_length=4,
         period_from=start,
         period_to=end,
-        label=f"Billbee {connection.name} {label}"[:30],
+        # The batch's kind and month first: Bezeichnung holds 30 characters.
+        label=f"{label} {connection.name}"[:30],
         chart=chart_of(connection).code,
         created_at=timezone.localtime(now, connection.zoneinfo).replace(tzinfo=None),
         locked=locked,

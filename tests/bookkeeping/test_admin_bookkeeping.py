@@ -199,3 +199,27 @@ def test_the_settings_show_the_delivery_threshold_and_an_oss_answer_books_what_w
     ]
     assert BookkeepingSettings.objects.get(pk=shop.pk).oss_registered_since == date(2021, 7, 1)
     assert (booking(billbee_id).status, booking(billbee_id).case) == ("booked", "oss")
+
+
+def test_the_export_page_lists_the_waiting_documents_and_exports_only_on_confirmation(
+    admin_client, account, shop
+):
+    insert(account)
+    waiting = insert(account, Seller=MANUAL, InvoiceNumber=4713)
+    import_and_book(shop)
+    url = reverse("admin:bookkeeping_exportbatch_export")
+
+    page = html(admin_client.post(url, {"connection": shop.pk, "month": "2026-11"}))
+
+    assert 'id="open-documents"' in page and "RE-2026-4713" in page
+    assert f"?q={waiting}" in page
+    assert not ExportBatch.objects.exists()
+
+    confirmed = admin_client.post(
+        url, {"connection": shop.pk, "month": "2026-11", "allow_incomplete": "on"}, follow=True
+    )
+
+    assert confirmed.status_code == 200
+    batch = ExportBatch.objects.get()
+    assert "RE-2026-4713" in batch.incomplete
+    assert "was exported incomplete" in html(confirmed)

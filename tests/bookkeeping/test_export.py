@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from io import StringIO
 
@@ -138,9 +138,16 @@ def test_each_entry_is_exported_once_and_a_reexport_is_explicit(account, shop):
     assert second.empty_months == ["2026-11"]
     again = export_november(shop, reexport=True)
     [batch] = again.batches
-    assert batch.reexport and batch.file_name.endswith("_reexport.csv")
+    assert (
+        batch.reexport and batch.file_name == "EXTF_Buchungsstapel_shop_2026-11_Wiederholung-1.csv"
+    )
+    assert read_extf(batch.data).header.label == "Wiederholung 1 11/2026 shop"
     assert ExportedEntry.objects.filter(reexport=False).count() == 1
     assert ExportedEntry.objects.filter(reexport=True).count() == 1
+    [notice] = again.notices
+    assert "importing it and the earlier file into datev books them twice" in notice.lower()
+    # A second re-export has a name of its own.
+    assert export_november(shop, reexport=True).batches[0].file_name.endswith("_Wiederholung-2.csv")
 
 
 def test_after_a_late_change_the_next_export_holds_the_reversal_and_the_new_entry(account, shop):
@@ -154,12 +161,82 @@ def test_after_a_late_change_the_next_export_holds_the_reversal_and_the_new_entr
 
     rows = rows_of(batch)
     assert batch.entries == 2
+    assert (batch.kind, batch.sequence, batch.file_name) == (
+        "supplement",
+        1,
+        "EXTF_Buchungsstapel_shop_2026-11_Nachtrag-1.csv",
+    )
+    assert {
+        (e.late_change, e.booked_after_export)
+        for e in JournalEntry.objects.filter(exports__batch=batch)
+    } == {(True, False)}
     reversal = next(r for r in rows if field(r, 118) == "1")
     replacement = next(r for r in rows if field(r, 118) == "0")
     # The Storno repeats the original booking with the Generalumkehr flag.
     assert (field(reversal, 1), field(reversal, 2), field(reversal, 8)) == ("25,00", "S", "8400")
     assert (field(replacement, 1), field(replacement, 2)) == ("35,00", "S")
     assert lint_file(batch.data) == []
+
+
+def test_a_document_booked_after_its_month_was_exported_goes_into_a_named_supplement(account, shop):
+    """Not a late change: the document arrived late. The first export and each supplement of
+    the month are told apart in the file name, the Bezeichnung and the batch list."""
+    insert(account)
+    import_and_book(shop)
+    [first] = export_november(shop).batches
+    late = insert(account, InvoiceNumber=4712)
+    patch(account, late, SellerComment="arrived after the export")  # read by the next run
+    import_and_book(shop)
+
+    entry = booking(late).entry
+    assert (entry.booked_after_export, entry.late_change) == (True, False)
+    assert "booked after export" in entry.note
+    [supplement] = export_november(shop).batches
+
+    assert (first.kind, first.file_name) == ("first", "EXTF_Buchungsstapel_shop_2026-11.csv")
+    assert (supplement.kind, supplement.sequence) == ("supplement", 1)
+    assert supplement.file_name == "EXTF_Buchungsstapel_shop_2026-11_Nachtrag-1.csv"
+    assert read_extf(first.data).header.label == "11/2026 shop"
+    assert read_extf(supplement.data).header.label == "Nachtrag 1 11/2026 shop"
+    assert supplement.entries == 1
+
+
+def test_a_month_with_waiting_documents_is_exported_only_when_confirmed(account, shop):
+    from bookkeeping.errors import ExportIncomplete
+    from tests.bookkeeping.helpers import MANUAL
+
+    insert(account)
+    waiting = insert(account, Seller=MANUAL, InvoiceNumber=4713)  # no debtor for its origin
+    import_and_book(shop)
+    assert booking(waiting).status == "waiting"
+
+    with pytest.raises(ExportIncomplete) as refused:
+        export_november(shop)
+
+    [month] = refused.value.months
+    assert (month.not_over, month.total) == (False, 1)
+    assert month.documents[0].number == "RE-2026-4713"
+    assert "1 document(s) waiting or rejected: RE-2026-4713 (assign a debtor" in str(refused.value)
+    assert not ExportBatch.objects.exists()
+
+    [batch] = export_november(shop, allow_incomplete=True).batches
+    assert batch.incomplete.startswith("11/2026: 1 document(s) waiting or rejected: RE-2026-4713")
+
+
+def test_the_current_month_is_exported_only_when_confirmed(account, shop):
+    from datetime import datetime
+
+    from bookkeeping.errors import ExportIncomplete
+
+    insert(account)
+    import_and_book(shop)
+    during = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+    with pytest.raises(ExportIncomplete) as refused:
+        datev_export(shop, *NOVEMBER, now=during)
+
+    assert refused.value.months[0].not_over
+    assert "the month was not over yet (20.11.2026" in str(refused.value)
 
 
 def test_a_file_with_findings_is_refused_naming_the_billbee_order(account, shop):
@@ -188,6 +265,31 @@ def test_the_file_is_linted_in_slices_with_the_same_findings(account, shop):
 
     assert len(whole) == 3
     assert [(f.line, f.rule) for f in sliced] == [(f.line, f.rule) for f in whole]
+
+
+def test_export_datev_command_lists_an_incomplete_month_and_needs_allow_incomplete(
+    account, shop, tmp_path, capsys
+):
+    from tests.bookkeeping.helpers import MANUAL
+
+    insert(account)
+    insert(account, Seller=MANUAL, InvoiceNumber=4713)
+    import_and_book(shop)
+    target = tmp_path / "november.csv"
+    args = ["export_datev", "--connection", "shop", "--from", "2026-11-01", "--to", "2026-11-30"]
+
+    with pytest.raises(SystemExit) as refused:
+        call_command(*args, "--output", str(target))
+
+    assert refused.value.code == 1 and not target.exists()
+    err = capsys.readouterr().err
+    assert "11/2026: RE-2026-4713 (waiting: assign a debtor" in err
+    assert "--allow-incomplete" in err
+
+    call_command(*args, "--output", str(target), "--allow-incomplete")
+
+    assert target.exists()
+    assert "exported incomplete" in capsys.readouterr().err
 
 
 def test_export_datev_command_writes_the_file_and_its_json(account, shop, tmp_path):
@@ -346,7 +448,8 @@ def test_a_month_with_more_rows_than_a_file_holds_is_split_into_parts(account, s
 
     # Each invoice is one gross row: two per file, the fifth in a third file.
     assert [(b.part, b.rows, b.entries) for b in batches] == [(1, 2, 2), (2, 2, 2), (3, 1, 1)]
-    assert batches[1].file_name.endswith("_2026-11_2.csv")
+    assert batches[1].file_name.endswith("_2026-11_Teil-2.csv")
+    assert read_extf(batches[1].data).header.label == "11/2026 Teil 2 shop"
     assert (
         ExportedEntry.objects.count() == 5 == len({e.entry_id for e in ExportedEntry.objects.all()})
     )

@@ -44,7 +44,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{data['connection']}: {data['booked']} booked, {data['rebooked']} rebooked, "
                     f"{data['reversed']} reversed, {data['unchanged']} unchanged, "
-                    f"{data['late_changes']} late changes in {data['duration_s']} s"
+                    f"{data['late_changes']} late changes, {data['booked_after_export']} booked "
+                    f"after export in {data['duration_s']} s"
                 )
                 for outcome in ("waiting", "rejected"):
                     for reason, count in data[outcome].items():

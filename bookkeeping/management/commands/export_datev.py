@@ -5,6 +5,8 @@ before; ``--reexport`` for an explicit re-export of everything in the period). W
 PATH is the file; with several, PATH is a directory (created) that receives one file per
 month, or a ``.zip`` file that holds them. Every file is linted before it is written: findings
 that DATEV would reject are listed with their Billbee order and nothing is exported (exit 1).
+A month that is not over, or that still has documents waiting for bookkeeping, is exported
+only with ``--allow-incomplete``; without it the open documents are listed (exit 1).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bookkeeping.errors import ExportRefused
+from bookkeeping.errors import ExportIncomplete, ExportRefused
 from bookkeeping.services.export import datev_export, month_ranges
 from connector.errors import ConnectorError
 from connector.services.connections import connection_get
@@ -43,6 +45,12 @@ class Command(BaseCommand):
             action="store_true",
             help="export again entries that were exported before (recorded as a re-export)",
         )
+        parser.add_argument(
+            "--allow-incomplete",
+            action="store_true",
+            help="export a month that is not over or still has documents waiting (listed "
+            "without this option, and recorded with the batch)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -54,7 +62,29 @@ class Command(BaseCommand):
         if date_from > date_to:
             raise CommandError("--from is after --to")
         try:
-            result = datev_export(connection, date_from, date_to, reexport=options["reexport"])
+            result = datev_export(
+                connection,
+                date_from,
+                date_to,
+                reexport=options["reexport"],
+                allow_incomplete=options["allow_incomplete"],
+            )
+        except ExportIncomplete as exc:
+            self.stderr.write("not exported: the period is incomplete")
+            for month in exc.months:
+                if month.not_over:
+                    self.stderr.write(f"  {month.start:%m/%Y}: the month is not over yet")
+                for document in month.documents:
+                    self.stderr.write(
+                        f"  {month.start:%m/%Y}: {document.number} ({document.status}: "
+                        f"{document.reason}; Billbee order {document.billbee_order_id})"
+                    )
+                if month.total > len(month.documents):
+                    self.stderr.write(f"  … {month.total - len(month.documents)} more")
+            self.stderr.write(
+                "Book or settle them first, or export anyway with --allow-incomplete."
+            )
+            raise SystemExit(1) from None
         except ExportRefused as exc:
             self.stderr.write(str(exc))
             for finding in exc.findings:
@@ -67,10 +97,18 @@ class Command(BaseCommand):
         summary = {
             "files": [str(p) for p in written],
             "batches": [
-                {"id": b.pk, "file": b.file_name, "rows": b.rows, "entries": b.entries}
+                {
+                    "id": b.pk,
+                    "file": b.file_name,
+                    "kind": b.kind,
+                    "rows": b.rows,
+                    "entries": b.entries,
+                    "incomplete": b.incomplete,
+                }
                 for b in result.batches
             ],
             "empty_months": result.empty_months,
+            "notices": result.notices,
             "warnings": [f"{w.field}: {w.message} ({w.ref})" for w in result.warnings],
         }
         if options["json"]:
@@ -82,6 +120,8 @@ class Command(BaseCommand):
             self.stdout.write(f"nothing (new) to export for {', '.join(result.empty_months)}")
         for finding in result.warnings:
             self.stdout.write(f"warning: {finding.field}: {finding.message} ({finding.ref})")
+        for notice in result.notices:
+            self.stderr.write(f"note: {notice}")
 
     def _write(self, batches: list, output: Path, date_from: date, date_to: date) -> list[Path]:
         if output.suffix.lower() == ".zip":

@@ -120,7 +120,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  bookkeeping: {booking['booked']} booked, {booking['rebooked']} rebooked "
             f"(reversal + new entry), {booking['reversed']} reversed, "
-            f"{booking['unchanged']} unchanged, {booking['late_changes']} late changes"
+            f"{booking['unchanged']} unchanged, {booking['late_changes']} late changes, "
+            f"{booking['booked_after_export']} booked after export"
         )
         for outcome in ("waiting", "rejected"):
             counts = booking[outcome]

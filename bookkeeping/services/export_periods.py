@@ -1,0 +1,130 @@
+"""What a month's DATEV export is: its kind (the first export, a supplement, a re-export), the
+name and label that tell its files apart, and what is still open in the month.
+
+Open items are the month itself (not over yet in the connection's zone) and documents of the
+month that wait for bookkeeping or were rejected. A month exported with open items is
+incomplete: the accountant must know before importing it (GoBD: DATEV refuses the VAT return
+while batches of the period stay open)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from connector.models import Connection
+
+from ..models import DocumentBooking, ExportBatch
+
+LISTED = 50
+
+
+@dataclass(frozen=True)
+class OpenDocument:
+    number: str
+    billbee_order_id: int
+    status: str
+    reason: str
+
+
+@dataclass
+class MonthOpen:
+    """The open items of one month."""
+
+    start: date
+    end: date
+    not_over: bool = False
+    documents: list[OpenDocument] = field(default_factory=list)
+    total: int = 0  # all open documents; ``documents`` lists the first of them
+
+    @property
+    def is_open(self) -> bool:
+        return self.not_over or self.total > 0
+
+    def summary(self, now: datetime) -> str:
+        parts = []
+        if self.not_over:
+            parts.append(f"the month was not over yet ({now:%d.%m.%Y %H:%M})")
+        if self.total:
+            shown = "; ".join(f"{d.number} ({d.reason})" for d in self.documents[:10])
+            more = f"; … {self.total - 10} more" if self.total > 10 else ""
+            parts.append(f"{self.total} document(s) waiting or rejected: {shown}{more}")
+        return f"{self.start:%m/%Y}: " + ", ".join(parts)
+
+
+def month_open_items(connection: Connection, start: date, end: date, now: datetime) -> MonthOpen:
+    today = timezone.localtime(now, connection.zoneinfo).date()
+    month = MonthOpen(start, end, not_over=end >= today)
+    held = DocumentBooking.objects.filter(
+        connection=connection,
+        document__document_date__gte=start,
+        document__document_date__lte=end,
+        status__in=(DocumentBooking.Status.WAITING, DocumentBooking.Status.REJECTED),
+    ).order_by("document__invoice_number", "document_id")
+    month.total = held.count()
+    month.documents = [
+        OpenDocument(number or order or str(billbee_id), billbee_id, status, reason)
+        for number, order, billbee_id, status, reason in held.values_list(
+            "document__invoice_number",
+            "document__order_number",
+            "document__billbee_order_id",
+            "status",
+            "reason",
+        )[:LISTED]
+    ]
+    return month
+
+
+@dataclass(frozen=True)
+class BatchKind:
+    kind: str  # ExportBatch.Kind
+    sequence: int  # 0 for the first export, else 1, 2, … per kind and month
+
+    def label(self) -> str:
+        """The kind as the accountant reads it in the file name and the Bezeichnung."""
+        if self.kind == ExportBatch.Kind.SUPPLEMENT:
+            return f"Nachtrag {self.sequence}"
+        if self.kind == ExportBatch.Kind.REEXPORT:
+            return f"Wiederholung {self.sequence}"
+        return ""
+
+
+def batch_kind(connection: Connection, start: date, reexport: bool) -> BatchKind:
+    """The month's first export, its next supplement, or its next re-export."""
+    earlier = ExportBatch.objects.filter(connection=connection, period_from=start, part=1)
+    if reexport:
+        kind = ExportBatch.Kind.REEXPORT
+        return BatchKind(kind, earlier.filter(kind=kind).count() + 1)
+    exported = earlier.exclude(kind=ExportBatch.Kind.REEXPORT)
+    if not exported.exists():
+        return BatchKind(ExportBatch.Kind.FIRST, 0)
+    kind = ExportBatch.Kind.SUPPLEMENT
+    return BatchKind(kind, exported.filter(kind=kind).count() + 1)
+
+
+def batch_notices(batches: list[ExportBatch]) -> list[str]:
+    notices = []
+    for batch in batches:
+        if batch.kind == ExportBatch.Kind.REEXPORT:
+            notices.append(
+                f"{batch.file_name} is a re-export: its entries were exported before. Importing "
+                "it and the earlier file into DATEV books them twice: import only one of them, "
+                "or undo the earlier import in DATEV first."
+            )
+        if batch.incomplete:
+            notices.append(f"{batch.file_name} was exported incomplete: {batch.incomplete}")
+    return notices
+
+
+def batch_file_name(connection: str, start: date, kind: BatchKind, part: int) -> str:
+    """``EXTF_Buchungsstapel_<connection>_2026-11.csv`` for the first export,
+    ``…_2026-11_Nachtrag-2.csv`` for a supplement, ``…_Wiederholung-1.csv`` for a re-export,
+    ``…_Teil-2`` for the second part of a month of more than 99,999 rows: never the same twice."""
+    suffix = kind.label().replace(" ", "-")
+    pieces = [f"EXTF_Buchungsstapel_{connection}_{start:%Y-%m}"]
+    if suffix:
+        pieces.append(suffix)
+    if part > 1:
+        pieces.append(f"Teil-{part}")
+    return "_".join(pieces) + ".csv"
