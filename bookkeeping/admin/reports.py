@@ -84,13 +84,21 @@ def period_report_view(request: HttpRequest) -> HttpResponse:
 
 
 def report_urls() -> list[URLPattern]:
-    """The report's page and downloads: one URL, named ``bookkeeping_period_report``."""
+    """The report's page and downloads (``bookkeeping_period_report``), and the work queue
+    (``bookkeeping_work_queue``)."""
+    from .worklist import work_queue_view
+
     return [
         path(
             "bookkeeping/period-report/",
             admin.site.admin_view(period_report_view),
             name="bookkeeping_period_report",
-        )
+        ),
+        path(
+            "bookkeeping/work-queue/",
+            admin.site.admin_view(work_queue_view),
+            name="bookkeeping_work_queue",
+        ),
     ]
 
 
