@@ -45,8 +45,9 @@ export BILLBEE_LOG_LEVEL=WARNING
 "$PY" manage.py setup_periodic_tasks --tick-minutes 1
 
 # Demo settings: admin login; the import starts at the sandbox's first day; scheduled imports
-# every 10 minutes at any hour (so that the sandbox's changing data keeps coming in); one
-# include rule that overrides the default exclusion of Shopify for one shop.
+# every 10 minutes at any hour (so that the sandbox's changing data keeps coming in); include
+# rules that override the default exclusions of Shopify for one shop and of Amazon (its
+# warehouses in PL and CZ show the sales that are not taxable in Germany).
 "$PY" manage.py shell -v0 -c "
 from datetime import date, time, timedelta
 from django.contrib.auth import get_user_model
@@ -64,26 +65,38 @@ c.schedule_spacing_minutes = 10
 c.save()
 ChannelRule.objects.get_or_create(connection=c, action='include', platform='Shopify',
     shop_name='Möbel Verkauf 24', defaults={'note': 'demo: this shop has no direct ledger integration'})
+ChannelRule.objects.get_or_create(connection=c, action='include', platform='Amazon',
+    shop_name='Amazon EU', defaults={'note': 'demo: FBA warehouses in PL and CZ'})
 "
 
 echo "Importing from the sandbox (Billbee's pace: 2 requests per second per endpoint) …"
 "$PY" manage.py import_orders --connection sandbox || true
 
-# Bookkeeping for the demo: DATEV numbers, OSS registered (the sandbox merchant is), a debtor
-# account for every origin and payment method but one (so that the console shows a document
-# waiting for its debtor), reference rates for the export currencies; then book and export
-# last month to DATEV (the export is linted first).
+# Bookkeeping for the demo: DATEV numbers, OSS registered (the sandbox merchant is), the VAT
+# registrations in the FBA countries, single-purpose vouchers told apart by their title, a
+# debtor account for every origin and payment method but one (so that the console shows a
+# document waiting for its debtor), rates for the export currencies; then book and export last
+# month to DATEV (the export is linted first; the month keeps waiting documents on purpose, so
+# it is exported as incomplete, which the batch records).
 "$PY" manage.py shell -v0 -c "
 from datetime import date, timedelta
 from decimal import Decimal
-from bookkeeping.models import DebtorMapping, ExchangeRate
+from bookkeeping.models import CouponRule, DebtorMapping, ExchangeRate, ForeignRegistration
 from bookkeeping.services.debtors import debtor_mappings_sync
+from bookkeeping.services.setup import chart_of
 from connector.models import Connection
 c = Connection.objects.get(name='sandbox')
 s = c.bookkeeping
 s.consultant_number, s.client_number = 29098, 55003
 s.oss_registered_since = date(2021, 7, 1)
 s.save()
+preset = chart_of(c).foreign
+for country, vat_id in (('PL', 'PL5260001246'), ('CZ', 'CZ25123891')):
+    ForeignRegistration.objects.update_or_create(connection=c, country=country, defaults={
+        'vat_id': vat_id, 'local_account': preset.local, 'ic_supply_account': preset.ic_supply,
+        'export_account': preset.export, 'vat_account': preset.vat})
+CouponRule.objects.get_or_create(connection=c, text='Einzweckgutschein',
+    defaults={'kind': 'single_purpose', 'note': 'demo: vouchers sold with VAT'})
 debtor_mappings_sync(c)
 mappings = list(DebtorMapping.objects.filter(connection=c).order_by('origin', 'payment_method'))
 for number, mapping in enumerate(mappings[1:], start=1):
@@ -104,7 +117,15 @@ LAST_MONTH_END=$("$PY" -c "import datetime; print(datetime.date.today().replace(
 LAST_MONTH_START=$("$PY" -c "import datetime; d = datetime.date.today().replace(day=1) - datetime.timedelta(days=1); print(d.replace(day=1))")
 mkdir -p var/exports
 "$PY" manage.py export_datev --connection sandbox --from "$LAST_MONTH_START" --to "$LAST_MONTH_END" \
-    --output "var/exports/EXTF_Buchungsstapel_sandbox_${LAST_MONTH_START%-*}.csv" || true
+    --allow-incomplete --output "var/exports/EXTF_Buchungsstapel_sandbox_${LAST_MONTH_START%-*}.csv" || true
+
+if [ "${DEMO_SERVE:-1}" = 0 ]; then
+    # Set-up only (DEMO_SERVE=0): the month's report with the completeness check, then stop.
+    "$PY" manage.py period_report --connection sandbox --month "${LAST_MONTH_START%-*}" \
+        --check-billbee --format json --output var/period_report.json || true
+    echo "Set up without serving: var/period_report.json, var/exports/"
+    exit 0
+fi
 
 "$PY" -m celery -A connector worker --concurrency 1 --loglevel WARNING >var/worker.log 2>&1 &
 PIDS+=($!)
@@ -119,6 +140,7 @@ cat <<BANNER
   Worker and beat:  scheduled imports every 10 minutes (logs: var/worker.log, var/beat.log)
   Journal:          http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/journalentry/
   DATEV export:     http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/exportbatch/  (file: var/exports/)
+  Work queue:       http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/work-queue/
   Period report:    http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/period-report/
   Explain:          $PY manage.py explain_order <order or invoice number>
   Stop:             Ctrl-C

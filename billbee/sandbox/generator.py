@@ -739,6 +739,9 @@ class _OrderRenderer:
         if self.shop.platform != "Amazon":
             return None
         roll = self.rng.random()
+        local = self.customer.country
+        if local in ("PL", "CZ") and roll < 0.8:
+            return local  # PAN-EU: customers there are served from the local FBA stock
         if roll < self.shop.fba_share:
             return self.rng.choice(("PL", "CZ"))
         return "DE" if roll < 0.7 else None
@@ -756,6 +759,11 @@ class _OrderRenderer:
             return 2, (Decimal("19.00"), Decimal("7.00"))
         if self.shop.platform == "eBay" and self.rng.random() < 0.004:
             return 4, (Decimal("19.00"), Decimal("7.00"))
+        if self.shop is MANUAL and dest != (source or "DE") and self.rng.random() < 0.35:
+            # A manual invoice typed with the German default rates although the merchant is
+            # registered for OSS: Billbee's VAT differs from the destination's (the connector
+            # holds such a document with the reason).
+            return 0, (Decimal("19.00"), Decimal("7.00"))
         standard, reduced = EU_RATES[dest]
         return 0, (standard.quantize(CENT), reduced.quantize(CENT))
 
@@ -827,6 +835,17 @@ class _OrderRenderer:
             items.append(self._discount_line(len(items), value, rates, taxed and vat_mode == 0))
         if rng.random() < 0.01 and goods > 40:
             items.append(self._voucher_line(len(items)))
+        coupon = rng.random()
+        if coupon < 0.02 and goods > 30 and vat_mode == 0:
+            # A discount code redeemed as a coupon: Billbee takes its VAT off the goods'.
+            code = rng.choice(("WILLKOMMEN15", "HERBST15", "TREUE15"))
+            value = -(goods * Decimal("0.15")).quantize(CENT)
+            items.append(self._coupon_line(len(items), value, f"Rabattcode {code}", items, rates))
+        elif coupon < 0.025 and goods > 40 and vat_mode == 0:
+            # A single-purpose voucher: its VAT was due when it was sold, so the invoice shows
+            # the goods' VAT less the voucher's.
+            title = f"Einzweckgutschein EZ-{_digits(rng, 5)}"
+            items.append(self._coupon_line(len(items), Decimal("-20.00"), title, items, rates))
         return items, bulky
 
     def _item(
@@ -912,6 +931,36 @@ class _OrderRenderer:
             "SerialNumber": None,
             "InvoiceSKU": None,
         }
+
+    def _coupon_line(
+        self,
+        position: int,
+        value: Decimal,
+        title: str,
+        items: list[dict[str, Any]],
+        rates: tuple[Decimal, Decimal],
+    ) -> dict[str, Any]:
+        """A coupon line carrying the VAT it takes off, in proportion to the goods' rates (the
+        goods and discount lines; another coupon is a payment and does not count)."""
+        by_rate: dict[Decimal, Decimal] = {}
+        for item in items:
+            if item["IsCoupon"]:
+                continue
+            rate = (
+                rates[0] if item["TaxIndex"] == 1 else rates[1] if item["TaxIndex"] == 2 else ZERO
+            )
+            by_rate[rate] = by_rate.get(rate, ZERO) + item["TotalPrice"]
+        goods = sum(by_rate.values(), ZERO)
+        tax = sum(
+            (_tax(value * part / goods, rate) for rate, part in by_rate.items() if goods),
+            ZERO,
+        )
+        line = self._discount_line(position, value, (ZERO, ZERO), False)
+        line["Product"]["Title"] = title
+        line["IsCoupon"] = True
+        line["TaxIndex"] = 0
+        line["TaxAmount"] = DOTNET.plus(tax) if tax else Decimal("0.0000")
+        return line
 
     def _voucher_line(self, position: int) -> dict[str, Any]:
         line = self._discount_line(position, Decimal("-25.00"), (ZERO, ZERO), False)
