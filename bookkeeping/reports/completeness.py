@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -71,20 +71,12 @@ class RegisterDocument:
 
 
 @dataclass(frozen=True)
-class PendingDocument:
+class PendingDocument(RegisterDocument):
     """A register document missing from the upload log whose order changed after the last
     import: the next run reads it."""
 
-    billbee_id: int
-    kind: str
-    invoice_number: str
-    order_number: str
-    invoice_date: date | None
-    shop: str
-    total: Decimal | None
-    currency: str
-    modified_at: datetime | None  # Billbee's LastModifiedAt, in the connection's zone
-    watermark: datetime
+    modified_at: datetime | None = None  # Billbee's LastModifiedAt
+    watermark: datetime | None = None  # the import's, when the check ran
 
 
 @dataclass(frozen=True)
@@ -438,18 +430,7 @@ def register_compare(
 def _pending(
     entry: RegisterDocument, modified: datetime | None, watermark: datetime
 ) -> PendingDocument:
-    return PendingDocument(
-        entry.billbee_id,
-        entry.kind,
-        entry.invoice_number,
-        entry.order_number,
-        entry.invoice_date,
-        entry.shop,
-        entry.total,
-        entry.currency,
-        modified,
-        watermark,
-    )
+    return PendingDocument(**asdict(entry), modified_at=modified, watermark=watermark)
 
 
 def register_match(

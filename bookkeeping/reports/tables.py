@@ -198,15 +198,7 @@ class MissingResource(resources.Resource):
     currency = column("currency", "currency")
 
 
-class PendingResource(resources.Resource):
-    day = column("invoice_date", "invoice date", Day())
-    kind = column("kind", "kind")
-    number = column("invoice_number", "invoice number")
-    order = column("order_number", "order number")
-    billbee_id = column("billbee_id", "Billbee id", Count())
-    shop = column("shop", "shop")
-    total = column("total", "total", Amount())
-    currency = column("currency", "currency")
+class PendingResource(MissingResource):
     modified = column("modified_at", "changed in Billbee")
 
 

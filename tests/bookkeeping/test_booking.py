@@ -788,3 +788,15 @@ def test_a_waiting_document_the_import_then_excludes_waits_no_longer(account, sh
     assert (found.status, found.reason_code) == ("nothing", "not_accepted")
     assert "excluded" in found.reason
     assert result.nothing == 1 and not JournalEntry.objects.exists()
+
+
+@pytest.mark.parametrize(("state", "name"), [(9, "archived"), (11, "dunning 1"), (15, "reminder")])
+def test_an_archived_or_dunning_invoice_is_booked(account, shop, state, name):
+    """The review found 350 of 2,500 invoices left out of the books by their Billbee state:
+    under accrual VAT the tax arises with the supply, whatever the payment or dunning state."""
+    billbee_id = insert(account, State=state)
+    import_and_book(shop)
+
+    assert doc(billbee_id).status == "imported"
+    assert booking(billbee_id).status == "booked"
+    assert booked_lines(billbee_id)[0] == ("debtor", 10001, "S", Decimal("25.00"))

@@ -373,9 +373,14 @@ def test_export_datev_command_lists_findings_and_exits_1(account, shop, tmp_path
 def test_the_entries_of_the_generated_data_export_without_findings(make_sandbox):
     connection, _ = generated_books(make_sandbox(orders=400))
 
-    result = datev_export(connection, date(2026, 8, 1), date(2026, 11, 30))
+    # The generated data keeps documents waiting on purpose (manual invoices whose VAT
+    # differs from Billbee's): the months are exported as incomplete, which they record.
+    result = datev_export(connection, date(2026, 8, 1), date(2026, 11, 30), allow_incomplete=True)
 
     assert len(result.batches) >= 3
+    assert any(
+        "VAT differs" in b.incomplete or "Billbee charged" in b.incomplete for b in result.batches
+    )
     exported = sum(b.entries for b in result.batches)
     assert exported == JournalEntry.objects.filter(connection=connection).count()
     for batch in result.batches:

@@ -263,10 +263,10 @@ def test_billbee_orders_prints_records_exactly_as_billbee_sent_them(sandbox, sho
     for record in records:
         assert record in sent
     first_total = re.search(r'"TotalCost":([-0-9.]+)', sent).group(1)
-    assert first_total == "6.6200000"
+    assert first_total == "16.5200000"
     assert f'"TotalCost":{first_total}' in records[0]
-    assert orders[0]["TotalCost"] == Decimal("6.6200000")
-    assert str(orders[0]["TotalCost"]) == "6.6200000"
+    assert orders[0]["TotalCost"] == Decimal("16.5200000")
+    assert str(orders[0]["TotalCost"]) == "16.5200000"
 
 
 def test_billbee_orders_jsonl_prints_one_object_per_line(sandbox, shop):
