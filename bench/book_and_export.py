@@ -137,7 +137,8 @@ def child_export(directory: str) -> None:
         0
     ]
     started = time.perf_counter()
-    result = datev_export(connection, first.replace(day=1), last)
+    # The generated data keeps documents waiting on purpose: every month is exported.
+    result = datev_export(connection, first.replace(day=1), last, allow_incomplete=True)
     wall = time.perf_counter() - started
     rss = peak_rss_mb()
     findings = 0
