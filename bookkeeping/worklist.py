@@ -87,6 +87,8 @@ def cancellations_without_credit_note(connection: Connection) -> list[QueueDocum
     found = []
     for booking in bookings[: LISTED * 5]:
         document, entry = booking.document, booking.entry
+        if entry is None:
+            continue
         credited = (
             DocumentBooking.objects.filter(
                 document__parent=document, status=DocumentBooking.Status.BOOKED
@@ -94,7 +96,7 @@ def cancellations_without_credit_note(connection: Connection) -> list[QueueDocum
             or ZERO
         )
         credited = Decimal(str(credited)).quantize(CENT)  # SQLite sums may come back unscaled
-        open_amount = entry.document_total + credited if entry else ZERO
+        open_amount = entry.document_total + credited
         if not open_amount:
             continue
         word = "cancelled" if document.billbee_state == 8 else "deleted"

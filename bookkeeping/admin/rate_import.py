@@ -115,7 +115,7 @@ def _parse(data: bytes, kind: str, year: int | None) -> tuple[RateFile | None, l
 
 def _rows(result: RateImport) -> list[dict[str, Any]]:
     """The preview's table: what happens to each rate, changes first."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"action": "create", "rate": r, "old": None, "when": result.when(r)} for r in result.created
     ]
     rows += [

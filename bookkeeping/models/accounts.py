@@ -3,6 +3,7 @@ treatment and rate, per-customer debtors and exchange rates."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -205,7 +206,7 @@ class TaxAccount(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Stored as DATEV writes it: four digits ("240" → "0240", datev/columns.py).
-        if bu_key_validator.regex.fullmatch(self.bu_key or ""):
+        if re.fullmatch(r"\d{1,4}", self.bu_key or "", re.ASCII):
             self.bu_key = bu_key_form(self.bu_key)
         super().save(*args, **kwargs)
 

@@ -17,11 +17,22 @@ NET_ROLES = frozenset({"revenue", "shipping", "discount", "voucher"})
 
 
 class LineLike(Protocol):
-    entry: int
-    case: str
-    eu_origin: str
-    role: str
-    rate: Decimal | None
+    """A journal line with its entry's facts (``period.LineFact``), read only."""
+
+    @property
+    def entry(self) -> int: ...
+
+    @property
+    def case(self) -> str: ...
+
+    @property
+    def eu_origin(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def rate(self) -> Decimal | None: ...
 
     @property
     def signed(self) -> Decimal: ...

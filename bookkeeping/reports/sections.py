@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -346,7 +347,11 @@ def _pending(c: Completeness, tz: ZoneInfo) -> Table:
         note = "Nothing was imported yet: every register document is missing."
     else:
         note = NOT_READ
-    rows = [replace(_kind_label(d), modified_at=_local(d.modified_at, tz)) for d in c.pending]
+    # The table shows when Billbee changed each one, as the connection's local time.
+    rows = [
+        SimpleNamespace(**{**asdict(_kind_label(d)), "modified_at": _local(d.modified_at, tz)})
+        for d in c.pending
+    ]
     return build_table(
         "pending",
         "Changed after the last import: the next run reads them",

@@ -111,9 +111,9 @@ def datev_export(
             parts += _write_month(settings, start, end, ids, now, files, kind, incomplete)
         errors = _unique([f for part in parts for f in part.findings if f.severity == "error"])
         if errors:
-            months = ", ".join(sorted({f"{p.start:%m/%Y}" for p in parts if p.errors}))
+            refused = ", ".join(sorted({f"{p.start:%m/%Y}" for p in parts if p.errors}))
             raise ExportRefused(
-                f"the DATEV file for {months} has {len(errors)} finding(s) that DATEV would "
+                f"the DATEV file for {refused} has {len(errors)} finding(s) that DATEV would "
                 "reject; nothing was exported",
                 errors,
             )

@@ -244,6 +244,14 @@ class ConnectionAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: Connection, form: ModelForm, change: bool
     ) -> None:
         super().save_model(request, obj, form, change)
+        if obj.only_imported_states:
+            self.message_user(
+                request,
+                "AccountOne-compatible: invoices outside the imported states (archived, dunning, "
+                "packed, cancelled …) are left out of the books, although their VAT is due "
+                "(§ 13 UStG) and every issued invoice belongs in the books (§ 146 AO).",
+                messages.WARNING,
+            )
         if not change:
             created = channel_rules_create_defaults(obj)
             if created:

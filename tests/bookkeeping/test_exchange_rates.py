@@ -221,9 +221,9 @@ def test_a_file_with_one_bad_line_writes_nothing(tmp_path):
     code, out, err = import_rates(str(bad))
     long_code, _, long_err = import_rates(str(SAMPLES / "bad_long.csv"))
 
-    assert (code, out) == (1, "")
+    assert (code, out) == (2, "")
     assert "line 4: 'x' is not a rate" in err
-    assert long_code == 1
+    assert long_code == 2
     assert "line 11: DKK 11/2026 is given again with another rate" in long_err
     assert "line 7: EUR needs no exchange rate" in long_err
     assert ExchangeRate.objects.count() == 0

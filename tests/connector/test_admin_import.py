@@ -281,6 +281,21 @@ def test_imported_states_checkboxes_round_trip(admin_client, shop):
     assert shop.imported_states == [4, 7, 16]
 
 
+def test_the_accountone_compatible_option_is_off_and_warns_when_switched_on(admin_client, shop):
+    url = reverse("admin:connector_connection_change", args=[shop.pk])
+    page = admin_client.get(url)
+    assert "AccountOne-compatible: only documents in the imported states" in _html(page)
+    data = _form_data(page)
+    assert "only_imported_states" not in data  # unticked by default
+
+    data["only_imported_states"] = "on"
+    response = admin_client.post(url, data, follow=True)
+
+    shop.refresh_from_db()
+    assert shop.only_imported_states
+    assert any("are left out of the books" in m for m in _messages(response))
+
+
 def test_schedule_settings_are_saved_and_validated(admin_client, shop):
     url = reverse("admin:connector_connection_change", args=[shop.pk])
     data = _form_data(admin_client.get(url))

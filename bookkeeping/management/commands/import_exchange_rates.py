@@ -44,7 +44,7 @@ class Command(BaseCommand):
             self.stderr.write(f"{path}: {len(exc.problems)} bad, nothing was imported")
             for problem in exc.problems:
                 self.stderr.write(f"  {problem}")
-            raise SystemExit(1) from None
+            raise SystemExit(2) from None  # bad input, as the other commands answer it
         result = exchange_rates_import(parsed, dry_run=options["dry_run"])
         if options["json"]:
             payload = {"file": str(path), **result.as_dict()}
