@@ -14,7 +14,7 @@ turned, so its lines are the mirror of an invoice's. Amounts are signed while co
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,6 +25,17 @@ from .vat.amounts import pct
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+# The line roles that carry net revenue (credit positive): what reports and the delivery
+# threshold sum up. VAT, debtor, rounding and multi-purpose vouchers are not revenue.
+NET_ROLES = frozenset({"revenue", "shipping", "discount", "voucher"})
+
+
+def net_revenue(lines: Iterable[PlanLine]) -> Decimal:
+    """Σ net revenue of an entry's lines, credit positive."""
+    return sum(
+        (ln.amount if ln.side == "H" else -ln.amount for ln in lines if ln.role in NET_ROLES),
+        ZERO,
+    )
 
 
 class PlanProblem(Exception):

@@ -15,6 +15,7 @@ from billbee.enums import payment_type_name
 from connector.models import Connection, ExternalOrder
 
 from .models import CASE_LABELS, DebtorMapping, DocumentBooking, JournalEntry, JournalLine
+from .posting import NET_ROLES
 from .vat import Case
 from .vat.threshold import DISTANCE_SALE_CASES, DistanceSale, ThresholdStatus, threshold_status
 
@@ -151,8 +152,6 @@ def debtor_mapping_rows(
 
 
 # --- the EU-wide delivery threshold (§ 3c (4) UStG) ------------------------------------------
-
-NET_ROLES = ("revenue", "shipping", "discount", "voucher")
 
 
 def distance_sales(connection: Connection, first: date, last: date) -> list[DistanceSale]:

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+from ..posting import NET_ROLES
 from ..vat.model import NOT_TAXABLE_AT_HOME
 
 ZERO = Decimal(0)
 NOT_HOME = frozenset(case.value for case in NOT_TAXABLE_AT_HOME)
-NET_ROLES = frozenset({"revenue", "shipping", "discount", "voucher"})
 
 
 class LineLike(Protocol):

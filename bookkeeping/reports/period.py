@@ -25,6 +25,7 @@ from django.utils import timezone
 from connector.models import Connection, ExternalOrder
 
 from ..models import CASE_LABELS, JournalEntry, JournalLine
+from ..posting import NET_ROLES
 from ..selectors import distance_sales_status
 from ..vat.model import OSS_CASES, Case
 from ..vat.threshold import ThresholdStatus
@@ -42,7 +43,6 @@ from .rows import (
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
-NET_ROLES = frozenset({"revenue", "shipping", "discount", "voucher"})
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ from connector.models import ExternalOrder
 
 from ..errors import Hold
 from ..models import DocumentBooking, ExportedEntry, JournalEntry
-from ..selectors import NET_ROLES
+from ..posting import net_revenue
 from ..vat import Case
 from ..vat.threshold import DISTANCE_SALE_CASES, crossing_note
 from .decide import Booking, BookingContext, Original, booking_decide
-from .entries import entry_fields, entry_post, entry_reverse, lines_balance
+from .entries import entry_fields, entry_post, entry_reverse, lines_balance, plan_lines_of
 from .pgwrite import entry_and_booking_insert
 
 BOOKED = DocumentBooking.Status.BOOKED
@@ -204,14 +204,7 @@ def _threshold(ctx: BookingContext, decided: Booking) -> None:
     if values.case not in DISTANCE_SALE_CASES:
         return
     year = (values.service_date or values.document_date).year
-    net = sum(
-        (
-            ln.amount if ln.side == "H" else -ln.amount
-            for ln in decided.plan.lines
-            if ln.role in NET_ROLES
-        ),
-        Decimal(0),
-    )
+    net = net_revenue(decided.plan.lines)
     before = ctx.distance_total(year)
     note = crossing_note(
         year,
@@ -242,6 +235,9 @@ def _reverse(
     if late:
         note += "; late change: the period was already exported"
         result.late_changes += 1
+    if entry.case in DISTANCE_SALE_CASES:  # the year's distance sales lose it again
+        year = (entry.service_date or entry.document_date).year
+        ctx.distance_add(year, -net_revenue(plan_lines_of(entry)))
     entry_reverse(entry, ctx.now, late_change=late, note=note)
 
 

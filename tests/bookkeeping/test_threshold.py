@@ -111,3 +111,30 @@ def test_the_booking_that_crosses_the_threshold_is_flagged(account, shop):
         D("10100.00"),
         booking(second).entry.number,
     )
+
+
+@pytest.mark.django_db
+def test_a_rebooked_sale_counts_once_towards_the_threshold(account, shop):
+    """A changed document is reversed and booked anew: its old amount leaves the year's
+    total, so the next sale is still the one that crosses (whichever document of the run
+    read the total first)."""
+    from tests.connector.test_import import patch
+
+    BookkeepingSettings.objects.filter(pk=shop.pk).update(oss_registered_since=None)
+    small = austrian_consumer_sale(account, "119.00")  # 100.00 net, booked first
+    first = austrian_consumer_sale(account, "11662.00")  # 9,800.00 net
+    import_and_book(shop)
+    patch(account, small, OrderItems=[item("238.00", 1, "38.00")], TotalCost="238.00")  # 200.00
+    patch(
+        account,
+        first,
+        OrderItems=[item("11543.00", 1, "1843.00")],  # 9,700.00 net
+        TotalCost="11543.00",
+    )
+    second = austrian_consumer_sale(account, "416.50")  # 350.00 net: 10,250.00
+    patch(account, second, SellerComment="read by the next run")
+    import_and_book(shop)
+
+    assert booking(first).entry.document_total == D("11543.00")
+    [warning] = booking(second).warnings
+    assert "rise from 9.900,00 € to 10.250,00 €" in warning
