@@ -120,10 +120,21 @@ mkdir -p var/exports
     --allow-incomplete --output "var/exports/EXTF_Buchungsstapel_sandbox_${LAST_MONTH_START%-*}.csv" || true
 
 if [ "${DEMO_SERVE:-1}" = 0 ]; then
-    # Set-up only (DEMO_SERVE=0): the month's report with the completeness check, then stop.
-    "$PY" manage.py period_report --connection sandbox --month "${LAST_MONTH_START%-*}" \
-        --check-billbee --format json --output var/period_report.json || true
-    echo "Set up without serving: var/period_report.json, var/exports/"
+    # Set-up only (DEMO_SERVE=0): every demo month's report with the completeness check
+    # against the sandbox's invoice register, then stop.
+    MONTHS=$("$PY" -c "
+import datetime
+day = datetime.date.today() - datetime.timedelta(days=$DEMO_DAYS + 1)
+months = []
+while day <= datetime.date.today():
+    months.append(f'{day:%Y-%m}')
+    day += datetime.timedelta(days=1)
+print(' '.join(dict.fromkeys(months)))")
+    for month in $MONTHS; do
+        "$PY" manage.py period_report --connection sandbox --month "$month" \
+            --check-billbee --format json --output "var/period_report_$month.json" || true
+    done
+    echo "Set up without serving: var/period_report_<month>.json, var/exports/"
     exit 0
 fi
 
