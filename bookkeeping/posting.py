@@ -9,6 +9,10 @@ between Billbee's total and the rounded lines go to the rounding account, an acc
 own, up to a tolerance (bookkeeping.md §4.3). A credit note is the same with every sign
 turned, so its lines are the mirror of an invoice's. Amounts are signed while computing
 (debit positive) and become a side and a positive amount at the end.
+
+Every amount is whole cents, rounded once and half up: each position as Billbee prints it on
+the invoice, and the debtor at Billbee's total (which Billbee computes from four-place lines
+and may send with seven decimals). The difference between the two is the rounding difference.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .datev.columns import bu_key_form
 from .vat import Case, Treatment
-from .vat.amounts import pct
+from .vat.amounts import pct, to_cents
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -142,8 +146,10 @@ def accounts_for(
 def entry_plan(data: PlanInput) -> Plan:
     treatment = data.treatment
     trace: list[str] = []
-    signed = [_Signed("debtor", data.debtor, data.total)]
-    trace.append(f"debtor {data.debtor}: {data.total} (document total)")
+    total = to_cents(data.total)
+    signed = [_Signed("debtor", data.debtor, total)]
+    shown = "" if total == data.total else f" (Billbee's {data.total}, to cents)"
+    trace.append(f"debtor {data.debtor}: {total} (document total){shown}")
     for total in treatment.totals:
         signed.extend(_rate_lines(data, total.rate, total.vat, trace))
     if treatment.coupons:

@@ -649,7 +649,15 @@ class _OrderRenderer:
         items, bulky = self._items(vat_mode, rates, currency, style)
         shipping = self._shipping(items, bulky, vat_mode, currency)
         adjustment = Decimal("2.00") if h.payment in COD else ZERO
-        total = _round2(sum((i["TotalPrice"] for i in items), ZERO) + shipping + adjustment)
+        exact = sum((i["TotalPrice"] for i in items), ZERO) + shipping + adjustment
+        total = _round2(exact)
+        # Billbee computes the total from four-place lines and sometimes sends it unrounded,
+        # with seven decimals ("589.2375000"): the connector books whole cents.
+        served_total = (
+            exact.quantize(Decimal("0.0000000"))
+            if exact != total and rng.random() < 0.25
+            else _dotnet_style(total, style)
+        )
         order_number, external_id = h.number, h.external_id
         invoiced = h.invoice_no is not None
         year = self.fmt(h.invoice_ts)[:4] if invoiced else None  # type: ignore[index]
@@ -682,7 +690,7 @@ class _OrderRenderer:
             else address,
             "PaymentMethod": h.payment,
             "ShippingCost": _dotnet_style(shipping, style),
-            "TotalCost": _dotnet_style(total, style),
+            "TotalCost": served_total,
             "AdjustmentCost": adjustment,
             "AdjustmentReason": "Nachnahmegebühr" if adjustment else None,
             "OrderItems": items,

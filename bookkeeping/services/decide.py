@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -209,7 +209,7 @@ def booking_decide(
         billbee_order_id=order.billbee_order_id,
         case=treatment.case.value,
         debtor=debtor,
-        document_total=order.total_cost.quantize(ONE_CENT),
+        document_total=order.total_cost.quantize(ONE_CENT, ROUND_HALF_UP),
         source_hash=source_hash,
         plan_hash="",
         reference=credit_for.number if credit_for else "",

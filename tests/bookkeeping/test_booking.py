@@ -563,6 +563,56 @@ def test_rounding_differences_up_to_the_tolerance_go_to_the_rounding_account(
     assert entry.lines.get(role="debtor").amount == Decimal(total)
 
 
+@pytest.mark.parametrize(
+    ("lines", "total", "debtor", "rounding"),
+    [
+        # Billbee's total is the sum of its four-place lines: 3 × 137.3383 = 412.0149.
+        (["137.3383"] * 3, "412.0149000", "412.01", ("S", "0.01")),
+        (["294.6188", "294.6187"], "589.2375000", "589.24", None),
+        (["100.005", "100.005"], "200.0100000", "200.01", ("S", "0.01")),
+    ],
+)
+def test_totals_with_more_than_two_decimals_book_whole_cents(
+    account, shop, lines, total, debtor, rounding
+):
+    """Every amount in the journal is whole cents, rounded once: each position to cents, the
+    debtor is Billbee's total to cents, the difference between them is the rounding
+    difference. The stored values and the DATEV rows agree to the cent on both databases."""
+    from django.db import connection as db
+
+    billbee_id = insert(
+        account, OrderItems=[item(price) for price in lines], ShippingCost=0, TotalCost=total
+    )
+    import_and_book(shop)
+
+    found = booking(billbee_id)
+    assert found.status == "booked", found.reason
+    entry = found.entry
+    assert entry.lines.get(role="debtor").amount == Decimal(debtor)
+    rows = [ln for ln in booked_lines(billbee_id) if ln[0] == "rounding"]
+    assert rows == ([("rounding", 1590, rounding[0], Decimal(rounding[1]))] if rounding else [])
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT CAST(amount AS TEXT), CAST(tax AS TEXT) FROM bookkeeping_journalline "
+            "WHERE entry_id = %s",
+            [entry.pk],
+        )
+        stored = [value for row in cursor.fetchall() for value in row]
+    assert all(Decimal(v) == Decimal(v).quantize(Decimal("0.01")) for v in stored), stored
+    debit = sum(ln.amount for ln in entry.lines.all() if ln.side == "S")
+    credit = sum(ln.amount for ln in entry.lines.all() if ln.side == "H")
+    assert debit == credit
+    # What DATEV books on the debtor is the journal's debtor line, to the cent.
+    from tests.bookkeeping.test_export import field, rows_of
+
+    [batch] = datev_export(shop, date(2026, 11, 1), date(2026, 11, 30)).batches
+    on_debtor = sum(
+        Decimal(field(row, 1).replace(",", ".")) * (1 if field(row, 2) == "S" else -1)
+        for row in rows_of(batch)
+    )
+    assert on_debtor == Decimal(debtor)
+
+
 def test_raising_the_tolerance_books_the_waiting_document(account, shop):
     lines = [item("3.3333", 1, "0.5322") for _ in range(3)]
     billbee_id = insert(account, OrderItems=lines, ShippingCost=0, TotalCost="10.05")
