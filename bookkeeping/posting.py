@@ -146,12 +146,12 @@ def accounts_for(
 def entry_plan(data: PlanInput) -> Plan:
     treatment = data.treatment
     trace: list[str] = []
-    total = to_cents(data.total)
-    signed = [_Signed("debtor", data.debtor, total)]
-    shown = "" if total == data.total else f" (Billbee's {data.total}, to cents)"
-    trace.append(f"debtor {data.debtor}: {total} (document total){shown}")
-    for total in treatment.totals:
-        signed.extend(_rate_lines(data, total.rate, total.vat, trace))
+    document_total = to_cents(data.total)
+    signed = [_Signed("debtor", data.debtor, document_total)]
+    shown = "" if document_total == data.total else f" (Billbee's {data.total}, to cents)"
+    trace.append(f"debtor {data.debtor}: {document_total} (document total){shown}")
+    for rate_total in treatment.totals:
+        signed.extend(_rate_lines(data, rate_total.rate, rate_total.vat, trace))
     if treatment.coupons:
         signed.append(_Signed("coupon", data.coupon_account, -treatment.coupons))
         trace.append(f"multi-purpose vouchers {-treatment.coupons} → {data.coupon_account}")
