@@ -18,13 +18,13 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
+from connector.classify import CANCELLED_STATES
 from connector.models import Connection, ExternalOrder
 
 from .models import DocumentBooking
 from .selectors import distance_sales_status
 from .services.booking_steps import SUMMARIES
 
-CANCELLED_STATES = (8, 6)  # Billbee: cancelled, deleted
 LISTED = 200
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -84,17 +84,24 @@ def cancellations_without_credit_note(connection: Connection) -> list[QueueDocum
         .select_related("document", "entry")
         .order_by("document__document_date", "document__invoice_number")
     )
+    candidates = list(bookings[: LISTED * 5])
+    # The booked credit notes of all candidates in one query: their totals per original.
+    credited_by_original = dict(
+        DocumentBooking.objects.filter(
+            document__parent__in=[b.document_id for b in candidates],
+            status=DocumentBooking.Status.BOOKED,
+        )
+        .values("document__parent")
+        .annotate(total=Sum("entry__document_total"))
+        .values_list("document__parent", "total")
+        .order_by()
+    )
     found = []
-    for booking in bookings[: LISTED * 5]:
+    for booking in candidates:
         document, entry = booking.document, booking.entry
         if entry is None:
             continue
-        credited = (
-            DocumentBooking.objects.filter(
-                document__parent=document, status=DocumentBooking.Status.BOOKED
-            ).aggregate(total=Sum("entry__document_total"))["total"]
-            or ZERO
-        )
+        credited = credited_by_original.get(document.pk) or ZERO
         credited = Decimal(str(credited)).quantize(CENT)  # SQLite sums may come back unscaled
         open_amount = entry.document_total + credited
         if not open_amount:

@@ -41,6 +41,7 @@ from billbee.enums import order_state_label
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 CANCELLED, DELETED = 8, 6
+CANCELLED_STATES = (CANCELLED, DELETED)  # a document Billbee cancelled or deleted
 
 IMPORTED, UPDATED, UNCHANGED = "imported", "updated", "unchanged"
 SKIPPED, EXCLUDED, REJECTED, WAITING = "skipped", "excluded", "rejected", "waiting"
@@ -319,7 +320,7 @@ def classify(
     state = order.state
     state_text = f"{state} {order_state_label(state)}"
     was_accepted = previous is not None and previous.accepted
-    if facts.kind == CREDIT_NOTE and state in (CANCELLED, DELETED) and not was_accepted:
+    if facts.kind == CREDIT_NOTE and state in CANCELLED_STATES and not was_accepted:
         word = "cancelled" if state == CANCELLED else "deleted"
         return decide(
             SKIPPED,
@@ -373,7 +374,7 @@ def classify(
     status = IMPORTED if not was_accepted else (UPDATED if content_changed else UNCHANGED)
     included_by = rule.id if rule is not None and rule.action == "include" else None
     flag = ""
-    if state in (CANCELLED, DELETED) and (was_accepted or facts.invoice_number):
+    if state in CANCELLED_STATES and (was_accepted or facts.invoice_number):
         flag = "cancelled_after_import" if state == CANCELLED else "deleted_after_import"
         word = "cancelled" if state == CANCELLED else "deleted"
         if facts.kind == CREDIT_NOTE:

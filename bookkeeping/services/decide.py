@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from billbee.dto import Order
+from connector.classify import CANCELLED_STATES
 from connector.models import Connection, ExternalOrder
 
 from .. import sources
@@ -39,7 +40,6 @@ from .rates import RateChoice, exchange_rate_lookup, rate_on_or_before
 from .setup import chart_of, coupon_account, rounding_account
 
 WAITING = DocumentBooking.Status.WAITING
-CANCELLED_STATES = (8, 6)  # Billbee: cancelled, deleted
 REJECTED = DocumentBooking.Status.REJECTED
 ONE_CENT = Decimal("0.01")
 
