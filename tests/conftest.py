@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billbee.client import BillbeeClient
-from billbee.sandbox import SandboxConfig, SandboxServer, make_server
+from billbee.sandbox import SUBCENT_TOTALS, SandboxConfig, SandboxServer, make_server
 from billbee.throttle import ThrottlePolicy
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -126,11 +126,17 @@ class Sandbox:
 
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
-    """Factory: ``make_sandbox(orders=300, seed=1, rate_limit=0, faults=...)``."""
+    """Factory: ``make_sandbox(orders=300, seed=1, rate_limit=0, faults=...)``; data options
+    (``subcent_totals``) go to the data set, the rest to the server's configuration."""
     servers: list[SandboxServer] = []
 
     def factory(
-        orders: int = 300, seed: int = 1, days: int = 90, end: datetime = SANDBOX_END, **config: Any
+        orders: int = 300,
+        seed: int = 1,
+        days: int = 90,
+        end: datetime = SANDBOX_END,
+        subcent_totals: float = SUBCENT_TOTALS,
+        **config: Any,
     ) -> Sandbox:
         config.setdefault("rate_limit", 0)
         server = make_server(
@@ -139,6 +145,7 @@ def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
             seed=seed,
             days=days,
             end=end,
+            subcent_totals=subcent_totals,
             config=SandboxConfig(
                 username=SANDBOX_USER, api_password=SANDBOX_PASSWORD, api_key=SANDBOX_KEY, **config
             ),

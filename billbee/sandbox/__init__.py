@@ -9,10 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .generator import SUBCENT_TOTALS
 from .server import SandboxServer
 from .store import SandboxConfig, SandboxState, parse_faults
 
-__all__ = ["SandboxConfig", "SandboxServer", "SandboxState", "make_server", "parse_faults"]
+__all__ = [
+    "SUBCENT_TOTALS",
+    "SandboxConfig",
+    "SandboxServer",
+    "SandboxState",
+    "make_server",
+    "parse_faults",
+]
 
 
 def make_server(
@@ -27,6 +35,7 @@ def make_server(
     config: SandboxConfig | None = None,
     verbose: bool = False,
     cache_mb: int = 256,
+    subcent_totals: float = SUBCENT_TOTALS,
 ) -> SandboxServer:
     """Build the data set and bind the server (``port=0`` picks a free port)."""
     state = SandboxState(
@@ -37,5 +46,6 @@ def make_server(
         tz=ZoneInfo(timezone),
         config=config or SandboxConfig(),
         cache_mb=cache_mb,
+        subcent_totals=subcent_totals,
     )
     return SandboxServer((host, port), state, verbose=verbose)

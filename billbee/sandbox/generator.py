@@ -42,6 +42,8 @@ CUSTOMER_ID_BASE = 200000040000000
 CENT = Decimal("0.01")
 Q4 = Decimal("0.0001")
 ZERO = Decimal(0)
+# Default share of the totals with a sub-cent rest that are sent with seven decimals.
+SUBCENT_TOTALS = 0.25
 # .NET decimal arithmetic keeps 28 significant digits (TaxAmount arrives unrounded).
 DOTNET = Context(prec=28)
 
@@ -255,8 +257,20 @@ def _vat_id(rng: random.Random, country: str) -> str:
 class Dataset:
     """All sandbox data: headers, customers, number ranges; renders JSON on demand."""
 
-    def __init__(self, *, orders: int, seed: int, end: datetime, days: int, tz: ZoneInfo) -> None:
+    def __init__(
+        self,
+        *,
+        orders: int,
+        seed: int,
+        end: datetime,
+        days: int,
+        tz: ZoneInfo,
+        subcent_totals: float = SUBCENT_TOTALS,
+    ) -> None:
         self.seed = seed
+        # Of the orders whose four-place lines leave a sub-cent rest, the share whose
+        # TotalCost is sent unrounded, with seven decimals.
+        self.subcent_totals = subcent_totals
         self.tz = tz
         self.end = end.timestamp()
         self.end_ms = int(self.end * 1000)
@@ -655,7 +669,7 @@ class _OrderRenderer:
         # with seven decimals ("589.2375000"): the connector books whole cents.
         served_total = (
             exact.quantize(Decimal("0.0000000"))
-            if exact != total and rng.random() < 0.25
+            if exact != total and rng.random() < self.ds.subcent_totals
             else _dotnet_style(total, style)
         )
         order_number, external_id = h.number, h.external_id

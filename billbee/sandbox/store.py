@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from .. import jsonutil
 from .catalog import CHANNELS, MANUAL, PRODUCTS
-from .generator import KIND_CREDIT, PAY_ON_INVOICE, Dataset, Header
+from .generator import KIND_CREDIT, PAY_ON_INVOICE, SUBCENT_TOTALS, Dataset, Header
 
 EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
 FAULT_KINDS = ("429", "500", "502", "503", "timeout", "malformed", "reset")
@@ -138,8 +138,10 @@ class SandboxState:
         tz: ZoneInfo,
         config: SandboxConfig,
         cache_mb: int = 256,
+        subcent_totals: float = SUBCENT_TOTALS,
     ) -> None:
         self.lock = threading.RLock()
+        self.subcent_totals = subcent_totals
         self.cache_bytes = cache_mb * 1024 * 1024
         self.orders, self.seed, self.days, self.end = orders, seed, days, end
         self.config = config
@@ -150,7 +152,12 @@ class SandboxState:
     def _build(self) -> None:
         end = self.end or datetime.now(self.tz)
         self.dataset = Dataset(
-            orders=self.orders, seed=self.seed, end=end, days=self.days, tz=self.tz
+            orders=self.orders,
+            seed=self.seed,
+            end=end,
+            days=self.days,
+            tz=self.tz,
+            subcent_totals=self.subcent_totals,
         )
         self.by_id = {h.order_id: h for h in self.dataset.headers}
         self.by_ref: dict[str, Header] = {}

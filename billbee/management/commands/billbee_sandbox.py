@@ -3,6 +3,7 @@ serve the local Billbee API sandbox until interrupted."""
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import signal
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from billbee.sandbox import SandboxConfig, make_server, parse_faults
+from billbee.sandbox.generator import SUBCENT_TOTALS
 
 
 class Command(BaseCommand):
@@ -68,6 +70,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--api-key", default=os.environ.get("BILLBEE_API_KEY") or "sandbox-api-key"
         )
+        parser.add_argument(
+            "--subcent-totals",
+            type=_share,
+            default=SUBCENT_TOTALS,
+            help="share (0-1) of the orders whose four-place lines leave a sub-cent rest that "
+            "get their TotalCost unrounded, with seven decimals (default 0.25)",
+        )
         parser.add_argument("--timezone", default="Europe/Berlin")
         parser.add_argument("--verbose", action="store_true", help="log every request")
         parser.add_argument(
@@ -115,6 +124,7 @@ class Command(BaseCommand):
             config=config,
             verbose=options["verbose"],
             cache_mb=options["cache_mb"],
+            subcent_totals=options["subcent_totals"],
         )
         if options["warm"]:
             server.state.warm()
@@ -137,6 +147,13 @@ class Command(BaseCommand):
             pass
         finally:
             server.server_close()
+
+
+def _share(value: str) -> float:
+    share = float(value)
+    if not 0 <= share <= 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a share between 0 and 1")
+    return share
 
 
 def _parse_churn(spec: str) -> dict[str, int]:
