@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, DecimalField, F, Sum, Value, When
+from django.db.models import Count, F, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from billbee.enums import payment_type_name
@@ -158,10 +158,13 @@ def distance_sales(connection: Connection, first: date, last: date) -> list[Dist
     """Each entry's net intra-community distance sales with a date of supply (else document
     date) from ``first`` to ``last``: what § 3c (4) UStG counts. Reversals and credit notes
     count negative, so a cancelled sale is gone again."""
+    # The amount column's own field: on SQLite it holds cents as integers, and the sum is
+    # read back through the field.
+    amount = JournalLine._meta.get_field("amount")
     signed = SqlCase(
         When(side="H", then=F("amount")),
         default=Value(0) - F("amount"),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
+        output_field=amount,
     )
     rows = (
         JournalLine.objects.filter(

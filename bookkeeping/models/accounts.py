@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from connector.fields import ExactDecimalField
 from connector.models import Connection, country_code_validator
 
 from ..charts import DEBTOR_RANGE
@@ -156,7 +157,7 @@ class TaxAccount(models.Model):
         Connection, on_delete=models.CASCADE, related_name="tax_accounts"
     )
     case = models.CharField(max_length=20, choices=CASE_CHOICES)
-    rate = models.DecimalField(
+    rate = ExactDecimalField(
         max_digits=5, decimal_places=2, null=True, blank=True, help_text="Empty: any rate."
     )
     revenue_account = models.PositiveIntegerField(validators=gl_account_validators)
@@ -328,7 +329,7 @@ class ExchangeRate(models.Model):
     currency = models.CharField(max_length=3)
     day = models.DateField(help_text="A monthly rate is stored on the 1st of its month.")
     kind = models.CharField(max_length=7, choices=Kind.choices, default=Kind.DAILY)
-    rate = models.DecimalField(max_digits=14, decimal_places=6, validators=[MinValueValidator(0)])
+    rate = ExactDecimalField(max_digits=14, decimal_places=6, validators=[MinValueValidator(0)])
     source = models.CharField(max_length=50, default="ECB reference rate")
 
     class Meta:

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from django.db import models
 
+from connector.fields import ExactDecimalField
 from connector.models import Connection, ExternalOrder
 
 from .accounts import CASE_CHOICES
@@ -78,14 +79,14 @@ class JournalEntry(Immutable):
     case = models.CharField("VAT treatment", max_length=20, choices=CASE_CHOICES)
     eu_destination = models.CharField(max_length=20, blank=True)
     eu_origin = models.CharField(max_length=20, blank=True)
-    origin_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    origin_rate = ExactDecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     currency = models.CharField(
         max_length=3, default="EUR", help_text="Currency of the document; lines are in EUR."
     )
-    exchange_rate = models.DecimalField(
+    exchange_rate = ExactDecimalField(
         max_digits=14, decimal_places=6, null=True, blank=True, help_text="1 EUR = x."
     )
-    document_total = models.DecimalField(
+    document_total = ExactDecimalField(
         max_digits=18, decimal_places=2, help_text="The document's total in its currency."
     )
     debtor = models.PositiveIntegerField()
@@ -146,9 +147,9 @@ class JournalLine(Immutable):
     role = models.CharField(max_length=8, choices=Role.choices)
     account = models.PositiveIntegerField()
     side = models.CharField(max_length=1, choices=Side.choices)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    tax = models.DecimalField(
+    amount = ExactDecimalField(max_digits=14, decimal_places=2)
+    rate = ExactDecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    tax = ExactDecimalField(
         max_digits=14,
         decimal_places=2,
         default=0,
@@ -203,7 +204,7 @@ class DocumentBooking(models.Model):
     source_hash = models.CharField(max_length=64, blank=True)
     case = models.CharField(max_length=20, choices=CASE_CHOICES, blank=True)
     debtor = models.PositiveIntegerField(null=True, blank=True)
-    vat_difference = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    vat_difference = ExactDecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     trace = models.JSONField(default=list, blank=True)
     decided_at = models.DateTimeField()

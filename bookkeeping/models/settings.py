@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from connector.fields import ExactDecimalField
 from connector.models import Connection, country_code_validator
 
 
@@ -108,7 +109,7 @@ class BookkeepingSettings(models.Model):
         "Umsatzsteuer-Umrechnungskurs of the month of the date of supply (the law's rule), or "
         "the daily reference rate, which needs the tax office's permission.",
     )
-    rounding_tolerance = models.DecimalField(
+    rounding_tolerance = ExactDecimalField(
         max_digits=6,
         decimal_places=2,
         default=Decimal("0.05"),

@@ -29,6 +29,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
+from connector.fields import ExactDecimalField
 from connector.models import Connection
 from connector.services.documents import id_list_condition
 
@@ -46,8 +47,7 @@ from .export_periods import BatchKind, batch_file_name, batch_kind, batch_notice
 from .setup import bookkeeping_settings, chart_of
 
 MAX_ROWS = 99_999
-CENT = Decimal("0.01")
-RATE_PLACES = Decimal("0.000001")
+RATE_PLACES = 6  # the exchange rate's decimal places
 ENTRY_FIELDS = [f.name for f in ExportEntry.__dataclass_fields__.values()]
 LINE_FIELDS = [f.name for f in ExportLine.__dataclass_fields__.values()]
 
@@ -172,12 +172,12 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _dec(value: Any, places: Decimal = CENT) -> Decimal | None:
-    """Decimals as stored: PostgreSQL returns them exact; SQLite may return numbers, which
-    are exact again at the field's places."""
+def _dec(value: Any, places: int = 2) -> Decimal | None:
+    """Decimals as stored: PostgreSQL returns them exact; SQLite holds them as integers of
+    the field's smallest unit (``ExactDecimalField``)."""
     if value is None or isinstance(value, Decimal):
         return value
-    return Decimal(str(value)).quantize(places)
+    return ExactDecimalField.from_stored(value, places)
 
 
 def _entry(row: tuple) -> ExportEntry:

@@ -7,6 +7,7 @@ import zlib
 
 from django.db import models
 
+from ..fields import ExactDecimalField
 from .channels import ChannelRule, SalesChannel
 from .connections import Connection
 from .imports import ImportRun
@@ -61,17 +62,17 @@ class ExternalOrder(models.Model):
     payment_method = models.IntegerField(null=True, blank=True)
     payment_method_name = models.CharField(max_length=100, blank=True)
     currency = models.CharField(max_length=3, blank=True)
-    total_gross = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    shipping_cost = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    adjustment_cost = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    lines_total = models.DecimalField(
+    total_gross = ExactDecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    shipping_cost = ExactDecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    adjustment_cost = ExactDecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    lines_total = ExactDecimalField(
         max_digits=18,
         decimal_places=2,
         null=True,
         blank=True,
         help_text="Sum of the order lines, each rounded to cents.",
     )
-    rounding_difference = models.DecimalField(
+    rounding_difference = ExactDecimalField(
         max_digits=18,
         decimal_places=4,
         null=True,

@@ -3,8 +3,8 @@
 An import writes thousands of documents per second, one transaction each. Compiling an ORM
 insert of a 50-column row costs more than the database needs to store it, so these writes
 are plain parameterised SQL. Values that need conversion (date/times, dates, JSON, decimals)
-go through Django's own adapters, chosen once per field, so they are stored exactly as the
-ORM would store them, on SQLite and PostgreSQL alike.
+go through Django's own adapters or the field's, chosen once per field, so they are stored
+exactly as the ORM would store them, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
+
+from ..fields import ExactDecimalField
 
 Converter = Callable[[Any], Any] | None
 
@@ -29,8 +31,11 @@ def _converter(field: models.Field[Any, Any]) -> Converter:
     if isinstance(field, models.JSONField):
         encoder = field.encoder
         return lambda value: ops.adapt_json_value(value, encoder)
-    # Strings, integers, booleans, foreign-key ids, Decimal and bytes: both drivers take them
-    # as they are (Django registers Decimal for sqlite3).
+    if isinstance(field, ExactDecimalField):
+        # Rounded to the field's places; on SQLite an integer of the smallest unit.
+        return lambda value: field.get_db_prep_value(value, connection)
+    # Strings, integers, booleans, foreign-key ids and bytes: both drivers take them as they
+    # are.
     return None
 
 
