@@ -197,7 +197,7 @@ def distance_sales_status(
 
 
 def _money(value: Any) -> Decimal:
-    """Sums as stored: SQLite may hand back a float-like number; exact again at cents."""
+    """A sum of amounts (exact on both databases), at cents; no rows: 0.00."""
     if isinstance(value, Decimal):
         return value.quantize(Decimal("0.01"))
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))

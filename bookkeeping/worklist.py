@@ -102,7 +102,6 @@ def cancellations_without_credit_note(connection: Connection) -> list[QueueDocum
         if entry is None:
             continue
         credited = credited_by_original.get(document.pk) or ZERO
-        credited = Decimal(str(credited)).quantize(CENT)  # SQLite sums may come back unscaled
         open_amount = entry.document_total + credited
         if not open_amount:
             continue
