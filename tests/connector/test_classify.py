@@ -126,12 +126,43 @@ def imported_before(status: str = "imported") -> Previous:
         ({}, "invoice", "no -GS suffix, no original order, positive total"),
         ({"OrderNumber": "SW-1001-GS"}, "credit_note", "order number SW-1001-GS ends in -GS"),
         ({"OrderNumber": "sw-1001-gs"}, "credit_note", "order number sw-1001-gs ends in -GS"),
+        # A split or copied order carries its origin's id (Billbee's SDK fixture has one):
+        # Billbee's link alone makes no credit note.
         (
             {"BillBeeParentOrderId": 1001},
-            "credit_note",
-            "it refers to the original order 1001",
+            "invoice",
+            "no -GS suffix, positive positions and total (BillBeeParentOrderId 1001 alone "
+            "does not make a credit note: split or copied orders carry one)",
         ),
         ({"TotalCost": "-25.00"}, "credit_note", "its total -25.00 is negative"),
+        (
+            {
+                "TotalCost": "0.00",
+                "OrderItems": [{"BillbeeId": 1, "Quantity": "-1", "TotalPrice": "-20.00"}],
+            },
+            "credit_note",
+            "its positions add up to -20.00",
+        ),
+        (
+            {
+                "BillBeeParentOrderId": 1001,
+                "TotalCost": "-25.00",
+                "OrderItems": [{"BillbeeId": 1, "Quantity": "-1", "TotalPrice": "-20.00"}],
+            },
+            "credit_note",
+            "its total -25.00 is negative",
+        ),
+        # A discount line is negative on an ordinary invoice: the positions' sum decides.
+        (
+            {
+                "OrderItems": [
+                    {"BillbeeId": 1, "Quantity": "1", "TotalPrice": "22.00"},
+                    {"BillbeeId": 2, "Quantity": "1", "TotalPrice": "-2.00"},
+                ]
+            },
+            "invoice",
+            None,
+        ),
         ({"OrderNumber": "GS-Lieferung-7"}, "invoice", None),  # GS elsewhere is no suffix
         ({"TotalCost": "0.00"}, "invoice", None),
     ],
@@ -627,6 +658,16 @@ def test_a_credit_note_with_a_total_that_is_not_negative_is_rejected(total):
     assert decision.status == "rejected"
     assert decision.reason_code == "credit_not_negative"
     assert decision.reason == f"credit note total {total} is not negative"
+
+
+def test_a_positive_invoiced_order_with_a_parent_id_is_imported_as_an_invoice():
+    # Billbee's official SDK fixture: a positive order with BillBeeParentOrderId (an order
+    # split off or copied from another one).
+    decision = decide(order(BillBeeOrderId=1003, BillBeeParentOrderId=1001), parent=None)
+
+    assert decision.facts.kind == "invoice"
+    assert decision.status == "imported"
+    assert decision.reason == "imported"
 
 
 def test_a_credit_note_whose_original_is_not_in_the_log_is_rejected_for_now():

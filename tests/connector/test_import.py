@@ -284,8 +284,8 @@ def test_first_import_decides_every_generated_order_as_the_rules_say(sandbox):
         is_credit = document.kind == "credit_note"
         assert is_credit == (
             (raw["OrderNumber"] or "").endswith("-GS")
-            or bool(raw["BillBeeParentOrderId"])
             or Decimal(raw["TotalCost"]) < 0
+            or sum(Decimal(i["TotalPrice"]) for i in raw["OrderItems"]) < 0
         )
         if is_credit and raw["State"] in (6, 8):
             word = "cancelled" if raw["State"] == 8 else "deleted"
@@ -338,6 +338,60 @@ def test_first_import_decides_every_generated_order_as_the_rules_say(sandbox):
         seen_statuses["skipped"],
     )
     assert sum(stored_run.reasons["excluded"].values()) == seen_statuses["excluded"]
+
+
+def _served(sandbox) -> list[dict[str, Any]]:
+    return [sandbox.state.dataset.render_order(h) for h in sandbox.state.dataset.headers]
+
+
+def test_cancellation_documents_in_state_1_ordered_are_imported_over_http(sandbox):
+    # Billbee creates a "Storno" <OrderNumber>-GS in state 1 "Bestellt"; the sandbox sends
+    # such credit notes by default.
+    connection = make_connection(sandbox)
+    in_state_1 = [
+        o
+        for o in _served(sandbox)
+        if o["State"] == 1 and (o["OrderNumber"] or "").endswith("-GS") and o["OrderItems"]
+    ]
+    assert in_state_1
+
+    assert run(connection, now=SANDBOX_END + timedelta(hours=6)).state == "succeeded"
+
+    for served in in_state_1:
+        document = doc(served["BillBeeOrderId"])
+        original = doc(served["BillBeeParentOrderId"])
+        assert (document.kind, document.billbee_state) == ("credit_note", 1)
+        if document.status == "excluded":  # a channel the default rules exclude
+            assert document.reason_code == "channel_rule"
+        elif original.is_accepted:
+            assert document.status == "imported", document.reason
+            assert document.parent == original
+        else:
+            assert document.reason_code == "credit_original_not_imported"
+    assert ExternalOrder.objects.filter(
+        kind="credit_note", billbee_state=1, status="imported"
+    ).exists()
+
+
+def test_split_or_copied_orders_with_a_parent_id_are_imported_as_invoices(sandbox):
+    # Positive orders carrying BillBeeParentOrderId (Billbee's SDK fixture has one): invoices.
+    connection = make_connection(sandbox)
+    split = [
+        o
+        for o in _served(sandbox)
+        if o["BillBeeParentOrderId"] and not (o["OrderNumber"] or "").endswith("-GS")
+        if Decimal(o["TotalCost"]) > 0
+    ]
+    assert split
+
+    assert run(connection, now=SANDBOX_END + timedelta(hours=6)).state == "succeeded"
+
+    documents = [doc(o["BillBeeOrderId"]) for o in split]
+    assert {d.kind for d in documents} == {"invoice"}
+    assert not any(d.status == "rejected" for d in documents)
+    invoiced = [d for d in documents if d.invoice_number and d.status != "excluded"]
+    assert invoiced and all(d.status == "imported" for d in invoiced)
+    assert all(d.parent_billbee_id is None for d in documents)
 
 
 def test_a_second_run_creates_no_rows_and_reports_everything_unchanged(sandbox):
