@@ -126,15 +126,21 @@ class Sandbox:
 
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
-    """Factory: ``make_sandbox(orders=300, seed=1, rate_limit=0, faults=...)``."""
+    """Factory: ``make_sandbox(orders=300, seed=1, timezone="UTC", rate_limit=0, faults=...)``."""
     servers: list[SandboxServer] = []
 
     def factory(
-        orders: int = 300, seed: int = 1, days: int = 90, end: datetime = SANDBOX_END, **config: Any
+        orders: int = 300,
+        seed: int = 1,
+        days: int = 90,
+        end: datetime = SANDBOX_END,
+        timezone: str = "Europe/Berlin",
+        **config: Any,
     ) -> Sandbox:
         config.setdefault("rate_limit", 0)
         server = make_server(
             port=0,
+            timezone=timezone,
             orders=orders,
             seed=seed,
             days=days,

@@ -10,9 +10,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .server import SandboxServer
-from .store import SandboxConfig, SandboxState, parse_faults
+from .store import SandboxConfig, SandboxState, parse_faults, parse_latency
 
-__all__ = ["SandboxConfig", "SandboxServer", "SandboxState", "make_server", "parse_faults"]
+__all__ = [
+    "SandboxConfig",
+    "SandboxServer",
+    "SandboxState",
+    "make_server",
+    "parse_faults",
+    "parse_latency",
+]
 
 
 def make_server(
