@@ -129,6 +129,12 @@ class Settings:
     rules: tuple[RuleSpec, ...] = ()
     # AccountOne-compatible: the state list decides about invoiced documents too.
     only_imported_states: bool = False
+    # The zone of Billbee's naive timestamps (the connection's "Billbee's clock"); None: tz.
+    clock: ZoneInfo | None = None
+
+    @property
+    def clock_zone(self) -> ZoneInfo:
+        return self.clock or self.tz
 
     @cached_property
     def basis(self) -> str:
@@ -138,7 +144,9 @@ class Settings:
             sorted(self.imported_states),
             str(self.start_date),
             self.sender_country,
-            str(self.tz),
+            # The clock joins the fingerprint only when it differs from the zone, so that
+            # connections on the default keep the fingerprints they had.
+            str(self.tz) if self.clock_zone == self.tz else f"{self.tz} clock {self.clock}",
             self.only_imported_states,
             [
                 (
