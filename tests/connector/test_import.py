@@ -396,6 +396,34 @@ def test_split_or_copied_orders_with_a_parent_id_are_imported_as_invoices(sandbo
     assert all(d.parent_billbee_id is None for d in documents)
 
 
+def test_split_orders_taken_for_credit_notes_before_are_invoices_after_the_next_run(
+    account, monkeypatch
+):
+    """Documents an older version rejected as credit notes only for their parent id are
+    decided again by the next run, without waiting for Billbee to change them."""
+    connection = make_connection(account, import_start_date=NOVEMBER)
+    original = insert(account)
+    split = insert(account, BillBeeParentOrderId=original)
+
+    def old_rule(order):
+        if order.parent_order_id:
+            return classify.CREDIT_NOTE, f"it refers to the original order {order.parent_order_id}"
+        return classify.INVOICE, "no -GS suffix, no original order, positive total"
+
+    with monkeypatch.context() as patched:
+        patched.setattr(classify, "document_kind", old_rule)
+        assert run(connection).state == "succeeded"
+    assert (doc(split).kind, doc(split).reason_code) == ("credit_note", "credit_not_negative")
+
+    second = run(connection)
+
+    assert second.state == "succeeded"
+    assert second.tally.outcomes["imported"] == 1
+    document = doc(split)
+    assert (document.kind, document.status, document.version_count) == ("invoice", "imported", 1)
+    assert document.parent_billbee_id is None
+
+
 def test_a_second_run_creates_no_rows_and_reports_everything_unchanged(sandbox):
     connection = make_connection(sandbox)
     now = SANDBOX_END + timedelta(hours=6)
