@@ -6,9 +6,10 @@ One ``BillbeeClient`` per connection and thread. Every request:
 2. sends HTTP Basic auth (account user + API password) and ``X-Billbee-Api-Key``;
 3. unwraps the envelope ``{Data, Paging, ErrorCode, ErrorMessage, ErrorDescription}`` and
    turns every failure into a ``billbee.errors`` exception;
-4. retries: 429 after ``Retry-After`` (else exponential backoff with jitter) for any call, since
-   a throttled request was not processed; 5xx, timeouts, resets and garbled bodies only for
-   idempotent calls; refused connections (nothing was sent) for any call;
+4. retries: 429 after ``Retry-After`` (else exponential backoff with jitter over the consecutive
+   throttles of that request) for any call, since a throttled request was not processed;
+   5xx, timeouts, resets and garbled bodies only for idempotent calls; refused connections
+   (nothing was sent) for any call;
 5. logs method, path, status, duration and pacing wait; never credentials.
 
 This module does not import Django: benchmarks and scripts use it directly.
@@ -264,6 +265,11 @@ class BillbeeClient:
                 throttled_attempts += 1
                 if throttled_attempts > self.max_throttle_retries:
                     raise
+                if not exc.retry_after_sent:
+                    # 429 without Retry-After (Billbee's PHP SDK issue #82): back off by the
+                    # consecutive throttles of this request, never by the client's lifetime
+                    # count, so one more throttle late in a long import waits the first step.
+                    exc.retry_after = self._backoff(throttled_attempts)
                 if exc.retry_after > self.policy.max_wait:
                     raise
                 self._block_after_429(call, exc.retry_after)
@@ -397,10 +403,12 @@ class BillbeeClient:
         if status == 429:
             self.stats.throttled += 1
             retry_after = _retry_after(response.headers.get("Retry-After"))
-            if retry_after is None:
-                retry_after = self._backoff(self.stats.throttled)
             raise BillbeeThrottled(
-                "Billbee answered 429 Too Many Requests", retry_after=retry_after, **where
+                "Billbee answered 429 Too Many Requests",
+                # Without the header, _send_with_retries sets the back-off of this request.
+                retry_after=retry_after if retry_after is not None else self._backoff(1),
+                retry_after_sent=retry_after is not None,
+                **where,
             )
         payload: Any = None
         texts: list[str] | None = None

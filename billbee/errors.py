@@ -104,9 +104,14 @@ class BillbeeThrottled(BillbeeError):
 
     retryable = True
 
-    def __init__(self, message: str, *, retry_after: float, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float, retry_after_sent: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+        # False: Billbee answered 429 without a Retry-After header, and ``retry_after`` is the
+        # client's own back-off for that request.
+        self.retry_after_sent = retry_after_sent
 
 
 class BillbeeServerError(BillbeeError):

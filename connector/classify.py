@@ -6,8 +6,9 @@ knew about the document before, and its original order (for credit notes), and r
 every check in order (shown by ``explain_order`` and the admin).
 
 The checks, in order (product.md, AccountOne's Billbee interface):
-1. kind: a credit note has an order number ending in ``-GS``, a ``BillBeeParentOrderId`` or a
-   negative total; everything else is an invoice;
+1. kind: a credit note has an order number ending in ``-GS``, negative positions or a
+   negative total; everything else is an invoice, also a positive order with a
+   ``BillBeeParentOrderId`` (split or copied orders carry one);
 2. a cancelled or deleted credit note is ignored (skipped);
 3. channel rules: an include rule wins over exclude rules; a matching exclude rule excludes;
 4. order state: a document with an invoice number is imported whatever its state, because
@@ -128,6 +129,12 @@ class Settings:
     rules: tuple[RuleSpec, ...] = ()
     # AccountOne-compatible: the state list decides about invoiced documents too.
     only_imported_states: bool = False
+    # The zone of Billbee's naive timestamps (the connection's "Billbee's clock"); None: tz.
+    clock: ZoneInfo | None = None
+
+    @property
+    def clock_zone(self) -> ZoneInfo:
+        return self.clock or self.tz
 
     @cached_property
     def basis(self) -> str:
@@ -137,7 +144,9 @@ class Settings:
             sorted(self.imported_states),
             str(self.start_date),
             self.sender_country,
-            str(self.tz),
+            # The clock joins the fingerprint only when it differs from the zone, so that
+            # connections on the default keep the fingerprints they had.
+            str(self.tz) if self.clock_zone == self.tz else f"{self.tz} clock {self.clock}",
             self.only_imported_states,
             [
                 (
@@ -257,13 +266,25 @@ def raw_hash(text: str) -> str:
 
 
 def document_kind(order: Order) -> tuple[str, str]:
+    """A credit note ("Storno", Billbee's cancellation document) has an order number ending in
+    ``-GS``, negative positions or a negative total. ``BillBeeParentOrderId`` alone decides
+    nothing: Billbee also sets it on orders split off or copied from another one (its
+    official SDK's fixture has a positive order with a parent id); a credit note's link to
+    its original is read from it once the document is known to be one."""
     number = order.order_number or ""
     if number.upper().endswith("-GS"):
         return CREDIT_NOTE, f"order number {number} ends in -GS"
-    if order.parent_order_id:
-        return CREDIT_NOTE, f"it refers to the original order {order.parent_order_id}"
     if order.total_cost < 0:
         return CREDIT_NOTE, f"its total {order.total_cost} is negative"
+    lines = sum((i.total_price for i in order.items), ZERO)
+    if lines < 0:
+        return CREDIT_NOTE, f"its positions add up to {lines}"
+    if order.parent_order_id:
+        return INVOICE, (
+            "no -GS suffix, positive positions and total (BillBeeParentOrderId "
+            f"{order.parent_order_id} alone does not make a credit note: split or copied "
+            "orders carry one)"
+        )
     return INVOICE, "no -GS suffix, no original order, positive total"
 
 
@@ -293,7 +314,8 @@ def facts_of(order: Order, settings: Settings) -> Facts:
         platform=order.platform or "",
         shop_name=order.shop_name or "",
         invoice_number=order.full_invoice_number or "",
-        parent_billbee_id=order.parent_order_id,
+        # Only a credit note refers to an original; a split order's parent id is not one.
+        parent_billbee_id=order.parent_order_id if kind == CREDIT_NOTE else None,
         parent_order_number=parent_number,
         totals=totals_of(order),
     )

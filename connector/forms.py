@@ -20,6 +20,7 @@ WRITE_ONLY_HELP = (
 # script or an old form that only sets credentials) leaves them as they are: checkboxes send
 # nothing when unticked, so a missing box cannot be told apart from a cleared one.
 SETTINGS_FIELDS = (
+    "billbee_clock",
     "import_start_date",
     "imported_states",
     "only_imported_states",

@@ -126,8 +126,8 @@ class Sandbox:
 
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
-    """Factory: ``make_sandbox(orders=300, seed=1, rate_limit=0, faults=...)``; data options
-    (``subcent_totals``) go to the data set, the rest to the server's configuration."""
+    """Factory: ``make_sandbox(orders=300, seed=1, timezone="UTC", rate_limit=0, faults=...)``;
+    data options (``subcent_totals``) go to the data set, the rest to the server's configuration."""
     servers: list[SandboxServer] = []
 
     def factory(
@@ -136,11 +136,13 @@ def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
         days: int = 90,
         end: datetime = SANDBOX_END,
         subcent_totals: float = SUBCENT_TOTALS,
+        timezone: str = "Europe/Berlin",
         **config: Any,
     ) -> Sandbox:
         config.setdefault("rate_limit", 0)
         server = make_server(
             port=0,
+            timezone=timezone,
             orders=orders,
             seed=seed,
             days=days,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from .generator import SUBCENT_TOTALS
 from .server import SandboxServer
-from .store import SandboxConfig, SandboxState, parse_faults
+from .store import SandboxConfig, SandboxState, parse_faults, parse_latency
 
 __all__ = [
     "SUBCENT_TOTALS",
@@ -20,6 +20,7 @@ __all__ = [
     "SandboxState",
     "make_server",
     "parse_faults",
+    "parse_latency",
 ]
 
 

@@ -16,7 +16,9 @@ scheme (VatMode 4); mixed 19/7 baskets; item discounts, discount lines with null
 voucher lines; shipping and COD fees; .NET decimals with trailing zeros and 28-digit
 TaxAmount; naive timestamps with 0–3 fraction digits; credit notes ``<OrderNumber>-GS`` with
 negated positions (a storno inverts every line, so a discount line turns positive; the total is
-negative) and BillBeeParentOrderId (some cancelled, some without positions); cent
+negative) and BillBeeParentOrderId (in state 1 "Bestellt" as Billbee creates them, or
+completed; some cancelled, some without positions); split or copied orders: positive invoices
+that carry BillBeeParentOrderId too; cent
 differences between rounded lines and TotalCost; tracking numbers; payments with references.
 """
 
@@ -479,7 +481,11 @@ class Dataset:
         h.flags = flags
         if nth == 3 or rng.random() < 0.005:
             h.flags |= FLAG_NO_POSITIONS
-        h.state = 8 if nth == 2 or rng.random() < 0.02 else 7
+        # Billbee creates a cancellation document ("Storno") in state 1 "Bestellt"; many stay
+        # there, others are moved on to completed. One draw decides, as before, so the rest
+        # of the data stays as it was.
+        draw = rng.random()
+        h.state = 8 if nth == 2 or draw < 0.02 else (1 if nth == 4 or draw >= 0.7 else 7)
         h.invoice_ts = created + rng.uniform(1, 600)
         if h.invoice_ts > self.end:
             h.invoice_ts = created
@@ -626,6 +632,19 @@ class Dataset:
         return _invoice_item(self, h, order, include_positions)
 
 
+# Every 40th order (from the 8th on) was split off or copied from the order before it: Billbee
+# then sets BillBeeParentOrderId on an ordinary, positive order (its official SDK's fixture has
+# one). Decided by the index, not by the order's random generator, so nothing else changes.
+SPLIT_EVERY, SPLIT_OFFSET = 40, 7
+
+
+def _split_from(dataset: Dataset, h: Header) -> int | None:
+    if h.kind != KIND_ORDER or h.custom is not None or h.index % SPLIT_EVERY != SPLIT_OFFSET:
+        return None
+    origin = dataset.headers[h.index - 1]
+    return origin.order_id if origin.kind == KIND_ORDER else None
+
+
 def _round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -715,7 +734,7 @@ class _OrderRenderer:
             "TaxRate1": rates[0],
             "TaxRate2": rates[1],
             "BillBeeOrderId": h.order_id,
-            "BillBeeParentOrderId": None,
+            "BillBeeParentOrderId": _split_from(self.ds, h),
             "VatId": c.vat_id if c.vat_id and rng.random() < 0.3 else None,
             "Tags": list(h.tags),
             "ShipWeightKg": Decimal(

@@ -35,7 +35,7 @@ from ..enums import ORDER_STATES, PAYMENT_TYPES, SHIPMENT_TYPES, SHIPPING_CARRIE
 from .catalog import PRODUCTS, SHOPS
 from .generator import KIND_CREDIT, Header
 from .pdf import invoice_pdf
-from .store import FAULT_KINDS, SandboxState, parse_faults, to_ms
+from .store import FAULT_KINDS, SandboxState, parse_faults, parse_latency, to_ms
 
 logger = logging.getLogger("billbee.sandbox")
 
@@ -631,13 +631,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
         return (f"{user or 'anonymous'}", ok)
 
     def _handle(self, method: str) -> None:
-        arrival_wall, arrival_mono = time.time(), time.monotonic()
         split = urlsplit(self.path)
         path = split.path
         if path.startswith("/__sandbox__"):
             self._control(method, path, split.query)
             return
         state = self.server.state
+        with state.lock:
+            latency = state.latency()
+        if latency:
+            time.sleep(latency)  # on its way over a slow network: it arrives later
+        arrival_wall, arrival_mono = time.time(), time.monotonic()
         route = None
         allowed = False
         for r_method, pattern, endpoint, name, resource in COMPILED:
@@ -863,6 +867,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 setattr(config, key, float(value))
             elif key == "fault_retry_after":
                 config.fault_retry_after = int(value)
+            elif key == "latency_ms":
+                config.latency_ms = parse_latency(value)
             elif key == "api_active":
                 config.api_active = bool(value)
             elif key in ("username", "api_password", "api_key"):

@@ -33,6 +33,24 @@ def to_ms(value: datetime) -> int:
     return (value - EPOCH) // timedelta(milliseconds=1)
 
 
+def parse_latency(spec: str | float | list[Any] | tuple[Any, ...] | None) -> tuple[float, float]:
+    """``40`` or ``20-80`` (milliseconds) → (lowest, highest) added latency."""
+    if spec is None or spec == "":
+        return (0.0, 0.0)
+    if isinstance(spec, list | tuple):
+        if len(spec) != 2:
+            raise ValueError("latency: give the lowest and the highest milliseconds")
+        low, high = float(spec[0]), float(spec[1])
+    elif isinstance(spec, str) and "-" in spec.strip().lstrip("-"):
+        low_text, _, high_text = spec.strip().partition("-")
+        low, high = float(low_text), float(high_text)
+    else:
+        low = high = float(spec)
+    if not 0 <= low <= high <= 60_000:
+        raise ValueError(f"latency {spec!r}: give 0 ≤ lowest ≤ highest ≤ 60000 milliseconds")
+    return (low, high)
+
+
 def parse_faults(spec: str | dict[str, Any] | None) -> dict[str, float]:
     """``429=0.05,500=0.02,timeout=0.01,malformed=0.01`` → probabilities per request."""
     if not spec:
@@ -72,6 +90,9 @@ class SandboxConfig:
     fault_delay: float = 30.0
     # Retry-After sent with injected 429s; a negative value sends no Retry-After header.
     fault_retry_after: int = 1
+    # Added network latency in milliseconds, uniformly random between the two values, before
+    # a request arrives (and is counted by the throttle): a jittery network.
+    latency_ms: tuple[float, float] = (0.0, 0.0)
     api_active: bool = True
 
     def public(self) -> dict[str, Any]:
@@ -95,13 +116,33 @@ class RequestRecord:
 
 
 class Throttle:
-    """Server-side sliding windows over *accepted* arrivals (rejected ones do not count).
+    """Server-side sliding windows over *accepted* arrivals (rejected ones do not count), as
+    strict as a server can be: at most ``limit`` arrivals in any *closed* interval of
+    ``seconds`` (two arrivals exactly one window apart share it).
 
     Arrival times are taken when a request comes in, before it waits for the state lock, so a
-    request may be checked slightly after a later one: logs are kept sorted by arrival."""
+    request may be checked after a later one: logs are kept sorted by arrival, and an arrival
+    is refused when it would overfill any window around it, also one that lies after it."""
 
     def __init__(self) -> None:
         self._arrivals: dict[str, list[float]] = {}
+
+    @staticmethod
+    def _excess(log: list[float], arrival: float, limit: int, seconds: float) -> float:
+        """0 if ``arrival`` fits into ``log``; else how long after it the window that it would
+        overfill ends (at least a millisecond)."""
+        low = bisect.bisect_left(log, arrival - seconds)
+        high = bisect.bisect_right(log, arrival + seconds)
+        around = log[low:high]
+        position = bisect.bisect_right(around, arrival)
+        merged = [*around[:position], arrival, *around[position:]]
+        excess = 0.0
+        # Every run of limit + 1 consecutive arrivals that includes this one.
+        for first in range(max(0, position - limit), position + 1):
+            last = first + limit
+            if last < len(merged) and merged[last] - merged[first] <= seconds:
+                excess = max(excess, merged[first] + seconds - arrival, 0.001)
+        return excess
 
     def check(self, windows: list[tuple[str, int, float]], arrival: float) -> float | None:
         """None if admitted (and recorded), else the seconds until it would be."""
@@ -110,10 +151,9 @@ class Throttle:
             log = self._arrivals.get(key)
             if not log:
                 continue
-            del log[: bisect.bisect_right(log, arrival - seconds)]
-            inside = bisect.bisect_right(log, arrival)  # accepted arrivals up to this one
-            if inside >= limit:
-                wait = max(wait, log[inside - limit] + seconds - arrival)
+            # Arrivals two windows old can no longer share a window with this or a later one.
+            del log[: bisect.bisect_left(log, arrival - 2 * seconds)]
+            wait = max(wait, self._excess(log, arrival, limit, seconds))
         if wait > 0:
             return wait
         for key, _limit, _seconds in windows:
@@ -178,6 +218,7 @@ class SandboxState:
         self._by_modified = sorted((int(h.modified), h.index) for h in self.dataset.headers)
         self.mutation_rng = random.Random(self.seed * 101 + 7)
         self.fault_rng = random.Random(self.seed * 103 + 11)
+        self.latency_rng = random.Random(self.seed * 107 + 13)
         self.reset_stats()
 
     def reset(self) -> None:
@@ -251,7 +292,8 @@ class SandboxState:
             times.sort()
             best = start = 0
             for end, t in enumerate(times):
-                while times[start] <= t - seconds:
+                # Closed intervals, as the throttle counts them.
+                while times[start] < t - seconds:
                     start += 1
                 best = max(best, end - start + 1)
             result[key] = best
@@ -275,6 +317,13 @@ class SandboxState:
             key, count, seconds = resource
             windows.append((f"{scope}|{key}", count, seconds * config.throttle_scale))
         return self.throttle.check(windows, arrival)
+
+    def latency(self) -> float:
+        """Seconds of added network latency for one request (0 when none is configured)."""
+        low, high = self.config.latency_ms
+        if high <= 0:
+            return 0.0
+        return self.latency_rng.uniform(low, high) / 1000
 
     def roll_fault(self) -> str | None:
         if self.config.fail_next:

@@ -233,7 +233,7 @@ def changed_since(client: BillbeeClient, connection: Connection) -> dict[int, da
     if watermark is None:
         return {}
     changed: dict[int, datetime | None] = {}
-    tz = connection.zoneinfo
+    tz = connection.billbee_zone  # LastModifiedAt is in Billbee's clock
     for page in client.iter_order_records(modified_at_min=watermark):
         for record in page.items:
             raw = record.raw if isinstance(record.raw, dict) else {}

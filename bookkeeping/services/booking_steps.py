@@ -56,7 +56,8 @@ class BookingResult:
 
 def parse_stored(ctx: BookingContext, text: str) -> Order | None:
     try:
-        return parse_order(jsonutil.loads(text), ctx.tz, text=text)
+        # Billbee's naive timestamps in Billbee's clock; calendar days later in ctx.tz.
+        return parse_order(jsonutil.loads(text), ctx.connection.billbee_zone, text=text)
     except BillbeeDataError:
         return None
 

@@ -40,6 +40,7 @@ DECISION_FIELDS = frozenset(
         "label",
         "sender_country",
         "time_zone",
+        "billbee_clock",
         "import_start_date",
         "imported_states",
         "only_imported_states",
@@ -112,7 +113,16 @@ class ConnectionAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "label", "is_active")}),
         (
             "Billbee API",
-            {"fields": ("api_url", "username", "new_api_password", "new_api_key", "credentials")},
+            {
+                "fields": (
+                    "api_url",
+                    "username",
+                    "new_api_password",
+                    "new_api_key",
+                    "credentials",
+                    "billbee_clock",
+                )
+            },
         ),
         ("Bookkeeping", {"fields": ("sender_country", "time_zone", "chart")}),
         (
@@ -276,6 +286,7 @@ class ConnectionAdmin(admin.ModelAdmin):
             "api_url": settings.BILLBEE_DEFAULT_API_URL,
             "sender_country": "DE",
             "time_zone": "Europe/Berlin",
+            "billbee_clock": "Europe/Berlin",
             **super().get_changeform_initial_data(request),
         }
 

@@ -50,6 +50,16 @@ def validate_states(value: object) -> None:
         raise ValidationError("Give a list of Billbee order state ids between 1 and 17.")
 
 
+class BillbeeClock(models.TextChoices):
+    """Which zone Billbee's naive timestamps are in. The project reads them as German time;
+    Billbee's official PHP SDK reads them as UTC. Imports overlap by more than the largest
+    offset between the two (``connector.windows.CLOCK_OFFSET_MAX``), so that neither reading
+    loses a change."""
+
+    BERLIN = "Europe/Berlin", "Europe/Berlin (German time, default)"
+    UTC = "UTC", "UTC"
+
+
 class Connection(models.Model):
     """A Billbee account the connector imports from.
 
@@ -99,7 +109,18 @@ class Connection(models.Model):
         max_length=64,
         default="Europe/Berlin",
         validators=[validate_time_zone],
-        help_text="Zone in which Billbee's timestamps (sent without offset) are read.",
+        help_text="The business's zone: calendar days of documents (VAT periods, DATEV), the "
+        "import schedule, dates typed on the command line.",
+    )
+    billbee_clock = models.CharField(
+        "Billbee's clock",
+        max_length=16,
+        choices=BillbeeClock.choices,
+        default=BillbeeClock.BERLIN,
+        help_text="The zone of the timestamps Billbee sends without offset (LastModifiedAt, "
+        "InvoiceDate …) and of the filter values sent to it. Check it on the live account "
+        "(docs/configuration.md): change an order at a noted time and compare its "
+        "LastModifiedAt.",
     )
     chart = models.CharField(
         max_length=5, choices=Chart.choices, default=Chart.SKR03, verbose_name="chart of accounts"
@@ -173,7 +194,13 @@ class Connection(models.Model):
 
     @property
     def zoneinfo(self) -> ZoneInfo:
+        """The business's zone (calendar days, schedule)."""
         return ZoneInfo(self.time_zone)
+
+    @property
+    def billbee_zone(self) -> ZoneInfo:
+        """The zone Billbee's naive timestamps are read and written in."""
+        return ZoneInfo(self.billbee_clock)
 
     @property
     def has_api_password(self) -> bool:

@@ -49,6 +49,7 @@ def settings_snapshot(connection: Connection) -> Settings:
         start_date=connection.import_start_date,
         sender_country=connection.sender_country,
         tz=connection.zoneinfo,
+        clock=connection.billbee_zone,
         rules=rules,
         only_imported_states=connection.only_imported_states,
     )

@@ -89,6 +89,7 @@ def connection_upsert(
     chart: str | None = None,
     label: str | None = None,
     time_zone: str | None = None,
+    billbee_clock: str | None = None,
 ) -> tuple[Connection, bool, list[str]]:
     """Create the connection or update the given fields (None = leave as is).
 
@@ -106,6 +107,7 @@ def connection_upsert(
         "chart": chart.lower() if chart else None,
         "label": label,
         "time_zone": time_zone,
+        "billbee_clock": billbee_clock,
     }
     changed = []
     for field_name, value in plain.items():
@@ -159,7 +161,8 @@ def connection_client(
         api_password=connection.secret("api_password"),
         api_key=connection.secret("api_key"),
         base_url=connection.api_url,
-        timezone=connection.zoneinfo,
+        # Billbee's naive timestamps (answers and filter values) are in Billbee's clock.
+        timezone=connection.billbee_zone,
         timeout=timeout or settings.BILLBEE_TIMEOUT,
         policy=policy,
         limiter=limiter

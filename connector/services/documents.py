@@ -123,7 +123,7 @@ def document_process(ctx: DocumentContext, record: RawRecord, known: Known | Non
         ctx.tally.add(classify.UNCHANGED, "")
         return classify.UNCHANGED
     try:
-        order = parse_order(record.raw, ctx.settings.tz, text=text)
+        order = parse_order(record.raw, ctx.settings.clock_zone, text=text)
     except BillbeeDataError as exc:
         return _reject_unparseable(ctx, record, text, raw_hash, known, exc)
     try:

@@ -31,6 +31,7 @@ from billbee.client import BillbeeClient
 from billbee.dto import Page
 from billbee.errors import BillbeeError
 
+from .. import classify
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
 from ..windows import Window, import_span, local_midnight, plan_windows
 from .bulk import GrowingTables, async_commit
@@ -327,6 +328,19 @@ def _credit_notes_again(
             connection=connection,
             reason_code__in=("credit_original_missing", "credit_original_not_imported"),
         ),
+        run=run,
+    )
+    # Split or copied orders that older versions took for credit notes because of their
+    # BillBeeParentOrderId (rejected as "not negative", or ignored when cancelled): positive
+    # documents without -GS, never accepted. Decided again once; they are invoices now.
+    moves += external_orders_reevaluate(
+        connection,
+        ExternalOrder.objects.filter(
+            connection=connection,
+            kind=ExternalOrder.Kind.CREDIT_NOTE,
+            status__in=(classify.REJECTED, classify.SKIPPED),
+            total_gross__gte=0,
+        ).exclude(order_number__iendswith="-GS"),
         run=run,
     )
     for move in moves:

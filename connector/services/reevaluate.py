@@ -55,7 +55,7 @@ def external_orders_reevaluate(
             continue
         try:
             raw = jsonutil.loads(version.raw_text)
-            order = parse_order(raw, settings.tz, text=version.raw_text)
+            order = parse_order(raw, settings.clock_zone, text=version.raw_text)
         except (BillbeeDataError, ValueError):
             continue  # still unreadable: the stored reason stands
         previous = Previous(document.status, document.content_hash, document.flag)

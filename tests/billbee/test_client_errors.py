@@ -96,6 +96,24 @@ def test_429_without_retry_after_backs_off_exponentially(sandbox):
     assert client.stats.throttled == 3
 
 
+def test_after_many_throttles_a_newly_throttled_request_waits_only_the_first_step(sandbox):
+    """Billbee sometimes answers 429 without Retry-After (PHP SDK issue #82). The back-off
+    counts the throttles of that one request, not every throttle of the client's life: a
+    long import that was throttled now and then never waits 15–30 s for one more."""
+    waits: list[float] = []
+    client = sandbox.client(backoff_base=0.5, sleep=waits.append)
+    sandbox.configure(fault_retry_after=-1)
+    for _ in range(12):
+        sandbox.configure(fail_next=["429"])
+        assert len(client.order_states()) == 17
+
+    assert client.stats.throttled == 12
+    assert sandbox.stats()["by_status"] == {"429": 12, "200": 12}
+    # Equal-jitter back-off: the first step waits between half and all of the base.
+    assert len(waits) == 12
+    assert all(0.25 <= wait <= 0.5 for wait in waits), waits
+
+
 def test_429_is_retried_for_non_idempotent_calls_too(sandbox):
     """A throttled request was not processed, so even CreateInvoice may be sent again."""
     order = _uninvoiced(sandbox)

@@ -63,11 +63,17 @@ class Corpus:
 
     @property
     def credit_notes(self) -> list[dict[str, Any]]:
-        return [o for o in self.orders if o["BillBeeParentOrderId"] is not None]
+        return [o for o in self.orders if is_credit_note(o)]
 
     @property
     def sales(self) -> list[dict[str, Any]]:
-        return [o for o in self.orders if o["BillBeeParentOrderId"] is None]
+        return [o for o in self.orders if not is_credit_note(o)]
+
+
+def is_credit_note(order: dict[str, Any]) -> bool:
+    """As Billbee marks them: ``-GS`` or a negative total (split or copied orders carry a
+    BillBeeParentOrderId too)."""
+    return (order["OrderNumber"] or "").endswith("-GS") or order["TotalCost"] < 0
 
 
 def _fetch(base: str, path: str) -> bytes:
@@ -443,7 +449,7 @@ def test_credit_notes_point_to_their_parent_order(corpus):
     assert credit_notes
     for note in credit_notes:
         parent = orders[note["BillBeeParentOrderId"]]  # an existing order
-        assert parent["BillBeeParentOrderId"] is None
+        assert not is_credit_note(parent)
         if parent["OrderNumber"]:
             assert note["OrderNumber"] == parent["OrderNumber"] + "-GS"
         else:
@@ -454,6 +460,29 @@ def test_credit_notes_point_to_their_parent_order(corpus):
     assert any(note["OrderItems"] == [] for note in credit_notes)
     with_number = [n for n in credit_notes if n["OrderNumber"]]
     assert with_number and all(n["OrderNumber"].endswith("-GS") for n in with_number)
+
+
+def test_cancellation_documents_start_in_state_1_ordered(corpus):
+    """Billbee creates a "Storno" ``<OrderNumber>-GS`` in state 1 "Bestellt" (its help
+    pages); the connector must import it in that state."""
+    in_state_1 = [n for n in corpus.credit_notes if n["State"] == 1]
+
+    assert in_state_1
+    assert all(n["InvoiceNumber"] is not None and n["TotalCost"] < 0 for n in in_state_1)
+    assert any((n["OrderNumber"] or "").endswith("-GS") for n in in_state_1)
+
+
+def test_split_or_copied_orders_are_positive_invoices_with_a_parent_id(corpus):
+    """As in Billbee's official SDK fixture: a positive order carrying BillBeeParentOrderId."""
+    orders = corpus.by_id
+    split = [o for o in corpus.sales if o["BillBeeParentOrderId"] is not None]
+
+    assert split
+    assert any(o["InvoiceNumber"] is not None for o in split)
+    for order in split:
+        assert order["TotalCost"] > 0
+        assert not (order["OrderNumber"] or "").endswith("-GS")
+        assert not is_credit_note(orders[order["BillBeeParentOrderId"]])
 
 
 def test_credit_note_product_lines_are_negated(corpus):

@@ -44,6 +44,7 @@ INITIAL_CONFIG: dict[str, Any] = {
     "fail_next": [],
     "fault_delay": 30,
     "fault_retry_after": 1,
+    "latency_ms": "0",
     "api_active": True,
 }
 
@@ -705,7 +706,7 @@ def test_invoice_list_holds_exactly_the_invoiced_documents_typed_by_kind(sandbox
     kinds = set()
     for document in documents:
         order = orders[document["BillbeeId"]]
-        credit = (order["OrderNumber"] or "").endswith("-GS") or bool(order["BillBeeParentOrderId"])
+        credit = (order["OrderNumber"] or "").endswith("-GS") or order["TotalCost"] < 0
         assert document["Type"] == ("creditnote" if credit else "invoice")
         kinds.add(document["Type"])
     assert kinds == {"invoice", "creditnote"}
@@ -1177,3 +1178,52 @@ def test_reset_restores_the_initial_data(make_sandbox):
     assert (
         call(sandbox, "GET", f"/products/{sku}?lookupBy=sku").json["Data"]["StockCurrent"] == stock
     )
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_the_command_line_serves_429_without_retry_after_and_added_latency(tmp_path):
+    """``billbee_sandbox --faults 429=1 --fault-retry-after -1 --latency 100-120``: every
+    answer is a 429 without the header, after a tenth of a second on the way."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "billbee_sandbox",
+            "--port=0",
+            "--orders=20",
+            *("--username", SANDBOX_USER, "--api-password", SANDBOX_PASSWORD),
+            *("--api-key", SANDBOX_KEY, "--faults", "429=1"),
+            "--fault-retry-after=-1",
+            "--latency=100-120",
+        ],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        url = line.split("Billbee sandbox: ", 1)[1].split(" ", 1)[0]
+        server = Sandbox.__new__(Sandbox)
+        server.url, server.api_url = url.rsplit("/api/v1", 1)[0], url
+        config = call(server, "GET", "/__sandbox__/config").json
+        assert (config["fault_retry_after"], config["latency_ms"]) == (-1, [100.0, 120.0])
+
+        started = time.monotonic()
+        reply = call(server, "GET", "/enums/orderstates")
+
+        assert time.monotonic() - started >= 0.1
+        assert reply.status == 429
+        assert reply.headers.get("Retry-After") is None
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()

@@ -230,3 +230,76 @@ def test_two_processes_with_separate_budgets_do_get_throttled(make_sandbox):
     results = _run_workers(sandbox, "local", "unused", processes=2, count=6)
     assert sandbox.stats()["throttled"] > 0
     assert sum(r["throttled"] for r in results) == sandbox.stats()["throttled"]
+
+
+# ---------------------------------------------------------------- strict server, jittery network
+
+
+def test_the_sandbox_window_is_strict_over_arrival_times():
+    """At most ``limit`` arrivals in any closed interval of ``seconds``: also when an earlier
+    arrival is checked after later ones (requests overtake each other on their way), and when
+    two arrivals are exactly one window apart."""
+    from billbee.sandbox.store import Throttle
+
+    window = [("ep", 2, 1.0)]
+    late = Throttle()
+    assert late.check(window, 10.5) is None
+    assert late.check(window, 11.2) is None
+    # Arrived at 10.3, checked last: 10.3, 10.5 and 11.2 lie within one second.
+    assert late.check(window, 10.3) is not None
+
+    edge = Throttle()
+    assert edge.check(window, 20.0) is None
+    assert edge.check(window, 20.5) is None
+    assert edge.check(window, 21.0) is not None  # 20.0 … 21.0 is one closed second
+    assert edge.check(window, 21.001) is None
+
+
+def test_sandbox_latency_delays_every_api_request_not_the_control_api(make_sandbox):
+    sandbox = make_sandbox(latency_ms=(150.0, 150.0))
+    client = sandbox.client()
+
+    started = time.monotonic()
+    client.order_states()
+    assert time.monotonic() - started >= 0.15
+    started = time.monotonic()
+    sandbox.stats()
+    assert time.monotonic() - started < 0.1
+    assert sandbox.configure(latency_ms="0-40")["latency_ms"] == [0.0, 40.0]
+
+
+@pytest.mark.slow
+def test_paced_clients_are_never_throttled_by_a_strict_server_over_a_jittery_network(
+    make_sandbox,
+):
+    """An independent emulator (a strict sliding one-second window over arrival times) saw a
+    throttled answer now and then: the pacing margin must cover the network's jitter."""
+    import threading
+
+    sandbox = make_sandbox(rate_limit=2, latency_ms=(0.0, 60.0))
+    limiter = LocalRateLimiter()
+    failures: list[BaseException] = []
+
+    def worker(read) -> None:  # type: ignore[no-untyped-def]
+        try:
+            for _ in range(13):
+                read()
+        except BaseException as exc:  # reported by the assertion below
+            failures.append(exc)
+
+    clients = [sandbox.client(policy=ThrottlePolicy.billbee(), limiter=limiter) for _ in range(2)]
+    threads = [
+        threading.Thread(target=worker, args=(clients[0].order_states,)),
+        threading.Thread(target=worker, args=(clients[1].payment_types,)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not failures
+    stats = sandbox.stats()
+    assert stats["requests"] == 26
+    assert stats["throttled"] == 0
+    assert sum(c.stats.throttled for c in clients) == 0
+    assert _served_max_per_second(sandbox) == 2

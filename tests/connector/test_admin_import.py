@@ -256,6 +256,21 @@ def test_creating_a_connection_in_the_admin_creates_the_default_rules(admin_clie
     assert "exclude platform Amazon (whole period)" in change
 
 
+def test_billbee_s_clock_is_chosen_in_the_connection_form(admin_client, shop):
+    url = reverse("admin:connector_connection_change", args=[shop.pk])
+    page = admin_client.get(url)
+    html = _html(page)
+    assert '<select name="billbee_clock"' in html
+    assert "Europe/Berlin (German time, default)" in html
+    data = _form_data(page)
+    assert data["billbee_clock"] == "Europe/Berlin"
+
+    data["billbee_clock"] = "UTC"
+    assert admin_client.post(url, data).status_code == 302
+    shop.refresh_from_db()
+    assert (shop.billbee_clock, shop.time_zone) == ("UTC", "Europe/Berlin")
+
+
 def test_imported_states_checkboxes_round_trip(admin_client, shop):
     url = reverse("admin:connector_connection_change", args=[shop.pk])
     page = admin_client.get(url)

@@ -18,7 +18,7 @@ from billbee.dto import Order, parse_order
 from connector import classify
 from connector.classify import Parent, Previous, RuleSpec, Settings
 from connector.schedule import next_start, schedule_decision
-from connector.windows import import_span, local_midnight, plan_windows
+from connector.windows import CLOCK_OFFSET_MAX, import_span, local_midnight, plan_windows
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DEFAULT_STATES = frozenset({3, 4, 7, 17})
@@ -126,12 +126,43 @@ def imported_before(status: str = "imported") -> Previous:
         ({}, "invoice", "no -GS suffix, no original order, positive total"),
         ({"OrderNumber": "SW-1001-GS"}, "credit_note", "order number SW-1001-GS ends in -GS"),
         ({"OrderNumber": "sw-1001-gs"}, "credit_note", "order number sw-1001-gs ends in -GS"),
+        # A split or copied order carries its origin's id (Billbee's SDK fixture has one):
+        # Billbee's link alone makes no credit note.
         (
             {"BillBeeParentOrderId": 1001},
-            "credit_note",
-            "it refers to the original order 1001",
+            "invoice",
+            "no -GS suffix, positive positions and total (BillBeeParentOrderId 1001 alone "
+            "does not make a credit note: split or copied orders carry one)",
         ),
         ({"TotalCost": "-25.00"}, "credit_note", "its total -25.00 is negative"),
+        (
+            {
+                "TotalCost": "0.00",
+                "OrderItems": [{"BillbeeId": 1, "Quantity": "-1", "TotalPrice": "-20.00"}],
+            },
+            "credit_note",
+            "its positions add up to -20.00",
+        ),
+        (
+            {
+                "BillBeeParentOrderId": 1001,
+                "TotalCost": "-25.00",
+                "OrderItems": [{"BillbeeId": 1, "Quantity": "-1", "TotalPrice": "-20.00"}],
+            },
+            "credit_note",
+            "its total -25.00 is negative",
+        ),
+        # A discount line is negative on an ordinary invoice: the positions' sum decides.
+        (
+            {
+                "OrderItems": [
+                    {"BillbeeId": 1, "Quantity": "1", "TotalPrice": "22.00"},
+                    {"BillbeeId": 2, "Quantity": "1", "TotalPrice": "-2.00"},
+                ]
+            },
+            "invoice",
+            None,
+        ),
         ({"OrderNumber": "GS-Lieferung-7"}, "invoice", None),  # GS elsewhere is no suffix
         ({"TotalCost": "0.00"}, "invoice", None),
     ],
@@ -322,6 +353,7 @@ def test_settings_basis_changes_with_everything_a_decision_depends_on():
         settings(start_date=date(2026, 2, 1), rules=base.rules),
         settings(sender_country="AT", rules=base.rules),
         settings(tz=ZoneInfo("Europe/Vienna"), rules=base.rules),
+        settings(clock=ZoneInfo("UTC"), rules=base.rules),
         settings(rules=(rule(1, platform="Amazon"),)),
         settings(rules=(rule(1, "include", "Amazon"), rule(2, platform="eBay"))),
         settings(rules=(rule(1, platform="Amazon", exact=True), rule(2, platform="eBay"))),
@@ -334,6 +366,9 @@ def test_settings_basis_changes_with_everything_a_decision_depends_on():
     ]
 
     assert base.basis == same.basis  # order of states and rules does not matter
+    # Billbee's clock on the default (the connection's zone) keeps the fingerprints stored
+    # before the setting existed: nothing is decided again for it.
+    assert settings(clock=BERLIN, rules=base.rules).basis == base.basis
     assert len({base.basis, *(v.basis for v in variants)}) == len(variants) + 1
 
 
@@ -629,6 +664,16 @@ def test_a_credit_note_with_a_total_that_is_not_negative_is_rejected(total):
     assert decision.reason == f"credit note total {total} is not negative"
 
 
+def test_a_positive_invoiced_order_with_a_parent_id_is_imported_as_an_invoice():
+    # Billbee's official SDK fixture: a positive order with BillBeeParentOrderId (an order
+    # split off or copied from another one).
+    decision = decide(order(BillBeeOrderId=1003, BillBeeParentOrderId=1001), parent=None)
+
+    assert decision.facts.kind == "invoice"
+    assert decision.status == "imported"
+    assert decision.reason == "imported"
+
+
 def test_a_credit_note_whose_original_is_not_in_the_log_is_rejected_for_now():
     decision = decide(credit_note(), parent=None)
 
@@ -825,21 +870,41 @@ def test_the_first_import_starts_at_midnight_of_the_start_date():
     )
 
     midnight = utc(2025, 12, 31, 23)  # 1 January, 00:00 in Berlin
-    # Nothing much older is read (at most the overlap before it) …
-    assert midnight - SPAN["overlap"] <= start <= midnight
+    # Nothing much older is read (at most the overlap and the clock offset before it) …
+    assert midnight - SPAN["overlap"] - CLOCK_OFFSET_MAX <= start <= midnight
     # … and the span ends the safety lag before now.
     assert end == utc(2026, 11, 20, 16, 55)
 
 
-def test_a_later_import_starts_at_the_watermark_minus_the_overlap():
+def test_a_later_import_starts_before_the_watermark_by_more_than_any_clock_offset():
+    """Billbee's naive timestamps are German time or UTC (not confirmed): the two readings
+    differ by up to 2 h (summer time). Read as German time while Billbee writes UTC, the
+    next run's modifiedAtMin lands up to 2 h after the watermark at Billbee; the overlap
+    must reach back further than that, plus the connection's own overlap."""
     span = import_span(
-        now=berlin(2026, 11, 20, 18),
-        watermark=utc(2026, 11, 20, 9, 0),
+        now=berlin(2026, 7, 20, 18),
+        watermark=utc(2026, 7, 20, 9, 0),
         start_date=date(2026, 1, 1),
         **SPAN,
     )
 
-    assert span == (utc(2026, 11, 20, 8, 50), utc(2026, 11, 20, 16, 55))
+    assert timedelta(hours=2) == CLOCK_OFFSET_MAX
+    summer_offset = berlin(2026, 7, 20, 9).utcoffset()
+    assert summer_offset == CLOCK_OFFSET_MAX  # the largest offset there is
+    assert span == (utc(2026, 7, 20, 6, 50), utc(2026, 7, 20, 15, 55))
+    assert utc(2026, 7, 20, 9, 0) - span[0] > summer_offset
+
+
+def test_the_overlap_before_the_start_date_costs_no_request_of_its_own():
+    start, end = import_span(
+        now=berlin(2026, 8, 5, 12), watermark=None, start_date=date(2026, 8, 1), **SPAN
+    )
+
+    windows = plan_windows(start, end, BERLIN)
+
+    # The 2 h 10 min before 1 August are read with 1 August: five windows for five days.
+    assert len(windows) == 5
+    assert windows[0] == (start, local_midnight(date(2026, 8, 2), BERLIN))
 
 
 def test_since_and_until_override_both_ends():

@@ -104,6 +104,19 @@ def test_connection_create_reads_credentials_from_the_environment(credentials_en
     assert (stored.chart, stored.sender_country) == ("skr04", "AT")
 
 
+def test_connection_create_sets_billbee_s_clock(credentials_env):
+    run("connection_create", "shop", "--api-url", API_URL)
+    assert Connection.objects.get(name="shop").billbee_clock == "Europe/Berlin"  # default
+
+    out, _ = run("connection_create", "shop", "--billbee-clock", "UTC")
+
+    assert "billbee_clock" in out
+    stored = Connection.objects.get(name="shop")
+    assert (stored.billbee_clock, stored.time_zone) == ("UTC", "Europe/Berlin")
+    with pytest.raises(CommandError, match="invalid choice"):
+        run("connection_create", "shop", "--billbee-clock", "America/New_York")
+
+
 def test_connection_create_rerun_is_already_up_to_date(credentials_env):
     run("connection_create", "shop", "--api-url", API_URL)
     updated_at = Connection.objects.get(name="shop").updated_at

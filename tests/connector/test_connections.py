@@ -222,12 +222,14 @@ def test_connection_default_needs_exactly_one_active_connection():
     assert connection_default().name == "shop"
 
 
-def test_connection_client_uses_the_connections_zone_and_url(sandbox):
-    conn = _sandbox_connection(sandbox, time_zone="America/New_York")
+def test_connection_client_uses_billbee_s_clock_and_the_url(sandbox):
+    # The client reads and writes Billbee's naive timestamps in Billbee's clock; the
+    # connection's own zone (calendar days) does not change it.
+    conn = _sandbox_connection(sandbox, time_zone="America/New_York", billbee_clock="UTC")
 
     client = connection_client(conn)
     try:
-        assert client.tz == ZoneInfo("America/New_York")
+        assert client.tz == ZoneInfo("UTC")
         assert client.base_url == sandbox.api_url
         states = client.order_states()
     finally:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
+import urllib.parse
 from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,7 +37,7 @@ from connector.models import (
 from connector.services import documents, imports
 from connector.services.connections import connection_upsert
 from connector.services.imports import ImportResult, orders_import
-from connector.windows import local_midnight
+from connector.windows import CLOCK_OFFSET_MAX, local_midnight
 from tests.conftest import BERLIN, SANDBOX_END, SANDBOX_KEY, SANDBOX_PASSWORD, SANDBOX_USER
 
 pytestmark = pytest.mark.django_db
@@ -284,8 +286,8 @@ def test_first_import_decides_every_generated_order_as_the_rules_say(sandbox):
         is_credit = document.kind == "credit_note"
         assert is_credit == (
             (raw["OrderNumber"] or "").endswith("-GS")
-            or bool(raw["BillBeeParentOrderId"])
             or Decimal(raw["TotalCost"]) < 0
+            or sum(Decimal(i["TotalPrice"]) for i in raw["OrderItems"]) < 0
         )
         if is_credit and raw["State"] in (6, 8):
             word = "cancelled" if raw["State"] == 8 else "deleted"
@@ -338,6 +340,88 @@ def test_first_import_decides_every_generated_order_as_the_rules_say(sandbox):
         seen_statuses["skipped"],
     )
     assert sum(stored_run.reasons["excluded"].values()) == seen_statuses["excluded"]
+
+
+def _served(sandbox) -> list[dict[str, Any]]:
+    return [sandbox.state.dataset.render_order(h) for h in sandbox.state.dataset.headers]
+
+
+def test_cancellation_documents_in_state_1_ordered_are_imported_over_http(sandbox):
+    # Billbee creates a "Storno" <OrderNumber>-GS in state 1 "Bestellt"; the sandbox sends
+    # such credit notes by default.
+    connection = make_connection(sandbox)
+    in_state_1 = [
+        o
+        for o in _served(sandbox)
+        if o["State"] == 1 and (o["OrderNumber"] or "").endswith("-GS") and o["OrderItems"]
+    ]
+    assert in_state_1
+
+    assert run(connection, now=SANDBOX_END + timedelta(hours=6)).state == "succeeded"
+
+    for served in in_state_1:
+        document = doc(served["BillBeeOrderId"])
+        original = doc(served["BillBeeParentOrderId"])
+        assert (document.kind, document.billbee_state) == ("credit_note", 1)
+        if document.status == "excluded":  # a channel the default rules exclude
+            assert document.reason_code == "channel_rule"
+        elif original.is_accepted:
+            assert document.status == "imported", document.reason
+            assert document.parent == original
+        else:
+            assert document.reason_code == "credit_original_not_imported"
+    assert ExternalOrder.objects.filter(
+        kind="credit_note", billbee_state=1, status="imported"
+    ).exists()
+
+
+def test_split_or_copied_orders_with_a_parent_id_are_imported_as_invoices(sandbox):
+    # Positive orders carrying BillBeeParentOrderId (Billbee's SDK fixture has one): invoices.
+    connection = make_connection(sandbox)
+    split = [
+        o
+        for o in _served(sandbox)
+        if o["BillBeeParentOrderId"] and not (o["OrderNumber"] or "").endswith("-GS")
+        if Decimal(o["TotalCost"]) > 0
+    ]
+    assert split
+
+    assert run(connection, now=SANDBOX_END + timedelta(hours=6)).state == "succeeded"
+
+    documents = [doc(o["BillBeeOrderId"]) for o in split]
+    assert {d.kind for d in documents} == {"invoice"}
+    assert not any(d.status == "rejected" for d in documents)
+    invoiced = [d for d in documents if d.invoice_number and d.status != "excluded"]
+    assert invoiced and all(d.status == "imported" for d in invoiced)
+    assert all(d.parent_billbee_id is None for d in documents)
+
+
+def test_split_orders_taken_for_credit_notes_before_are_invoices_after_the_next_run(
+    account, monkeypatch
+):
+    """Documents an older version rejected as credit notes only for their parent id are
+    decided again by the next run, without waiting for Billbee to change them."""
+    connection = make_connection(account, import_start_date=NOVEMBER)
+    original = insert(account)
+    split = insert(account, BillBeeParentOrderId=original)
+
+    def old_rule(order):
+        if order.parent_order_id:
+            return classify.CREDIT_NOTE, f"it refers to the original order {order.parent_order_id}"
+        return classify.INVOICE, "no -GS suffix, no original order, positive total"
+
+    with monkeypatch.context() as patched:
+        patched.setattr(classify, "document_kind", old_rule)
+        assert run(connection).state == "succeeded"
+    assert (doc(split).kind, doc(split).reason_code) == ("credit_note", "credit_not_negative")
+
+    second = run(connection)
+
+    assert second.state == "succeeded"
+    assert second.tally.outcomes["imported"] == 1
+    document = doc(split)
+    assert (document.kind, document.status, document.version_count) == ("invoice", "imported", 1)
+    assert document.parent_billbee_id is None
 
 
 def test_a_second_run_creates_no_rows_and_reports_everything_unchanged(sandbox):
@@ -455,7 +539,7 @@ def test_a_reread_with_since_never_moves_the_watermark_over_an_unread_gap(sandbo
     assert connection.watermark == watermark  # days -20 … -5 were not read
     catch_up = run(connection, now=SANDBOX_END + timedelta(hours=6))
     connection.refresh_from_db()
-    assert catch_up.window_from == watermark - timedelta(minutes=10)
+    assert catch_up.window_from == watermark - timedelta(minutes=10) - CLOCK_OFFSET_MAX
     assert connection.watermark == SANDBOX_END + timedelta(hours=6, minutes=-5)
     assert sorted(log_ids()) == sorted(all_sandbox_ids(sandbox))
 
@@ -529,6 +613,93 @@ def test_a_crash_after_some_pages_loses_nothing_and_the_rerun_duplicates_nothing
     assert set(ids) == all_sandbox_ids(sandbox)
     assert ExternalOrderVersion.objects.count() == 600  # nothing was written twice
     assert rerun.tally.outcomes["unchanged"] >= 250
+
+
+@pytest.mark.parametrize(
+    ("billbee_clock", "invoice_date", "document_date", "first_filter"),
+    [
+        # 1 November 00:00 in Berlin, less the overlap (10 min) and the clock offset (2 h).
+        ("Europe/Berlin", "2026-11-10T22:30:00Z", date(2026, 11, 10), "2026-10-31T21:50:00.000"),
+        ("UTC", "2026-11-10T23:30:00Z", date(2026, 11, 11), "2026-10-31T20:50:00.000"),
+    ],
+)
+def test_billbee_s_clock_reads_every_naive_timestamp_and_writes_the_filters(
+    make_sandbox, billbee_clock, invoice_date, document_date, first_filter
+):
+    """The connection's "Billbee's clock" is the zone of the naive timestamps Billbee sends
+    and of the filter values sent to it; calendar days stay German (the connection's zone)."""
+    sandbox = make_sandbox(
+        orders=5, days=10, end=datetime(2026, 5, 1, 18, tzinfo=BERLIN), timezone=billbee_clock
+    )
+    connection = make_connection(sandbox, import_start_date=NOVEMBER, billbee_clock=billbee_clock)
+    billbee_id = insert(sandbox, InvoiceDate="2026-11-10T23:30:00")
+    sandbox.control("POST", "stats/reset")
+
+    assert run(connection).state == "succeeded"
+
+    document = doc(billbee_id)
+    assert document.invoice_date == datetime.fromisoformat(invoice_date)
+    assert document.document_date == document_date
+    first = sandbox.stats(log=True)["log"][0]["path"]
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(first).query)["modifiedAtMin"] == [
+        first_filter
+    ]
+
+
+@pytest.mark.parametrize("billbee_clock", ["Europe/Berlin", "UTC"])
+def test_orders_changed_right_after_each_run_are_all_read_by_the_next_in_either_clock(
+    make_sandbox, billbee_clock
+):
+    """Which zone Billbee's naive timestamps are in is not confirmed (this project reads
+    German time, Billbee's PHP SDK UTC). With the connection on its default, a Billbee whose
+    clock is either one loses no change: each run re-reads more than the largest offset
+    between the two readings. What is read again unchanged is recognised by its hash and not
+    written again."""
+    now = timezone.now()
+    sandbox = make_sandbox(orders=60, days=2, end=now - timedelta(hours=1), timezone=billbee_clock)
+    connection = make_connection(
+        sandbox,
+        import_start_date=(now - timedelta(days=3)).date(),
+        safety_lag_minutes=0,  # the next run comes right after the changes
+    )
+    assert connection.billbee_clock == "Europe/Berlin"  # the default
+    first = orders_import(connection, now=timezone.now())
+    assert first.state == "succeeded"
+    assert set(log_ids()) == all_sandbox_ids(sandbox)
+
+    for _ in range(3):
+        before = {
+            d.billbee_order_id: (d.raw_hash, d.version_count, d.decided_at)
+            for d in ExternalOrder.objects.all()
+        }
+        churn = sandbox.control(
+            "POST",
+            "churn",
+            {"new_orders": 3, "state_changes": 5, "invoices": 3, "cancellations": 1},
+        )
+        touched = set(churn["created"]) | set(churn["changed"])
+        # The sandbox stamps two changes of one order in the same millisecond a millisecond
+        # apart: the next run starts a moment after the last change, as it would in life.
+        time.sleep(0.05)
+        connection.refresh_from_db()
+        result = orders_import(connection, now=timezone.now())
+
+        assert result.state == "succeeded"
+        assert set(log_ids()) == all_sandbox_ids(sandbox)
+        for billbee_id in touched:  # none lost: each stored as Billbee serves it now
+            served = sandbox.state.dataset.render_order(sandbox.state.by_id[billbee_id])
+            document = doc(billbee_id)
+            assert document.billbee_state == served["State"], billbee_id
+            assert bool(document.invoice_number) == (served["InvoiceNumber"] is not None)
+            assert document.last_run_id == result.run_id
+        # The overlap read orders again that did not change: not written again.
+        assert result.tally.outcomes["unchanged"] > 0
+        for document in ExternalOrder.objects.exclude(billbee_order_id__in=touched):
+            assert (
+                document.raw_hash,
+                document.version_count,
+                document.decided_at,
+            ) == before[document.billbee_order_id]
 
 
 def test_an_order_changed_while_its_day_is_read_does_not_push_another_one_out(make_sandbox):
@@ -616,7 +787,7 @@ def test_a_429_storm_stops_the_run_part_way_and_the_next_run_continues(sandbox):
     assert watermark == finished[0] > local_midnight(START + timedelta(days=29), BERLIN)
     assert ImportRun.objects.get(pk=stopped.run_id).error == stopped.error
     assert resumed.state == "succeeded"
-    assert resumed.window_from == watermark - timedelta(minutes=10)
+    assert resumed.window_from == watermark - timedelta(minutes=10) - CLOCK_OFFSET_MAX
     ids = log_ids()
     assert len(ids) == len(set(ids)) == 300
     assert set(ids) == all_sandbox_ids(sandbox)

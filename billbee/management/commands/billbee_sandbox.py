@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from billbee.sandbox import SandboxConfig, make_server, parse_faults
+from billbee.sandbox import SandboxConfig, make_server, parse_faults, parse_latency
 from billbee.sandbox.generator import SUBCENT_TOTALS
 
 
@@ -54,6 +54,19 @@ class Command(BaseCommand):
             type=float,
             default=30.0,
             help="seconds a 'timeout' fault holds the response",
+        )
+        parser.add_argument(
+            "--fault-retry-after",
+            type=int,
+            default=1,
+            help="Retry-After seconds sent with injected 429s; -1 sends 429 without the header "
+            "(as Billbee sometimes does)",
+        )
+        parser.add_argument(
+            "--latency",
+            default="",
+            help="added network latency in ms before a request arrives: 40, or 20-80 for a "
+            "uniformly random delay (a jittery network)",
         )
         parser.add_argument(
             "--churn",
@@ -94,6 +107,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             faults = parse_faults(options["faults"])
+            latency = parse_latency(options["latency"])
             churn = _parse_churn(options["churn"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
@@ -110,6 +124,8 @@ class Command(BaseCommand):
             throttle_scale=options["throttle_scale"],
             faults=faults,
             fault_delay=options["fault_delay"],
+            fault_retry_after=options["fault_retry_after"],
+            latency_ms=latency,
         )
         logging.basicConfig(level=logging.INFO, format="%(asctime)s sandbox: %(message)s")
         started = time.monotonic()

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from connector.errors import ConnectorError
+from connector.models import BillbeeClock
 from connector.services.connections import connection_upsert
 
 
@@ -41,7 +42,16 @@ class Command(BaseCommand):
         parser.add_argument("--chart", choices=["skr03", "skr04"], default=None)
         parser.add_argument("--label", default=None, help="interface label (default [Billbee])")
         parser.add_argument(
-            "--time-zone", default=None, help="zone of Billbee's timestamps (default Europe/Berlin)"
+            "--time-zone",
+            default=None,
+            help="the business's zone: calendar days, schedule (default Europe/Berlin)",
+        )
+        parser.add_argument(
+            "--billbee-clock",
+            choices=[c.value for c in BillbeeClock],
+            default=None,
+            help="zone of Billbee's timestamps sent without offset (default Europe/Berlin; "
+            "see docs/configuration.md for how to check it)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -59,6 +69,7 @@ class Command(BaseCommand):
                 chart=options["chart"],
                 label=options["label"],
                 time_zone=options["time_zone"],
+                billbee_clock=options["billbee_clock"],
             )
         except ValidationError as exc:
             problems = "; ".join(
