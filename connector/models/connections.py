@@ -183,6 +183,14 @@ class Connection(models.Model):
     def has_api_key(self) -> bool:
         return bool(self.api_key)
 
+    @property
+    def credentials_unreadable(self) -> bool:
+        """A stored credential the configured CREDENTIALS_KEY cannot decrypt."""
+        return any(
+            isinstance(value, Secret) and value.unreadable
+            for value in (self.api_password, self.api_key)
+        )
+
     def secret(self, field: str) -> str:
         """The plain credential, for the Billbee client only."""
         value = getattr(self, field)
