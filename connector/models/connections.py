@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from ..countries import country_problem
 from ..crypto import EncryptedSecretField, Secret
 
 country_code_validator = RegexValidator(
@@ -170,6 +171,9 @@ class Connection(models.Model):
             raise ValidationError(
                 {"schedule_window_end": "The window must end after it starts (same day)."}
             )
+        problem = country_problem(self.sender_country or "")
+        if problem and self.sender_country:  # an empty one is reported by the field itself
+            raise ValidationError({"sender_country": problem[0].upper() + problem[1:] + "."})
 
     @property
     def zoneinfo(self) -> ZoneInfo:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from connector.cli import OperatorCommand
 from connector.services.credentials import credentials_rotate
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Re-encrypt every stored credential with the first key of CREDENTIALS_KEY."
 
     def handle(self, *args: Any, **options: Any) -> None:
