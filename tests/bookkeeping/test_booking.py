@@ -728,7 +728,9 @@ def test_a_change_whose_new_entry_fails_to_be_written_is_no_late_change(account,
     def broken_write(*args, **kwargs):
         raise RuntimeError("disk full")
 
+    # SQLite writes through entry_post, PostgreSQL through one statement of its own.
     monkeypatch.setattr("bookkeeping.services.booking_steps.entry_post", broken_write)
+    monkeypatch.setattr("bookkeeping.services.booking_steps.entry_and_booking_insert", broken_write)
     result = import_and_book(shop)
 
     assert (result.internal_errors, result.late_changes, result.rebooked) == (1, 0, 0)
@@ -742,14 +744,20 @@ def test_a_new_document_that_fails_to_be_written_is_not_counted_as_booked(
     account, shop, monkeypatch
 ):
     good, bad = insert(account), insert(account)
-    real_post = booking_steps.entry_post
+    real_post, real_insert = booking_steps.entry_post, booking_steps.entry_and_booking_insert
 
-    def write(connection_id, document_id, *args, **kwargs):
+    def post(connection_id, document_id, *args, **kwargs):
         if document_id == doc(bad).pk:
             raise RuntimeError("disk full")
         return real_post(connection_id, document_id, *args, **kwargs)
 
-    monkeypatch.setattr("bookkeeping.services.booking_steps.entry_post", write)
+    def insert_entry(fields, lines, row):
+        if fields["document_id"] == doc(bad).pk:
+            raise RuntimeError("disk full")
+        return real_insert(fields, lines, row)
+
+    monkeypatch.setattr("bookkeeping.services.booking_steps.entry_post", post)
+    monkeypatch.setattr("bookkeeping.services.booking_steps.entry_and_booking_insert", insert_entry)
     result = import_and_book(shop)
 
     assert (result.booked, result.internal_errors) == (1, 1)
