@@ -119,6 +119,14 @@ def import_run_begin(run: ImportRun, *, now: datetime | None = None) -> ImportRu
     return run
 
 
+def import_run_refuse(run: ImportRun, reason: str) -> None:
+    """A pending run that cannot begin (no readable credentials …) is failed with the reason at
+    once, instead of waiting in the console until it counts as forgotten."""
+    ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.PENDING).update(
+        state=ImportRun.State.FAILED, finished_at=timezone.now(), error=reason
+    )
+
+
 def import_run_fail_if_stale(run: ImportRun, *, now: datetime | None = None) -> bool:
     """Mark a running run failed when its worker stopped sending heartbeats. Compare-and-
     swap: only one of several recovering workers succeeds."""

@@ -21,8 +21,7 @@ def database_url() -> str:
     return f"postgres://{user}@{config['HOST']}:{config['PORT']}/{config['NAME']}"
 
 
-def manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``manage.py ARGS`` in a process of its own; its exit code, stdout and stderr."""
+def _environment(env: dict[str, str] | None) -> dict[str, str]:
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -34,10 +33,27 @@ def manage(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
         BILLBEE_RATE_LIMIT="0",
         **(env or {}),
     )
+    return environment
+
+
+def manage_started(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """``manage.py ARGS`` started in a process of its own, not waited for."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=_environment(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``manage.py ARGS`` in a process of its own; its exit code, stdout and stderr."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=environment,
+        env=_environment(env),
         capture_output=True,
         text=True,
         timeout=120,

@@ -178,6 +178,26 @@ def test_the_console_asks_for_unreadable_credentials_and_takes_them_again(
     assert again.secret("api_key") == "key-entered-again"
 
 
+@pytest.mark.django_db
+def test_an_import_queued_in_the_console_fails_at_once_with_the_reason(settings):
+    from connector.services.import_runs import import_run_enqueue
+    from connector.tasks import import_orders_task
+
+    use_keys(settings, OLD)
+    shop = create()
+    use_keys(settings, NEW)
+    queued = import_run_enqueue(shop, "admin")
+
+    outcome = import_orders_task(shop.pk, trigger="admin", run_id=queued.pk)
+
+    queued.refresh_from_db()
+    assert outcome["state"] == "not started"
+    assert queued.state == "failed"
+    assert queued.error.startswith(
+        "Not started: The stored credentials of connection 'shop' cannot be decrypted"
+    )
+
+
 # ---------------------------------------------------------------- a malformed key
 
 

@@ -8,6 +8,7 @@ each use a database connection of their own, as workers on other machines would.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -27,6 +28,7 @@ from connector.models import Connection, ImportRun
 from connector.services.import_runs import ImportAlreadyRunning, import_run_start
 from connector.services.imports import orders_import
 from tests.conftest import BERLIN, SANDBOX_END
+from tests.connector.manage import manage_started
 from tests.connector.test_import import NOVEMBER, run
 from tests.connector.test_import import make_connection as import_connection
 from tests.connector.test_import_concurrency import make_connection
@@ -155,6 +157,53 @@ def test_the_lease_durations_come_from_the_environment():
     assert settings_in(
         {"LEASE_RENEW_SECONDS": "5", "IMPORT_STALE_AFTER": "20", "BOOKING_LEASE_SECONDS": "25"}
     ) == ["5.0", "20.0", "25.0"]
+
+
+def test_an_import_killed_with_sigkill_blocks_only_until_its_lease_expires(make_sandbox, settings):
+    """A real worker process (``manage.py import_orders``, leases from the environment) hangs
+    on a slow Billbee answer while renewing; killed with SIGKILL, its run is taken over once
+    the lease has not been renewed for IMPORT_STALE_AFTER."""
+    sandbox = make_sandbox(fail_next=["timeout"], fault_delay=15.0)
+    connection = make_connection(api_url=sandbox.api_url)
+    worker = manage_started(
+        "import_orders",
+        "--connection",
+        "shop",
+        "--since",
+        "2026-11-20",
+        env={"LEASE_RENEW_SECONDS": "0.2", "IMPORT_STALE_AFTER": "1", "BILLBEE_TIMEOUT": "90"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ImportRun.objects.filter(state="running").exists():
+            assert time.monotonic() < deadline and worker.poll() is None, worker.stderr
+            time.sleep(0.05)
+        # Alive (waiting for Billbee, renewing): refused for three times its lease.
+        settings.IMPORT_STALE_AFTER = settings_stale = 1.0  # as the worker's own setting
+        end = time.monotonic() + 3 * settings_stale
+        while time.monotonic() < end:
+            with pytest.raises(ImportAlreadyRunning):
+                import_run_start(connection, "scheduled")
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.communicate(timeout=30)
+    killed_at = time.monotonic()
+
+    with pytest.raises(ImportAlreadyRunning):  # just killed: not yet known to be dead
+        import_run_start(connection, "scheduled")
+    while True:
+        try:
+            successor = import_run_start(connection, "scheduled")
+            break
+        except ImportAlreadyRunning:
+            assert time.monotonic() - killed_at < 5, "the dead run was never taken over"
+            time.sleep(0.1)
+
+    waited = time.monotonic() - killed_at
+    assert 0.5 < waited < 3, waited
+    dead = ImportRun.objects.exclude(pk=successor.pk).get()
+    assert dead.state == "failed" and "stopped: no sign of life since" in dead.error
 
 
 # ---------------------------------------------------------------- booking
