@@ -38,7 +38,9 @@ class ImportAlreadyRunning(ConnectorError):
         started = timezone.localtime(run.started_at) if run.started_at else None
         super().__init__(
             f"An import of {run.connection} is already running (run #{run.pk}, started "
-            f"{started:%d.%m.%Y %H:%M:%S} on {run.worker or 'an unknown worker'})."
+            f"{started:%d.%m.%Y %H:%M:%S} on {run.worker or 'an unknown worker'}). If its "
+            f"worker stopped, the next import can start {stale_after().total_seconds():g} s "
+            "after its last sign of life."
             if started
             else f"An import of {run.connection} is already running."
         )

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timedelta
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +251,20 @@ def test_a_live_booking_run_keeps_its_lease_however_long_it_takes(shop_books):
 
     assert refusals == 10
     assert outcome[0].internal_errors == 0, outcome
+
+
+def test_check_warns_when_a_lease_expires_before_three_renewals_were_missed(settings):
+    from django.core.management import call_command
+
+    settings.LEASE_RENEW_SECONDS = 10
+    settings.IMPORT_STALE_AFTER = 15
+    settings.BOOKING_LEASE_SECONDS = 30
+    err = StringIO()
+
+    call_command("check", stderr=err, stdout=StringIO())
+
+    assert (
+        "(connector.W001) IMPORT_STALE_AFTER (15 s) is less than three times "
+        "LEASE_RENEW_SECONDS (10 s): a live worker's run could be taken over."
+    ) in err.getvalue()
+    assert "BOOKING_LEASE_SECONDS" not in err.getvalue()
