@@ -21,7 +21,7 @@ def import_orders_task(
 
     from .errors import ConnectorError
     from .models import Connection, ImportRun
-    from .services.import_runs import ImportAlreadyRunning
+    from .services.import_runs import ImportAlreadyRunning, import_run_refuse
     from .services.imports import orders_import
     from .services.scheduling import connection_schedule
 
@@ -39,6 +39,8 @@ def import_orders_task(
         return {"connection": connection.name, "state": "not started", "reason": str(exc)}
     except ConnectorError as exc:
         logger.warning("import of %s not started: %s", connection, exc)
+        if run is not None:
+            import_run_refuse(run, f"Not started: {exc}")
         return {"connection": connection.name, "state": "not started", "reason": str(exc)}
     _book_after_import(connection_id, result.as_dict())
     return result.as_dict()

@@ -5,7 +5,9 @@ waiting; a booked document that changed gets a reversal plus a new entry (never 
 one that left the books (excluded, cancelled before booking …) gets a reversal. Invoices go
 first, so that credit notes find their original booked. One document, one transaction: a
 document that cannot be booked waits or is rejected with its reason, and the run goes on.
-One run per connection at a time, on any number of workers (a lease in the database).
+One run per connection at a time, on any number of workers: a lease in the database that the
+run renews from a thread of its own every ``LEASE_RENEW_SECONDS`` and that another worker takes
+over once it has not been renewed for ``BOOKING_LEASE_SECONDS`` (a worker killed mid-run).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import connection as db_connection
@@ -27,6 +29,7 @@ from django.utils import timezone
 
 from connector.models import Connection, ExternalOrder, ExternalOrderVersion
 from connector.services.bulk import GrowingTables, async_commit
+from connector.services.leases import LeaseLost, LeaseRenewer, booking_lease
 
 from ..errors import BookingAlreadyRunning
 from ..models import (
@@ -45,7 +48,6 @@ logger = logging.getLogger("bookkeeping.booking")
 
 BOOKED = DocumentBooking.Status.BOOKED
 CHUNK = 500
-LEASE = timedelta(minutes=10)
 ACCEPTED = frozenset(ExternalOrder.ACCEPTED)
 # What booking reads of a document (not its trace, which can be long).
 DOCUMENT_FIELDS = (
@@ -66,8 +68,10 @@ def documents_book(
     settings = bookkeeping_settings(connection)
     result = BookingResult(connection.name)
     worker = _lease_take(settings, now)
+    renewer = LeaseRenewer(lambda: _lease_renew(settings, worker))
     async_commit(True)
     try:
+        renewer.start()
         debtor_mappings_sync(connection)
         ctx = BookingContext.load(connection, settings, now)
         statistics = GrowingTables(
@@ -79,7 +83,13 @@ def documents_book(
                 for ids in _candidates(connection, kind, document_ids):
                     _book_chunk(ctx, ids, result)
                     statistics.refresh_if_grown(result.examined)
-                    _lease_renew(settings, worker)
+                    try:
+                        renewer.renew_now()  # also at a chunk's end: a lost lease stops the run
+                    except LeaseLost:
+                        raise BookingAlreadyRunning(
+                            f"another worker took over booking the documents of {connection} "
+                            "after this run missed its lease renewals; it goes on there"
+                        ) from None
                     if progress:
                         progress(result)
                 if ctx.writer:
@@ -87,9 +97,10 @@ def documents_book(
         finally:
             if ctx.writer:
                 ctx.writer.close()
-                result.internal_errors += ctx.writer.failures
-                result.booked -= ctx.writer.failures
+                for counted in ctx.failed_writes:
+                    result.write_failed(counted)
     finally:
+        renewer.stop()
         async_commit(False)
         BookkeepingSettings.objects.filter(pk=settings.pk, booking_worker=worker).update(
             booking_lease_until=None, booking_worker=""
@@ -106,7 +117,7 @@ def _lease_take(settings: BookkeepingSettings, now: datetime) -> str:
     taken = (
         BookkeepingSettings.objects.filter(pk=settings.pk)
         .filter(Q(booking_lease_until__isnull=True) | Q(booking_lease_until__lt=now))
-        .update(booking_lease_until=now + LEASE, booking_worker=worker)
+        .update(booking_lease_until=now + booking_lease(), booking_worker=worker)
     )
     if not taken:
         raise BookingAlreadyRunning(
@@ -115,9 +126,13 @@ def _lease_take(settings: BookkeepingSettings, now: datetime) -> str:
     return worker
 
 
-def _lease_renew(settings: BookkeepingSettings, worker: str) -> None:
-    BookkeepingSettings.objects.filter(pk=settings.pk, booking_worker=worker).update(
-        booking_lease_until=timezone.now() + LEASE
+def _lease_renew(settings: BookkeepingSettings, worker: str) -> bool:
+    """Compare-and-swap: False once another worker took the lease over."""
+    return (
+        BookkeepingSettings.objects.filter(pk=settings.pk, booking_worker=worker).update(
+            booking_lease_until=timezone.now() + booking_lease()
+        )
+        == 1
     )
 
 
@@ -184,6 +199,7 @@ def _book_chunk(ctx: BookingContext, ids: list[int], result: BookingResult) -> N
     for pk in ids:
         document = documents[pk]
         result.examined += 1
+        counts = result.outcome_counts()
         try:
             # One transaction per document. On PostgreSQL a document that needs one statement
             # (a new entry with its booking, or only its booking) runs it in autocommit, its
@@ -192,6 +208,7 @@ def _book_chunk(ctx: BookingContext, ids: list[int], result: BookingResult) -> N
                 document_book(ctx, document, raw.get(pk), bookings.get(pk), originals, result)
         except Exception as exc:  # one broken document never stops a run
             logger.exception("document %s could not be booked", document.billbee_order_id)
+            result.restore(counts)
             result.internal_errors += 1
             store_hold(
                 ctx,

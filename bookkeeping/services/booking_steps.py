@@ -53,6 +53,27 @@ class BookingResult:
         data["rejected"] = dict(self.rejected.most_common())
         return data
 
+    def outcome_counts(self) -> dict[str, Any]:
+        """What one document may add to: taken before it, put back when it fails."""
+        return {
+            name: Counter(value) if isinstance(value, Counter) else value
+            for name, value in vars(self).items()
+            if name not in ("connection", "examined", "internal_errors", "duration_s")
+        }
+
+    def restore(self, counts: dict[str, Any]) -> None:
+        """A document that failed counts as the internal error it is, not as what it would
+        have been (booked, rebooked, a late change …)."""
+        for name, value in counts.items():
+            setattr(self, name, value)
+
+    def write_failed(self, counted: tuple[str, ...]) -> None:
+        """A document handed to the background writer whose write failed: take back what it
+        was counted as."""
+        for name in counted:
+            setattr(self, name, getattr(self, name) - 1)
+        self.internal_errors += 1
+
 
 def parse_stored(ctx: BookingContext, text: str) -> Order | None:
     try:
@@ -188,7 +209,14 @@ def _post_new(
             entry_and_booking_insert(fields, lines, row)
             return
 
+        counted = (
+            "booked",
+            *(("late_changes",) if values.late_change else ()),
+            *(("booked_after_export",) if values.booked_after_export else ()),
+        )
+
         def failed(exc: BaseException) -> None:
+            ctx.failed_writes.append(counted)  # counted back by the run, in its thread
             reason = f"could not be booked: {exc!r}"
             store_hold(ctx, document, booking, "rejected", "internal_error", reason, [])
 

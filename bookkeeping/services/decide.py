@@ -55,6 +55,8 @@ class BookingContext:
     exported_months: set[str] = field(default_factory=set)
     vat: sources.VatSettings | None = None
     writer: Any = None  # a BackgroundWriter while a run writes through one
+    # What each document whose background write failed had been counted as.
+    failed_writes: list[tuple[str, ...]] = field(default_factory=list)
     _rates: dict[tuple[str, str, date], tuple[date, Decimal] | None] = field(default_factory=dict)
     _distance: dict[int, Decimal] = field(default_factory=dict)
     registrations: dict[str, ForeignRegistration] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from ..crypto import UNREADABLE
 from ..forms import ChannelRuleForm, ConnectionAdminForm
 from ..models import DEFAULT_EXCLUDED_PLATFORMS, ChannelRule, Connection
 from ..selectors import connection_health, connection_last_run, connections_with_last_run
@@ -156,6 +157,23 @@ class ConnectionAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
         return connections_with_last_run(super().get_queryset(request))
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "GET":
+            connection = self.get_object(request, unquote(object_id))
+            if connection is not None and connection.credentials_unreadable:
+                messages.warning(
+                    request,
+                    f"Connection {connection.name}: {UNREADABLE} (API password and API key below; "
+                    "CREDENTIALS_KEY no longer holds the key they were encrypted with).",
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_fieldsets(self, request: HttpRequest, obj: Connection | None = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None:
@@ -193,6 +211,8 @@ class ConnectionAdmin(admin.ModelAdmin):
     @admin.display(description="credentials")
     def credentials(self, obj: Connection) -> str:
         # Says whether a credential is stored, never what it is.
+        if obj.credentials_unreadable:
+            return UNREADABLE
         parts = [
             f"API password {'stored' if obj.has_api_password else 'MISSING'}",
             f"API key {'stored' if obj.has_api_key else 'MISSING'}",

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from ..countries import country_problem
 from ..crypto import EncryptedSecretField, Secret
 
 country_code_validator = RegexValidator(
@@ -191,6 +192,9 @@ class Connection(models.Model):
             raise ValidationError(
                 {"schedule_window_end": "The window must end after it starts (same day)."}
             )
+        problem = country_problem(self.sender_country or "")
+        if problem and self.sender_country:  # an empty one is reported by the field itself
+            raise ValidationError({"sender_country": problem[0].upper() + problem[1:] + "."})
 
     @property
     def zoneinfo(self) -> ZoneInfo:
@@ -209,6 +213,14 @@ class Connection(models.Model):
     @property
     def has_api_key(self) -> bool:
         return bool(self.api_key)
+
+    @property
+    def credentials_unreadable(self) -> bool:
+        """A stored credential the configured CREDENTIALS_KEY cannot decrypt."""
+        return any(
+            isinstance(value, Secret) and value.unreadable
+            for value in (self.api_password, self.api_key)
+        )
 
     def secret(self, field: str) -> str:
         """The plain credential, for the Billbee client only."""

@@ -24,6 +24,7 @@ from billbee.errors import (
 )
 from billbee.throttle import LocalRateLimiter, RateLimiter, RedisRateLimiter, ThrottlePolicy
 
+from ..crypto import CredentialsUnreadable
 from ..errors import ConnectionIncomplete, ConnectionNotFound
 from ..models import Connection
 
@@ -155,6 +156,12 @@ def connection_client(
             f"Connection {connection.name!r} has no complete credentials (username, API "
             "password and API key are all needed)."
         )
+    if connection.credentials_unreadable:
+        raise CredentialsUnreadable(
+            f"The stored credentials of connection {connection.name!r} cannot be decrypted "
+            "with the current CREDENTIALS_KEY: enter them again (in the console or with "
+            "connection_create), or put the old key back at the end of CREDENTIALS_KEY."
+        )
     policy = policy or default_policy()
     return BillbeeClient(
         username=connection.username,
@@ -268,6 +275,18 @@ def connection_test(connection: Connection) -> ConnectionTestResult:
                 False,
                 f"Missing {', '.join(missing)}: enter them in the admin or "
                 f"re-run connection_create {connection.name} with them.",
+            )
+        )
+        _store(connection, result)
+        return result
+    if connection.credentials_unreadable:
+        result.checks.append(
+            Check(
+                "credentials",
+                False,
+                "The API password or API key is unreadable with the current CREDENTIALS_KEY: "
+                f"enter them again in the admin or re-run connection_create {connection.name} "
+                "with them.",
             )
         )
         _store(connection, result)

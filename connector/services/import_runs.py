@@ -1,10 +1,11 @@
 """The life cycle of an import run: one per connection at a time, on any number of workers.
 
 The database enforces the single running import (a partial unique index on running runs per
-connection), so two workers on two machines cannot both start one. A running import writes a
-heartbeat after every page; a run whose heartbeat is older than ``IMPORT_STALE_AFTER`` belonged
-to a worker that died, and is marked failed so that the next import can start (it continues
-from the watermark, so nothing is lost).
+connection), so two workers on two machines cannot both start one. A running import renews its
+lease (the run's heartbeat) every ``LEASE_RENEW_SECONDS`` from a thread of its own, also during
+one long Billbee request (``leases``); a run whose heartbeat is older than ``IMPORT_STALE_AFTER``
+(a few missed renewals) belonged to a worker that died, and is marked failed so that the next
+import can start (it continues from the watermark, so nothing is lost).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..errors import ConnectorError
 from ..models import Connection, ImportRun
+from .leases import LeaseLost, import_stale_after
 
 COUNTER_FIELDS = (
     "fetched",
@@ -37,7 +38,9 @@ class ImportAlreadyRunning(ConnectorError):
         started = timezone.localtime(run.started_at) if run.started_at else None
         super().__init__(
             f"An import of {run.connection} is already running (run #{run.pk}, started "
-            f"{started:%d.%m.%Y %H:%M:%S} on {run.worker or 'an unknown worker'})."
+            f"{started:%d.%m.%Y %H:%M:%S} on {run.worker or 'an unknown worker'}). If its "
+            f"worker stopped, the next import can start {stale_after().total_seconds():g} s "
+            "after its last sign of life."
             if started
             else f"An import of {run.connection} is already running."
         )
@@ -45,7 +48,7 @@ class ImportAlreadyRunning(ConnectorError):
 
 
 def stale_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "IMPORT_STALE_AFTER", 900))
+    return import_stale_after()
 
 
 def worker_name() -> str:
@@ -118,6 +121,14 @@ def import_run_begin(run: ImportRun, *, now: datetime | None = None) -> ImportRu
     return run
 
 
+def import_run_refuse(run: ImportRun, reason: str) -> None:
+    """A pending run that cannot begin (no readable credentials …) is failed with the reason at
+    once, instead of waiting in the console until it counts as forgotten."""
+    ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.PENDING).update(
+        state=ImportRun.State.FAILED, finished_at=timezone.now(), error=reason
+    )
+
+
 def import_run_fail_if_stale(run: ImportRun, *, now: datetime | None = None) -> bool:
     """Mark a running run failed when its worker stopped sending heartbeats. Compare-and-
     swap: only one of several recovering workers succeeds."""
@@ -162,10 +173,22 @@ def import_runs_recover_stale(*, now: datetime | None = None) -> list[int]:
 PENDING_TIMEOUT = timedelta(hours=1)
 
 
-def import_run_save_progress(run: ImportRun) -> None:
-    """Counters, progress and the heartbeat in one UPDATE (after every page)."""
+def import_run_renew(run: ImportRun) -> bool:
+    """Renew the run's lease (compare-and-swap): False once it is no longer running, because
+    another worker took it over after it missed its renewals."""
+    return (
+        ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.RUNNING).update(
+            heartbeat_at=timezone.now()
+        )
+        == 1
+    )
+
+
+def import_run_save_progress(run: ImportRun, *, strict: bool = True) -> None:
+    """Counters, progress and the heartbeat in one UPDATE (after every page), only while the
+    run is still running: ``LeaseLost`` (with ``strict``) when another worker took it over."""
     run.heartbeat_at = timezone.now()
-    ImportRun.objects.filter(pk=run.pk).update(
+    saved = ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.RUNNING).update(
         heartbeat_at=run.heartbeat_at,
         windows_total=run.windows_total,
         windows_done=run.windows_done,
@@ -181,13 +204,22 @@ def import_run_save_progress(run: ImportRun) -> None:
         retries=run.retries,
         **{name: getattr(run, name) for name in COUNTER_FIELDS},
     )
+    if strict and not saved:
+        raise LeaseLost(
+            f"Import run #{run.pk} was taken over by another worker after it missed its "
+            "renewals; this worker stopped. The next import continues from the watermark."
+        )
 
 
 def import_run_finish(run: ImportRun, state: str, error: str = "") -> None:
-    run.state = state
+    """End the run, unless another worker has marked it failed meanwhile (its verdict
+    stands: this worker's counters were written up to then)."""
     run.error = error
     run.finished_at = timezone.now()
-    import_run_save_progress(run)
-    ImportRun.objects.filter(pk=run.pk).update(
+    import_run_save_progress(run, strict=False)
+    if ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.RUNNING).update(
         state=state, error=error, finished_at=run.finished_at
-    )
+    ):
+        run.state = state
+    else:
+        run.refresh_from_db(fields=["state", "error", "finished_at"])

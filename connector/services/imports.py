@@ -49,9 +49,11 @@ from .import_runs import (
     COUNTER_FIELDS,
     import_run_begin,
     import_run_finish,
+    import_run_renew,
     import_run_save_progress,
     import_run_start,
 )
+from .leases import LeaseLost, LeaseRenewer
 from .reevaluate import external_orders_reevaluate
 
 logger = logging.getLogger("connector.import")
@@ -170,6 +172,9 @@ def orders_import(
         dry_run=dry_run,
         tally=result.tally,
     )
+    # The run's lease is renewed from a thread of its own while this one works, also while it
+    # waits for one long Billbee request: a live import is never taken for dead.
+    renewer = LeaseRenewer(lambda: import_run_renew(run)) if run is not None else None
     async_commit(True)
     statistics = GrowingTables(
         ExternalOrder,
@@ -179,6 +184,8 @@ def orders_import(
         else 0,
     )
     try:
+        if renewer is not None:
+            renewer.start()
         for window in windows:
             _import_window(client, ctx, window, result, run, progress, stats_before)
             result.windows_done += 1
@@ -193,7 +200,7 @@ def orders_import(
         result.state = (
             ImportRun.State.PARTIAL if result.tally.internal_errors else ImportRun.State.SUCCEEDED
         )
-    except _StopImport as exc:
+    except (_StopImport, LeaseLost) as exc:
         result.error = str(exc)
         result.state = ImportRun.State.PARTIAL if result.windows_done else ImportRun.State.FAILED
     except Exception as exc:
@@ -201,9 +208,11 @@ def orders_import(
         result.error = f"{type(exc).__name__}: {exc}"
         result.state = ImportRun.State.PARTIAL if result.windows_done else ImportRun.State.FAILED
     finally:
+        if renewer is not None:
+            renewer.stop()
         async_commit(False)
         result.duration_s = time.monotonic() - started
-        _report(result, run, client, stats_before, None)
+        _report(result, run, client, stats_before, None, final=True)
         if run is not None:
             import_run_finish(run, result.state, result.error)
         if own_client:
@@ -416,6 +425,8 @@ def _report(
     client: BillbeeClient,
     stats_before: tuple[int, int, int],
     progress: Progress | None,
+    *,
+    final: bool = False,
 ) -> None:
     result.requests = client.stats.requests - stats_before[0]
     result.throttled = client.stats.throttled - stats_before[1]
@@ -436,6 +447,6 @@ def _report(
             result.throttled,
             result.retries,
         )
-        import_run_save_progress(run)
+        import_run_save_progress(run, strict=not final)
     if progress is not None:
         progress(result)

@@ -165,6 +165,14 @@ BILLBEE_RATE_LIMIT = env.float("BILLBEE_RATE_LIMIT", default=2.0)
 BOOK_AFTER_IMPORT = env.bool("BOOK_AFTER_IMPORT", default=True)
 BILLBEE_TIMEOUT = env.float("BILLBEE_TIMEOUT", default=30.0)
 
+# --- Leases: one import and one booking run per connection, on any number of workers ---------
+# A running import or booking renews its lease every LEASE_RENEW_SECONDS from a thread of its
+# own (also during one long Billbee request). A lease not renewed for IMPORT_STALE_AFTER /
+# BOOKING_LEASE_SECONDS seconds (a few missed renewals: its worker was killed) is taken over.
+LEASE_RENEW_SECONDS = env.float("LEASE_RENEW_SECONDS", default=10.0)
+IMPORT_STALE_AFTER = env.float("IMPORT_STALE_AFTER", default=35.0)
+BOOKING_LEASE_SECONDS = env.float("BOOKING_LEASE_SECONDS", default=35.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -19,6 +19,7 @@ from bookkeeping.models import (
     ExchangeRate,
     JournalEntry,
 )
+from bookkeeping.services import booking_steps
 from bookkeeping.services.export import datev_export
 from connector.models import ChannelRule, ExternalOrder
 from connector.services.reevaluate import external_orders_reevaluate
@@ -724,6 +725,52 @@ def test_a_change_after_the_period_was_exported_is_a_flagged_late_change(account
     assert reversal.late_change and replacement.late_change
     assert "late change" in reversal.note and "late change" in replacement.note
     assert result.late_changes == 2
+
+
+def test_a_change_whose_new_entry_fails_to_be_written_is_no_late_change(account, shop, monkeypatch):
+    billbee_id = insert(account)
+    import_and_book(shop)
+    datev_export(shop, date(2026, 11, 1), date(2026, 11, 30))
+    patch(account, billbee_id, OrderItems=[item("30.00", 1, "4.79")], TotalCost=35)
+
+    def broken_write(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    # SQLite writes through entry_post, PostgreSQL through one statement of its own.
+    monkeypatch.setattr("bookkeeping.services.booking_steps.entry_post", broken_write)
+    monkeypatch.setattr("bookkeeping.services.booking_steps.entry_and_booking_insert", broken_write)
+    result = import_and_book(shop)
+
+    assert (result.internal_errors, result.late_changes, result.rebooked) == (1, 0, 0)
+    assert (result.booked, result.reversed) == (0, 0)
+    # The whole document rolled back: its old entry stands, not reversed.
+    assert JournalEntry.objects.filter(document=doc(billbee_id)).count() == 1
+    assert booking(billbee_id).reason == "could not be booked: RuntimeError('disk full')"
+
+
+def test_a_new_document_that_fails_to_be_written_is_not_counted_as_booked(
+    account, shop, monkeypatch
+):
+    good, bad = insert(account), insert(account)
+    real_post, real_insert = booking_steps.entry_post, booking_steps.entry_and_booking_insert
+
+    def post(connection_id, document_id, *args, **kwargs):
+        if document_id == doc(bad).pk:
+            raise RuntimeError("disk full")
+        return real_post(connection_id, document_id, *args, **kwargs)
+
+    def insert_entry(fields, lines, row):
+        if fields["document_id"] == doc(bad).pk:
+            raise RuntimeError("disk full")
+        return real_insert(fields, lines, row)
+
+    monkeypatch.setattr("bookkeeping.services.booking_steps.entry_post", post)
+    monkeypatch.setattr("bookkeeping.services.booking_steps.entry_and_booking_insert", insert_entry)
+    result = import_and_book(shop)
+
+    assert (result.booked, result.internal_errors) == (1, 1)
+    assert booking(good).status == "booked"
+    assert booking(bad).status == "rejected"
 
 
 def test_a_booked_document_that_leaves_the_books_is_reversed(account, shop):

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection as db
 from django.db import transaction
 
-from connector.crypto import PREFIX, Secret, _fernet, decrypt, encrypt
+from connector.crypto import PREFIX, CredentialsUnreadable, Secret, _fernet, decrypt, encrypt
 from connector.models import Connection
 
 PASSWORD = "Api-Pa55word-Ümlaut-7Qx"
@@ -154,8 +154,9 @@ def test_wrong_key_says_the_old_key_must_stay_in_the_list(settings):
     conn = _create()
     _use_keys(settings, Fernet.generate_key().decode())
 
-    with pytest.raises(ImproperlyConfigured) as caught:
-        Connection.objects.get(pk=conn.pk)
+    loaded = Connection.objects.get(pk=conn.pk)  # loading works: only revealing fails
+    with pytest.raises(CredentialsUnreadable) as caught:
+        loaded.secret("api_password")
 
     message = str(caught.value)
     assert "CREDENTIALS_KEY" in message

@@ -238,7 +238,7 @@ def test_the_tick_enqueues_exactly_the_connections_that_are_due(enqueued):
             started_at=now - ago,
             finished_at=now - ago + timedelta(minutes=3),
         )
-    running_run(busy, started=now - timedelta(hours=9), heartbeat=now - timedelta(minutes=1))
+    running_run(busy, started=now - timedelta(hours=9), heartbeat=now - timedelta(seconds=5))
 
     decisions = schedule_tick(now=now)
 

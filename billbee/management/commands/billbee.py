@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from billbee import jsonutil
 from billbee.client import BillbeeClient
 from billbee.errors import BillbeeError, BillbeeNotFound
+from connector.cli import OperatorCommand, int_between
 from connector.errors import ConnectorError
 from connector.services.connections import (
     connection_client,
@@ -45,7 +46,7 @@ def _datetime(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO date/time") from None
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Call the Billbee API of a connection and print JSON."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -60,7 +61,7 @@ class Command(BaseCommand):
         orders.add_argument("--state", type=int, action="append", help="repeatable")
         orders.add_argument("--shop-id", type=int, action="append", help="repeatable")
         orders.add_argument("--tag", action="append")
-        orders.add_argument("--min-id", type=int, help="minimumBillBeeOrderId")
+        orders.add_argument("--min-id", type=int_between(1), help="minimumBillBeeOrderId")
         self._list_options(orders)
 
         order = sub.add_parser("order", help="one order by Billbee id or shop order number")
@@ -108,7 +109,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _list_options(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--limit", type=int, help="stop after this many records")
+        parser.add_argument("--limit", type=int_between(1), help="stop after this many records")
         parser.add_argument("--page-size", type=_page_size, default=250)
         parser.add_argument("--jsonl", action="store_true", help="one JSON object per line")
 

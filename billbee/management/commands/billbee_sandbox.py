@@ -10,39 +10,51 @@ import signal
 import sys
 import threading
 import time
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from billbee.sandbox import SandboxConfig, make_server, parse_faults, parse_latency
 from billbee.sandbox.generator import SUBCENT_TOTALS
+from connector.cli import (
+    OperatorCommand,
+    int_between,
+    moment_argument,
+    non_negative_number,
+    zone_argument,
+)
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Run the local Billbee API sandbox (realistic data, Billbee's auth and limits)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8765)
-        parser.add_argument("--orders", type=int, default=1000, help="number of orders")
+        parser.add_argument("--port", type=int_between(0, 65535, "a port"), default=8765)
+        parser.add_argument("--orders", type=int_between(0), default=1000, help="number of orders")
         parser.add_argument("--seed", type=int, default=1, help="data seed (same seed, same data)")
         parser.add_argument(
-            "--days", type=int, default=90, help="orders are spread over this many days up to --end"
+            "--days",
+            type=int_between(1),
+            default=90,
+            help="orders are spread over this many days up to --end",
         )
         parser.add_argument(
-            "--end", default=None, help="ISO timestamp the data ends at (default: now)"
+            "--end",
+            type=moment_argument,
+            default=None,
+            help="ISO timestamp the data ends at (default: now)",
         )
         parser.add_argument(
             "--rate-limit",
-            type=float,
+            type=non_negative_number,
             default=2.0,
             help="requests/s per endpoint per API key and user; 0 = off",
         )
         parser.add_argument(
             "--throttle-scale",
-            type=float,
+            type=non_negative_number,
             default=1.0,
             help="multiplies the per-resource windows (invoice list 60 s, CreateInvoice 300 s)",
         )
@@ -51,7 +63,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--fault-delay",
-            type=float,
+            type=non_negative_number,
             default=30.0,
             help="seconds a 'timeout' fault holds the response",
         )
@@ -90,11 +102,11 @@ class Command(BaseCommand):
             help="share (0-1) of the orders whose four-place lines leave a sub-cent rest that "
             "get their TotalCost unrounded, with seven decimals (default 0.25)",
         )
-        parser.add_argument("--timezone", default="Europe/Berlin")
+        parser.add_argument("--timezone", type=zone_argument, default="Europe/Berlin")
         parser.add_argument("--verbose", action="store_true", help="log every request")
         parser.add_argument(
             "--cache-mb",
-            type=int,
+            type=int_between(0),
             default=256,
             help="memory for encoded orders, served again without rendering (0: no cache)",
         )
@@ -114,7 +126,7 @@ class Command(BaseCommand):
         tz = ZoneInfo(options["timezone"])
         end = None
         if options["end"]:
-            end = datetime.fromisoformat(options["end"])
+            end = options["end"]
             end = end if end.tzinfo else end.replace(tzinfo=tz)
         config = SandboxConfig(
             username=options["username"],

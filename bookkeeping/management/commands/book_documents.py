@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from bookkeeping.errors import BookkeepingError
 from bookkeeping.services.booking import documents_book
+from connector.cli import OperatorCommand, input_error
 from connector.errors import ConnectorError
 from connector.services.connections import connections_named
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Book imported documents into the journal (new, changed and waiting ones)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         try:
             connections = connections_named(options["connection"])
         except ConnectorError as exc:
-            raise CommandError(str(exc)) from None
+            raise input_error(str(exc)) from None
         results = []
         for connection in connections:
             try:

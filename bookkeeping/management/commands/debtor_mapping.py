@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DebtorMapping
@@ -27,6 +27,7 @@ from bookkeeping.resources import DebtorMappingResource, payment_method_value
 from bookkeeping.selectors import debtor_mapping_rows, debtor_mapping_waiting
 from bookkeeping.services.debtor_mapping import debtor_mapping_assign
 from bookkeeping.services.setup_files import ImportReport, setup_file_export, setup_file_import
+from connector.cli import OperatorCommand, input_error
 from connector.errors import ConnectorError
 from connector.models import Connection
 from connector.services.connections import connection_get
@@ -40,7 +41,7 @@ def _problems(exc: ValidationError) -> str:
     return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "List, assign, export and import a connection's debtor mapping."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -80,7 +81,7 @@ class Command(BaseCommand):
         try:
             connection = connection_get(options["connection"])
         except ConnectorError as exc:
-            raise CommandError(str(exc)) from None
+            raise input_error(str(exc)) from None
         try:
             getattr(self, f"do_{options['action']}")(connection, options)
         except BookkeepingError as exc:

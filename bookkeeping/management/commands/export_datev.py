@@ -17,28 +17,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from bookkeeping.errors import ExportIncomplete, ExportRefused
 from bookkeeping.services.export import datev_export, month_ranges
+from connector.cli import OperatorCommand, date_argument, input_error
 from connector.errors import ConnectorError
 from connector.services.connections import connection_get
 
 
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Export the journal of a period as DATEV EXTF Buchungsstapel (one file per month)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--connection", required=True)
-        parser.add_argument("--from", dest="date_from", required=True, type=_day)
-        parser.add_argument("--to", dest="date_to", required=True, type=_day)
+        parser.add_argument("--from", dest="date_from", required=True, type=date_argument)
+        parser.add_argument("--to", dest="date_to", required=True, type=date_argument)
         parser.add_argument("--output", required=True, help="file, directory or .zip")
         parser.add_argument(
             "--reexport",
@@ -57,10 +51,13 @@ class Command(BaseCommand):
         try:
             connection = connection_get(options["connection"])
         except ConnectorError as exc:
-            raise CommandError(str(exc)) from None
+            raise input_error(str(exc)) from None
         date_from, date_to = options["date_from"], options["date_to"]
         if date_from > date_to:
-            raise CommandError("--from is after --to")
+            raise input_error(
+                f"--from {date_from:%d.%m.%Y} is after --to {date_to:%d.%m.%Y}: give the "
+                "period's first day, then its last."
+            )
         try:
             result = datev_export(
                 connection,

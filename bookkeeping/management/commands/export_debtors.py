@@ -10,15 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from bookkeeping.errors import ExportRefused
 from bookkeeping.services.debtor_export import datev_debtors_file
+from connector.cli import OperatorCommand, input_error
 from connector.errors import ConnectorError
 from connector.services.connections import connection_get
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Export the debtors' DATEV master data (Debitoren/Kreditoren)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         try:
             connection = connection_get(options["connection"])
         except ConnectorError as exc:
-            raise CommandError(str(exc)) from None
+            raise input_error(str(exc)) from None
         try:
             data, warnings = datev_debtors_file(connection)
         except ExportRefused as exc:

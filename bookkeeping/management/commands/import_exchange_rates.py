@@ -14,13 +14,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from bookkeeping.parsers.exchange_rates import KINDS, RateFileError, exchange_rates_parse
 from bookkeeping.services.rates import exchange_rates_import
+from connector.cli import OperatorCommand, int_between
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Import exchange rates (BMF monthly VAT conversion rates or daily rates) from CSV."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,7 +29,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--kind", choices=KINDS, help="what the file must hold (default: as the file says)"
         )
-        parser.add_argument("--year", type=int, help="the year of a BMF table")
+        parser.add_argument(
+            "--year", type=int_between(1990, 2100, "a year"), help="the year of a BMF table"
+        )
         parser.add_argument("--dry-run", action="store_true", help="show, write nothing")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 

@@ -13,31 +13,31 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from bookkeeping.reports import (
     SECTIONS,
     UnknownSection,
     completeness_check,
-    parse_month,
     period_report,
     render_csv,
     render_json,
     render_pdf,
     render_xlsx,
 )
+from connector.cli import OperatorCommand, input_error, month_argument
 from connector.errors import ConnectorError
 from connector.services.connections import connection_get
 
 FORMATS = ("pdf", "xlsx", "csv", "json")
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Write the monthly period report (and its completeness check) of a connection."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--connection", required=True)
-        parser.add_argument("--month", required=True, help="YYYY-MM")
+        parser.add_argument("--month", required=True, type=month_argument, help="YYYY-MM")
         parser.add_argument("--format", choices=FORMATS, default="pdf")
         parser.add_argument("--section", choices=SECTIONS, help="the section (CSV)")
         parser.add_argument("--output", help="file to write (JSON: stdout when left out)")
@@ -50,9 +50,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             connection = connection_get(options["connection"])
-            year, month = parse_month(options["month"])
-        except (ConnectorError, ValueError) as exc:
-            raise CommandError(str(exc)) from None
+        except ConnectorError as exc:
+            raise input_error(str(exc)) from None
+        year, month = options["month"]
         fmt, section = options["format"], options["section"]
         if fmt == "csv" and not section:
             raise CommandError(f"--format csv needs --section, one of: {', '.join(SECTIONS)}")

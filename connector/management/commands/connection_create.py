@@ -12,18 +12,25 @@ import os
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from connector.cli import (
+    OperatorCommand,
+    country_argument,
+    input_error,
+    name_argument,
+    zone_argument,
+)
 from connector.errors import ConnectorError
 from connector.models import BillbeeClock
 from connector.services.connections import connection_upsert
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Create a Billbee connection, or update it (re-running updates)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("name")
+        parser.add_argument("name", type=name_argument)
         parser.add_argument(
             "--api-url", help="Billbee API base URL, e.g. https://api.billbee.io/api/v1"
         )
@@ -36,6 +43,7 @@ class Command(BaseCommand):
         parser.add_argument("--api-key", default=None, help="API key (default: $BILLBEE_API_KEY)")
         parser.add_argument(
             "--sender-country",
+            type=country_argument,
             default=None,
             help="ship-from country when an order has none (default DE)",
         )
@@ -43,6 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--label", default=None, help="interface label (default [Billbee])")
         parser.add_argument(
             "--time-zone",
+            type=zone_argument,
             default=None,
             help="the business's zone: calendar days, schedule (default Europe/Berlin)",
         )
@@ -75,7 +84,7 @@ class Command(BaseCommand):
             problems = "; ".join(
                 f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()
             )
-            raise CommandError(f"Connection {name!r} not saved: {problems}") from None
+            raise input_error(f"Connection {name!r} not saved: {problems}") from None
         except ConnectorError as exc:
             raise CommandError(str(exc)) from None
         if created:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
+from connector.cli import OperatorCommand, input_error
 from connector.errors import ConnectorError
 from connector.services.connections import connection_get, connection_test
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Test a connection's credentials and Billbee API access."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         try:
             connection = connection_get(options["name"])
         except ConnectorError as exc:
-            raise CommandError(str(exc)) from None
+            raise input_error(str(exc)) from None
         result = connection_test(connection)
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))

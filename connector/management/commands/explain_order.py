@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from billbee import jsonutil
 from billbee.errors import BillbeeError, BillbeeNotFound
 from connector import classify
+from connector.cli import OperatorCommand, input_error
 from connector.errors import ConnectorError
 from connector.models import Connection
 from connector.selectors import external_order_explanation, external_orders_find
@@ -29,7 +30,7 @@ from connector.services.connections import (
 from connector.services.documents import find_parent
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Explain what happened to a Billbee document and why."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         try:
             connection = connection_get(options["connection"]) if options["connection"] else None
         except ConnectorError as exc:
-            raise CommandError(str(exc)) from None
+            raise input_error(str(exc)) from None
         documents = list(external_orders_find(options["key"], connection))
         if documents:
             explanations = [

@@ -13,34 +13,28 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from connector.cli import OperatorCommand, input_error, moment_argument
 from connector.errors import ConnectorError
 from connector.models import Connection, ImportRun
 from connector.services.connections import connections_named
 from connector.services.imports import ImportResult, orders_import
 
 
-def _moment(value: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not an ISO date or date/time") from None
-    return parsed
-
-
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Import changed orders, invoices and credit notes from Billbee now."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--connection", help="connection name (default: every active one)")
         parser.add_argument(
             "--since",
+            type=moment_argument,
             help="read orders modified after this moment (ISO; "
             "naive values are in the connection's zone)",
         )
-        parser.add_argument("--until", help="…and up to this moment (ISO)")
+        parser.add_argument("--until", type=moment_argument, help="…and up to this moment (ISO)")
         parser.add_argument(
             "--dry-run", action="store_true", help="decide and report, write nothing"
         )
@@ -50,10 +44,12 @@ class Command(BaseCommand):
         try:
             connections = connections_named(options["connection"])
         except ConnectorError as exc:
-            raise CommandError(str(exc)) from None
+            raise input_error(str(exc)) from None
         if not connections:
             raise CommandError("There is no active connection to import from.")
-        results = [self._import(c, options) for c in connections]
+        # Every connection's period is checked before the first import starts.
+        spans = {c.pk: _span(c, options["since"], options["until"]) for c in connections}
+        results = [self._import(c, *spans[c.pk], options) for c in connections]
         booked = {r.connection: self._book(c, r) for c, r in zip(connections, results, strict=True)}
         if options["json"]:
             dicts = [dict(r.as_dict(), booking=booked[r.connection]) for r in results]
@@ -66,21 +62,13 @@ class Command(BaseCommand):
         if any(r.state != ImportRun.State.SUCCEEDED for r in results):
             raise SystemExit(1)
 
-    def _import(self, connection: Connection, options: dict[str, Any]) -> ImportResult:
-        zone = connection.zoneinfo
-        since = until = None
-        if options["since"]:
-            since = (
-                timezone.make_aware(_moment(options["since"]), zone)
-                if timezone.is_naive(_moment(options["since"]))
-                else _moment(options["since"])
-            )
-        if options["until"]:
-            until = (
-                timezone.make_aware(_moment(options["until"]), zone)
-                if timezone.is_naive(_moment(options["until"]))
-                else _moment(options["until"])
-            )
+    def _import(
+        self,
+        connection: Connection,
+        since: datetime | None,
+        until: datetime | None,
+        options: dict[str, Any],
+    ) -> ImportResult:
         bar = _ProgressBar() if sys.stderr.isatty() and not options["json"] else None
         try:
             return orders_import(
@@ -162,6 +150,36 @@ class Command(BaseCommand):
                 )
         if result.error:
             self.stdout.write(self.style.ERROR(f"  {result.error}"))
+
+
+def _span(
+    connection: Connection, since: datetime | None, until: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """``--since``/``--until`` as moments (naive values in the connection's zone), refused
+    when they make no period: a start after the end, or either in the future (a watermark in
+    the future would skip every change until then)."""
+    zone = connection.zoneinfo
+    since, until = (
+        timezone.make_aware(value, zone) if value and timezone.is_naive(value) else value
+        for value in (since, until)
+    )
+    now = timezone.now()
+    shown = {
+        name: f"{timezone.localtime(value, zone):%d.%m.%Y %H:%M} ({zone.key})"
+        for name, value in (("since", since), ("until", until))
+        if value is not None
+    }
+    if since is not None and until is not None and since >= until:
+        raise input_error(
+            f"--since {shown['since']} is not before --until {shown['until']}: give a start "
+            "before the end."
+        )
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value > now:
+            raise input_error(
+                f"--{name} {shown[name]} is in the future: Billbee has no changes from then yet."
+            )
+    return since, until
 
 
 class _ProgressBar:

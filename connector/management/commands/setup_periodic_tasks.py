@@ -7,19 +7,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from connector.cli import OperatorCommand, int_between
 
 TICK_NAME = "connector: start due imports"
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Create or update the periodic tasks (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--tick-minutes",
-            type=int,
+            type=int_between(1, 1440, "a number of minutes"),
             default=5,
             help="how often due imports are looked for (default 5)",
         )
