@@ -4,15 +4,13 @@ changes; with it, the same request works. docs/permissions.md lists them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
 
 from bookkeeping.models import DebtorMapping, ExchangeRate, ExportBatch, JournalEntry
 from tests.bookkeeping.helpers import MANUAL, import_and_book
+from tests.conftest import admin_actions
 from tests.connector.test_import import insert
 
 pytestmark = pytest.mark.django_db
@@ -23,24 +21,6 @@ EXPORT = {"connection": None, "month": "2026-11"}
 @pytest.fixture(autouse=True)
 def _static_root(static_root):
     """Every test here renders admin pages."""
-
-
-@pytest.fixture
-def login(client: Client) -> Callable[..., Client]:
-    """``login("bookkeeping.export_datev", …)``: a staff user with exactly these permissions
-    (none at all without arguments), logged in."""
-
-    def make(*names: str) -> Client:
-        user = User.objects.create_user(f"staff{User.objects.count()}", is_staff=True)
-        for name in names:
-            app_label, codename = name.split(".")
-            user.user_permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-        client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture
@@ -121,11 +101,6 @@ def test_the_console_links_only_the_pages_a_user_may_open(login, booked):
 # ---------------------------------------------------------------- debtors and exchange rates
 
 
-def actions(response) -> set[str]:
-    form = response.context["action_form"]  # None when the user may run no action
-    return {name for name, _ in form.fields["action"].choices} if form else set()
-
-
 def test_book_now_needs_the_booking_permission(
     login, account, shop, eager, django_capture_on_commit_callbacks
 ):
@@ -137,13 +112,13 @@ def test_book_now_needs_the_booking_permission(
     action = {"action": "book_waiting", "_selected_action": [mapping.pk]}
 
     client = login("bookkeeping.view_debtormapping", "bookkeeping.change_debtormapping")
-    assert "book_waiting" not in actions(client.get(url))
+    assert "book_waiting" not in admin_actions(client.get(url))
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, action)
     assert not JournalEntry.objects.filter(debtor=10500).exists()
 
     client = login("bookkeeping.view_debtormapping", "bookkeeping.book_documents")
-    assert "book_waiting" in actions(client.get(url))
+    assert "book_waiting" in admin_actions(client.get(url))
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, action)
     assert JournalEntry.objects.filter(debtor=10500).exists()
@@ -174,7 +149,7 @@ def test_the_datev_master_data_action_needs_the_export_permission(login, booked,
     url = reverse(f"admin:bookkeeping_{model}_changelist")
     view = f"bookkeeping.view_{model}"
 
-    assert "datev_master_data" not in actions(login(view).get(url))
+    assert "datev_master_data" not in admin_actions(login(view).get(url))
     if model == "debtormapping":
         pks = list(DebtorMapping.objects.values_list("pk", flat=True))
         refused = login(view).post(url, {"action": "datev_master_data", "_selected_action": pks})
@@ -183,7 +158,7 @@ def test_the_datev_master_data_action_needs_the_export_permission(login, booked,
             url, {"action": "datev_master_data", "_selected_action": pks}
         )
         assert "EXTF_Debitoren_Kreditoren" in allowed["Content-Disposition"]
-    assert "datev_master_data" in actions(login(view, "bookkeeping.export_datev").get(url))
+    assert "datev_master_data" in admin_actions(login(view, "bookkeeping.export_datev").get(url))
 
 
 def test_the_debtor_mapping_file_import_needs_the_add_and_change_permissions(login, booked):
