@@ -183,3 +183,29 @@ def test_the_exchange_rate_import_needs_the_add_and_change_permissions(login, bo
     allowed = login("bookkeeping.add_exchangerate", "bookkeeping.change_exchangerate")
     assert upload(allowed) == 200
     assert not ExchangeRate.objects.filter(currency="USD").exists()  # a preview saves nothing
+
+
+def test_a_documents_page_shows_its_booking_only_to_who_may_see_the_books(login, booked):
+    from connector.models import ExternalOrder
+
+    document = ExternalOrder.objects.get()
+    entry = JournalEntry.objects.get()
+    url = reverse("admin:connector_externalorder_change", args=[document.pk])
+    entry_url = reverse("admin:bookkeeping_journalentry_change", args=[entry.pk])
+
+    log_only = login("connector.view_externalorder").get(url).content.decode()
+    assert 'id="bookkeeping"' not in log_only and entry_url not in log_only
+
+    books = login(
+        "connector.view_externalorder",
+        "bookkeeping.view_documentbooking",
+        "bookkeeping.view_journalentry",
+    ).get(url)
+    assert 'id="bookkeeping"' in books.content.decode()
+    assert entry_url in books.content.decode()
+
+
+def test_exporting_the_debtor_mapping_as_a_file_needs_its_view_permission(login, booked):
+    url = reverse("admin:bookkeeping_debtormapping_export")
+    assert login("bookkeeping.view_account").get(url).status_code == 403
+    assert login("bookkeeping.view_debtormapping").get(url).status_code == 200
