@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_save
 
 
@@ -25,3 +26,6 @@ class BookkeepingConfig(AppConfig):
         post_save.connect(
             _connection_created, sender="connector.Connection", dispatch_uid="bookkeeping-setup"
         )
+        from .protection import register_sqlite_function
+
+        connection_created.connect(register_sqlite_function, dispatch_uid="bookkeeping-sqlite")

@@ -180,3 +180,28 @@ def eager(settings: Any) -> None:
     """Tasks run in-process when enqueued (and their errors surface in the test)."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.CELERY_TASK_EAGER_PROPAGATES = True
+
+
+@pytest.fixture
+def login(client: Any) -> Callable[..., Any]:
+    """``login("bookkeeping.export_datev", …)``: a staff user with exactly these permissions
+    (none at all without arguments), logged in; returns the test client."""
+    from django.contrib.auth.models import Permission, User
+
+    def make(*names: str) -> Any:
+        user = User.objects.create_user(f"staff{User.objects.count()}", is_staff=True)
+        for name in names:
+            app_label, codename = name.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        client.force_login(user)
+        return client
+
+    return make
+
+
+def admin_actions(response: Any) -> set[str]:
+    """The actions a changelist offers its user."""
+    form = response.context["action_form"]  # None when the user may run no action
+    return {name for name, _ in form.fields["action"].choices} if form else set()

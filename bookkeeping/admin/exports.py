@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -96,6 +97,16 @@ class ExportBatchAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the record of what the accountant received
 
+    def has_export_datev_permission(self, request: HttpRequest) -> bool:
+        """Exporting marks the entries exported: a named permission, not merely staff."""
+        return request.user.has_perm("bookkeeping.export_datev")
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {"can_export": self.has_export_datev_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
     def get_urls(self) -> list[Any]:
         return [
             path(
@@ -122,11 +133,15 @@ class ExportBatchAdmin(admin.ModelAdmin):
 
     def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         batch = get_object_or_404(ExportBatch, pk=pk)
+        if not self.has_view_permission(request, batch):
+            raise PermissionDenied
         response = HttpResponse(batch.data, content_type="text/csv; charset=windows-1252")
         response["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
         return response
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_export_datev_permission(request):
+            raise PermissionDenied
         findings: list[Any] = []
         open_months: list[Any] = []
         form = ExportForm(request.POST or None, initial={"month": f"{date.today():%Y-%m}"})

@@ -1,16 +1,16 @@
 """Exchange rates → "Import rates": upload a CSV (the long format or the BMF's table), see what
 would be created, updated or left unchanged, then confirm. Nothing is saved before the
-confirmation, and nothing at all when a line is bad. Needs the add permission of exchange
-rates."""
+confirmation, and nothing at all when a line is bad. Needs the add and the change permission
+of exchange rates (an import creates rates and corrects existing ones)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,6 +18,9 @@ from django.template.response import TemplateResponse
 
 from ..parsers.exchange_rates import RateFile, RateFileError, exchange_rates_parse
 from ..services.rates import RateImport, exchange_rates_import
+
+if TYPE_CHECKING:
+    from .setup import ExchangeRateAdmin
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 KIND_CHOICES = [
@@ -61,8 +64,8 @@ class ConfirmForm(forms.Form):
             raise forms.ValidationError("The previewed file did not come back intact.") from None
 
 
-def rate_import_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
-    if not model_admin.has_add_permission(request):
+def rate_import_view(model_admin: ExchangeRateAdmin, request: HttpRequest) -> HttpResponse:
+    if not model_admin.has_import_permission(request):
         raise PermissionDenied
     problems: list[str] = []
     preview: RateImport | None = None

@@ -31,6 +31,16 @@ from ..services.rebooking import documents_book_soon
 from .transfer import SetupImportExport
 
 
+class DebtorActions:
+    """The named permissions of the debtor lists' actions."""
+
+    def has_export_datev_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("bookkeeping.export_datev")
+
+    def has_book_documents_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("bookkeeping.book_documents")
+
+
 class RebookingAdmin(admin.ModelAdmin):
     """Changes here can unblock waiting documents: each save books them on a worker."""
 
@@ -144,7 +154,7 @@ class AssignedFilter(admin.SimpleListFilter):
 
 
 @admin.register(DebtorMapping)
-class DebtorMappingAdmin(SetupImportExport, RebookingAdmin):
+class DebtorMappingAdmin(DebtorActions, SetupImportExport, RebookingAdmin):
     resource_classes = [DebtorMappingResource]
     list_display = ("origin", "payment_method_label", "account", "name", "waiting", "connection")
     list_editable = ("account", "name")
@@ -153,7 +163,10 @@ class DebtorMappingAdmin(SetupImportExport, RebookingAdmin):
     search_help_text = "Origin or payment method"
     actions = ["book_waiting", "datev_master_data"]
 
-    @admin.action(description="Download the DATEV master data of these connections' debtors")
+    @admin.action(
+        description="Download the DATEV master data of these connections' debtors",
+        permissions=["export_datev"],
+    )
     def datev_master_data(
         self, request: HttpRequest, queryset: QuerySet[DebtorMapping]
     ) -> HttpResponse | None:
@@ -173,13 +186,20 @@ class DebtorMappingAdmin(SetupImportExport, RebookingAdmin):
         return debtor_mapping_waiting(obj)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        if request.method == "POST" and "_save" in request.POST:
+        if (
+            request.method == "POST"
+            and "_save" in request.POST
+            and self.has_change_permission(request)
+        ):
             # list_editable saves rows one by one; book once afterwards, for every connection.
             connections = set(DebtorMapping.objects.values_list("connection_id", flat=True))
             documents_book_soon(connections)
         return super().changelist_view(request, extra_context)
 
-    @admin.action(description="Book the documents waiting for these debtors now")
+    @admin.action(
+        description="Book the documents waiting for these debtors now",
+        permissions=["book_documents"],
+    )
     def book_waiting(self, request: HttpRequest, queryset: QuerySet[DebtorMapping]) -> None:
         documents_book_soon(set(queryset.values_list("connection_id", flat=True)))
         self.message_user(request, "Booking queued.", messages.SUCCESS)
@@ -263,7 +283,7 @@ def debtors_download(request: HttpRequest, connection_ids: set[int]) -> HttpResp
 
 
 @admin.register(CustomerDebtor)
-class CustomerDebtorAdmin(admin.ModelAdmin):
+class CustomerDebtorAdmin(DebtorActions, admin.ModelAdmin):
     list_display = (
         "account",
         "company",
@@ -279,7 +299,10 @@ class CustomerDebtorAdmin(admin.ModelAdmin):
     readonly_fields = ("customer_key", "account", "connection")
     actions = ["datev_master_data"]
 
-    @admin.action(description="Download the DATEV master data of these connections' debtors")
+    @admin.action(
+        description="Download the DATEV master data of these connections' debtors",
+        permissions=["export_datev"],
+    )
     def datev_master_data(
         self, request: HttpRequest, queryset: QuerySet[CustomerDebtor]
     ) -> HttpResponse | None:
@@ -307,6 +330,14 @@ class ExchangeRateAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        """An import creates rates and corrects existing ones."""
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        context = {"can_import": self.has_import_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, context)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"kind": ExchangeRate.Kind.MONTHLY, **super().get_changeform_initial_data(request)}

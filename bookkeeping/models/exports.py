@@ -58,6 +58,12 @@ class ExportBatch(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "export batches"
+        permissions = [
+            (
+                "export_datev",
+                "Can export a period or the debtors to DATEV (marks the entries exported)",
+            )
+        ]
         indexes = [models.Index(fields=["connection", "period_from"])]
 
     def __str__(self) -> str:

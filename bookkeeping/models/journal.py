@@ -1,8 +1,10 @@
 """The journal: one balanced entry per booked document, never edited once posted.
 
 Posted entries and their lines are immutable (GoBD, bookkeeping.md §6): the models refuse
-updates and deletes, and the database refuses them too (triggers, see migration 0002); on
-PostgreSQL a deferred constraint trigger also refuses an entry whose lines do not balance.
+updates and deletes, and the database refuses them too (triggers, migrations 0002 and 0012;
+PostgreSQL also refuses TRUNCATE); on both databases an entry whose lines do not balance is
+refused when its transaction commits (a deferred constraint trigger on PostgreSQL, a deferred
+foreign key on SQLite).
 A document that changes after posting gets a reversal entry plus a new entry.
 
 ``DocumentBooking`` is the bookkeeping side's view of one upload-log document: booked,
@@ -211,6 +213,7 @@ class DocumentBooking(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["connection", "status", "reason_code"])]
+        permissions = [("book_documents", "Can book the waiting documents now")]
 
     def __str__(self) -> str:
         return f"booking of {self.document_id}: {self.status}"

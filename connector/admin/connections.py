@@ -300,6 +300,16 @@ class ConnectionAdmin(admin.ModelAdmin):
         if change and (settings_changed or rules_changed(formsets)):
             self.message_user(request, rules_changed_message(form.instance), messages.WARNING)
 
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        # The page offers only what the user may start.
+        context.update(
+            can_run_import=self.has_run_import_permission(request),
+            can_reevaluate=self.has_change_permission(request),
+        )
+        return super().render_change_form(request, context, *args, **kwargs)
+
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {
             "label": "[Billbee]",
@@ -312,7 +322,13 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     # ---------------------------------------------------------------- actions
 
-    @admin.action(description="Test the selected connections")
+    def has_test_connection_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("connector.test_connection")
+
+    def has_run_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("connector.run_import")
+
+    @admin.action(description="Test the selected connections", permissions=["test_connection"])
     def test_connections(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         for connection in queryset:
             result = connection_test(connection)
@@ -326,7 +342,7 @@ class ConnectionAdmin(admin.ModelAdmin):
                 )
                 self.message_user(request, f"{connection.name}: {failed}", messages.ERROR)
 
-    @admin.action(description="Import now", permissions=["change"])
+    @admin.action(description="Import now", permissions=["run_import"])
     def import_now(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         for connection in queryset:
             level, message = import_enqueue(connection)
@@ -366,6 +382,7 @@ class ConnectionAdmin(admin.ModelAdmin):
             button="Import now",
             perform=import_enqueue,
             done_url="admin:connector_importrun_changelist",
+            allowed=self.has_run_import_permission,
         )
 
     def reevaluate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -379,6 +396,7 @@ class ConnectionAdmin(admin.ModelAdmin):
             button="Apply the rules again",
             perform=reevaluate_enqueue,
             done_url="admin:connector_externalorder_changelist",
+            allowed=lambda request: self.has_change_permission(request),
         )
 
     def _task_view(
@@ -391,12 +409,13 @@ class ConnectionAdmin(admin.ModelAdmin):
         button: str,
         perform: Callable[[Connection], tuple[int, SafeString]],
         done_url: str,
+        allowed: Callable[[HttpRequest], bool],
     ) -> HttpResponse:
+        if not allowed(request):
+            raise PermissionDenied
         connection = self.get_object(request, unquote(object_id))
         if connection is None:
             raise Http404(f"There is no connection with the id {object_id!r}.")
-        if not self.has_change_permission(request, connection):
-            raise PermissionDenied
         if request.method == "POST":
             level, message = perform(connection)
             self.message_user(request, message, level)

@@ -29,6 +29,16 @@ def default_api_url() -> str:
     return settings.BILLBEE_DEFAULT_API_URL
 
 
+# Callables, not fixed times: a fixed time default is read by Django's checks as a date
+# frozen at start-up (fields.W161).
+def default_window_start() -> time:
+    return time(6, 0)
+
+
+def default_window_end() -> time:
+    return time(22, 0)
+
+
 # Billbee states a ledger imports by default: 3 paid, 4 shipped, 7 completed, 17 returned.
 DEFAULT_IMPORTED_STATES = [3, 4, 7, 17]
 
@@ -165,9 +175,9 @@ class Connection(models.Model):
     schedule_enabled = models.BooleanField(
         default=True, help_text="Import automatically inside the daily window."
     )
-    schedule_window_start = models.TimeField(default=time(6, 0))
+    schedule_window_start = models.TimeField(default=default_window_start)
     schedule_window_end = models.TimeField(
-        default=time(22, 0),
+        default=default_window_end,
         help_text="Imports start from the window's start up to (not "
         "including) its end, in the connection's time zone.",
     )
@@ -183,6 +193,10 @@ class Connection(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("test_connection", "Can test a connection against Billbee"),
+            ("run_import", "Can start an import now"),
+        ]
 
     def __str__(self) -> str:
         return self.name

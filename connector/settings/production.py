@@ -30,10 +30,33 @@ MIDDLEWARE = [
     *MIDDLEWARE[1:],
 ]
 
+# HTTPS: docker-compose puts Caddy in front (deploy/Caddyfile); an existing reverse proxy works
+# the same way when it sends the header below (docs/configuration.md, "Behind a proxy").
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    """The header (as Django names it) and value by which the proxy says "this came over
+    HTTPS". Trust it only when the app is reachable through that proxy alone."""
+    parts = env.list("SECURE_PROXY_SSL_HEADER", default=["HTTP_X_FORWARDED_PROTO", "https"])
+    if not parts:
+        return None
+    if len(parts) != 2 or not parts[0].startswith("HTTP_"):
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER={','.join(parts)!r} is not valid: give the header as "
+            "Django names it and its value, separated by a comma, e.g. "
+            "HTTP_X_FORWARDED_PROTO,https (or leave it empty to trust no header)."
+        )
+    return parts[0], parts[1]
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -300,7 +300,7 @@ def test_the_console_lists_every_bad_line_and_saves_nothing(admin_client, import
     assert ExchangeRate.objects.count() == 0
 
 
-def test_only_users_who_may_add_rates_can_import(client, django_user_model, import_url):
+def test_only_users_who_may_add_and_change_rates_can_import(client, django_user_model, import_url):
     user = django_user_model.objects.create_user("clerk", password="pw", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="view_exchangerate"))
     client.force_login(user)
@@ -314,6 +314,8 @@ def test_only_users_who_may_add_rates_can_import(client, django_user_model, impo
     assert ExchangeRate.objects.count() == 0
 
     user.user_permissions.add(Permission.objects.get(codename="add_exchangerate"))
+    assert client.get(import_url).status_code == 403  # an import also corrects rates
+    user.user_permissions.add(Permission.objects.get(codename="change_exchangerate"))
     assert client.get(import_url).status_code == 200
 
 
