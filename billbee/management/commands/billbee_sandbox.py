@@ -54,6 +54,13 @@ class Command(BaseCommand):
             help="seconds a 'timeout' fault holds the response",
         )
         parser.add_argument(
+            "--fault-retry-after",
+            type=int,
+            default=1,
+            help="Retry-After seconds sent with injected 429s; -1 sends none (Billbee does that "
+            "at times)",
+        )
+        parser.add_argument(
             "--churn",
             default="",
             help="change data every minute: new=N,states=N,invoices=N,cancellations=N",
@@ -101,6 +108,7 @@ class Command(BaseCommand):
             throttle_scale=options["throttle_scale"],
             faults=faults,
             fault_delay=options["fault_delay"],
+            fault_retry_after=options["fault_retry_after"],
         )
         logging.basicConfig(level=logging.INFO, format="%(asctime)s sandbox: %(message)s")
         started = time.monotonic()
