@@ -7,11 +7,13 @@ database, through the real commands (``import_orders``, ``book_documents``) as s
 - ``faults``: the sandbox answers with faults drawn from ``--faults`` (default 5 % 429 without
   Retry-After, 2 % 500, 1 % hangs longer than the client's timeout, 1 % truncated pages); one
   full import, then booking. A command that stops part-way is run again (counted).
-- ``kill9``: the same data without faults; ``import_orders`` is killed with SIGKILL at random
-  (seeded) moments ``--kills`` times and then run until it completes; the same for
-  ``book_documents`` (``--book-kills``). A rerun refused because the dead run still holds its
-  lease ("already running") is retried every 5 s for up to ``--max-lease-wait`` seconds; the
-  refusals and the time waited are reported. ``--lease-env`` passes short lease durations.
+- ``kill9``: the same data without faults; ``import_orders`` is killed with SIGKILL ``--kills``
+  times, each at a random (seeded) point of the remaining work (when the upload log reaches a
+  row count drawn between its current count and the number of orders), and then run until it
+  completes; the same for ``book_documents`` (``--book-kills``, counted in bookings). A
+  rerun refused because the dead run still holds its lease ("already running") is retried
+  every 5 s for up to ``--max-lease-wait`` seconds; the refusals and the time waited are
+  reported. ``--lease-env`` passes short lease durations.
 
 Between import and booking the harness assigns a debtor account to every origin, as an
 operator would (not killed). Then it counts, from the database against the sandbox's own data
@@ -56,6 +58,7 @@ USER, PASSWORD, KEY = "reliability@example.com", "reliability-api-password", "re
 FAULTS = "429=0.05,500=0.02,timeout=0.01,malformed=0.01"
 RATES = {"CHF": "0.9400", "GBP": "0.8500", "USD": "1.0800", "NOK": "11.6000"}
 BERLIN = ZoneInfo("Europe/Berlin")
+UPLOAD_LOG, BOOKINGS = "connector_externalorder", "bookkeeping_documentbooking"
 REFUSED = ("already running", "being booked already")
 SETTINGS = '''"""Written by bench/reliability.py: development settings plus the lease durations from
 the environment, also where the settings of this version do not read them from there."""
@@ -153,6 +156,7 @@ class Database:
             self.env[name.strip()] = value.strip()
         for name in ("REDIS_URL", "BILLBEE_THROTTLE_REDIS_URL", "DATABASE_URL"):
             self.env.pop(name, None)
+        self.url = args.database_url
         if args.database_url:
             self.env["DATABASE_URL"] = args.database_url
             self._empty_postgres(args.database_url)
@@ -189,6 +193,19 @@ class Database:
             raise RuntimeError(f"{step} failed: {result.stderr[-3000:]}")
         return json.loads(result.stdout.strip().splitlines()[-1])
 
+    def rows(self, table: str) -> int:
+        """Rows in a table, read beside the running command (progress, for kill points)."""
+        sql = f"SELECT count(*) FROM {table}"  # noqa: S608 - a fixed table name
+        if self.url:
+            import psycopg
+
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                return int(conn.execute(sql).fetchone()[0])  # type: ignore[index]
+        import sqlite3
+
+        with sqlite3.connect(Path(self.dir, "connector.sqlite3"), timeout=30) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+
     def drop(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -203,12 +220,17 @@ class Runner:
     def __init__(self, database: Database, args: argparse.Namespace, rng: random.Random) -> None:
         self.database, self.args, self.rng = database, args, rng
 
-    def until_done(self, command: list[str], kills: int, window: tuple[float, float]) -> dict:
+    def until_done(self, command: list[str], kills: int, table: str, total: int) -> dict:
+        """Kill -9 ``kills`` times, each at a random point of the remaining work: when the
+        rows of ``table`` (written one document at a time) reach a target drawn between
+        their count and ``total``; then run until the command completes."""
         log: dict[str, Any] = {"runs": 0, "killed": 0, "finished_before_kill": 0}
-        log.update(refused=0, waited_for_lease_s=0.0, failed_runs=0, errors=[])
+        log.update(refused=0, waited_for_lease_s=0.0, failed_runs=0, errors=[], kill_at=[])
         for _ in range(kills):
-            delay = self.rng.uniform(*window)
-            started = time.monotonic()
+            done = self.database.rows(table)
+            if done >= total:
+                break
+            target = self.rng.randint(done + 1, total)
             process = subprocess.Popen(
                 self.database.command(*command),
                 cwd=ROOT,
@@ -217,14 +239,15 @@ class Runner:
                 stderr=subprocess.DEVNULL,
             )
             log["runs"] += 1
-            try:
-                process.wait(timeout=delay)
-                log["finished_before_kill"] += 1
-            except subprocess.TimeoutExpired:
+            while process.poll() is None and self.database.rows(table) < target:
+                time.sleep(0.05)
+            if process.poll() is None:
                 os.kill(process.pid, signal.SIGKILL)
                 process.wait()
                 log["killed"] += 1
-            log.setdefault("kill_after_s", []).append(round(time.monotonic() - started, 1))
+                log["kill_at"].append(f"{self.database.rows(table)}/{total}")
+            else:
+                log["finished_before_kill"] += 1
         return self._complete(command, log)
 
     def _complete(self, command: list[str], log: dict[str, Any]) -> dict[str, Any]:
@@ -273,15 +296,16 @@ def scenario(args: argparse.Namespace, name: str) -> dict[str, Any]:
         started = time.monotonic()
         kills = args.kills if name == "kill9" else 0
         imported = runner.until_done(
-            ["import_orders", "--connection", "bench"], kills, _window(args.kill_window)
+            ["import_orders", "--connection", "bench"], kills, UPLOAD_LOG, args.orders
         )
         import_s = time.monotonic() - started
         import_stats = sandbox.control("stats")
         database.child("debtors")
         started = time.monotonic()
         kills = args.book_kills if name == "kill9" else 0
+        to_book = database.child("to-book")["documents"]
         booked = runner.until_done(
-            ["book_documents", "--connection", "bench"], kills, _window(args.book_kill_window)
+            ["book_documents", "--connection", "bench"], kills, BOOKINGS, to_book
         )
         book_s = time.monotonic() - started
         counts = database.child("count", sandbox.url)
@@ -301,11 +325,6 @@ def scenario(args: argparse.Namespace, name: str) -> dict[str, Any]:
     finally:
         database.drop()
         sandbox.stop()
-
-
-def _window(text: str) -> tuple[float, float]:
-    low, _, high = text.partition(",")
-    return float(low), float(high)
 
 
 def _requests(stats: dict[str, Any]) -> dict[str, Any]:
@@ -372,6 +391,15 @@ def child_debtors() -> dict[str, Any]:
     return {"mappings": DebtorMapping.objects.filter(connection=connection).count()}
 
 
+def child_to_book() -> dict[str, Any]:
+    from connector.models import ExternalOrder
+
+    documents = ExternalOrder.objects.filter(
+        connection__name="bench", status__in=ExternalOrder.ACCEPTED
+    )
+    return {"documents": documents.count()}
+
+
 def child_count(sandbox_url: str) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "bench"))
     from reliability_count import count
@@ -392,8 +420,6 @@ def main() -> None:
     )
     parser.add_argument("--kills", type=int, default=4, help="kill -9 of import_orders")
     parser.add_argument("--book-kills", type=int, default=2, help="kill -9 of book_documents")
-    parser.add_argument("--kill-window", default="3,15", help="seconds after start: from,to")
-    parser.add_argument("--book-kill-window", default="3,10")
     parser.add_argument(
         "--lease-env",
         default="IMPORT_STALE_AFTER=30,BOOKING_LEASE_SECONDS=30",
@@ -440,6 +466,7 @@ if __name__ == "__main__":
         steps: dict[str, Any] = {
             "setup": child_setup,
             "debtors": child_debtors,
+            "to-book": child_to_book,
             "count": child_count,
         }
         print(json.dumps(steps[sys.argv[2]](*sys.argv[3:]), default=str))
