@@ -226,7 +226,8 @@ class Runner:
         their count and ``total``; then run until the command completes."""
         log: dict[str, Any] = {"runs": 0, "killed": 0, "finished_before_kill": 0}
         log.update(refused=0, waited_for_lease_s=0.0, failed_runs=0, errors=[], kill_at=[])
-        for _ in range(kills):
+        waited_since = None
+        while log["killed"] < kills:
             done = self.database.rows(table)
             if done >= total:
                 break
@@ -236,7 +237,8 @@ class Runner:
                 cwd=ROOT,
                 env=self.database.env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             log["runs"] += 1
             while process.poll() is None and self.database.rows(table) < target:
@@ -246,8 +248,20 @@ class Runner:
                 process.wait()
                 log["killed"] += 1
                 log["kill_at"].append(f"{self.database.rows(table)}/{total}")
-            else:
+                waited_since = None
+                continue
+            stderr = process.stderr.read() if process.stderr else ""
+            if not any(text in stderr for text in REFUSED):
                 log["finished_before_kill"] += 1
+                break
+            # The killed run's lease still holds: wait, as in ``_complete``.
+            log["refused"] += 1
+            waited_since = waited_since or time.monotonic()
+            log["waited_for_lease_s"] += 5
+            if time.monotonic() - waited_since > self.args.max_lease_wait:
+                log["errors"].append(f"still refused: {stderr[-500:]}")
+                break
+            time.sleep(5)
         return self._complete(command, log)
 
     def _complete(self, command: list[str], log: dict[str, Any]) -> dict[str, Any]:
@@ -262,7 +276,7 @@ class Runner:
                 log["refused"] += 1
                 waited_since = waited_since or time.monotonic()
                 waited = time.monotonic() - waited_since
-                log["waited_for_lease_s"] = round(waited, 1)
+                log["waited_for_lease_s"] += 5
                 if waited > self.args.max_lease_wait:
                     log["errors"].append(f"still refused after {waited:.0f} s: {result.stderr}")
                     return log
