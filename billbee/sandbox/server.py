@@ -831,6 +831,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if method == "POST" and parts == ["orders"]:
             h = state.insert_custom(body)
             return {"BillBeeOrderId": h.order_id}
+        if method == "GET" and parts == ["orders"]:
+            # Every order's id, ascending as the API lists them: what a reconciliation reads.
+            return {"ids": sorted(h.order_id for h in state.dataset.headers)}
         if len(parts) >= 2 and parts[0] == "orders":
             found = state.by_id.get(int(parts[1]))
             if found is None:

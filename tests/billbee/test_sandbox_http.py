@@ -1180,6 +1180,16 @@ def test_reset_restores_the_initial_data(make_sandbox):
     )
 
 
+def test_control_order_list_names_every_order_as_the_api_serves_them(sandbox):
+    raw_id = call(sandbox, "POST", "/__sandbox__/orders", raw=RAW_ORDER).json["BillBeeOrderId"]
+
+    listed = sandbox.control("GET", "orders")
+
+    assert listed["ids"] == order_ids(sandbox)
+    assert raw_id in listed["ids"]
+    assert len(listed["ids"]) == 301
+
+
 # ---------------------------------------------------------------- the command line
 
 
