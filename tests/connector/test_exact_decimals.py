@@ -85,7 +85,13 @@ def test_the_positive_amount_constraint_sees_the_rounded_amount():
         # 0.004 is 0.00 at cents: not positive.
         JournalLine.objects.bulk_create([JournalLine(position=9, amount=Decimal("0.004"), **line)])
     if connection.vendor == "sqlite":  # PostgreSQL refuses lines added to a posted entry
-        JournalLine.objects.bulk_create([JournalLine(position=9, amount=Decimal("0.005"), **line)])
+        counter = {**line, "side": "H"}
+        JournalLine.objects.bulk_create(
+            [
+                JournalLine(position=9, amount=Decimal("0.005"), **line),
+                JournalLine(position=10, amount=Decimal("0.005"), **counter),
+            ]
+        )
         assert JournalLine.objects.get(entry=entry, position=9).amount == Decimal("0.01")
 
 
