@@ -5,3 +5,11 @@ class ConnectorConfig(AppConfig):
     name = "connector"
     verbose_name = "Billbee import"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from billbee import enums
+
+        from .services.names import stored_names
+
+        # Ids beyond the built-in tables are named from Billbee's stored lists.
+        enums.names_source(stored_names)

@@ -93,6 +93,31 @@ class ExternalOrder(models.Model):
         db_index=False,
     )
     billbee_url = models.URLField(max_length=300, blank=True)
+    # Billbee's invoice register (GET /orders/invoices) on this document: the number printed on
+    # the invoice (GoBD: the document's number; ``invoice_number`` takes it over where the
+    # order's prefix + number + postfix differ) and its VAT flags (a cross-check of the VAT
+    # decision in bookkeeping).
+    register_invoice_number = models.CharField(max_length=200, blank=True)
+    register_vat_flags = models.JSONField(default=dict, blank=True)
+    register_read_at = models.DateTimeField(null=True, blank=True)
+    # Read from the order as Billbee sent it; kept for payment matching and the console.
+    merchant_vat_id = models.CharField(
+        "seller VAT ID",
+        max_length=30,
+        blank=True,
+        help_text="MerchantVatId: printed on the invoice.",
+    )
+    customer_type = models.IntegerField(
+        null=True, blank=True, help_text="Customer.Type: 0 consumer, 1 business."
+    )
+    cancelation_for = models.CharField(
+        max_length=200, blank=True, help_text="IsCancelationFor: the cancelled order's external id."
+    )
+    payment_reference = models.CharField(max_length=200, blank=True)
+    payment_transaction_id = models.CharField(max_length=200, blank=True)
+    payments = models.JSONField(
+        default=list, blank=True, help_text="Payments[]: date, type, amount, reference."
+    )
 
     status = models.CharField(max_length=9, choices=Status.choices)
     reason_code = models.CharField(max_length=40)

@@ -45,7 +45,16 @@ class Command(BaseCommand):
             help="multiplies the per-resource windows (invoice list 60 s, CreateInvoice 300 s)",
         )
         parser.add_argument(
-            "--faults", default="", help="e.g. 429=0.05,500=0.02,timeout=0.01,malformed=0.01"
+            "--faults",
+            default="",
+            help="e.g. 429=0.05,500=0.02,timeout=0.01,malformed=0.01,bad_pdf=0.5",
+        )
+        parser.add_argument(
+            "--register-number-share",
+            type=float,
+            default=0.0,
+            help="share of invoices (0..1) whose number the invoice register prints "
+            "zero-padded, unlike the order's prefix + number + postfix",
         )
         parser.add_argument(
             "--fault-delay",
@@ -83,6 +92,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 <= options["register_number_share"] <= 1:
+            raise CommandError("--register-number-share must lie within 0..1")
         try:
             faults = parse_faults(options["faults"])
             churn = _parse_churn(options["churn"])
@@ -101,6 +112,7 @@ class Command(BaseCommand):
             throttle_scale=options["throttle_scale"],
             faults=faults,
             fault_delay=options["fault_delay"],
+            register_number_share=options["register_number_share"],
         )
         logging.basicConfig(level=logging.INFO, format="%(asctime)s sandbox: %(message)s")
         started = time.monotonic()
