@@ -57,6 +57,23 @@ def _amount(value: Any) -> str | None:
     return format(cents if cents == value else value, "f")
 
 
+def _printed_fields(raw_text: str) -> dict[str, Any]:
+    """Fields of the latest version that the checks read from the order itself: the seller VAT
+    ID on the invoice, the customer type, the order a cancellation cancels."""
+    try:
+        raw = jsonutil.loads(raw_text) if raw_text else {}
+    except ValueError:
+        raw = {}
+    if not isinstance(raw, dict):
+        raw = {}
+    customer = raw.get("Customer") if isinstance(raw.get("Customer"), dict) else {}
+    return {
+        "merchant_vat_id": raw.get("MerchantVatId") or None,
+        "customer_type": customer.get("Type") if customer else None,
+        "cancelation_for": raw.get("IsCancelationFor") or None,
+    }
+
+
 def external_order_explanation(
     document: ExternalOrder, *, with_raw: bool = False
 ) -> dict[str, Any]:
@@ -97,9 +114,7 @@ def external_order_explanation(
         "destination_country": document.destination_country,
         "vat_mode": document.vat_mode,
         "customer_vat_id": document.customer_vat_id or None,
-        "customer_type": document.customer_type,
-        "merchant_vat_id": document.merchant_vat_id or None,
-        "cancelation_for": document.cancelation_for or None,
+        **_printed_fields(versions[0].raw_text if versions else ""),
         "register_invoice_number": document.register_invoice_number or None,
         "register_vat_flags": document.register_vat_flags or None,
         "payment_reference": document.payment_reference or None,

@@ -97,22 +97,15 @@ class ExternalOrder(models.Model):
     # the invoice (GoBD: the document's number; ``invoice_number`` takes it over where the
     # order's prefix + number + postfix differ) and its VAT flags (a cross-check of the VAT
     # decision in bookkeeping).
-    register_invoice_number = models.CharField(max_length=200, blank=True)
-    register_vat_flags = models.JSONField(default=dict, blank=True)
+    # Not written when a document is inserted (the database's defaults; an insert stays within
+    # psycopg's 50 parameters of a cached statement): the register is read after the windows.
+    register_invoice_number = models.CharField(
+        max_length=200, blank=True, default="", db_default=""
+    )
+    register_vat_flags = models.JSONField(null=True, blank=True)
     register_read_at = models.DateTimeField(null=True, blank=True)
-    # Read from the order as Billbee sent it; kept for payment matching and the console.
-    merchant_vat_id = models.CharField(
-        "seller VAT ID",
-        max_length=30,
-        blank=True,
-        help_text="MerchantVatId: printed on the invoice.",
-    )
-    customer_type = models.IntegerField(
-        null=True, blank=True, help_text="Customer.Type: 0 consumer, 1 business."
-    )
-    cancelation_for = models.CharField(
-        max_length=200, blank=True, help_text="IsCancelationFor: the cancelled order's external id."
-    )
+    # Payment data as Billbee sent it, for payment matching (PaymentReference,
+    # PaymentTransactionId, Payments[]).
     payment_reference = models.CharField(max_length=200, blank=True)
     payment_transaction_id = models.CharField(max_length=200, blank=True)
     payments = models.JSONField(

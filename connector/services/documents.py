@@ -32,9 +32,7 @@ from .rowwriter import RowWriter
 logger = logging.getLogger("connector.import")
 
 DOCUMENTS = RowWriter(ExternalOrder)
-# Columns a new document starts with that the import does not decide (the invoice register's
-# fields are written when the register is read).
-NEW_DOCUMENT_DEFAULTS: dict[str, Any] = {"register_invoice_number": "", "register_vat_flags": {}}
+
 VERSIONS = RowWriter(ExternalOrderVersion)
 
 # What a page's prefetch loads about documents already in the log.
@@ -216,7 +214,6 @@ def store_new_document(
         "billbee_order_id": order.billbee_order_id,
         "first_seen_at": ctx.now,
         "version_count": 1,
-        **NEW_DOCUMENT_DEFAULTS,
         **fields,
     }
     version_table = quote(ExternalOrderVersion._meta.db_table)
@@ -414,7 +411,6 @@ def _store_in_transaction(
             "billbee_order_id": order.billbee_order_id,
             "first_seen_at": ctx.now,
             "version_count": 1,
-            **NEW_DOCUMENT_DEFAULTS,
             **fields,
         }
         pk = DOCUMENTS.insert(document)
@@ -490,9 +486,6 @@ def document_fields(
         "destination_country": facts.destination[:2],
         "customer_vat_id": (order.buyer_vat_id or "")[:30],
         "parent_billbee_id": facts.parent_billbee_id,
-        "merchant_vat_id": (order.merchant_vat_id or "")[:30],
-        "customer_type": order.customer.type if order.customer else None,
-        "cancelation_for": (order.is_cancelation_for or "")[:200],
         "payment_reference": (order.payment_reference or "")[:200],
         "payment_transaction_id": (order.payment_transaction_id or "")[:200],
         "payments": [payment_record(p) for p in order.payments],

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from connector.selectors import external_order_explanation
 from tests.conftest import BERLIN
 
 from .test_import import doc, insert, make_connection, run
@@ -59,7 +60,9 @@ def test_payment_reference_transaction_id_and_payments_are_kept(account):
     assert Decimal(payment["pay_value"]) == Decimal("25.00")
     assert payment["payment_type"] == 3 and payment["purpose"] == "SW-4711"
     assert payment["pay_date"].startswith("2026-11-10T09:05:00")  # 10:05 Berlin in UTC
-    assert (document.merchant_vat_id, document.customer_type) == ("DE136695976", 1)
+    detail = external_order_explanation(document)
+    assert (detail["merchant_vat_id"], detail["customer_type"]) == ("DE136695976", 1)
+    assert detail["payments"] == document.payments
 
 
 def test_is_cancelation_for_links_a_cancellation_to_its_order(account):
@@ -80,6 +83,6 @@ def test_is_cancelation_for_links_a_cancellation_to_its_order(account):
 
     credit = doc(cancellation)
     assert credit.kind == "credit_note" and credit.status == "imported"
-    assert credit.cancelation_for == "gid://shopify/Order/5501"
+    assert external_order_explanation(credit)["cancelation_for"] == "gid://shopify/Order/5501"
     assert credit.parent_id == doc(original).pk
     assert credit.parent_billbee_id == original
