@@ -80,8 +80,6 @@ FX = {
     "USD": Decimal("1.08"),
     "NOK": Decimal("11.5"),
 }
-# Rare payment types beyond the built-in table: one the enum endpoint names, one it does not.
-NEWER_PAYMENT_TYPE = 143
 TAGS = ("Express", "Geschenk", "Stammkunde", "Prüfen", "Sperrgut")
 
 
@@ -346,7 +344,7 @@ class Dataset:
         shop = CHANNELS[h.channel]
         h.payment = _weighted(rng, shop.payments)
         if shop.platform == "Shopify" and rng.random() < 0.004:
-            h.payment = NEWER_PAYMENT_TYPE if index % 2 else catalog.UNLISTED_PAYMENT_TYPE
+            h.payment = catalog.UNLISTED_PAYMENT_TYPE
         country = _weighted(rng, shop.destinations)
         pool = self._by_country[country]
         wants_b2b = rng.random() < shop.b2b_share

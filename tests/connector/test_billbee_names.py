@@ -44,14 +44,14 @@ def enum_requests(sandbox) -> int:
 
 def test_payment_types_beyond_the_built_in_list_show_billbee_s_names(account):
     connection = make_connection(account)
-    listed = insert(account, PaymentMethod=143)
+    listed = insert(account, PaymentMethod=147)
     unlisted = insert(account, PaymentMethod=UNLISTED_PAYMENT_TYPE)
 
     run(connection)
 
     assert BillbeeName.objects.get(kind="payment_type", billbee_id=150).name == "TikTokShop"
     assert doc(listed).payment_method_name == "Unzer_Rechnung"
-    assert doc(unlisted).payment_method_name == "unknown payment type 147"
+    assert doc(unlisted).payment_method_name == "unknown payment type 143"
     assert enums.payment_type_name(139) == "Bizum"
     # The built-in names stay as they are.
     assert enums.payment_type_name(26) == "Rechnung"
@@ -73,7 +73,7 @@ def test_billbee_names_refreshes_on_demand_and_lists_what_is_stored(account):
     out = StringIO()
     call_command("billbee_names", "shop", stdout=out)
     assert (
-        "beyond the built-in list: 139, 140, 141, 142, 143, 144, 145, 146, 148, 149, 150"
+        "beyond the built-in list: 139, 140, 141, 142, 144, 145, 146, 147, 148, 149, 150"
         in out.getvalue()
     )
     call_command("billbee_names", "shop", stdout=out)
@@ -81,7 +81,7 @@ def test_billbee_names_refreshes_on_demand_and_lists_what_is_stored(account):
 
     listing = StringIO()
     call_command("billbee_names", "--list", stdout=listing)
-    assert "payment_type\t143\tUnzer_Rechnung" in listing.getvalue().splitlines()
+    assert "payment_type\t147\tUnzer_Rechnung" in listing.getvalue().splitlines()
 
 
 def test_a_stored_state_name_appears_in_the_decision_trace(account):
