@@ -149,8 +149,6 @@ def orders_import(
                 client.close()
             raise
     result.run_id = run.pk if run else None
-    if not dry_run:
-        _refresh_names(client, now)
     start, end = import_span(
         now=now,
         tz=connection.zoneinfo,
@@ -182,6 +180,8 @@ def orders_import(
         else 0,
     )
     try:
+        if not dry_run:
+            _refresh_names(client, now)
         for window in windows:
             _import_window(client, ctx, window, result, run, progress, stats_before)
             result.windows_done += 1
