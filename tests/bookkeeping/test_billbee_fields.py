@@ -138,3 +138,24 @@ def test_vat_flag_disagreements_in_words():
     same = vat_flags_disagreement(Case.OSS, {"SrcCountryIsEqualToDstCountry": True})
     assert same is not None and "ship within one country" in same
     assert vat_flags_disagreement(Case.DOMESTIC, {"SrcCountryIsEqualToDstCountry": True}) is None
+
+
+def test_a_number_the_register_prints_after_booking_is_booked_by_reversal(account, shop):
+    from bookkeeping.models import JournalEntry
+    from tests.bookkeeping.helpers import book
+    from tests.connector.test_import import patch, run
+
+    billbee_id = insert(account)
+    import_and_book(shop)
+    first = booking(billbee_id).entry
+    printed(account, billbee_id, f"{first.number}-A")
+    patch(account, billbee_id, ShippedAt="2026-11-13T09:00:00")
+
+    run(shop)
+    result = book(shop)
+
+    assert result.rebooked == 1
+    numbers = sorted(JournalEntry.objects.values_list("kind", "number"))
+    assert booking(billbee_id).entry.number == f"{first.number}-A"
+    assert ("invoice", first.number) in numbers and ("invoice", f"{first.number}-A") in numbers
+    assert len(numbers) == 3  # the first entry, its reversal, the entry with the new number
