@@ -645,18 +645,24 @@ class InvoiceDocument:
     total_net: Decimal | None
     pdf: bytes | None
     pdf_download_url: str | None
+    # Why ``PDFData`` could not be used (not valid base64); the rest of the answer stands.
+    pdf_error: str | None = None
 
 
 def parse_invoice_document(raw: dict[str, Any], tz: ZoneInfo) -> InvoiceDocument:
+    """The invoice Billbee created. A ``PDFData`` that is not valid base64 does not lose the
+    answer: ``pdf`` is None and ``pdf_error`` says why, so that the caller keeps the invoice
+    number and asks for the PDF again."""
     if not isinstance(raw, dict):
         raise BillbeeDataError("CreateInvoice: Data is not an object")
     pdf_data = raw.get("PDFData")
     pdf: bytes | None = None
+    pdf_error: str | None = None
     if pdf_data:
         try:
             pdf = base64.b64decode(pdf_data, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise BillbeeDataError("PDFData is not valid base64", field="PDFData") from exc
+        except (binascii.Error, ValueError, TypeError) as exc:
+            pdf_error = f"PDFData is not valid base64 ({exc})"
     return InvoiceDocument(
         order_number=parse_str(raw.get("OrderNumber")),
         invoice_number=parse_str(raw.get("InvoiceNumber")),
@@ -665,6 +671,7 @@ def parse_invoice_document(raw: dict[str, Any], tz: ZoneInfo) -> InvoiceDocument
         total_net=_dec(raw, "TotalNet"),
         pdf=pdf,
         pdf_download_url=raw.get("PdfDownloadUrl"),
+        pdf_error=pdf_error,
     )
 
 

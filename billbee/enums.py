@@ -1,11 +1,16 @@
 """Billbee enumerations (billbee-api.md §4).
 
-These tables are the fallback and the sandbox's source; at run time the client can load the
-current lists from ``/enums/*`` (payment types in particular grow often). Unknown ids are never
-an error: they are kept as integers and named ``unknown (<id>)``.
+These tables are the fallback and the sandbox's source. Billbee's current lists come from
+``/enums/paymenttypes`` and ``/enums/orderstates`` (payment types grow often: ids 139–150 exist
+beyond the table below); the connector stores them and hands them to ``names_source``, so that
+ids beyond these tables are named too. Unknown ids are never an error: they are kept as
+integers and named ``unknown payment type 143`` / ``unknown state 42``.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
 
 ORDER_STATES: dict[int, str] = {
     1: "Bestellt",
@@ -239,16 +244,64 @@ PAYMENT_TYPES: dict[int, str] = {
 }
 
 
-def name_of(table: dict[int, str], value: int | None) -> str:
-    """The name for an enum id, ``unknown (<id>)`` for ids this table does not know."""
+def name_of(table: dict[int, str], value: int | None, what: str = "") -> str:
+    """The name for an enum id, ``unknown <what> <id>`` for ids this table does not know."""
     if value is None:
         return "none"
-    return table.get(value, f"unknown ({value})")
+    return table.get(value) or " ".join(p for p in ("unknown", what, str(value)) if p)
+
+
+PAYMENT_TYPE = "payment_type"
+ORDER_STATE = "order_state"
+
+# Names Billbee listed beyond the tables above, by kind ("payment_type", "order_state"), as
+# the loader returns them. Read again at most every RELOAD_AFTER seconds, and only when an id
+# is not found: another process (the worker) may have refreshed them meanwhile.
+NamesLoader = Callable[[], Mapping[str, Mapping[int, str]]]
+RELOAD_AFTER = 600.0
+_loader: NamesLoader | None = None
+_loaded: dict[str, dict[int, str]] = {}
+_loaded_at: float | None = None
+
+
+def names_source(loader: NamesLoader | None) -> None:
+    """Where Billbee's current names come from (the connector's stored copy); None: only
+    the tables above."""
+    global _loader
+    _loader = loader
+    names_forget()
+
+
+def names_forget() -> None:
+    """Read the names again at the next id the tables do not know (after a refresh)."""
+    global _loaded_at
+    _loaded.clear()
+    _loaded_at = None
+
+
+def _current(kind: str, value: int) -> str | None:
+    global _loaded_at
+    names = _loaded.get(kind, {})
+    if value in names or _loader is None:
+        return names.get(value)
+    if _loaded_at is None or time.monotonic() - _loaded_at > RELOAD_AFTER:
+        _loaded_at = time.monotonic()
+        _loaded.clear()
+        _loaded.update({k: dict(v) for k, v in _loader().items()})
+    return _loaded.get(kind, {}).get(value)
 
 
 def order_state_label(state: int | None) -> str:
-    return name_of(ORDER_STATE_LABELS, state)
+    if state is not None and state not in ORDER_STATE_LABELS:
+        name = _current(ORDER_STATE, state)
+        if name:
+            return name
+    return name_of(ORDER_STATE_LABELS, state, "state")
 
 
 def payment_type_name(payment_type: int | None) -> str:
-    return name_of(PAYMENT_TYPES, payment_type)
+    if payment_type is not None and payment_type not in PAYMENT_TYPES:
+        name = _current(PAYMENT_TYPE, payment_type)
+        if name:
+            return name
+    return name_of(PAYMENT_TYPES, payment_type, "payment type")

@@ -226,6 +226,9 @@ class Facts:
     parent_billbee_id: int | None
     parent_order_number: str
     totals: Totals
+    # IsCancelationFor: the external id of the order a cancellation document cancels
+    # (billbee-api.md §3.1, "Shopify only at the moment").
+    cancelation_for: str = ""
 
 
 @dataclass
@@ -318,6 +321,7 @@ def facts_of(order: Order, settings: Settings) -> Facts:
         parent_billbee_id=order.parent_order_id if kind == CREDIT_NOTE else None,
         parent_order_number=parent_number,
         totals=totals_of(order),
+        cancelation_for=order.is_cancelation_for or "",
     )
 
 

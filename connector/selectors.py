@@ -11,7 +11,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from billbee import jsonutil
-from billbee.enums import order_state_label
+from billbee.enums import order_state_label, payment_type_name
 
 from .models import ChannelRule, Connection, ExternalOrder, ImportRun, SalesChannel
 
@@ -57,6 +57,23 @@ def _amount(value: Any) -> str | None:
     return format(cents if cents == value else value, "f")
 
 
+def _printed_fields(raw_text: str) -> dict[str, Any]:
+    """Fields of the latest version that the checks read from the order itself: the seller VAT
+    ID on the invoice, the customer type, the order a cancellation cancels."""
+    try:
+        raw = jsonutil.loads(raw_text) if raw_text else {}
+    except ValueError:
+        raw = {}
+    if not isinstance(raw, dict):
+        raw = {}
+    customer = raw.get("Customer") if isinstance(raw.get("Customer"), dict) else {}
+    return {
+        "merchant_vat_id": raw.get("MerchantVatId") or None,
+        "customer_type": customer.get("Type") if customer else None,
+        "cancelation_for": raw.get("IsCancelationFor") or None,
+    }
+
+
 def external_order_explanation(
     document: ExternalOrder, *, with_raw: bool = False
 ) -> dict[str, Any]:
@@ -84,7 +101,10 @@ def external_order_explanation(
         "origin": document.origin,
         "channel": str(document.channel) if document.channel else None,
         "payment_method": document.payment_method,
-        "payment_method_name": document.payment_method_name,
+        # Named now: Billbee's names may have been refreshed since the document was decided.
+        "payment_method_name": payment_type_name(document.payment_method)
+        if document.payment_method is not None
+        else document.payment_method_name,
         "currency": document.currency,
         "order_date": _date(document.order_date),
         "invoice_date": _date(document.invoice_date),
@@ -94,6 +114,12 @@ def external_order_explanation(
         "destination_country": document.destination_country,
         "vat_mode": document.vat_mode,
         "customer_vat_id": document.customer_vat_id or None,
+        **_printed_fields(versions[0].raw_text if versions else ""),
+        "register_invoice_number": document.register_invoice_number or None,
+        "register_vat_flags": document.register_vat_flags or None,
+        "payment_reference": document.payment_reference or None,
+        "payment_transaction_id": document.payment_transaction_id or None,
+        "payments": document.payments,
         "totals": {
             "lines_rounded": _amount(document.lines_total),
             "shipping": _amount(document.shipping_cost),

@@ -77,6 +77,18 @@ def reevaluate_task(connection_id: int) -> dict[str, int]:
     return dict(Counter(move.after for move in moves))
 
 
+@shared_task(name="connector.invoice_requests_retry")
+def invoice_requests_retry_task(connection_id: int) -> dict[str, int]:
+    """Ask Billbee again for the invoices of a connection whose next attempt is due."""
+    from collections import Counter
+
+    from .models import Connection
+    from .services.invoices import invoice_requests_retry
+
+    connection = Connection.objects.get(pk=connection_id)
+    return dict(Counter(r.state for r in invoice_requests_retry(connection)))
+
+
 @shared_task(name="connector.schedule_tick")
 def schedule_tick_task() -> dict[str, str]:
     from .services.scheduling import schedule_tick

@@ -12,6 +12,25 @@ from decimal import Decimal
 
 MERCHANT_VAT_ID = "DE136695976"
 
+# Payment types beyond the official C# enum (which ends at 138). Billbee lists ids up to 150
+# whose names no public source confirms: these names are the sandbox's own. 143 is left out on
+# purpose, so that an id Billbee's list lacks is seen too ("unknown payment type 143"); the
+# generated data uses it rarely.
+NEWER_PAYMENT_TYPES: dict[int, str] = {
+    139: "Bizum",
+    140: "Twint",
+    141: "Satispay",
+    142: "RevolutPay",
+    144: "Unzer_Lastschrift",
+    145: "MollieTwint",
+    146: "MollieBizum",
+    147: "Unzer_Rechnung",
+    148: "Temu",
+    149: "Shein",
+    150: "TikTokShop",
+}
+UNLISTED_PAYMENT_TYPE = 143
+
 
 @dataclass(frozen=True, slots=True)
 class Shop:

@@ -84,7 +84,6 @@ FX = {
     "USD": Decimal("1.08"),
     "NOK": Decimal("11.5"),
 }
-UNKNOWN_PAYMENT_TYPE = 143
 TAGS = ("Express", "Geschenk", "Stammkunde", "Prüfen", "Sperrgut")
 
 
@@ -361,7 +360,7 @@ class Dataset:
         shop = CHANNELS[h.channel]
         h.payment = _weighted(rng, shop.payments)
         if shop.platform == "Shopify" and rng.random() < 0.004:
-            h.payment = UNKNOWN_PAYMENT_TYPE
+            h.payment = catalog.UNLISTED_PAYMENT_TYPE
         country = _weighted(rng, shop.destinations)
         pool = self._by_country[country]
         wants_b2b = rng.random() < shop.b2b_share
@@ -1241,24 +1240,31 @@ def _order_number(rng: random.Random, shop: Shop, n: int) -> tuple[str | None, s
     return number, number
 
 
+def _exact(value: Any) -> Decimal:
+    """A JSON amount as Decimal (orders added as raw JSON hold plain numbers)."""
+    if value is None:
+        return ZERO
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def _invoice_item(
     ds: Dataset, h: Header, order: dict[str, Any], include_positions: bool
 ) -> dict[str, Any]:
     """An entry of ``GET /orders/invoices`` (billbee-api.md §3.6) for an invoiced order."""
     items = order.get("OrderItems") or []
     vat_mode = order.get("VatMode") or 0
-    rate1 = order.get("TaxRate1") or ZERO
-    rate2 = order.get("TaxRate2") or ZERO
+    rate1 = _exact(order.get("TaxRate1"))
+    rate2 = _exact(order.get("TaxRate2"))
     positions = []
     net_total = ZERO
     for rank, item in enumerate(items, start=1):
         index = item.get("TaxIndex") or 0
         rate = (rate1 if index == 1 else rate2 if index == 2 else ZERO) if vat_mode == 0 else ZERO
-        gross = item["TotalPrice"]
-        tax = item["TaxAmount"] if vat_mode == 0 else ZERO
+        gross = _exact(item.get("TotalPrice"))
+        tax = _exact(item.get("TaxAmount")) if vat_mode == 0 else ZERO
         net = (gross - tax).quantize(Q4)
         net_total += net
-        qty = item["Quantity"] or Decimal(1)
+        qty = _exact(item.get("Quantity")) or Decimal(1)
         product = item.get("Product") or {}
         article = product.get("BillbeeId")
         positions.append(
@@ -1278,7 +1284,7 @@ def _invoice_item(
                 "Title": product.get("Title"),
             }
         )
-    shipping = order.get("ShippingCost") or ZERO
+    shipping = _exact(order.get("ShippingCost"))
     ship_rate = ZERO
     if vat_mode == 0 and shipping:
         ship_rate = rate1 if any(i.get("TaxIndex") == 1 for i in items) or not items else rate2

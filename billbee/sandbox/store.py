@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import random
+import re
 import threading
 import time
 from collections import Counter, OrderedDict, deque
@@ -22,7 +23,7 @@ from .catalog import CHANNELS, MANUAL, PRODUCTS
 from .generator import KIND_CREDIT, PAY_ON_INVOICE, SUBCENT_TOTALS, Dataset, Header
 
 EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
-FAULT_KINDS = ("429", "500", "502", "503", "timeout", "malformed", "reset")
+FAULT_KINDS = ("429", "500", "502", "503", "timeout", "malformed", "reset", "bad_pdf")
 
 
 def now_ms() -> int:
@@ -93,6 +94,10 @@ class SandboxConfig:
     # Added network latency in milliseconds, uniformly random between the two values, before
     # a request arrives (and is counted by the throttle): a jittery network.
     latency_ms: tuple[float, float] = (0.0, 0.0)
+    # Share of invoices whose number in the invoice register is printed zero-padded
+    # ("RE-2026-000081") while the order's prefix + number + postfix read "RE-2026-81", as
+    # after a change of the number format in Billbee.
+    register_number_share: float = 0.0
     api_active: bool = True
 
     def public(self) -> dict[str, Any]:
@@ -219,11 +224,39 @@ class SandboxState:
         self.mutation_rng = random.Random(self.seed * 101 + 7)
         self.fault_rng = random.Random(self.seed * 103 + 11)
         self.latency_rng = random.Random(self.seed * 107 + 13)
+        # Invoice-register fields that differ from what the order implies, per order id
+        # (control API ``POST /__sandbox__/orders/{id}/register``).
+        self.register_overrides: dict[int, dict[str, Any]] = {}
         self.reset_stats()
 
     def reset(self) -> None:
         self._build()
         self.throttle.reset()
+
+    def register_set(self, h: Header, fields: dict[str, Any]) -> None:
+        """Register fields that differ from what the order implies (``InvoiceNumber``,
+        ``VatFlags`` …). An order added as raw JSON enters the register with its invoice."""
+        self.register_overrides[h.order_id] = dict(fields)
+        if h.custom is not None and isinstance(h.custom.get("InvoiceNumber"), int):
+            h.invoice_no = h.custom["InvoiceNumber"]
+            h.invoice_ts = self._parse_local(h.custom.get("InvoiceDate")) or h.created
+        self.version += 1
+
+    def register_entry(self, h: Header, entry: dict[str, Any]) -> dict[str, Any]:
+        """An invoice-register entry as served: the configured share printed in another
+        number format, then the overrides set for the order."""
+        share = self.config.register_number_share
+        order_number = entry.get("InvoiceNumber") or ""
+        if share > 0 and (h.order_id * 2654435761) % 1000 < share * 1000:
+            match = re.fullmatch(r"(.*?)(\d+)(\D*)", order_number)
+            if match:
+                prefix, digits, postfix = match.groups()
+                entry = {**entry, "InvoiceNumber": f"{prefix}{int(digits):06d}{postfix}"}
+        override = self.register_overrides.get(h.order_id)
+        if override:
+            flags = {**(entry.get("VatFlags") or {}), **(override.get("VatFlags") or {})}
+            entry = {**entry, **override, "VatFlags": flags}
+        return entry
 
     def warm(self) -> None:
         """Encode every order once, so that serving them costs what a real API's stored

@@ -81,6 +81,7 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
             {
                 "fields": (
                     "home_country",
+                    "vat_id",
                     "oss_registered_since",
                     "distance_sales_threshold",
                     "small_business",

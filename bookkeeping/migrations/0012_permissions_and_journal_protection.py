@@ -119,7 +119,7 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookkeeping", "0007_exact_decimals_on_sqlite")]
+    dependencies = [("bookkeeping", "0009_own_vat_id")]
 
     operations = [
         migrations.AlterModelOptions(

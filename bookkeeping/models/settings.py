@@ -75,6 +75,14 @@ class BookkeepingSettings(models.Model):
         validators=[country_code_validator],
         help_text="Country where the merchant is established.",
     )
+    vat_id = models.CharField(
+        "own VAT ID",
+        max_length=20,
+        blank=True,
+        help_text="The merchant's VAT ID in the home country. Billbee prints a seller VAT ID "
+        "(MerchantVatId) on each invoice: it must be this one or the registration's of the "
+        "country the goods ship from, else the document is held. Empty: not checked.",
+    )
     oss_registered_since = models.DateField(
         "OSS registered since",
         null=True,

@@ -322,6 +322,8 @@ SUMMARIES = {
     "no_revenue_account": "no revenue account for the treatment and rate",
     "no_vat_account": "no VAT account for the treatment and rate",
     "number_too_long": "invoice number longer than 36 characters",
+    "seller_vat_id": "the seller VAT ID on the invoice is not the merchant's",
+    "vat_flags_disagree": "Billbee's VAT flags contradict the VAT treatment",
     "internal_error": "could not be booked (internal error)",
 }
 

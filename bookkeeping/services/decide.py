@@ -33,6 +33,11 @@ from ..models import (
 from ..posting import Accounts, Plan, PlanInput, PlanProblem, entry_plan, month_of
 from ..selectors import distance_sales
 from ..vat import Case, Treatment, VatHeld, VatRejected, vat_treatment
+from ..vat.crosscheck import (
+    business_customer_note,
+    seller_vat_id_problem,
+    vat_flags_disagreement,
+)
 from ..vat.model import NOT_TAXABLE_AT_HOME
 from .debtors import DebtorBook
 from .entries import EntryValues
@@ -193,6 +198,7 @@ def booking_decide(
     credit_for = _credited_entry(original, trace) if is_credit else None
     context_order = original.order if is_credit and original and original.order else order
     treatment = _treatment(ctx, order, context_order, trace, mirrors=is_credit)
+    notes = _cross_checks(ctx, document, order, treatment, trace, mirrors=is_credit)
     debtor = _debtor(ctx, document, order, trace)
     rate = _exchange_rate(ctx, order, day, trace)
     accounts = _accounts(ctx, context_order, treatment, trace)
@@ -236,7 +242,7 @@ def booking_decide(
         values.currency,
         values.reference,
     )
-    warnings = list(treatment.warnings)
+    warnings = [*treatment.warnings, *notes]
     return Booking(values, plan, treatment, trace, warnings)
 
 
@@ -302,6 +308,50 @@ def _treatment(
     trace.extend(sources.coupon_notes(order, ctx.vat.coupons))
     trace.extend(treatment.trace)
     return treatment
+
+
+def _cross_checks(
+    ctx: BookingContext,
+    document: ExternalOrder,
+    order: Order,
+    treatment: Treatment,
+    trace: list[str],
+    *,
+    mirrors: bool,
+) -> list[str]:
+    """What Billbee printed against the treatment: the seller VAT ID on the invoice, the
+    register's VAT flags (not for documents that only mirror another), the customer type.
+    Raises ``Hold``; returns notes for a person."""
+    settings = ctx.settings
+    ship_from = (order.delivery_source_country_code or ctx.connection.sender_country).upper()[:2]
+    problem = seller_vat_id_problem(
+        order.merchant_vat_id,
+        ship_from,
+        settings.home_country,
+        settings.vat_id,
+        {country: r.vat_id for country, r in ctx.registrations.items()},
+    )
+    if problem:
+        raise Hold(WAITING, "seller_vat_id", problem)
+    if order.merchant_vat_id:
+        trace.append(
+            f"seller VAT ID {order.merchant_vat_id} on the invoice: the merchant's"
+            if settings.vat_id
+            else f"seller VAT ID {order.merchant_vat_id} not checked: the bookkeeping "
+            "settings hold no own VAT ID"
+        )
+    if not mirrors and order.state not in CANCELLED_STATES and document.register_vat_flags:
+        disagreement = vat_flags_disagreement(treatment.case, document.register_vat_flags)
+        if disagreement:
+            raise Hold(WAITING, "vat_flags_disagree", disagreement)
+        trace.append("Billbee's VAT flags in the invoice register agree with the treatment")
+    customer_type = order.customer.type if order.customer else None
+    note = business_customer_note(
+        customer_type, treatment.case, order.destination_country, order.buyer_vat_id
+    )
+    if note:
+        trace.append(note)
+    return [note] if note else []
 
 
 def _debtor(ctx: BookingContext, document: ExternalOrder, order: Order, trace: list[str]) -> int:

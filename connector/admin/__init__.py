@@ -5,6 +5,14 @@ live here."""
 from .channels import SalesChannelAdmin
 from .connections import ConnectionAdmin
 from .documents import ExternalOrderAdmin
+from .invoices import BillbeeNameAdmin, InvoiceRequestAdmin
 from .runs import ImportRunAdmin
 
-__all__ = ["ConnectionAdmin", "ExternalOrderAdmin", "ImportRunAdmin", "SalesChannelAdmin"]
+__all__ = [
+    "BillbeeNameAdmin",
+    "ConnectionAdmin",
+    "ExternalOrderAdmin",
+    "ImportRunAdmin",
+    "InvoiceRequestAdmin",
+    "SalesChannelAdmin",
+]

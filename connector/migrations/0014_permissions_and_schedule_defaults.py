@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connector', '0010_billbee_clock'),
+        ('connector', '0011_billbee_names_and_document_fields'),
     ]
 
     operations = [

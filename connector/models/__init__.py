@@ -10,15 +10,19 @@ from .connections import (
 )
 from .documents import ExternalOrder, ExternalOrderVersion
 from .imports import ImportRun
+from .invoices import InvoiceRequest
+from .names import BillbeeName
 
 __all__ = [
     "DEFAULT_EXCLUDED_PLATFORMS",
     "BillbeeClock",
+    "BillbeeName",
     "ChannelRule",
     "Connection",
     "ExternalOrder",
     "ExternalOrderVersion",
     "ImportRun",
+    "InvoiceRequest",
     "SalesChannel",
     "country_code_validator",
     "default_api_url",

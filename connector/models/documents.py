@@ -94,6 +94,24 @@ class ExternalOrder(models.Model):
         db_index=False,
     )
     billbee_url = models.URLField(max_length=300, blank=True)
+    # Billbee's invoice register (GET /orders/invoices) on this document: the number printed on
+    # the invoice (GoBD: the document's number; ``invoice_number`` takes it over where the
+    # order's prefix + number + postfix differ) and its VAT flags (a cross-check of the VAT
+    # decision in bookkeeping).
+    # Not written when a document is inserted (the database's defaults; an insert stays within
+    # psycopg's 50 parameters of a cached statement): the register is read after the windows.
+    register_invoice_number = models.CharField(
+        max_length=200, blank=True, default="", db_default=""
+    )
+    register_vat_flags = models.JSONField(null=True, blank=True)
+    register_read_at = models.DateTimeField(null=True, blank=True)
+    # Payment data as Billbee sent it, for payment matching (PaymentReference,
+    # PaymentTransactionId, Payments[]).
+    payment_reference = models.CharField(max_length=200, blank=True)
+    payment_transaction_id = models.CharField(max_length=200, blank=True)
+    payments = models.JSONField(
+        default=list, blank=True, help_text="Payments[]: date, type, amount, reference."
+    )
 
     status = models.CharField(max_length=9, choices=Status.choices)
     reason_code = models.CharField(max_length=40)

@@ -19,7 +19,7 @@ from django.db.models import Q
 
 from billbee import jsonutil
 from billbee.client import RawRecord
-from billbee.dto import Order, parse_order
+from billbee.dto import Order, Payment, parse_order
 from billbee.enums import payment_type_name
 from billbee.errors import BillbeeDataError
 
@@ -32,6 +32,7 @@ from .rowwriter import RowWriter
 logger = logging.getLogger("connector.import")
 
 DOCUMENTS = RowWriter(ExternalOrder)
+
 VERSIONS = RowWriter(ExternalOrderVersion)
 
 # What a page's prefetch loads about documents already in the log.
@@ -44,6 +45,7 @@ KNOWN_FIELDS = (
     "status",
     "flag",
     "version_count",
+    "register_invoice_number",
 )
 
 
@@ -57,6 +59,7 @@ class Known:
     status: str
     flag: str
     version_count: int
+    register_invoice_number: str
 
 
 @dataclass
@@ -205,7 +208,7 @@ def store_new_document(
     takes what it shares with the document from the row just inserted, which also keeps the
     statement under psycopg's 50-parameter limit for caching its parsed form."""
     quote = db.ops.quote_name
-    fields = _stored_fields(ctx, order, decision, raw_hash, "", parent)
+    fields = _stored_fields(ctx, order, decision, raw_hash, "", parent, "")
     document = {
         "connection": ctx.connection,
         "billbee_order_id": order.billbee_order_id,
@@ -266,9 +269,10 @@ def deferred_credit_notes_again(ctx: DocumentContext) -> None:
 def find_parent(
     connection: Connection, facts: classify.Facts, ctx: DocumentContext | None = None
 ) -> Parent | None:
-    """The original order of a credit note: by BillBeeParentOrderId, else by its order number
-    without "-GS". Two indexed lookups (one OR query would make SQLite scan the table). In a
-    dry run, originals decided earlier in the same run come first."""
+    """The original order of a credit note: by BillBeeParentOrderId, else by the external id in
+    IsCancelationFor, else by its order number without "-GS". Separate lookups (one OR query
+    would make SQLite scan the table). In a dry run, originals decided earlier in the same run
+    come first."""
     if ctx is not None and ctx.dry_run:
         remembered = ctx.dry_parents.get(facts.parent_billbee_id or 0) or ctx.dry_by_number.get(
             facts.parent_order_number
@@ -288,7 +292,15 @@ def find_parent(
     row = None
     if facts.parent_billbee_id:  # Billbee's own link decides when there is one
         row = one(documents.filter(billbee_order_id=facts.parent_billbee_id).values_list(*fields))
-    elif facts.parent_order_number:
+    if row is None and facts.cancelation_for:
+        # IsCancelationFor names the cancelled order by its external id (rare: Shopify only,
+        # so no index of its own).
+        row = one(
+            documents.filter(external_id=facts.cancelation_for, kind=ExternalOrder.Kind.INVOICE)
+            .order_by("-billbee_order_id")
+            .values_list(*fields)
+        )
+    if row is None and not facts.parent_billbee_id and facts.parent_order_number:
         row = one(
             documents.filter(
                 order_number=facts.parent_order_number, kind=ExternalOrder.Kind.INVOICE
@@ -376,7 +388,8 @@ def _store_in_transaction(
     parent: Parent | None,
 ) -> int:
     facts = decision.facts
-    fields = _stored_fields(ctx, order, decision, raw_hash, content_hash, parent)
+    register_number = known.register_invoice_number if known else ""
+    fields = _stored_fields(ctx, order, decision, raw_hash, content_hash, parent, register_number)
 
     def version(number: int, pk: int | None) -> dict[str, Any]:
         return {
@@ -420,8 +433,9 @@ def _stored_fields(
     raw_hash: str,
     content_hash: str,
     parent: Parent | None,
+    register_number: str,
 ) -> dict[str, Any]:
-    fields = document_fields(order, decision, ctx.settings.basis)
+    fields = document_fields(order, decision, ctx.settings.basis, register_number)
     fields.update(
         channel=ctx.channels.get(order.platform, order.shop_name, order.shop_id),
         raw_hash=raw_hash,
@@ -439,15 +453,20 @@ def _stored_fields(
     return fields
 
 
-def document_fields(order: Order, decision: Decision, basis: str) -> dict[str, Any]:
-    """The upload-log columns for a document and the decision taken about it."""
+def document_fields(
+    order: Order, decision: Decision, basis: str, register_number: str = ""
+) -> dict[str, Any]:
+    """The upload-log columns for a document and the decision taken about it.
+    ``register_number``: the number Billbee's invoice register printed on the document, when
+    read; it is the document's number (GoBD) wherever it differs from the order's prefix +
+    number + postfix."""
     facts = decision.facts
     totals = facts.totals
     return {
         "kind": facts.kind,
         "order_number": order.order_number or "",
         "external_id": order.external_id or "",
-        "invoice_number": facts.invoice_number,
+        "invoice_number": (register_number if facts.invoice_number else "") or facts.invoice_number,
         "invoice_date": order.invoice_date,
         "order_date": order.created_at,
         "document_date": facts.document_date,
@@ -467,6 +486,9 @@ def document_fields(order: Order, decision: Decision, basis: str) -> dict[str, A
         "destination_country": facts.destination[:2],
         "customer_vat_id": (order.buyer_vat_id or "")[:30],
         "parent_billbee_id": facts.parent_billbee_id,
+        "payment_reference": (order.payment_reference or "")[:200],
+        "payment_transaction_id": (order.payment_transaction_id or "")[:200],
+        "payments": [payment_record(p) for p in order.payments],
         "billbee_url": order.web_url
         or f"https://app.billbee.io/app_v2/order/{order.billbee_order_id}",
         "status": decision.status,
@@ -476,6 +498,21 @@ def document_fields(order: Order, decision: Decision, basis: str) -> dict[str, A
         "flag": decision.flag,
         "trace": decision.trace,
         "decision_basis": basis,
+    }
+
+
+def payment_record(payment: Payment) -> dict[str, Any]:
+    """One of ``Payments[]`` as stored on the document (amounts as text: exact decimals)."""
+    return {
+        "billbee_id": payment.billbee_id,
+        "transaction_id": payment.transaction_id,
+        "pay_date": payment.pay_date.isoformat() if payment.pay_date else None,
+        "payment_type": payment.payment_type,
+        "source_technology": payment.source_technology,
+        "source_text": payment.source_text,
+        "pay_value": str(payment.pay_value) if payment.pay_value is not None else None,
+        "purpose": payment.purpose,
+        "name": payment.name,
     }
 
 

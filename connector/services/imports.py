@@ -54,7 +54,9 @@ from .import_runs import (
     import_run_start,
 )
 from .leases import LeaseLost, LeaseRenewer
+from .names import billbee_names_refresh
 from .reevaluate import external_orders_reevaluate
+from .register import register_days, register_read
 
 logger = logging.getLogger("connector.import")
 
@@ -186,6 +188,8 @@ def orders_import(
     try:
         if renewer is not None:
             renewer.start()
+        if not dry_run:
+            _refresh_names(client, now)
         for window in windows:
             _import_window(client, ctx, window, result, run, progress, stats_before)
             result.windows_done += 1
@@ -196,6 +200,8 @@ def orders_import(
         if dry_run:
             deferred_credit_notes_again(ctx)
         else:
+            if run is not None:
+                _read_register(client, connection, run, now)
             _credit_notes_again(connection, run, result)
         result.state = (
             ImportRun.State.PARTIAL if result.tally.internal_errors else ImportRun.State.SUCCEEDED
@@ -218,6 +224,40 @@ def orders_import(
         if own_client:
             client.close()
     return result
+
+
+def _refresh_names(client: BillbeeClient, now: datetime) -> None:
+    """Billbee's names of payment types and states, at most once a day; the import goes on
+    without them (the stored or built-in names are used)."""
+    try:
+        billbee_names_refresh(client, now=now)
+    except BillbeeError as exc:
+        logger.warning("Billbee's names could not be refreshed: %s", exc)
+
+
+def _read_register(
+    client: BillbeeClient, connection: Connection, run: ImportRun, now: datetime
+) -> None:
+    """The invoice register's numbers and VAT flags for the documents this run decided
+    (``register``); without them the documents keep the order's number for now."""
+    days = register_days(connection, run, now)
+    if not days:
+        return
+    try:
+        read = register_read(client, connection, days, now)
+    except BillbeeError as exc:
+        logger.warning(
+            "Billbee's invoice register could not be read (%s); the invoice numbers stay as "
+            "the orders give them until the next run reads it",
+            explain(exc, connection, "/orders/invoices"),
+        )
+        return
+    logger.info(
+        "invoice register: %d entries, %d documents matched, %d renumbered",
+        read.entries,
+        read.matched,
+        read.renumbered,
+    )
 
 
 def _import_window(

@@ -76,7 +76,7 @@ def external_orders_reevaluate(
             document.rule_id,
         ):
             continue
-        fields = document_fields(order, decision, settings.basis)
+        fields = document_fields(order, decision, settings.basis, document.register_invoice_number)
         fields.update(
             channel=channels.get(order.platform, order.shop_name, order.shop_id), decided_at=now
         )

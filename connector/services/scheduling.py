@@ -9,7 +9,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Connection, ImportRun
+from ..models import Connection, ImportRun, InvoiceRequest
 from ..schedule import next_start, schedule_decision
 from .import_runs import import_runs_recover_stale
 
@@ -66,4 +66,22 @@ def schedule_tick(*, now: datetime | None = None) -> dict[str, str]:
                 partial(import_orders_task.delay, connection.pk, ImportRun.Trigger.SCHEDULED)
             )
         logger.info("schedule %s: %s", connection.name, decisions[connection.name])
+    _retry_invoices(now)
     return decisions
+
+
+def _retry_invoices(now: datetime) -> None:
+    """Invoices whose PDF or answer Billbee still owes, asked for again once due."""
+    from ..tasks import invoice_requests_retry_task
+
+    due = (
+        InvoiceRequest.objects.filter(
+            state=InvoiceRequest.State.PENDING,
+            next_attempt_at__lte=now,
+            connection__is_active=True,
+        )
+        .values_list("connection_id", flat=True)
+        .distinct()
+    )
+    for connection_id in due:
+        transaction.on_commit(partial(invoice_requests_retry_task.delay, connection_id))

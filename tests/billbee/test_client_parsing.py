@@ -108,8 +108,8 @@ def test_unknown_enum_ids_and_unknown_fields_are_kept(sandbox):
     order_id = sandbox.control("POST", "orders", raw)["BillBeeOrderId"]
     order = sandbox.client().get_order(order_id)
     assert order.payment_method == 999
-    assert order.payment_method_name == "unknown (999)"
-    assert order.state == 42 and order.state_label == "unknown (42)"
+    assert order.payment_method_name == "unknown payment type 999"
+    assert order.state == 42 and order.state_label == "unknown state 42"
     assert order.vat_mode == 9
     assert order.raw["SomethingBillbeeAddsNextYear"] == {"Nested": [1, 2]}
     assert order.platform == "NewMarketplace"

@@ -301,5 +301,6 @@ class Command(OperatorCommand):
                 "TotalNet": document.total_net,
                 "PdfWritten": o["pdf"] if o["pdf"] and document.pdf else None,
                 "PdfDownloadUrl": document.pdf_download_url,
+                "PdfError": document.pdf_error,
             }
         )

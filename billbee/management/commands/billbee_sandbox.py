@@ -59,7 +59,16 @@ class Command(OperatorCommand):
             help="multiplies the per-resource windows (invoice list 60 s, CreateInvoice 300 s)",
         )
         parser.add_argument(
-            "--faults", default="", help="e.g. 429=0.05,500=0.02,timeout=0.01,malformed=0.01"
+            "--faults",
+            default="",
+            help="e.g. 429=0.05,500=0.02,timeout=0.01,malformed=0.01,bad_pdf=0.5",
+        )
+        parser.add_argument(
+            "--register-number-share",
+            type=float,
+            default=0.0,
+            help="share of invoices (0..1) whose number the invoice register prints "
+            "zero-padded, unlike the order's prefix + number + postfix",
         )
         parser.add_argument(
             "--fault-delay",
@@ -117,6 +126,8 @@ class Command(OperatorCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 <= options["register_number_share"] <= 1:
+            raise CommandError("--register-number-share must lie within 0..1")
         try:
             faults = parse_faults(options["faults"])
             latency = parse_latency(options["latency"])
@@ -138,6 +149,7 @@ class Command(OperatorCommand):
             fault_delay=options["fault_delay"],
             fault_retry_after=options["fault_retry_after"],
             latency_ms=latency,
+            register_number_share=options["register_number_share"],
         )
         logging.basicConfig(level=logging.INFO, format="%(asctime)s sandbox: %(message)s")
         started = time.monotonic()

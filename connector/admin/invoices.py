@@ -1,0 +1,44 @@
+"""Invoices asked of Billbee and Billbee's names of payment types and states: read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from ..models import BillbeeName, InvoiceRequest
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(InvoiceRequest)
+class InvoiceRequestAdmin(ReadOnlyAdmin):
+    list_display = (
+        "billbee_order_id",
+        "connection",
+        "state",
+        "invoice_number",
+        "attempts",
+        "next_attempt_at",
+        "error",
+    )
+    list_filter = ("state", "connection")
+    search_fields = ("invoice_number", "=billbee_order_id")
+    exclude = ("pdf",)
+
+
+@admin.register(BillbeeName)
+class BillbeeNameAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "billbee_id", "name", "refreshed_at")
+    list_filter = ("kind",)
+    search_fields = ("name", "=billbee_id")
