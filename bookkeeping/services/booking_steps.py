@@ -188,8 +188,7 @@ def _post_new(
             return
 
         def failed(exc: BaseException) -> None:
-            reason = f"could not be booked: {exc!r}"
-            store_hold(ctx, document, booking, "rejected", "internal_error", reason, [])
+            store_internal_error(ctx, document, booking, exc)
 
         ctx.writer.submit(lambda: entry_and_booking_insert(fields, lines, row), failed)
         return
@@ -312,6 +311,29 @@ def store_hold(
 ) -> None:
     _store(
         ctx, document, booking, status, code, reason, None, [*trace, f"→ {status}: {reason}"], None
+    )
+
+
+def internal_error_reason() -> str:
+    """What a person reads about a document that failed for a fault of the connector (an
+    unexpected exception): a sentence, never the exception itself (that is in the trace and
+    the log)."""
+    return (
+        "could not be booked because of an internal error of the connector (not of the "
+        "document): it is tried again on every booking run, and its month cannot be exported "
+        "until it is booked; the technical details are in the trace and the worker's log"
+    )
+
+
+def store_internal_error(
+    ctx: BookingContext,
+    document: ExternalOrder,
+    booking: DocumentBooking | None,
+    exc: BaseException,
+) -> None:
+    detail = f"internal error: {type(exc).__name__}: {str(exc)[:500]}"
+    store_hold(
+        ctx, document, booking, "rejected", "internal_error", internal_error_reason(), [detail]
     )
 
 
