@@ -57,6 +57,7 @@ REASON_LABELS = {
     "deleted_after_import": "deleted after import: needs a credit note",
     "credit_note_imported": "cancelled after import, credit note imported",
     "unparseable": "unreadable value from Billbee",
+    "unstorable_value": "a value the upload log cannot hold",
     "internal_error": "could not be processed (internal error)",
 }
 

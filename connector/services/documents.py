@@ -26,6 +26,7 @@ from billbee.errors import BillbeeDataError
 from .. import classify
 from ..classify import Decision, Parent, Previous, Settings
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
+from ..storable import printable, storage_problem
 from .channels import ChannelRegistry
 from .rowwriter import RowWriter
 
@@ -126,6 +127,19 @@ def document_process(ctx: DocumentContext, record: RawRecord, known: Known | Non
         order = parse_order(record.raw, ctx.settings.tz, text=text)
     except BillbeeDataError as exc:
         return _reject_unparseable(ctx, record, text, raw_hash, known, exc)
+    problem = storage_problem(order, ctx.settings.label)
+    if problem is not None:
+        return _store_failure(
+            ctx,
+            order.billbee_order_id,
+            text,
+            raw_hash,
+            known,
+            "unstorable_value",
+            problem,
+            "a value the upload log cannot hold",
+            order_number=printable(order.order_number, 200),
+        )
     try:
         return _decide_and_store(ctx, order, text, raw_hash, known)
     except Exception as exc:  # one broken order never stops a run
@@ -138,9 +152,18 @@ def document_process(ctx: DocumentContext, record: RawRecord, known: Known | Non
             raw_hash,
             known,
             "internal_error",
-            f"could not be processed: {exc!r}",
+            INTERNAL_ERROR,
             "could not be processed (internal error)",
+            detail=f"internal error: {type(exc).__name__}: {printable(str(exc), 500)}",
+            order_number=printable(order.order_number, 200),
         )
+
+
+INTERNAL_ERROR = (
+    "could not be processed because of an internal error of the connector (not of the "
+    "document): it is read again on the next import; the technical details are in the trace "
+    "and the import's log"
+)
 
 
 def _decide_and_store(
@@ -586,6 +609,9 @@ def _store_failure(
     code: str,
     reason: str,
     summary: str,
+    *,
+    detail: str = "",
+    order_number: str = "",
 ) -> str:
     ctx.tally.add(classify.REJECTED, summary)
     if ctx.dry_run:
@@ -594,7 +620,8 @@ def _store_failure(
         "status": classify.REJECTED,
         "reason_code": code,
         "reason": reason,
-        "trace": [f"→ rejected: {reason}"],
+        "order_number": order_number,
+        "trace": [*([detail] if detail else []), f"→ rejected: {reason}"],
         # No fingerprint: the next run decides about this document again instead of
         # recognising it as unchanged.
         "raw_hash": "",

@@ -1,0 +1,61 @@
+"""Whether the upload log can hold a document's values: pure functions over a parsed order.
+
+Billbee's fields have no length limits that the upload log could rely on, and a string may
+carry NUL characters, which PostgreSQL refuses in any text and SQLite keeps. A value that no
+column can hold would make PostgreSQL fail the write and SQLite store it (or cut it), so the
+two databases would disagree; instead such a document is refused on both with a sentence
+that names the field and says what to do.
+"""
+
+from __future__ import annotations
+
+from billbee.dto import Order
+
+# (what a person calls the field, its value, the longest the upload log holds)
+_ORIGIN_ROOM = 320  # ExternalOrder.origin: "<label>-<platform>-<shop>"
+
+
+def _fields(order: Order, label: str) -> list[tuple[str, str | None, int | None]]:
+    """The values the upload log stores as text, with their columns' length (None: any)."""
+    vat_id = order.buyer_vat_id
+    return [
+        ("order number", order.order_number, 200),
+        ("order id (Id)", order.external_id, 200),
+        ("invoice number", order.full_invoice_number, 200),
+        ("platform", order.platform, 100),
+        ("shop name", order.shop_name, 200),
+        ("Billbee link (WebUrl)", order.web_url, 300),
+        ("currency", order.currency, None),
+        ("customer VAT ID", vat_id, None),
+        ("delivery country", order.destination_country, None),
+        ("ship-from country", order.delivery_source_country_code, None),
+        (
+            "sales channel (connection, platform and shop)",
+            f"{label}-{order.platform or ''}-{order.shop_name or ''}",
+            _ORIGIN_ROOM,
+        ),
+    ]
+
+
+def storage_problem(order: Order, label: str) -> str | None:
+    """Why the upload log cannot hold ``order`` (a sentence), or None."""
+    for name, value, room in _fields(order, label):
+        if not value:
+            continue
+        if "\x00" in value:
+            return (
+                f"The {name} contains a NUL character (\\x00), which no database field can "
+                "hold. Correct it in Billbee; the next import reads the order again."
+            )
+        if room is not None and len(value) > room:
+            return (
+                f"The {name} is {len(value)} characters long; the upload log holds at most "
+                f"{room}. Correct it in Billbee; the next import reads the order again."
+            )
+    return None
+
+
+def printable(value: str | None, room: int) -> str:
+    """``value`` as far as a column of ``room`` characters holds it, without NUL characters:
+    to show which document was refused."""
+    return (value or "").replace("\x00", "")[:room]
