@@ -9,6 +9,7 @@ from django.db import models
 
 from .channels import ChannelRule, SalesChannel
 from .connections import Connection
+from .fields import ReadableDecimalField
 from .imports import ImportRun
 
 
@@ -61,17 +62,17 @@ class ExternalOrder(models.Model):
     payment_method = models.IntegerField(null=True, blank=True)
     payment_method_name = models.CharField(max_length=100, blank=True)
     currency = models.CharField(max_length=3, blank=True)
-    total_gross = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    shipping_cost = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    adjustment_cost = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    lines_total = models.DecimalField(
+    total_gross = ReadableDecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    shipping_cost = ReadableDecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    adjustment_cost = ReadableDecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    lines_total = ReadableDecimalField(
         max_digits=18,
         decimal_places=2,
         null=True,
         blank=True,
         help_text="Sum of the order lines, each rounded to cents.",
     )
-    rounding_difference = models.DecimalField(
+    rounding_difference = ReadableDecimalField(
         max_digits=18,
         decimal_places=4,
         null=True,
