@@ -9,7 +9,17 @@ that names the field and says what to do.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from billbee.dto import Order
+from billbee.errors import BillbeeDataError
+from billbee.parsing import parse_datetime
+
+# Reason codes of documents the import could not read or store: they are in no booking, so
+# the work queue lists them and they keep their month from being exported as complete.
+FAILURE_CODES = ("internal_error", "unparseable", "unstorable_value")
 
 # (what a person calls the field, its value, the longest the upload log holds)
 _ORIGIN_ROOM = 320  # ExternalOrder.origin: "<label>-<platform>-<shop>"
@@ -59,3 +69,18 @@ def printable(value: str | None, room: int) -> str:
     """``value`` as far as a column of ``room`` characters holds it, without NUL characters:
     to show which document was refused."""
     return (value or "").replace("\x00", "")[:room]
+
+
+def failed_document_date(raw: Any, tz: ZoneInfo) -> date | None:
+    """The local day a document that could not be read or stored is dated, as far as its
+    invoice date (else its order date) can be read: the month it keeps open."""
+    if not isinstance(raw, dict):
+        return None
+    for key in ("InvoiceDate", "CreatedAt"):
+        try:
+            value = parse_datetime(raw.get(key), tz, key)
+        except (BillbeeDataError, ValueError, TypeError):
+            continue
+        if value is not None:
+            return value.astimezone(tz).date()
+    return None

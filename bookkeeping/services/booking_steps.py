@@ -293,6 +293,11 @@ SUMMARIES = {
     "no_vat_account": "no VAT account for the treatment and rate",
     "number_too_long": "invoice number longer than 36 characters",
     "internal_error": "could not be booked (internal error)",
+    "duplicate_invoice_number": "duplicate invoice number",
+    "implausible_invoice_date": "implausible invoice date",
+    "implausible_quantity": "zero or negative quantity on an invoice",
+    "no_currency": "no currency",
+    "unknown_currency": "currency is not an ISO code",
 }
 
 

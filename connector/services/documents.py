@@ -26,7 +26,7 @@ from billbee.errors import BillbeeDataError
 from .. import classify
 from ..classify import Decision, Parent, Previous, Settings
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
-from ..storable import printable, storage_problem
+from ..storable import failed_document_date, printable, storage_problem
 from .channels import ChannelRegistry
 from .rowwriter import RowWriter
 
@@ -139,6 +139,7 @@ def document_process(ctx: DocumentContext, record: RawRecord, known: Known | Non
             problem,
             "a value the upload log cannot hold",
             order_number=printable(order.order_number, 200),
+            raw=order.raw,
         )
     try:
         return _decide_and_store(ctx, order, text, raw_hash, known)
@@ -156,6 +157,7 @@ def document_process(ctx: DocumentContext, record: RawRecord, known: Known | Non
             "could not be processed (internal error)",
             detail=f"internal error: {type(exc).__name__}: {printable(str(exc), 500)}",
             order_number=printable(order.order_number, 200),
+            raw=order.raw,
         )
 
 
@@ -597,6 +599,7 @@ def _reject_unparseable(
         "unparseable",
         f"Billbee sent a value that cannot be read: {exc.message}",
         f"unreadable field {exc.field or '?'}",
+        raw=record.raw,
     )
 
 
@@ -610,6 +613,7 @@ def _store_failure(
     reason: str,
     summary: str,
     *,
+    raw: Any,
     detail: str = "",
     order_number: str = "",
 ) -> str:
@@ -621,6 +625,7 @@ def _store_failure(
         "reason_code": code,
         "reason": reason,
         "order_number": order_number,
+        "document_date": failed_document_date(raw, ctx.settings.tz),
         "trace": [*([detail] if detail else []), f"→ rejected: {reason}"],
         # No fingerprint: the next run decides about this document again instead of
         # recognising it as unchanged.

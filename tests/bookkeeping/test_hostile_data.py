@@ -10,7 +10,7 @@ import pytest
 
 from bookkeeping.errors import ExportIncomplete
 from bookkeeping.models import ExportBatch, JournalEntry
-from bookkeeping.reports.documents import held_documents
+from bookkeeping.reports.documents import held_documents, not_accepted_groups
 from bookkeeping.services import booking_steps
 from bookkeeping.services.export import datev_export
 from bookkeeping.worklist import work_queue
@@ -185,3 +185,61 @@ def test_a_lowercase_currency_is_read_as_the_code_with_a_note(account, shop):
     assert found.status == "booked"
     assert found.entry.currency == "EUR"
     assert "currency ' eur' read as EUR" in found.trace
+
+
+# ---------------------------------------------------------------- failures of the import
+
+
+def test_a_document_the_import_could_not_store_is_in_the_queue_and_stops_its_months_export(
+    account, shop, monkeypatch
+):
+    from connector.services import documents
+
+    insert(account)
+    broken = insert(account, InvoiceNumber=5200)
+    unreadable = insert(account, InvoiceNumber=5201, TotalCost="zwölf")
+    store = documents.store_decision
+
+    def failing(ctx, order, *args, **kwargs):
+        if order.billbee_order_id == broken:
+            raise RuntimeError("bug")
+        return store(ctx, order, *args, **kwargs)
+
+    monkeypatch.setattr(documents, "store_decision", failing)
+    import_and_book(shop)
+
+    assert doc(broken).document_date == date(2026, 11, 10)  # read from the order as sent
+    assert doc(unreadable).document_date == date(2026, 11, 10)
+    queue = work_queue(shop)
+    assert [g.code for g in queue.unread] == ["internal_error", "unparseable"]
+    assert queue.unread[0].documents[0].billbee_order_id == broken
+    assert queue.total == 2
+
+    month = ExternalOrder.objects.filter(connection=shop, document_date__range=NOVEMBER)
+    assert {g.reason_code for g in not_accepted_groups(month)} == {"internal_error", "unparseable"}
+
+    with pytest.raises(ExportIncomplete) as refused:
+        datev_export(shop, *NOVEMBER)
+    [open_month] = refused.value.months
+    assert open_month.total == 2
+    assert "could not be processed because of an internal error" in str(refused.value)
+    assert "TotalCost" in str(refused.value)
+
+
+def test_the_work_queue_page_shows_internal_errors_and_unread_documents(
+    account, shop, monkeypatch, admin_client, static_root
+):
+    from django.urls import reverse
+
+    insert(account, InvoiceNumber=5300, TotalCost="zwölf")
+    duplicate = [insert(account, InvoiceNumber=5301) for _ in range(2)]
+    import_and_book(shop)
+
+    page = admin_client.get(reverse("bookkeeping_work_queue"), {"connection": shop.pk})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-code="unparseable"' in html and "zwölf" in html
+    assert 'data-code="duplicate_invoice_number"' in html
+    assert "duplicate invoice number (2)" in html
+    assert all(str(d) in html for d in duplicate)
