@@ -6,7 +6,8 @@ it is decided again on every run, and booked once Billbee sends it corrected.
 - Invoice date: from 1 January 2000 (before Billbee and every retention period) to one year
   after the booking run. Billbee's ``0001-01-01`` (.NET's empty date) on an invoice with a
   number, a year 2099 or 9999: the date is not the invoice's.
-- Quantities: every line of an invoice sells a positive quantity. Zero or negative
+- Lines: an invoice of an amount has lines (without them its VAT rates are unknown), and
+  every line sells a positive quantity. Zero or negative
   quantities belong on a credit note (discounts are lines of quantity 1 and a negative
   price).
 - Currency: an ISO 4217 code. Billbee's ``eur`` (any case, with spaces) is read as ``EUR``
@@ -56,7 +57,14 @@ def invoice_date_problem(order: Order, tz: ZoneInfo, today: date) -> Problem | N
 
 
 def quantity_problem(order: Order) -> Problem | None:
-    """An invoice's lines must sell positive quantities."""
+    """An invoice of an amount has lines, and they sell positive quantities."""
+    if not order.items and order.total_cost:
+        return Problem(
+            "no_order_items",
+            f"the invoice of {order.total_cost:f} has no lines: Billbee sent no OrderItems, so "
+            "neither the goods nor their VAT rates are known; correct the order in Billbee or "
+            "book it by hand",
+        )
     for position, item in enumerate(order.items, start=1):
         if item.quantity > 0:
             continue

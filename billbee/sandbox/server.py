@@ -34,6 +34,7 @@ from .. import jsonutil
 from ..enums import ORDER_STATES, PAYMENT_TYPES, SHIPMENT_TYPES, SHIPPING_CARRIERS
 from .catalog import PRODUCTS, SHOPS
 from .generator import KIND_CREDIT, Header
+from .hostile import hostile_orders_add
 from .pdf import invoice_pdf
 from .store import FAULT_KINDS, SandboxState, parse_faults, to_ms
 
@@ -827,6 +828,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if method == "POST" and parts == ["orders"]:
             h = state.insert_custom(body)
             return {"BillBeeOrderId": h.order_id}
+        if method == "POST" and parts == ["hostile"]:
+            return {"orders": hostile_orders_add(state)}
         if len(parts) >= 2 and parts[0] == "orders":
             found = state.by_id.get(int(parts[1]))
             if found is None:

@@ -297,6 +297,7 @@ SUMMARIES = {
     "implausible_invoice_date": "implausible invoice date",
     "implausible_quantity": "zero or negative quantity on an invoice",
     "no_currency": "no currency",
+    "no_order_items": "invoice without lines",
     "unknown_currency": "currency is not an ISO code",
 }
 

@@ -159,6 +159,7 @@ def test_invoice_numbers_are_compared_in_their_printed_form(account, shop):
             "the quantity -1",
         ),
         ({"Currency": None}, "no_currency", "Billbee sent no currency"),
+        ({"OrderItems": []}, "no_order_items", "the invoice of 25 has no lines"),
         ({"Currency": "Euro"}, "unknown_currency", "'Euro'"),
     ],
 )

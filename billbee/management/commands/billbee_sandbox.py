@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from billbee.sandbox import SandboxConfig, make_server, parse_faults
+from billbee.sandbox.hostile import hostile_orders_add
 
 
 class Command(BaseCommand):
@@ -77,6 +78,12 @@ class Command(BaseCommand):
             help="memory for encoded orders, served again without rendering (0: no cache)",
         )
         parser.add_argument(
+            "--hostile",
+            action="store_true",
+            help="add the crafted bad orders (duplicate invoice numbers, implausible dates, "
+            "1E+30 totals, huge strings, NUL characters …; docs/sandbox.md)",
+        )
+        parser.add_argument(
             "--warm",
             action="store_true",
             help="encode every order at start (needs --cache-mb large enough; benchmarks)",
@@ -116,6 +123,10 @@ class Command(BaseCommand):
             verbose=options["verbose"],
             cache_mb=options["cache_mb"],
         )
+        if options["hostile"]:
+            with server.state.lock:
+                added = hostile_orders_add(server.state)
+            self.stdout.write(f"Added {len(added)} crafted bad orders (--hostile)")
         if options["warm"]:
             server.state.warm()
         self.stdout.write(
