@@ -10,6 +10,7 @@ import pytest
 
 from bookkeeping.errors import ExportIncomplete
 from bookkeeping.models import ExportBatch, JournalEntry
+from bookkeeping.reports import period_report, render_html
 from bookkeeping.reports.documents import held_documents, not_accepted_groups
 from bookkeeping.services import booking_steps
 from bookkeeping.services.export import datev_export
@@ -54,6 +55,9 @@ def test_a_document_that_fails_with_an_internal_error_is_visible_and_stops_the_e
     assert count == 1 and listed[0].billbee_id == broken
     assert "internal error" in listed[0].reason
     assert groups[0].reason_code == "internal_error"
+    html = render_html(period_report(shop, 2026, 11))
+    assert "could not be booked because of an internal error" in html
+    assert "RE-2026-4714" in html
 
     with pytest.raises(ExportIncomplete) as refused:
         datev_export(shop, *NOVEMBER)
@@ -225,6 +229,8 @@ def test_a_document_the_import_could_not_store_is_in_the_queue_and_stops_its_mon
     assert open_month.total == 2
     assert "could not be processed because of an internal error" in str(refused.value)
     assert "TotalCost" in str(refused.value)
+    html = render_html(period_report(shop, 2026, 11))
+    assert "could not be processed because of an internal error" in html
 
 
 def test_the_work_queue_page_shows_internal_errors_and_unread_documents(
