@@ -47,8 +47,32 @@ def _fields(order: Order, label: str) -> list[tuple[str, str | None, int | None]
     ]
 
 
+INT32 = 2**31  # IntegerField
+INT64 = 2**63  # BigIntegerField
+
+
+def usable_id(value: Any) -> bool:
+    """Whether ``value`` can be a document's Billbee id (a 64-bit integer, as Billbee's)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -INT64 <= value < INT64
+
+
+def _numbers(order: Order) -> list[tuple[str, int | None, int]]:
+    return [
+        ("order state", order.state, INT32),
+        ("VAT mode", order.vat_mode, INT32),
+        ("payment method", order.payment_method, INT32),
+        ("original order's Billbee id", order.parent_order_id, INT64),
+    ]
+
+
 def storage_problem(order: Order, label: str) -> str | None:
     """Why the upload log cannot hold ``order`` (a sentence), or None."""
+    for name, number, limit in _numbers(order):
+        if number is not None and not -limit <= number < limit:
+            return (
+                f"The {name} is {number}, beyond any value the upload log can hold. Correct it "
+                "in Billbee; the next import reads the order again."
+            )
     for name, value, room in _fields(order, label):
         if not value:
             continue

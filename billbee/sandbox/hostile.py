@@ -110,6 +110,7 @@ SHAPES: dict[str, dict[str, Any] | Callable[[dict[str, Any]], None]] = {
     "order_items_missing": _without_items,
     "order_items_not_a_list": {"OrderItems": "none"},
     "vat_mode_unknown": {"VatMode": 9},
+    "vat_mode_beyond_32_bits": {"VatMode": 2**40},
     "order_number_100000_chars": {"OrderNumber": "X" * 100_000},
     "shop_name_5000_chars": lambda o: _seller(o, BillbeeShopName="S" * 5000),
     "nul_in_order_number": {"OrderNumber": "X-\x00-1"},

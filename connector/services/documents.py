@@ -26,7 +26,7 @@ from billbee.errors import BillbeeDataError
 from .. import classify
 from ..classify import Decision, Parent, Previous, Settings
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
-from ..storable import failed_document_date, printable, storage_problem
+from ..storable import failed_document_date, printable, storage_problem, usable_id
 from .channels import ChannelRegistry
 from .rowwriter import RowWriter
 
@@ -127,6 +127,8 @@ def document_process(ctx: DocumentContext, record: RawRecord, known: Known | Non
         order = parse_order(record.raw, ctx.settings.tz, text=text)
     except BillbeeDataError as exc:
         return _reject_unparseable(ctx, record, text, raw_hash, known, exc)
+    if not usable_id(order.billbee_order_id):
+        return _reject_without_id(ctx, text)
     problem = storage_problem(order, ctx.settings.label)
     if problem is not None:
         return _store_failure(
@@ -586,10 +588,8 @@ def _reject_unparseable(
     exc: BillbeeDataError,
 ) -> str:
     billbee_id = record.raw.get("BillBeeOrderId") if isinstance(record.raw, dict) else None
-    if not isinstance(billbee_id, int) or isinstance(billbee_id, bool):
-        ctx.tally.add(classify.REJECTED, "record without a usable BillBeeOrderId")
-        logger.warning("a record without a usable BillBeeOrderId was rejected: %s", text[:200])
-        return classify.REJECTED
+    if not usable_id(billbee_id):
+        return _reject_without_id(ctx, text)
     return _store_failure(
         ctx,
         billbee_id,
@@ -601,6 +601,13 @@ def _reject_unparseable(
         f"unreadable field {exc.field or '?'}",
         raw=record.raw,
     )
+
+
+def _reject_without_id(ctx: DocumentContext, text: str) -> str:
+    """A record without a Billbee id the upload log can key it by: counted and logged."""
+    ctx.tally.add(classify.REJECTED, "record without a usable BillBeeOrderId")
+    logger.warning("a record without a usable BillBeeOrderId was rejected: %s", text[:200])
+    return classify.REJECTED
 
 
 def _store_failure(

@@ -35,6 +35,7 @@ EXPECTED = {
     "order_items_missing": (None, ("waiting", "no_order_items")),
     "order_items_not_a_list": UNREADABLE,
     "vat_mode_unknown": (None, ("rejected", "unknown_vat_mode")),
+    "vat_mode_beyond_32_bits": UNSTORABLE,
     "order_number_100000_chars": UNSTORABLE,
     "shop_name_5000_chars": UNSTORABLE,
     "nul_in_order_number": UNSTORABLE,

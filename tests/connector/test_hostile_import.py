@@ -159,3 +159,40 @@ def test_a_row_stored_before_with_an_amount_out_of_range_breaks_no_page(
     page = admin_client.get(reverse("admin:connector_externalorder_change", args=[pks[0]]))
     if db.vendor == "sqlite":
         assert "1000000000000000000000000000000" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"VatMode": 2**40}, "The VAT mode is 1099511627776"),
+        ({"State": -(2**40)}, "The order state is -1099511627776"),
+        ({"PaymentMethod": 2**31}, "The payment method is 2147483648"),
+        (
+            {"BillBeeParentOrderId": 2**70},
+            "The original order's Billbee id is 1180591620717411303424",
+        ),
+    ],
+)
+def test_numbers_no_column_can_hold_are_refused_with_a_sentence(account, shop, fields, words):
+    billbee_id = insert(account, **fields)
+    fine = insert(account)
+
+    result = run(shop)
+
+    document = doc(billbee_id)
+    assert (document.status, document.reason_code) == ("rejected", "unstorable_value")
+    assert document.reason.startswith(words)
+    _assert_sentence(document.reason)
+    assert result.as_dict()["internal_errors"] == 0
+    assert doc(fine).status == "imported"
+
+
+def test_a_billbee_id_beyond_64_bits_is_counted_and_the_run_goes_on(account, shop):
+    fine = insert(account)  # first: the sandbox numbers new orders after the highest id
+    insert(account, BillBeeOrderId=2**70)
+
+    result = run(shop)
+
+    assert result.as_dict()["rejected"]["record without a usable BillBeeOrderId"] >= 1
+    assert result.as_dict()["internal_errors"] == 0
+    assert doc(fine).status == "imported"
