@@ -10,7 +10,7 @@ that names the field and says what to do.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 from billbee.dto import Order
@@ -51,7 +51,7 @@ INT32 = 2**31  # IntegerField
 INT64 = 2**63  # BigIntegerField
 
 
-def usable_id(value: Any) -> bool:
+def usable_id(value: Any) -> TypeGuard[int]:
     """Whether ``value`` can be a document's Billbee id (a 64-bit integer, as Billbee's)."""
     return isinstance(value, int) and not isinstance(value, bool) and -INT64 <= value < INT64
 

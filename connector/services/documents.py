@@ -590,7 +590,6 @@ def _reject_unparseable(
     billbee_id = record.raw.get("BillBeeOrderId") if isinstance(record.raw, dict) else None
     if not usable_id(billbee_id):
         return _reject_without_id(ctx, text)
-    assert isinstance(billbee_id, int)
     return _store_failure(
         ctx,
         billbee_id,
