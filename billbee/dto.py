@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from .enums import order_state_label, payment_type_name
 from .errors import BillbeeDataError
-from .parsing import parse_bool, parse_datetime, parse_decimal, parse_int, parse_str
+from .parsing import AMOUNT_LIMIT, parse_bool, parse_datetime, parse_decimal, parse_int, parse_str
 
 ZERO = Decimal(0)
 
@@ -36,7 +36,7 @@ def _dec(raw: dict[str, Any], key: str, default: Decimal | None = None) -> Decim
     value = raw.get(key)
     if value is None:
         return default
-    if type(value) is Decimal:
+    if type(value) is Decimal and value.is_finite() and -AMOUNT_LIMIT < value < AMOUNT_LIMIT:
         return value
     return parse_decimal(value, key)
 

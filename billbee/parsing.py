@@ -25,6 +25,12 @@ from .errors import BillbeeDataError
 # .NET's default(DateTime): a non-nullable date that was never set.
 _DOTNET_MIN_YEAR = 1
 
+# The largest amount the upload log and the journal can hold (18 digits, 4 of them after the
+# decimal point). Billbee amounts are .NET decimals, which go up to 7.9E+28: a value beyond
+# this is garbage, refused when it is read, so that it is never stored (SQLite would keep it,
+# and every page reading it back would fail).
+AMOUNT_LIMIT = Decimal("1E14")
+
 
 def parse_datetime(value: Any, tz: ZoneInfo, field: str = "") -> datetime | None:
     if value is None or value == "":
@@ -51,15 +57,15 @@ def parse_decimal(value: Any, field: str = "") -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, Decimal):
-        return value
+        return checked_amount(value, field)
     if isinstance(value, bool):
         raise BillbeeDataError(f"{field or 'amount'}: {value!r} is not a number", field=field)
     if isinstance(value, int):
-        return Decimal(value)
+        return checked_amount(Decimal(value), field)
     if isinstance(value, float):
         # Only reachable when someone parsed without parse_float=Decimal; repr keeps the
         # shortest exact decimal form of the float.
-        return Decimal(repr(value))
+        return checked_amount(Decimal(repr(value)), field)
     if isinstance(value, str):
         try:
             result = Decimal(value.strip())
@@ -68,8 +74,21 @@ def parse_decimal(value: Any, field: str = "") -> Decimal | None:
                 f"{field or 'amount'}: {value!r} is not a number", field=field
             ) from exc
         if result.is_finite():
-            return result
+            return checked_amount(result, field)
     raise BillbeeDataError(f"{field or 'amount'}: {value!r} is not a number", field=field)
+
+
+def checked_amount(value: Decimal, field: str = "") -> Decimal:
+    """``value`` when a document can hold it; else ``BillbeeDataError`` in a sentence."""
+    if value.is_finite() and -AMOUNT_LIMIT < value < AMOUNT_LIMIT:
+        return value
+    if not value.is_finite():
+        raise BillbeeDataError(f"{field or 'amount'}: {value} is not a number", field=field)
+    raise BillbeeDataError(
+        f"{field or 'amount'} is {value}, beyond any amount a document can hold "
+        "(at most 14 digits before the decimal point)",
+        field=field,
+    )
 
 
 def parse_int(value: Any, field: str = "") -> int | None:

@@ -5,6 +5,8 @@ Reads only. Every item names the document, why it is here and what to do:
   (the invoice stays in the books, § 146 AO; only a credit note may cancel it, § 17 UStG);
 - documents waiting for bookkeeping, by reason (a debtor, a VAT answer, an exchange rate …);
 - documents rejected for bookkeeping (to be booked by hand), internal errors first;
+- documents the import could not read or store (no booking looks at them), internal errors
+  first;
 - the EU delivery threshold (§ 3c (4) UStG) when it is exceeded without an OSS registration.
 """
 
@@ -20,6 +22,7 @@ from django.utils import timezone
 
 from connector.classify import CANCELLED_STATES
 from connector.models import Connection, ExternalOrder
+from connector.storable import FAILURE_CODES
 
 from .models import DocumentBooking
 from .selectors import distance_sales_status
@@ -54,11 +57,12 @@ class WorkQueue:
     cancellations: list[QueueDocument] = field(default_factory=list)
     waiting: list[QueueGroup] = field(default_factory=list)
     rejected: list[QueueGroup] = field(default_factory=list)
+    unread: list[QueueGroup] = field(default_factory=list)
     threshold: str = ""  # what to do about the delivery threshold, "" when nothing
 
     @property
     def total(self) -> int:
-        groups = sum(g.count for g in (*self.waiting, *self.rejected))
+        groups = sum(g.count for g in (*self.waiting, *self.rejected, *self.unread))
         return len(self.cancellations) + groups + bool(self.threshold)
 
 
@@ -67,6 +71,7 @@ def work_queue(connection: Connection) -> WorkQueue:
     queue.cancellations = cancellations_without_credit_note(connection)
     queue.waiting = _groups(connection, DocumentBooking.Status.WAITING)
     queue.rejected = _groups(connection, DocumentBooking.Status.REJECTED)
+    queue.unread = _unread_groups(connection)
     queue.threshold = _threshold(connection)
     return queue
 
@@ -147,6 +152,36 @@ def _groups(connection: Connection, status: str) -> list[QueueGroup]:
         title = _title(code, documents)
         groups.append(QueueGroup(code, title, counts[code], documents))
     return groups
+
+
+def _unread_groups(connection: Connection) -> list[QueueGroup]:
+    """Documents the import rejected because it could not read or store them."""
+    failed = ExternalOrder.objects.filter(
+        connection=connection, status=ExternalOrder.Status.REJECTED, reason_code__in=FAILURE_CODES
+    )
+    counts = Counter(failed.values_list("reason_code", flat=True))
+    groups = []
+    for code in sorted(counts, key=lambda code: (code != "internal_error", -counts[code], code)):
+        rows = failed.filter(reason_code=code).order_by("document_date", "billbee_order_id")
+        documents = tuple(
+            QueueDocument(
+                d.pk,
+                d.billbee_order_id,
+                d.invoice_number or d.order_number or str(d.billbee_order_id),
+                d.document_date,
+                d.reason,
+            )
+            for d in rows[:LISTED]
+        )
+        groups.append(QueueGroup(code, UNREAD_TITLES[code], counts[code], documents))
+    return groups
+
+
+UNREAD_TITLES = {
+    "internal_error": "could not be processed by the import (internal error)",
+    "unparseable": "a value from Billbee that cannot be read",
+    "unstorable_value": "a value the upload log cannot hold",
+}
 
 
 def _title(code: str, documents: tuple[QueueDocument, ...]) -> str:

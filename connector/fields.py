@@ -22,11 +22,13 @@ it is scaled like the column it meets. Raw SQL reads the stored integers: use
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import DataError, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+_READ_CONTEXT = Context(prec=80, traps=[])
 
 
 class ExactDecimalField(models.DecimalField):  # type: ignore[type-arg]
@@ -90,4 +92,7 @@ class ExactDecimalField(models.DecimalField):  # type: ignore[type-arg]
             return Decimal(value).scaleb(-decimal_places)
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         places = Decimal(1).scaleb(-decimal_places)
-        return number.scaleb(-decimal_places).quantize(places, ROUND_HALF_UP)
+        # Wide and without traps: a row written before amounts were range-checked may hold
+        # 1E+30 (SQLite stores any number in any column); it is read as it is, so that one
+        # bad row never breaks a page that lists it.
+        return number.scaleb(-decimal_places).quantize(places, ROUND_HALF_UP, _READ_CONTEXT)

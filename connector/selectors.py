@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from billbee import jsonutil
 from billbee.enums import order_state_label, payment_type_name
+from billbee.parsing import AMOUNT_LIMIT
 
 from .models import ChannelRule, Connection, ExternalOrder, ImportRun, SalesChannel
 
@@ -53,6 +54,8 @@ def _amount(value: Any) -> str | None:
     """Money in cents when that is exact (4.9000 → 4.90), else every digit Billbee sent."""
     if value is None:
         return None
+    if not value.is_finite() or abs(value) >= AMOUNT_LIMIT:  # stored before range checks
+        return f"{value} (out of range)"
     cents = value.quantize(CENT)
     return format(cents if cents == value else value, "f")
 

@@ -34,6 +34,7 @@ from .. import jsonutil
 from ..enums import ORDER_STATES, PAYMENT_TYPES, SHIPMENT_TYPES, SHIPPING_CARRIERS
 from .catalog import NEWER_PAYMENT_TYPES, PRODUCTS, SHOPS
 from .generator import KIND_CREDIT, Header
+from .hostile import hostile_orders_add
 from .pdf import invoice_pdf
 from .store import FAULT_KINDS, SandboxState, parse_faults, parse_latency, to_ms
 
@@ -843,6 +844,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if method == "GET" and parts == ["orders"]:
             # Every order's id, ascending as the API lists them: what a reconciliation reads.
             return {"ids": sorted(h.order_id for h in state.dataset.headers)}
+        if method == "POST" and parts == ["hostile"]:
+            return {"orders": hostile_orders_add(state)}
         if len(parts) >= 2 and parts[0] == "orders":
             found = state.by_id.get(int(parts[1]))
             if found is None:

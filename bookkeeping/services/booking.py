@@ -38,7 +38,7 @@ from ..models import (
     JournalEntry,
     JournalLine,
 )
-from .booking_steps import BookingResult, document_book, parse_stored, store_hold
+from .booking_steps import BookingResult, document_book, parse_stored, store_internal_error
 from .debtors import debtor_mappings_sync
 from .decide import BookingContext, Original
 from .setup import bookkeeping_settings
@@ -210,15 +210,7 @@ def _book_chunk(ctx: BookingContext, ids: list[int], result: BookingResult) -> N
             logger.exception("document %s could not be booked", document.billbee_order_id)
             result.restore(counts)
             result.internal_errors += 1
-            store_hold(
-                ctx,
-                document,
-                bookings.get(pk),
-                "rejected",
-                "internal_error",
-                f"could not be booked: {exc!r}",
-                [],
-            )
+            store_internal_error(ctx, document, bookings.get(pk), exc)
 
 
 def _one_transaction() -> Any:

@@ -217,8 +217,7 @@ def _post_new(
 
         def failed(exc: BaseException) -> None:
             ctx.failed_writes.append(counted)  # counted back by the run, in its thread
-            reason = f"could not be booked: {exc!r}"
-            store_hold(ctx, document, booking, "rejected", "internal_error", reason, [])
+            store_internal_error(ctx, document, booking, exc)
 
         ctx.writer.submit(lambda: entry_and_booking_insert(fields, lines, row), failed)
         return
@@ -325,6 +324,12 @@ SUMMARIES = {
     "seller_vat_id": "the seller VAT ID on the invoice is not the merchant's",
     "vat_flags_disagree": "Billbee's VAT flags contradict the VAT treatment",
     "internal_error": "could not be booked (internal error)",
+    "duplicate_invoice_number": "duplicate invoice number",
+    "implausible_invoice_date": "implausible invoice date",
+    "implausible_quantity": "zero or negative quantity on an invoice",
+    "no_currency": "no currency",
+    "no_order_items": "invoice without lines",
+    "unknown_currency": "currency is not an ISO code",
 }
 
 
@@ -343,6 +348,29 @@ def store_hold(
 ) -> None:
     _store(
         ctx, document, booking, status, code, reason, None, [*trace, f"→ {status}: {reason}"], None
+    )
+
+
+def internal_error_reason() -> str:
+    """What a person reads about a document that failed for a fault of the connector (an
+    unexpected exception): a sentence, never the exception itself (that is in the trace and
+    the log)."""
+    return (
+        "could not be booked because of an internal error of the connector (not of the "
+        "document): it is tried again on every booking run, and its month cannot be exported "
+        "until it is booked; the technical details are in the trace and the worker's log"
+    )
+
+
+def store_internal_error(
+    ctx: BookingContext,
+    document: ExternalOrder,
+    booking: DocumentBooking | None,
+    exc: BaseException,
+) -> None:
+    detail = f"internal error: {type(exc).__name__}: {str(exc)[:500]}"
+    store_hold(
+        ctx, document, booking, "rejected", "internal_error", internal_error_reason(), [detail]
     )
 
 

@@ -14,11 +14,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import Count
+
 from billbee.dto import Order
 from connector.classify import CANCELLED_STATES
 from connector.models import Connection, ExternalOrder
 
-from .. import sources
+from .. import plausibility, sources
 from ..errors import Hold
 from ..models import (
     Account,
@@ -65,6 +67,8 @@ class BookingContext:
     _rates: dict[tuple[str, str, date], tuple[date, Decimal] | None] = field(default_factory=dict)
     _distance: dict[int, Decimal] = field(default_factory=dict)
     registrations: dict[str, ForeignRegistration] = field(default_factory=dict)
+    # Invoice numbers that more than one accepted document carries → those documents.
+    duplicates: dict[str, list[plausibility.Holder]] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -107,6 +111,7 @@ class BookingContext:
         self.registrations = {
             r.country: r for r in ForeignRegistration.objects.filter(connection=connection)
         }
+        self.duplicates = _duplicate_numbers(connection)
         self.vat = sources.VatSettings(
             home_country=settings.home_country,
             sender_country=connection.sender_country,
@@ -184,6 +189,33 @@ class Booking:
     warnings: list[str]
 
 
+def _duplicate_numbers(connection: Connection) -> dict[str, list[plausibility.Holder]]:
+    """The accepted documents of every invoice number that more than one of them carries
+    (one grouped query per run; numbers in their printed form, as stored)."""
+    accepted = ExternalOrder.objects.filter(
+        connection=connection, status__in=ExternalOrder.ACCEPTED
+    ).exclude(invoice_number="")
+    numbers = list(
+        accepted.order_by()
+        .values("invoice_number")
+        .annotate(documents=Count("pk"))
+        .filter(documents__gt=1)
+        .values_list("invoice_number", flat=True)
+    )
+    found: dict[str, list[plausibility.Holder]] = {}
+    rows = (
+        accepted.filter(invoice_number__in=numbers)
+        .order_by("billbee_order_id")
+        .values_list("pk", "billbee_order_id", "order_number", "invoice_number", "booking__status")
+    )
+    for pk, billbee_id, order_number, number, status in rows:
+        booked = status == DocumentBooking.Status.BOOKED
+        found.setdefault(number, []).append(
+            plausibility.Holder(pk, billbee_id, order_number, booked)
+        )
+    return found
+
+
 def booking_decide(
     ctx: BookingContext,
     document: ExternalOrder,
@@ -194,13 +226,15 @@ def booking_decide(
     trace: list[str] = []
     is_credit = document.kind == ExternalOrder.Kind.CREDIT_NOTE
     number = _document_number(document)
+    _unique_number(ctx, document, number)
+    currency = _plausible(ctx, order, is_credit, trace)
     day = _booking_date(ctx, order)
     credit_for = _credited_entry(original, trace) if is_credit else None
     context_order = original.order if is_credit and original and original.order else order
     treatment = _treatment(ctx, order, context_order, trace, mirrors=is_credit)
     notes = _cross_checks(ctx, document, order, treatment, trace, mirrors=is_credit)
     debtor = _debtor(ctx, document, order, trace)
-    rate = _exchange_rate(ctx, order, day, trace)
+    rate = _exchange_rate(ctx, order, currency, day, trace)
     accounts = _accounts(ctx, context_order, treatment, trace)
     plan = _plan(ctx, order, treatment, debtor, rate, accounts)
     trace.extend(plan.trace)
@@ -224,7 +258,7 @@ def booking_decide(
         eu_destination=treatment.eu_destination,
         eu_origin=treatment.eu_origin,
         origin_rate=treatment.origin_rate,
-        currency=(order.currency or "EUR").upper(),
+        currency=currency,
         exchange_rate=rate,
         credit_for_id=credit_for.pk if credit_for else None,
         booked_after_export=month_of(day) in ctx.exported_months,
@@ -258,6 +292,32 @@ def _document_number(document: ExternalOrder) -> str:
             "shorten the invoice number format in Billbee",
         )
     return number
+
+
+def _unique_number(ctx: BookingContext, document: ExternalOrder, number: str) -> None:
+    holders = ctx.duplicates.get(number)
+    if not holders:
+        return
+    own = next((h for h in holders if h.pk == document.pk), None)
+    reason = plausibility.duplicate_reason(number, document.pk, bool(own and own.booked), holders)
+    if reason:
+        raise Hold(WAITING, "duplicate_invoice_number", reason)
+
+
+def _plausible(ctx: BookingContext, order: Order, is_credit: bool, trace: list[str]) -> str:
+    """Hold an implausible document; returns its currency code."""
+    today = ctx.now.astimezone(ctx.tz).date()
+    problem = plausibility.invoice_date_problem(order, ctx.tz, today)
+    if problem is None and not is_credit:
+        problem = plausibility.quantity_problem(order)
+    currency, note, currency_problem = plausibility.currency_of(order)
+    problem = problem or currency_problem
+    if problem is not None:
+        raise Hold(WAITING, problem.code, problem.reason)
+    assert currency is not None
+    if note:
+        trace.append(note)
+    return currency
 
 
 def _booking_date(ctx: BookingContext, order: Order) -> date:
@@ -367,9 +427,8 @@ def _debtor(ctx: BookingContext, document: ExternalOrder, order: Order, trace: l
 
 
 def _exchange_rate(
-    ctx: BookingContext, order: Order, day: date, trace: list[str]
+    ctx: BookingContext, order: Order, currency: str, day: date, trace: list[str]
 ) -> Decimal | None:
-    currency = (order.currency or "EUR").upper()
     if currency == "EUR":
         return None
     choice = ctx.exchange_rate(currency, sources.service_date(order, ctx.tz), day)

@@ -1,19 +1,22 @@
 """What a month's DATEV export is: its kind (the first export, a supplement, a re-export), the
 name and label that tell its files apart, and what is still open in the month.
 
-Open items are the month itself (not over yet in the connection's zone) and documents of the
-month that wait for bookkeeping or were rejected. A month exported with open items is
-incomplete: the accountant must know before importing it (GoBD: DATEV refuses the VAT return
-while batches of the period stay open)."""
+Open items are the month itself (not over yet in the connection's zone), documents of the
+month that wait for bookkeeping or were rejected (internal errors among them), and documents
+of the month (or of no known date) that the import could not read or store. A month
+exported with open items is incomplete: the accountant must know before importing it (GoBD:
+DATEV refuses the VAT return while batches of the period stay open)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
-from connector.models import Connection
+from connector.models import Connection, ExternalOrder
+from connector.storable import FAILURE_CODES
 
 from ..models import DocumentBooking, ExportBatch
 
@@ -62,16 +65,31 @@ def month_open_items(connection: Connection, start: date, end: date, now: dateti
         document__document_date__lte=end,
         status__in=(DocumentBooking.Status.WAITING, DocumentBooking.Status.REJECTED),
     ).order_by("document__invoice_number", "document_id")
-    month.total = held.count()
-    month.documents = [
-        OpenDocument(number or order or str(billbee_id), billbee_id, status, reason)
-        for number, order, billbee_id, status, reason in held.values_list(
+    failed = (
+        ExternalOrder.objects.filter(
+            connection=connection,
+            status=ExternalOrder.Status.REJECTED,
+            reason_code__in=FAILURE_CODES,
+        )
+        .filter(Q(document_date__gte=start, document_date__lte=end) | Q(document_date__isnull=True))
+        .order_by("billbee_order_id")
+    )
+    month.total = held.count() + failed.count()
+    rows = [
+        *held.values_list(
             "document__invoice_number",
             "document__order_number",
             "document__billbee_order_id",
             "status",
             "reason",
-        )[:LISTED]
+        )[:LISTED],
+        *failed.values_list(
+            "invoice_number", "order_number", "billbee_order_id", "status", "reason"
+        )[:LISTED],
+    ]
+    month.documents = [
+        OpenDocument(number or order or str(billbee_id), billbee_id, status, reason)
+        for number, order, billbee_id, status, reason in rows[:LISTED]
     ]
     return month
 

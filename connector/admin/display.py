@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from billbee.parsing import AMOUNT_LIMIT
+
 CENT = Decimal("0.01")
 
 # Background colours of the badges; white text reads on each, in light and dark mode.
@@ -57,6 +59,7 @@ REASON_LABELS = {
     "deleted_after_import": "deleted after import: needs a credit note",
     "credit_note_imported": "cancelled after import, credit note imported",
     "unparseable": "unreadable value from Billbee",
+    "unstorable_value": "a value the upload log cannot hold",
     "internal_error": "could not be processed (internal error)",
 }
 
@@ -87,6 +90,8 @@ def money(value: Decimal | None, currency: str = "") -> str:
     """Cents when that is exact (4.9000 → 4.90), else every digit Billbee sent."""
     if value is None:
         return "—"
+    if not value.is_finite() or abs(value) >= AMOUNT_LIMIT:  # stored before range checks
+        return f"{value} {currency} (out of range)".strip()
     cents = value.quantize(CENT)
     shown = cents if cents == value else value.normalize()
     return f"{shown:f} {currency}".strip()

@@ -26,6 +26,7 @@ from billbee.errors import BillbeeDataError
 from .. import classify
 from ..classify import Decision, Parent, Previous, Settings
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
+from ..storable import failed_document_date, printable, storage_problem, usable_id
 from .channels import ChannelRegistry
 from .rowwriter import RowWriter
 
@@ -129,6 +130,22 @@ def document_process(ctx: DocumentContext, record: RawRecord, known: Known | Non
         order = parse_order(record.raw, ctx.settings.clock_zone, text=text)
     except BillbeeDataError as exc:
         return _reject_unparseable(ctx, record, text, raw_hash, known, exc)
+    if not usable_id(order.billbee_order_id):
+        return _reject_without_id(ctx, text)
+    problem = storage_problem(order, ctx.settings.label)
+    if problem is not None:
+        return _store_failure(
+            ctx,
+            order.billbee_order_id,
+            text,
+            raw_hash,
+            known,
+            "unstorable_value",
+            problem,
+            "a value the upload log cannot hold",
+            order_number=printable(order.order_number, 200),
+            raw=order.raw,
+        )
     try:
         return _decide_and_store(ctx, order, text, raw_hash, known)
     except Exception as exc:  # one broken order never stops a run
@@ -141,9 +158,19 @@ def document_process(ctx: DocumentContext, record: RawRecord, known: Known | Non
             raw_hash,
             known,
             "internal_error",
-            f"could not be processed: {exc!r}",
+            INTERNAL_ERROR,
             "could not be processed (internal error)",
+            detail=f"internal error: {type(exc).__name__}: {printable(str(exc), 500)}",
+            order_number=printable(order.order_number, 200),
+            raw=order.raw,
         )
+
+
+INTERNAL_ERROR = (
+    "could not be processed because of an internal error of the connector (not of the "
+    "document): it is read again on the next import; the technical details are in the trace "
+    "and the import's log"
+)
 
 
 def _decide_and_store(
@@ -598,10 +625,8 @@ def _reject_unparseable(
     exc: BillbeeDataError,
 ) -> str:
     billbee_id = record.raw.get("BillBeeOrderId") if isinstance(record.raw, dict) else None
-    if not isinstance(billbee_id, int) or isinstance(billbee_id, bool):
-        ctx.tally.add(classify.REJECTED, "record without a usable BillBeeOrderId")
-        logger.warning("a record without a usable BillBeeOrderId was rejected: %s", text[:200])
-        return classify.REJECTED
+    if not usable_id(billbee_id):
+        return _reject_without_id(ctx, text)
     return _store_failure(
         ctx,
         billbee_id,
@@ -611,7 +636,15 @@ def _reject_unparseable(
         "unparseable",
         f"Billbee sent a value that cannot be read: {exc.message}",
         f"unreadable field {exc.field or '?'}",
+        raw=record.raw,
     )
+
+
+def _reject_without_id(ctx: DocumentContext, text: str) -> str:
+    """A record without a Billbee id the upload log can key it by: counted and logged."""
+    ctx.tally.add(classify.REJECTED, "record without a usable BillBeeOrderId")
+    logger.warning("a record without a usable BillBeeOrderId was rejected: %s", text[:200])
+    return classify.REJECTED
 
 
 def _store_failure(
@@ -623,6 +656,10 @@ def _store_failure(
     code: str,
     reason: str,
     summary: str,
+    *,
+    raw: Any,
+    detail: str = "",
+    order_number: str = "",
 ) -> str:
     ctx.tally.add(classify.REJECTED, summary)
     if ctx.dry_run:
@@ -631,7 +668,9 @@ def _store_failure(
         "status": classify.REJECTED,
         "reason_code": code,
         "reason": reason,
-        "trace": [f"→ rejected: {reason}"],
+        "order_number": order_number,
+        "document_date": failed_document_date(raw, ctx.settings.tz),
+        "trace": [*([detail] if detail else []), f"→ rejected: {reason}"],
         # No fingerprint: the next run decides about this document again instead of
         # recognising it as unchanged.
         "raw_hash": "",

@@ -33,6 +33,7 @@ from billbee.errors import BillbeeError
 
 from .. import classify
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
+from ..storable import usable_id
 from ..windows import Window, import_span, local_midnight, plan_windows
 from .bulk import GrowingTables, async_commit
 from .channels import ChannelRegistry, settings_snapshot
@@ -337,7 +338,7 @@ def _import_page(ctx: DocumentContext, page: Page, seen: set[int], result: Impor
     ids = [
         r.raw["BillBeeOrderId"]
         for r in records
-        if isinstance(r.raw, dict) and isinstance(r.raw.get("BillBeeOrderId"), int)
+        if isinstance(r.raw, dict) and usable_id(r.raw.get("BillBeeOrderId"))
     ]
     known = known_documents(ctx.connection, ids)
     unchanged: list[int] = []

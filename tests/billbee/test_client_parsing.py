@@ -247,3 +247,49 @@ def test_enum_endpoints_accept_bare_lists(sandbox):
     payment_types = {p.id: p.name for p in client.payment_types()}
     assert payment_types[26] == "Rechnung" and payment_types[59] == "Vorkasse"
     assert json.dumps([s.name for s in client.shipping_carriers()])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("TotalCost", "1E+30"),
+        ("TotalCost", Decimal("1E+30")),
+        ("ShippingCost", "-100000000000000"),
+        ("TotalCost", "NaN"),
+    ],
+)
+def test_amounts_beyond_what_a_document_can_hold_are_refused_when_parsed(field, value):
+    from billbee.dto import parse_order
+    from billbee.errors import BillbeeDataError
+
+    with pytest.raises(BillbeeDataError) as refused:
+        parse_order(_minimal_order(**{field: value}), BERLIN)
+
+    assert refused.value.field == field
+    assert field in refused.value.message
+
+
+def test_the_largest_amount_a_document_holds_is_read_exactly():
+    from billbee.dto import parse_order
+
+    order = parse_order(
+        _minimal_order(
+            TotalCost=Decimal("99999999999999.9999"),
+            OrderItems=[{"Quantity": "-3", "TotalPrice": "-99999999999999.9999"}],
+        ),
+        BERLIN,
+    )
+
+    assert order.total_cost == Decimal("99999999999999.9999")
+    assert order.items[0].total_price == Decimal("-99999999999999.9999")
+
+
+def test_a_line_amount_beyond_the_range_names_the_field():
+    from billbee.dto import parse_order
+    from billbee.errors import BillbeeDataError
+
+    with pytest.raises(BillbeeDataError) as refused:
+        parse_order(_minimal_order(OrderItems=[{"Quantity": 1, "TotalPrice": "1E+30"}]), BERLIN)
+
+    assert refused.value.field == "TotalPrice"
+    assert "1E+30" in refused.value.message and "beyond" in refused.value.message

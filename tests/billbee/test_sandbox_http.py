@@ -1237,3 +1237,21 @@ def test_the_command_line_serves_429_without_retry_after_and_added_latency(tmp_p
         process.wait(timeout=10)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_the_crafted_bad_orders_are_served_as_raw_json(sandbox):
+    from billbee.sandbox.hostile import SHAPES
+
+    added = {a["shape"]: a["BillBeeOrderId"] for a in sandbox.control("POST", "hostile")["orders"]}
+
+    assert set(SHAPES) <= set(added)
+    nul = urllib.request.urlopen(f"{sandbox.url}/__sandbox__/orders/{added['nul_in_order_number']}")
+    assert b'"OrderNumber":"X-\\u0000-1"' in nul.read().replace(b" ", b"")
+    duplicate = sandbox.raw_get(f"/orders/{added['duplicate_invoice_number_b']}")["Data"]
+    original = sandbox.raw_get(f"/orders/{added['duplicate_invoice_number_a']}")["Data"]
+    assert duplicate["InvoiceNumber"] == original["InvoiceNumber"]
+    assert duplicate["BillBeeOrderId"] != original["BillBeeOrderId"]
+    huge = sandbox.raw_get(f"/orders/{added['total_1e30_text']}")["Data"]
+    assert huge["TotalCost"] == "1E+30"
+    again = {a["shape"]: a["BillBeeOrderId"] for a in sandbox.control("POST", "hostile")["orders"]}
+    assert not set(again.values()) & set(added.values())

@@ -63,7 +63,8 @@ def test_a_write_that_fails_in_the_writer_is_recorded_and_the_run_goes_on(
     assert result.internal_errors == 1
     failed = DocumentBooking.objects.get(document_id=victims[0])
     assert (failed.status, failed.reason_code) == ("rejected", "internal_error")
-    assert "went away" in failed.reason
+    assert failed.reason.startswith("could not be booked because of an internal error")
+    assert failed.trace[0] == "internal error: RuntimeError: the database went away for a moment"
     assert not JournalEntry.objects.filter(document_id=victims[0]).exists()
     assert result.booked == JournalEntry.objects.count() > 0
     # The next run books it (rejected documents are decided again).

@@ -1415,7 +1415,8 @@ def test_an_internal_error_rejects_that_document_and_the_run_is_partial(account,
     document = doc(broken)
     assert document.status == "rejected"
     assert document.reason_code == "internal_error"
-    assert document.reason == "could not be processed: ValueError('bug in a rule')"
+    assert document.reason.startswith("could not be processed because of an internal error")
+    assert document.trace[0] == "internal error: ValueError: bug in a rule"
     assert result.as_dict()["internal_errors"] == 1
     assert result.as_dict()["rejected"]["could not be processed (internal error)"] == 1
     assert doc(fine).status == "imported"

@@ -17,6 +17,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from billbee.sandbox import SandboxConfig, make_server, parse_faults, parse_latency
 from billbee.sandbox.generator import SUBCENT_TOTALS
+from billbee.sandbox.hostile import hostile_orders_add
 from connector.cli import (
     OperatorCommand,
     int_between,
@@ -120,6 +121,12 @@ class Command(OperatorCommand):
             help="memory for encoded orders, served again without rendering (0: no cache)",
         )
         parser.add_argument(
+            "--hostile",
+            action="store_true",
+            help="add the crafted bad orders (duplicate invoice numbers, implausible dates, "
+            "1E+30 totals, huge strings, NUL characters …; docs/sandbox.md)",
+        )
+        parser.add_argument(
             "--warm",
             action="store_true",
             help="encode every order at start (needs --cache-mb large enough; benchmarks)",
@@ -166,6 +173,10 @@ class Command(OperatorCommand):
             cache_mb=options["cache_mb"],
             subcent_totals=options["subcent_totals"],
         )
+        if options["hostile"]:
+            with server.state.lock:
+                added = hostile_orders_add(server.state)
+            self.stdout.write(f"Added {len(added)} crafted bad orders (--hostile)")
         if options["warm"]:
             server.state.warm()
         self.stdout.write(
