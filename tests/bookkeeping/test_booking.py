@@ -745,7 +745,10 @@ def test_a_change_whose_new_entry_fails_to_be_written_is_no_late_change(account,
     assert (result.booked, result.reversed) == (0, 0)
     # The whole document rolled back: its old entry stands, not reversed.
     assert JournalEntry.objects.filter(document=doc(billbee_id)).count() == 1
-    assert booking(billbee_id).reason == "could not be booked: RuntimeError('disk full')"
+    stored = booking(billbee_id)
+    assert stored.reason_code == "internal_error"
+    assert stored.reason.startswith("could not be booked because of an internal error")
+    assert "internal error: RuntimeError: disk full" in stored.trace
 
 
 def test_a_new_document_that_fails_to_be_written_is_not_counted_as_booked(
