@@ -153,41 +153,16 @@ def orders_import(
                 client.close()
             raise
     result.run_id = run.pk if run else None
-    start, end = import_span(
-        now=now,
-        tz=connection.zoneinfo,
-        watermark=connection.watermark,
-        start_date=connection.import_start_date,
-        overlap=timedelta(minutes=connection.overlap_minutes),
-        safety_lag=timedelta(minutes=connection.safety_lag_minutes),
-        since=since,
-        until=until,
-    )
-    windows = plan_windows(start, end, connection.zoneinfo)
-    result.window_from, result.window_to, result.windows_total = start, end, len(windows)
     stats_before = client.stats.requests, client.stats.throttled, client.stats.retries
-    ctx = DocumentContext(
-        connection=connection,
-        settings=settings_snapshot(connection),
-        channels=ChannelRegistry(connection),
-        run=run,
-        now=now,
-        dry_run=dry_run,
-        tally=result.tally,
-    )
-    # The run's lease is renewed from a thread of its own while this one works, also while it
-    # waits for one long Billbee request: a live import is never taken for dead.
-    renewer = LeaseRenewer(lambda: import_run_renew(run)) if run is not None else None
-    async_commit(True)
-    statistics = GrowingTables(
-        ExternalOrder,
-        ExternalOrderVersion,
-        rows=ExternalOrder.objects.filter(connection=connection).count()
-        if db_connection.vendor == "postgresql"
-        else 0,
-    )
+    renewer: LeaseRenewer | None = None
     try:
-        if renewer is not None:
+        # Everything after the run's start is inside the run's error handling: a failure
+        # here too ends the run with its reason instead of leaving it "running".
+        ctx, windows, statistics = _prepare(connection, run, result, now, dry_run, since, until)
+        # The run's lease is renewed from a thread of its own while this one works, also
+        # while it waits for one long Billbee request: a live import is never taken for dead.
+        if run is not None:
+            renewer = LeaseRenewer(lambda: import_run_renew(run))
             renewer.start()
         if not dry_run:
             _refresh_names(client, now)
@@ -225,6 +200,49 @@ def orders_import(
         if own_client:
             client.close()
     return result
+
+
+def _prepare(
+    connection: Connection,
+    run: ImportRun | None,
+    result: ImportResult,
+    now: datetime,
+    dry_run: bool,
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[DocumentContext, list[Window], GrowingTables]:
+    """The run's windows, the context its documents are decided in, and the table
+    statistics it keeps up to date."""
+    start, end = import_span(
+        now=now,
+        tz=connection.zoneinfo,
+        watermark=connection.watermark,
+        start_date=connection.import_start_date,
+        overlap=timedelta(minutes=connection.overlap_minutes),
+        safety_lag=timedelta(minutes=connection.safety_lag_minutes),
+        since=since,
+        until=until,
+    )
+    windows = plan_windows(start, end, connection.zoneinfo)
+    result.window_from, result.window_to, result.windows_total = start, end, len(windows)
+    ctx = DocumentContext(
+        connection=connection,
+        settings=settings_snapshot(connection),
+        channels=ChannelRegistry(connection),
+        run=run,
+        now=now,
+        dry_run=dry_run,
+        tally=result.tally,
+    )
+    async_commit(True)
+    statistics = GrowingTables(
+        ExternalOrder,
+        ExternalOrderVersion,
+        rows=ExternalOrder.objects.filter(connection=connection).count()
+        if db_connection.vendor == "postgresql"
+        else 0,
+    )
+    return ctx, windows, statistics
 
 
 def _refresh_names(client: BillbeeClient, now: datetime) -> None:

@@ -625,6 +625,26 @@ def test_a_crash_after_some_pages_loses_nothing_and_the_rerun_duplicates_nothing
     assert rerun.tally.outcomes["unchanged"] >= 250
 
 
+def test_a_run_that_fails_before_its_first_window_ends_as_failed_not_running(sandbox, monkeypatch):
+    """Planning the windows comes after the run is started: when it fails, the run ends with
+    the reason instead of blocking every later import until its lease expires."""
+    connection = make_connection(sandbox)
+
+    def broken_plan(*args, **kwargs):
+        raise RuntimeError("no windows today")
+
+    monkeypatch.setattr(imports, "plan_windows", broken_plan)
+    failed = run(connection, now=SANDBOX_END + timedelta(hours=6))
+    monkeypatch.undo()
+
+    assert failed.state == "failed"
+    assert failed.error == "RuntimeError: no windows today"
+    stored = ImportRun.objects.get(pk=failed.run_id)
+    assert (stored.state, stored.error) == ("failed", "RuntimeError: no windows today")
+    assert stored.finished_at is not None
+    assert run(connection, now=SANDBOX_END + timedelta(hours=6)).state == "succeeded"
+
+
 @pytest.mark.parametrize(
     ("billbee_clock", "invoice_date", "document_date", "first_filter"),
     [
