@@ -37,7 +37,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy billbee connector bookkeeping
+	$(BIN)/mypy billbee connector bookkeeping payments
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "connector",
     "billbee",
     "bookkeeping",
+    "payments",
 ]
 
 MIDDLEWARE = [
