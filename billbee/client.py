@@ -696,6 +696,19 @@ class BillbeeClient:
             idempotent=True,
         )
 
+    def add_order_message(
+        self, order_id: int, text: str, *, internal: bool = True, sender: str = "Billbee Connector"
+    ) -> None:
+        """``POST /orders/{id}/message``: a message on the order; an internal one is a note for
+        the merchant's team and is not sent to the customer. Not idempotent: a retry after a
+        lost answer may write it twice."""
+        self.request(
+            "POST",
+            f"/orders/{int(order_id)}/message",
+            body={"IsInternal": internal, "SenderName": sender, "Text": text},
+            endpoint="POST /orders/{id}/message",
+        )
+
     # ------------------------------------------------------------------ invoices
 
     def iter_invoices(

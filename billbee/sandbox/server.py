@@ -264,6 +264,23 @@ class Api:
     def order_tags_set(self, q: Query, m: dict[str, str], body: Any) -> Any:
         return self._tags(m, body, replace=True)
 
+    def order_message(self, q: Query, m: dict[str, str], body: Any) -> Any:
+        """``POST /orders/{id}/message``: a message on the order (``IsInternal`` ones are
+        notes for the merchant's team, not sent to the customer)."""
+        h = self._order(m["id"])
+        text = body.get("Text") if isinstance(body, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise Invalid("model.Text", "The Text field is required.")
+        self.state.add_message(
+            h,
+            {
+                "IsInternal": bool(body.get("IsInternal", False)),
+                "SenderName": str(body.get("SenderName") or ""),
+                "Text": text,
+            },
+        )
+        return envelope(None)
+
     def _tags(self, m: dict[str, str], body: Any, replace: bool) -> Any:
         h = self._order(m["id"])
         tags = body.get("Tags") if isinstance(body, dict) else None
@@ -477,6 +494,7 @@ ROUTES: list[tuple[str, str, str, str, ResourceKey | None]] = [
     ("PUT", r"/orders/(?P<id>\d+)/orderstate", "PUT /orders/{id}/orderstate", "order_state", None),
     ("POST", r"/orders/(?P<id>\d+)/tags", "POST /orders/{id}/tags", "order_tags_add", None),
     ("PUT", r"/orders/(?P<id>\d+)/tags", "PUT /orders/{id}/tags", "order_tags_set", None),
+    ("POST", r"/orders/(?P<id>\d+)/message", "POST /orders/{id}/message", "order_message", None),
     (
         "POST",
         r"/orders/createinvoice/(?P<id>\d+)",
@@ -864,6 +882,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 return state.register_entry(
                     h, state.dataset.render_invoice(h, state.dataset.render_order(h), False)
                 )
+            if method == "GET" and parts[2:] == ["messages"]:
+                return {"messages": state.messages.get(h.order_id, [])}
             if method == "POST" and parts[2:] == ["invoice"]:
                 state.create_invoice(h)
                 return state.dataset.render_order(h)

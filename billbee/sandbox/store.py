@@ -227,6 +227,9 @@ class SandboxState:
         # Invoice-register fields that differ from what the order implies, per order id
         # (control API ``POST /__sandbox__/orders/{id}/register``).
         self.register_overrides: dict[int, dict[str, Any]] = {}
+        # Messages written through ``POST /orders/{id}/message``, per order id (control API
+        # ``GET /__sandbox__/orders/{id}/messages``).
+        self.messages: dict[int, list[dict[str, Any]]] = {}
         self.reset_stats()
 
     def reset(self) -> None:
@@ -512,6 +515,10 @@ class SandboxState:
         h.tags = tuple(current)
         if h.custom is not None:
             h.custom["Tags"] = list(current)
+        self._touch(h)
+
+    def add_message(self, h: Header, message: dict[str, Any]) -> None:
+        self.messages.setdefault(h.order_id, []).append(message)
         self._touch(h)
 
     def patch(self, h: Header, fields: dict[str, Any]) -> None:
