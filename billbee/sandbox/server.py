@@ -36,6 +36,7 @@ from .catalog import NEWER_PAYMENT_TYPES, PRODUCTS, SHOPS
 from .generator import KIND_CREDIT, Header
 from .hostile import hostile_orders_add
 from .pdf import invoice_pdf
+from .statements import camt053, paypal_csv, statements_truth
 from .store import FAULT_KINDS, SandboxState, parse_faults, parse_latency, to_ms
 
 logger = logging.getLogger("billbee.sandbox")
@@ -862,6 +863,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if method == "GET" and parts == ["orders"]:
             # Every order's id, ascending as the API lists them: what a reconciliation reads.
             return {"ids": sorted(h.order_id for h in state.dataset.headers)}
+        if method == "GET" and len(parts) == 2 and parts[0] == "statements":
+            return _statement(state, parts[1], query)
         if method == "POST" and parts == ["hostile"]:
             return {"orders": hostile_orders_add(state)}
         if len(parts) >= 2 and parts[0] == "orders":
@@ -950,3 +953,19 @@ def summary(state: SandboxState) -> dict[str, Any]:
         "states": {str(k): v for k, v in sorted(states.items())},
         "shops": {str(k): v for k, v in channels.items()},
     }
+
+
+def _statement(state: SandboxState, kind: str, query: dict[str, list[str]]) -> dict[str, Any]:
+    """``GET /__sandbox__/statements/{camt053|paypal|truth}?days=14&seed=1``: a statement
+    paying the sandbox's unpaid orders, as text (see ``statements.py``)."""
+    days = int((query.get("days") or ["14"])[0])
+    seed = int((query.get("seed") or ["1"])[0])
+    if kind == "camt053":
+        content = camt053(state, days=days, seed=seed).decode("utf-8")
+        return {"filename": f"camt053_sandbox_{seed}.xml", "content": content}
+    if kind == "paypal":
+        content = paypal_csv(state, days=days, seed=seed).decode("utf-8")
+        return {"filename": f"paypal_sandbox_{seed}.csv", "content": content}
+    if kind == "truth":
+        return {"lines": jsonutil.loads(statements_truth(state, days=days, seed=seed))}
+    raise KeyError(f"no statement kind {kind!r}: camt053, paypal or truth")

@@ -1,0 +1,278 @@
+"""Bank and PayPal statements that pay the sandbox's orders, for demos and tests of payment
+matching: a CAMT.053 (version 08) account statement of the merchant's bank account, and a
+PayPal activity download (German headers).
+
+The bank statement pays the unpaid orders of the bank-transfer, prepayment and invoice payment
+methods the way customers pay: mostly with the invoice or order number in the remittance text,
+some with a prefix and a line break, some with a typo, some with the payer's name only, a few
+partially, one transfer for two invoices; plus the bank's account fee and a PayPal payout.
+The PayPal download has one payment per PayPal order with PayPal's fee, and a transfer of the
+balance to the bank. Same seed, same files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from .. import jsonutil
+from .store import SandboxState
+
+CAMT_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
+MERCHANT_IBAN = "DE02120300000000202051"
+MERCHANT_NAME = "Holzwerk Sandbox GmbH"
+BANK_PAYMENTS = {1, 26, 59}  # bank transfer, invoice, prepayment
+PAYPAL = 3
+CENT = Decimal("0.01")
+
+
+def iban_de(seed: int) -> str:
+    """A German IBAN with valid check digits (ISO 13616, mod 97) for an account number."""
+    bban = f"{50010517:08d}{seed % 10**10:010d}"
+    number = int(bban + "131400")  # "DE" = 13 14, check digits 00
+    return f"DE{98 - number % 97:02d}{bban}"
+
+
+def _orders(state: SandboxState, methods: set[int], days: int) -> Iterator[dict[str, Any]]:
+    """Rendered orders of these payment methods, created within the last ``days`` days of
+    the data, neither cancelled nor deleted, without a paid date, in ascending id."""
+    end = datetime.fromtimestamp(state.dataset.end)
+    since = (end - timedelta(days=days)).isoformat()
+    for h in sorted(state.dataset.headers, key=lambda h: h.order_id):
+        order = state.dataset.render_order(h)
+        if order.get("PaymentMethod") not in methods or order.get("State") in (6, 8):
+            continue
+        if order.get("PayedAt") or str(order.get("CreatedAt") or "") < since:
+            continue
+        if Decimal(str(order.get("TotalCost") or 0)) <= 0:
+            continue
+        yield order
+
+
+def printed_invoice_number(order: dict[str, Any]) -> str:
+    number = order.get("InvoiceNumber")
+    if not number:
+        return ""
+    return (
+        f"{order.get('InvoiceNumberPrefix') or ''}{number}{order.get('InvoiceNumberPostfix') or ''}"
+    )
+
+
+def _payer(order: dict[str, Any]) -> str:
+    address = order.get("InvoiceAddress") or {}
+    name = f"{address.get('FirstName') or ''} {address.get('LastName') or ''}".strip()
+    return name or str(address.get("Company") or "Kunde")
+
+
+def _pay_day(order: dict[str, Any], rng: random.Random, end: date) -> date:
+    created = datetime.fromisoformat(str(order["CreatedAt"])[:19]).date()
+    return min(created + timedelta(days=rng.randint(1, 6)), end)
+
+
+def _typo(reference: str, rng: random.Random) -> str:
+    digits = [i for i, c in enumerate(reference[:-1]) if c.isdigit() and reference[i + 1].isdigit()]
+    if not digits:
+        return reference
+    i = rng.choice(digits)
+    return reference[:i] + reference[i + 1] + reference[i] + reference[i + 2 :]
+
+
+def bank_lines(state: SandboxState, *, days: int = 14, seed: int = 1) -> list[dict[str, Any]]:
+    """The bank statement's transactions, each with the order ids it pays (the truth)."""
+    rng = random.Random(seed * 7919 + 53)
+    end = datetime.fromtimestamp(state.dataset.end).date()
+    lines: list[dict[str, Any]] = []
+    waiting: list[dict[str, Any]] = []
+    for index, order in enumerate(_orders(state, BANK_PAYMENTS, days)):
+        total = Decimal(str(order["TotalCost"])).quantize(CENT)
+        reference = printed_invoice_number(order) or str(order.get("OrderNumber") or "")
+        payer, roll = _payer(order), rng.random()
+        line = {
+            "date": _pay_day(order, rng, end),
+            "amount": total,
+            "name": payer,
+            "iban": iban_de(int(order["BillBeeOrderId"])),
+            "orders": [int(order["BillBeeOrderId"])],
+        }
+        if index % 12 in (5, 6):  # every twelfth transfer pays two invoices
+            waiting.append({**line, "text": reference})
+            if len(waiting) == 2:
+                first, second = waiting
+                lines.append(
+                    {
+                        **second,
+                        "amount": first["amount"] + second["amount"],
+                        "text": f"{first['text']} und {second['text']}",
+                        "orders": first["orders"] + second["orders"],
+                    }
+                )
+                waiting = []
+            continue
+        if roll < 0.65:
+            line["text"] = reference
+        elif roll < 0.72:
+            line["text"] = f"Rechnung Nr. {reference}\nVielen Dank"
+        elif roll < 0.79:
+            line["text"] = _typo(reference, rng)
+        elif roll < 0.86:
+            line["text"] = f"Bestellung {payer}"
+        elif roll < 0.92:
+            line["amount"] = (total / 2).quantize(CENT)
+            line["text"] = f"{reference} Teilzahlung"
+        else:
+            line["text"] = f"{reference} {order.get('OrderNumber') or ''}".strip()
+        lines.append(line)
+    lines.extend(waiting)
+    lines.append(
+        {
+            "date": end,
+            "amount": Decimal("-9.90"),
+            "name": "",
+            "iban": "",
+            "orders": [],
+            "text": "Kontoführung Entgelt",
+            "fee": True,
+        }
+    )
+    lines.sort(key=lambda line: (line["date"], line["orders"][:1]))
+    return lines
+
+
+def camt053(state: SandboxState, *, days: int = 14, seed: int = 1) -> bytes:
+    """A CAMT.053.001.08 statement of the merchant's account over the last ``days`` days."""
+    lines = bank_lines(state, days=days, seed=seed)
+    end = datetime.fromtimestamp(state.dataset.end).date()
+    ET.register_namespace("", CAMT_NS)
+    q = lambda tag: f"{{{CAMT_NS}}}{tag}"  # noqa: E731
+
+    def sub(parent: ET.Element, path: str, text: str | None = None) -> ET.Element:
+        node = parent
+        for tag in path.split("/"):
+            node = ET.SubElement(node, q(tag))
+        if text is not None:
+            node.text = text
+        return node
+
+    root = ET.Element(q("Document"))
+    statement_root = sub(root, "BkToCstmrStmt")
+    header = sub(statement_root, "GrpHdr")
+    sub(header, "MsgId", f"SANDBOX-{end:%Y%m%d}-{seed}")
+    sub(header, "CreDtTm", f"{end:%Y-%m-%d}T18:00:00")
+    statement = sub(statement_root, "Stmt")
+    sub(statement, "Id", f"{end:%Y%m%d}-{seed}")
+    sub(statement, "CreDtTm", f"{end:%Y-%m-%d}T18:00:00")
+    period = sub(statement, "FrToDt")
+    sub(period, "FrDtTm", f"{end - timedelta(days=days):%Y-%m-%d}T00:00:00")
+    sub(period, "ToDtTm", f"{end:%Y-%m-%d}T23:59:59")
+    account = sub(statement, "Acct")
+    sub(account, "Id/IBAN", MERCHANT_IBAN)
+    sub(account, "Ccy", "EUR")
+    sub(account, "Ownr/Nm", MERCHANT_NAME)
+    opening = Decimal("10000.00")
+    closing = opening + sum((line["amount"] for line in lines), Decimal(0))
+    for code, amount, day in (
+        ("OPBD", opening, end - timedelta(days=days)),
+        ("CLBD", closing, end),
+    ):
+        balance = sub(statement, "Bal")
+        sub(balance, "Tp/CdOrPrtry/Cd", code)
+        sub(balance, "Amt", f"{abs(amount):.2f}").set("Ccy", "EUR")
+        sub(balance, "CdtDbtInd", "CRDT" if amount >= 0 else "DBIT")
+        sub(balance, "Dt/Dt", f"{day:%Y-%m-%d}")
+    for n, line in enumerate(lines, 1):
+        credit = line["amount"] >= 0
+        entry = sub(statement, "Ntry")
+        sub(entry, "NtryRef", str(n))
+        sub(entry, "Amt", f"{abs(line['amount']):.2f}").set("Ccy", "EUR")
+        sub(entry, "CdtDbtInd", "CRDT" if credit else "DBIT")
+        sub(entry, "Sts/Cd", "BOOK")
+        sub(entry, "BookgDt/Dt", f"{line['date']:%Y-%m-%d}")
+        sub(entry, "ValDt/Dt", f"{line['date']:%Y-%m-%d}")
+        sub(entry, "AcctSvcrRef", f"SBX{end:%Y%m%d}{n:06d}")
+        family = "RCDT" if credit else ("CHRG" if line.get("fee") else "ICDT")
+        domain = sub(entry, "BkTxCd/Domn")
+        sub(domain, "Cd", "PMNT" if not line.get("fee") else "ACMT")
+        sub(domain, "Fmly/Cd", family)
+        sub(domain, "Fmly/SubFmlyCd", "ESCT" if not line.get("fee") else "CHRG")
+        details = sub(entry, "NtryDtls/TxDtls")
+        sub(details, "Refs/EndToEndId", "NOTPROVIDED")
+        if line["name"]:
+            party = sub(details, "RltdPties")
+            sub(party, "Dbtr/Pty/Nm", line["name"])
+            sub(party, "DbtrAcct/Id/IBAN", line["iban"])
+        sub(details, "RmtInf/Ustrd", line["text"])
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
+
+
+PAYPAL_HEADER = (
+    "Datum", "Uhrzeit", "Zeitzone", "Name", "Typ", "Status", "Währung", "Brutto", "Gebühr",
+    "Netto", "Absender E-Mail-Adresse", "Empfänger E-Mail-Adresse", "Transaktionscode",
+    "Zugehöriger Transaktionscode", "Rechnungsnummer", "Guthaben",
+)  # fmt: skip
+
+
+def _de(amount: Decimal) -> str:
+    return f"{amount:.2f}".replace(".", ",")
+
+
+def paypal_csv(state: SandboxState, *, days: int = 14, seed: int = 1) -> bytes:
+    """A PayPal activity download (German headers, as PayPal offers it to German accounts)
+    with a payment per unpaid PayPal order, PayPal's fee, and the transfer to the bank."""
+    rng = random.Random(seed * 7907 + 59)
+    end = datetime.fromtimestamp(state.dataset.end).date()
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    writer.writerow(PAYPAL_HEADER)
+    balance = Decimal(0)
+    rows: list[tuple[date, list[str]]] = []
+    for n, order in enumerate(_orders(state, {PAYPAL}, days), 1):
+        gross = Decimal(str(order["TotalCost"])).quantize(CENT)
+        fee = -(gross * Decimal("0.0249") + Decimal("0.35")).quantize(CENT)
+        day = _pay_day(order, rng, end)
+        balance += gross + fee
+        email = (order.get("Customer") or {}).get("Email") or "kunde@example.com"
+        rows.append(
+            (
+                day,
+                [
+                    f"{day:%d.%m.%Y}", f"{9 + n % 10:02d}:{n % 60:02d}:00", "Europe/Berlin",
+                    _payer(order), "Website-Zahlung", "Abgeschlossen", "EUR", _de(gross),
+                    _de(fee), _de(gross + fee), email, "shop@holzwerk.example",
+                    f"{seed:02d}{int(order['BillBeeOrderId']) % 10**15:015d}"[-17:].upper(), "",
+                    str(order.get("OrderNumber") or ""), "",
+                ],
+            )
+        )  # fmt: skip
+    rows.sort(key=lambda row: row[0])
+    running = Decimal(0)
+    for _day, row in rows:
+        running += Decimal(row[9].replace(",", "."))
+        row[15] = _de(running)
+        writer.writerow(row)
+    if balance > 0:
+        writer.writerow(
+            [
+                f"{end:%d.%m.%Y}", "20:00:00", "Europe/Berlin", MERCHANT_NAME,
+                "Allgemeine Abbuchung", "Abgeschlossen", "EUR", _de(-balance), "0,00",
+                _de(-balance), "shop@holzwerk.example", "", f"PAYOUT{end:%Y%m%d}{seed:04d}", "",
+                "", "0,00",
+            ]
+        )  # fmt: skip
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def statements_truth(state: SandboxState, *, days: int = 14, seed: int = 1) -> str:
+    """The bank lines with the orders each one pays, as JSON (for tests and the demo)."""
+    return jsonutil.dumps(
+        [
+            {**line, "date": line["date"].isoformat(), "amount": str(line["amount"])}
+            for line in bank_lines(state, days=days, seed=seed)
+        ]
+    )
