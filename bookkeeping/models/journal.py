@@ -56,6 +56,7 @@ class JournalEntry(Immutable):
         INVOICE = "invoice", "invoice"
         CREDIT_NOTE = "credit_note", "credit note"
         REVERSAL = "reversal", "reversal"
+        PAYMENT = "payment", "payment"
 
     # Indexes cost every posting: foreign keys covered by a composite index below, or never
     # looked up from this side, have none of their own.
@@ -141,6 +142,8 @@ class JournalLine(Immutable):
         ROUNDING = "rounding", "rounding difference"
         COUPON = "coupon", "multi-purpose voucher"
         VOUCHER = "voucher", "single-purpose voucher"
+        BANK = "bank", "bank or payment provider account"
+        FEE = "fee", "payment provider fee"
 
     entry = models.ForeignKey(
         JournalEntry, on_delete=models.PROTECT, related_name="lines", db_index=False

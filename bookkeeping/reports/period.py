@@ -36,6 +36,7 @@ from .rows import (
     CreditNoteRow,
     HeldDocument,
     ReasonGroup,
+    ReceiptRow,
     RoundingRow,
     StatusCount,
     VatDifferenceRow,
@@ -102,6 +103,7 @@ class PeriodReport:
     revenue: tuple[RevenueRow, ...]
     oss: tuple[OssRow, ...]
     credit_notes: tuple[CreditNoteRow, ...]
+    receipts: tuple[ReceiptRow, ...]
     corrections: tuple[CorrectionRow, ...]
     rounding: tuple[RoundingRow, ...]
     held: tuple[ReasonGroup, ...]
@@ -152,7 +154,11 @@ def period_report(connection: Connection, year: int, month: int) -> PeriodReport
     entries = JournalEntry.objects.filter(
         connection=connection, document_date__gte=first, document_date__lte=last
     )
-    lines = _line_facts(entries)
+    # Payments and their reversals carry no revenue: the revenue sections leave them out.
+    documents_entries = entries.exclude(kind=JournalEntry.Kind.PAYMENT).exclude(
+        kind=JournalEntry.Kind.REVERSAL, reverses__kind=JournalEntry.Kind.PAYMENT
+    )
+    lines = _line_facts(documents_entries)
     documents = ExternalOrder.objects.filter(
         connection=connection, document_date__gte=first, document_date__lte=last
     )
@@ -169,6 +175,7 @@ def period_report(connection: Connection, year: int, month: int) -> PeriodReport
         revenue=revenue_rows(lines),
         oss=oss_rows(lines, _home_country(connection)),
         credit_notes=_credit_notes(entries),
+        receipts=_receipts(entries),
         corrections=_corrections(entries, connection.zoneinfo),
         rounding=_rounding(entries),
         held=held,
@@ -326,6 +333,32 @@ def _credit_notes(entries: QuerySet[JournalEntry]) -> tuple[CreditNoteRow, ...]:
         )
     )
     return tuple(CreditNoteRow(*row) for row in rows)
+
+
+def _receipts(entries: QuerySet[JournalEntry]) -> tuple[ReceiptRow, ...]:
+    payments = entries.filter(kind=JournalEntry.Kind.PAYMENT, reversed_by__isnull=True)
+    received: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    fees: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    counted: dict[int, set[int]] = defaultdict(set)
+    lines = JournalLine.objects.filter(entry__in=payments).values_list(
+        "entry_id", "role", "account", "side", "amount"
+    )
+    accounts = {
+        entry: account for entry, role, account, _, _ in lines if role == JournalLine.Role.BANK
+    }
+    for entry, role, _account, side, amount in lines:
+        account = accounts[entry]
+        signed = amount if side == "S" else -amount
+        if role == JournalLine.Role.BANK:
+            counted[account].add(entry)
+            received[account] += signed
+        elif role == JournalLine.Role.FEE:
+            received[account] += signed
+            fees[account] += signed
+    return tuple(
+        ReceiptRow(account, len(counted[account]), received[account], fees[account])
+        for account in sorted(counted)
+    )
 
 
 def _corrections(entries: QuerySet[JournalEntry], tz: ZoneInfo) -> tuple[CorrectionRow, ...]:

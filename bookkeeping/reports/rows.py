@@ -19,6 +19,17 @@ class CreditNoteRow:
 
 
 @dataclass(frozen=True)
+class ReceiptRow:
+    """Payments booked in the month on one bank or payment-provider account (refunds
+    negative; a reversed payment counts neither itself nor its reversal)."""
+
+    account: int
+    payments: int  # entries, refunds included
+    received: Decimal  # what customers paid less refunds (gross, before fees)
+    fees: Decimal  # the providers' fees taken from it
+
+
+@dataclass(frozen=True)
 class CorrectionRow:
     """A reversal, or an entry posted after its period had been exported."""
 

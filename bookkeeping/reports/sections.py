@@ -27,6 +27,7 @@ from .tables import (
     OssResource,
     PendingResource,
     ReasonResource,
+    ReceiptResource,
     RevenueResource,
     RoundingResource,
     SeriesResource,
@@ -45,6 +46,7 @@ PERIOD_SECTIONS = (
     "foreign",
     "threshold",
     "credit_notes",
+    "receipts",
     "corrections",
     "rounding",
     "held",
@@ -73,6 +75,14 @@ _LISTS: dict[str, tuple[str, type[Resource], str, str]] = {
         CreditNoteResource,
         "Credit notes",
         "Totals in the document's currency, negative as on the credit note.",
+    ),
+    "receipts": (
+        "Payments received",
+        ReceiptResource,
+        "Payments",
+        "Payments from bank and payment-provider statements booked in the month, per account: "
+        "what customers paid less refunds (gross), and the providers' fees. Reversed payments "
+        "are left out.",
     ),
     "corrections": (
         "Reversals, late changes and documents booked after export",
@@ -106,6 +116,7 @@ def report_tables(report: PeriodReport, completeness: Completeness | None = None
         _foreign(report),
         _threshold(report),
         _listed(report, "credit_notes"),
+        _listed(report, "receipts"),
         _listed(report, "corrections"),
         _rounding(report),
         *_held(report),

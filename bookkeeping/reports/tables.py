@@ -118,6 +118,13 @@ class CreditNoteResource(resources.Resource):
     currency = column("currency", "currency")
 
 
+class ReceiptResource(resources.Resource):
+    account = column("account", "account")
+    payments = column("payments", "payments")
+    received = column("received", "received (gross)", Amount())
+    fees = column("fees", "fees", Amount())
+
+
 class CorrectionResource(resources.Resource):
     day = column("document_date", "date", Day())
     kind = column("kind", "entry")

@@ -648,6 +648,7 @@ def test_the_workbook_has_a_sheet_per_section_with_numeric_cells(books, sandbox)
         "Foreign warehouses",
         "Threshold",
         "Credit notes",
+        "Payments",
         "Corrections",
         "Rounding",
         "Held",
