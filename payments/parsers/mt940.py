@@ -43,7 +43,6 @@ _RETURN_GVCS = {"108", "109", "159", "184"}
 _FEE_GVCS = {"805", "808"}
 _RETURN_WORDS = ("RETOURE", "RUECKLASTSCHRIFT", "RÜCKLASTSCHRIFT", "RUECKUEBERWEISUNG", "STORNO")
 
-_CONTEXT = mt940.models.Transactions(options=mt940.Options(reversal_sign=True))
 _STATEMENT_TAG = mt940.tags.Statement()
 _BALANCE_TAG = mt940.tags.FinalOpeningBalance()
 
@@ -178,9 +177,12 @@ class _Reader:
 
     def _balance(self, tag: _Tag) -> Decimal | None:
         try:
-            parsed = _BALANCE_TAG.parse(_CONTEXT, tag.text)
+            match = _BALANCE_TAG.re.match(tag.text)
+            if match is None:
+                raise ValueError("it does not follow the layout C/D, date, currency, amount")
+            parsed = match.groupdict()
             amount = _decimal(parsed["amount"] or "")
-        except (RuntimeError, ValueError) as exc:
+        except ValueError as exc:
             self.result.errors.append(
                 LineError(tag.line, f"The balance :{tag.tag}{tag.sub}: cannot be read ({exc}).")
             )
@@ -193,9 +195,11 @@ class _Reader:
     def _entry(self, tag: _Tag) -> _Entry:
         text = tag.text
         entry = _Entry(tag.line, text, None, "", self.currency, self.account, self.statement)
-        try:
-            entry.parsed = _STATEMENT_TAG.parse(_CONTEXT, text)
-        except RuntimeError:
+        # The library's pattern, matched here: its parse() logs every miss as an error.
+        match = _STATEMENT_TAG.re.match(text)
+        if match:
+            entry.parsed = match.groupdict()
+        else:
             entry.error = (
                 "The statement line (:61:) does not follow the MT940 layout "
                 "(date, C/D mark, amount, transaction type)."

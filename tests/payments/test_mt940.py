@@ -201,3 +201,18 @@ def test_conformance_with_shared_samples(path):
             assert squeezed.startswith(want["applicant_name"].replace(" ", ""))
         if want.get("applicant_creditor_id"):
             assert line.creditor_id == want["applicant_creditor_id"].strip()
+
+
+def test_broken_balance_is_reported_and_a_broken_line_is_not_logged_as_a_crash(caplog):
+    text = (
+        ":20:X\n:25:DE89370400440532013000\n:60F:C26XX01EUR0,00\n"
+        ":61:260102C5,00NMSCNONREF\n:61:2601\n"
+    )
+    with caplog.at_level("DEBUG"):
+        parsed = parse_mt940(text.encode())
+    assert [error.position for error in parsed.errors] == [3, 4, 5]
+    assert parsed.errors[0].reason.startswith("The balance :60F: cannot be read")
+    assert "names no currency" in parsed.errors[1].reason
+    assert "does not follow the MT940 layout" in parsed.errors[2].reason
+    # The reason is in the result; the library's own error log would only be noise.
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
