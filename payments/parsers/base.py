@@ -75,3 +75,6 @@ class ParsedStatement:
     closing_balance: Decimal | None = None
     period_from: date | None = None
     period_to: date | None = None
+    # The account as the statement names it when that is not an IBAN (MT940 ``:25:``
+    # "BLZ/Kontonummer"); empty when ``account_iban`` is given.
+    account_number: str = ""
