@@ -1,0 +1,26 @@
+"""The sandbox's statements read by the connector's own parsers: what the demo imports."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from payments.parsers import detect_format, parse_statement
+from payments.parsers.base import LineKind
+
+
+def test_the_sandbox_paypal_download_is_read_as_paypal(sandbox):
+    reply = sandbox.control("GET", "statements/paypal?days=90")
+    data = reply["content"].encode("utf-8")
+
+    assert detect_format(data, reply["filename"]) == "paypal"
+    statement = parse_statement(data)
+
+    assert not statement.errors
+    payments = [line for line in statement.lines if line.kind == LineKind.PAYMENT]
+    payouts = [line for line in statement.lines if line.kind == LineKind.PAYOUT]
+    assert payments and len(payouts) == 1
+    for line in payments:
+        assert line.gross is not None and line.fee is not None
+        assert line.gross + line.fee == line.amount and line.fee < 0
+        assert line.end_to_end_id  # the order number PayPal shows as invoice number
+    assert sum((line.amount for line in statement.lines), Decimal(0)) == 0
