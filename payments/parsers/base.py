@@ -75,3 +75,4 @@ class ParsedStatement:
     closing_balance: Decimal | None = None
     period_from: date | None = None
     period_to: date | None = None
+    format_version: str = ""  # the format's own version where it has one ("001.08" for CAMT)
