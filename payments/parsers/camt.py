@@ -25,7 +25,7 @@ from .camt_details import (
     parse_amount,
     read_tx_details,
 )
-from .camt_lines import lines_of_entry
+from .camt_lines import drop_shared_references, lines_of_entry
 from .errors import StatementFormatError
 from .xmlutil import child, children, local_name, namespace, parse_xml_securely, text
 
@@ -51,6 +51,7 @@ def parse_camt(data: bytes) -> ParsedStatement:
     position = 0
     for number, statement in enumerate(children(message, container), start=1):
         position = _read_statement(statement, number, position, result)
+    result.lines = drop_shared_references(result.lines)
     return result
 
 

@@ -61,6 +61,33 @@ def lines_of_entry(entry: Entry) -> tuple[list[StatementLine], str]:
     )
 
 
+def drop_shared_references(lines: list[StatementLine]) -> list[StatementLine]:
+    """Lines whose bank reference another, different line of the file also carries lose it.
+
+    Some banks give two bookings one ``AcctSvcrRef`` (a payment and its charge, or unrelated
+    entries); keyed by it, the second would be taken for a copy of the first and vanish. The
+    same booking listed twice (equal in every field) keeps it. The bank's value stays in
+    ``raw["shared_bank_reference"]``.
+    """
+    by_reference: dict[str, list[StatementLine]] = {}
+    for line in lines:
+        if line.bank_reference:
+            by_reference.setdefault(line.bank_reference, []).append(line)
+    shared = {
+        reference
+        for reference, group in by_reference.items()
+        if any(line != group[0] for line in group[1:])
+    }
+    return [
+        replace(
+            line, bank_reference="", raw={**line.raw, "shared_bank_reference": line.bank_reference}
+        )
+        if line.bank_reference in shared
+        else line
+        for line in lines
+    ]
+
+
 def _signed(entry: Entry, tx: TxDetails) -> Decimal | None:
     if tx.amount is None:
         return None
@@ -108,7 +135,8 @@ def _line(
         counterparty_name=party.name or party.ultimate_name,
         counterparty_iban=party.iban,
         counterparty_bic=party.bic,
-        remittance=tx.remittance if tx else "",
+        # Without details the entry's own text (AddtlNtryInf) is all the bank says of it.
+        remittance=tx.remittance if tx else ("" if entry.details else entry.additional_info),
         end_to_end_id=tx.end_to_end_id if tx else "",
         mandate_id=tx.mandate_id if tx else "",
         creditor_id=tx.creditor.creditor_id if tx else "",

@@ -297,3 +297,34 @@ def test_third_party_sample_conforms(path: Path) -> None:
     expected = path.with_name(path.stem + ".expected.yml")
     if expected.exists():
         assert as_golden(parsed) == yaml.safe_load(expected.read_text("utf-8"))
+
+
+def test_a_reference_two_different_entries_share_is_no_id() -> None:
+    parsed = parse_sample("053_v08_unqualified_shared_reference.xml")
+    assert (parsed.format, parsed.format_version) == ("camt.053", "001.08")  # un-namespaced
+    payment, fee, repeated, transfer = parsed.lines
+    # Keyed by this reference, the fee (or any second entry) would vanish as a duplicate of
+    # the payment; without it the import keys the lines by their content.
+    assert payment.bank_reference == fee.bank_reference == repeated.bank_reference == ""
+    assert payment.raw["shared_bank_reference"] == "047200003598/0002000001"
+    assert transfer.bank_reference == "2026112600000099"
+    assert fee.kind == LineKind.FEE
+
+
+def test_an_entry_without_details_shows_its_entry_text() -> None:
+    fee = parse_sample("053_v08_unqualified_shared_reference.xml").lines[1]
+    assert fee.remittance == "Entgelt Auslandszahlung"
+    charge = parse_sample("053_charges.xml").lines[1]
+    assert charge.remittance == "Kontoführung November 2026"
+
+
+def test_prefixed_namespace_and_datetime_with_fraction_are_read() -> None:
+    parsed = parse_sample("054_v06_prefixed.xml")
+    assert (parsed.format, parsed.format_version) == ("camt.054", "001.06")
+    (line,) = parsed.lines
+    assert (line.booking_date, line.amount, line.status) == (
+        date(2026, 11, 27),
+        Decimal("18.40"),
+        "booked",
+    )
+    assert line.counterparty_name == "Felix Hartmann"
