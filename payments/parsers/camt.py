@@ -27,7 +27,7 @@ from .camt_details import (
 )
 from .camt_lines import drop_shared_references, lines_of_entry
 from .errors import StatementFormatError
-from .xmlutil import child, children, local_name, namespace, parse_xml_securely, text
+from .xmlutil import Node, child, children, local_name, namespace, secure_events, text, to_node
 
 WHAT = "CAMT-Kontoauszug"
 # Message element → (format, element of one statement/report/notification)
@@ -40,39 +40,130 @@ _NAMESPACE_VERSION = re.compile(r"camt\.(05[234])\.(\d{3}\.\d{2})")
 STATUS_WORDS = {"BOOK": "booked", "PDNG": "pending", "INFO": "info", "FUTR": "future"}
 OPENING_BALANCES = ("OPBD", "PRCD")
 CLOSING_BALANCES = ("CLBD",)
+# The elements the stream reader is told about; all else is read from their subtrees.
+STREAMED = ["Document", *MESSAGES, "Stmt", "Rpt", "Ntfctn", "Ntry"]
 
 
 def parse_camt(data: bytes) -> ParsedStatement:
     """Read a CAMT file; raise ``StatementFormatError`` when it is no CAMT at all."""
-    root = parse_xml_securely(data, WHAT)
-    message = root if local_name(root) in MESSAGES else _message_of(root)
-    fmt, container = MESSAGES[local_name(message)]
-    result = ParsedStatement(format=fmt, format_version=_version(root, message, fmt))
-    position = 0
-    for number, statement in enumerate(children(message, container), start=1):
-        position = _read_statement(statement, number, position, result)
-    result.lines = drop_shared_references(result.lines)
-    return result
+    reader = _Reader()
+    for event, element in secure_events(data, WHAT, STREAMED):
+        if event == "start":
+            reader.start(element)
+        elif event == "end":
+            reader.end(element)
+        elif reader.result is None:
+            raise _not_camt(element)
+    assert reader.result is not None
+    reader.result.lines = drop_shared_references(reader.result.lines)
+    return reader.result
 
 
-def _message_of(root: etree._Element) -> etree._Element:
+def _not_camt(root: etree._Element) -> StatementFormatError:
     if local_name(root) != "Document":
-        raise StatementFormatError(
-            f"Die Datei ist kein {WHAT}: das XML beginnt mit <{local_name(root)}> statt "
-            "mit <Document>."
+        return StatementFormatError(
+            f"Die Datei ist kein {WHAT}: das XML beginnt mit <{local_name(root)}> statt mit "
+            "<Document>."
         )
-    for candidate in root:
-        if local_name(candidate) in MESSAGES:
-            return candidate
     names = ", ".join(f"<{local_name(c)}>" for c in root if local_name(c)) or "nichts"
-    raise StatementFormatError(
+    return StatementFormatError(
         f"Die Datei ist kein {WHAT}: im <Document> steht {names} statt eines Kontoauszugs "
         "(BkToCstmrStmt), Kontoberichts (BkToCstmrAcctRpt) oder einer Avis "
         "(BkToCstmrDbtCdtNtfctn)."
     )
 
 
-def _version(root: etree._Element, message: etree._Element, fmt: str) -> str:
+class _Reader:
+    """Reads the event stream: the message, then each statement and its entries in turn."""
+
+    def __init__(self) -> None:
+        self.result: ParsedStatement | None = None
+        self.message: etree._Element | None = None
+        self.container = ""
+        self.position = 0  # of the last entry, over the whole file
+        self.number = 0  # of the current statement
+        self.header_read = False
+        self.skipped = 0  # entries of a statement for another account
+        self.foreign_account = ""
+
+    def start(self, element: etree._Element) -> None:
+        name = local_name(element)
+        parent = element.getparent()
+        if self.result is None and name in MESSAGES:
+            if parent is None or (local_name(parent) == "Document" and parent.getparent() is None):
+                self._message(element, name)
+        elif name == self.container and parent is self.message:
+            self.number += 1
+            self.header_read = False
+            self.skipped = 0
+            self.foreign_account = ""
+
+    def end(self, element: etree._Element) -> None:
+        name = local_name(element)
+        parent = element.getparent()
+        if name == "Ntry" and parent is not None and local_name(parent) == self.container:
+            self._entry(element, parent)
+        elif name == self.container and element.getparent() is self.message:
+            self._statement_end(element)
+
+    def _message(self, element: etree._Element, name: str) -> None:
+        fmt, self.container = MESSAGES[name]
+        self.message = element
+        self.result = ParsedStatement(format=fmt, format_version=_version(element, fmt))
+
+    def _header(self, statement: etree._Element) -> None:
+        assert self.result is not None
+        self.header_read = True
+        header = to_node(statement, skip=frozenset({"Ntry"}))
+        account = text(header, "Acct", "Id", "IBAN") or text(header, "Acct", "Id", "Othr", "Id")
+        account = account.replace(" ", "").upper()
+        if self.result.account_iban and account and account != self.result.account_iban:
+            self.foreign_account = account
+            return
+        _read_statement_header(header, account, self.result)
+
+    def _entry(self, element: etree._Element, statement: etree._Element) -> None:
+        assert self.result is not None
+        if not self.header_read:
+            self._header(statement)
+        self.position += 1
+        if self.foreign_account:
+            self.skipped += 1
+        else:
+            _read_entry_into(element, self.position, self.result)
+        # The entry is read: drop it (and the ones before it) from lxml's tree.
+        element.clear()
+        while (previous := element.getprevious()) is not None and local_name(previous) == "Ntry":
+            statement.remove(previous)
+
+    def _statement_end(self, statement: etree._Element) -> None:
+        assert self.result is not None
+        if not self.header_read:
+            self._header(statement)
+        if self.foreign_account:
+            count = self.skipped
+            self.result.errors.append(
+                LineError(
+                    position=self.position - count + 1,
+                    reason=(
+                        f"Der {self.number}. Auszug der Datei gehört zum Konto "
+                        f"{self.foreign_account}, die Datei beginnt aber mit dem Konto "
+                        f"{self.result.account_iban}; "
+                        + (
+                            "seine Buchung wurde"
+                            if count == 1
+                            else f"seine {count} Buchungen wurden"
+                        )
+                        + " nicht übernommen. Bitte die Auszüge je Konto getrennt importieren."
+                    ),
+                    raw=(statement.findtext("{*}Id") or "").strip(),
+                )
+            )
+        statement.clear()
+
+
+def _version(message: etree._Element, fmt: str) -> str:
+    root = message.getroottree().getroot()
     candidates = [namespace(message), namespace(root), *(root.nsmap or {}).values()]
     for uri in candidates:
         match = _NAMESPACE_VERSION.search(uri or "")
@@ -81,67 +172,34 @@ def _version(root: etree._Element, message: etree._Element, fmt: str) -> str:
     return ""
 
 
-def _read_statement(
-    statement: etree._Element, number: int, position: int, result: ParsedStatement
-) -> int:
-    account = text(statement, "Acct", "Id", "IBAN") or text(statement, "Acct", "Id", "Othr", "Id")
-    account = account.replace(" ", "").upper()
-    entries = list(children(statement, "Ntry"))
-    if result.account_iban and account and account != result.account_iban:
-        result.errors.append(
-            LineError(
-                position=position + 1,
-                reason=(
-                    f"Der {number}. Auszug der Datei gehört zum Konto {account}, die Datei "
-                    f"beginnt aber mit dem Konto {result.account_iban}; "
-                    + (
-                        "seine Buchung wurde"
-                        if len(entries) == 1
-                        else f"seine {len(entries)} Buchungen wurden"
-                    )
-                    + " nicht übernommen. Bitte die Auszüge je Konto getrennt importieren."
-                ),
-                raw=text(statement, "Id"),
-            )
-        )
-        return position + len(entries)
-    _read_statement_header(statement, account, result)
-    for entry_element in entries:
-        position += 1
-        _read_entry_into(entry_element, position, result)
-    return position
-
-
-def _read_statement_header(
-    statement: etree._Element, account: str, result: ParsedStatement
-) -> None:
+def _read_statement_header(header: Node, account: str, result: ParsedStatement) -> None:
     first = not result.account_iban and not result.statement_id
     result.account_iban = result.account_iban or account
-    balance_amount = child(statement, "Bal", "Amt")
+    balance_amount = child(header, "Bal", "Amt")
     result.account_currency = (
         result.account_currency
-        or text(statement, "Acct", "Ccy")
-        or (balance_amount.get("Ccy", "") if balance_amount is not None else "")
+        or text(header, "Acct", "Ccy")
+        or (balance_amount.get("Ccy") if balance_amount is not None else "")
     ).upper()
-    statement_id = text(statement, "Id")
+    statement_id = text(header, "Id")
     if statement_id:
         result.statement_id = (
             f"{result.statement_id}, {statement_id}" if result.statement_id else statement_id
         )
-    opening, closing = _balances(statement)
+    opening, closing = _balances(header)
     if opening is not None and (first or result.opening_balance is None):
         result.opening_balance = opening
     if closing is not None:
         result.closing_balance = closing
-    period_from = _date_or_none(child(statement, "FrToDt"), "FrDtTm", "FrDt")
-    period_to = _date_or_none(child(statement, "FrToDt"), "ToDtTm", "ToDt")
+    period_from = _date_or_none(child(header, "FrToDt"), "FrDtTm", "FrDt")
+    period_to = _date_or_none(child(header, "FrToDt"), "ToDtTm", "ToDt")
     if period_from and (result.period_from is None or period_from < result.period_from):
         result.period_from = period_from
     if period_to and (result.period_to is None or period_to > result.period_to):
         result.period_to = period_to
 
 
-def _balances(statement: etree._Element) -> tuple[Decimal | None, Decimal | None]:
+def _balances(statement: Node) -> tuple[Decimal | None, Decimal | None]:
     opening: Decimal | None = None
     closing: Decimal | None = None
     for balance in children(statement, "Bal"):
@@ -161,7 +219,7 @@ def _balances(statement: etree._Element) -> tuple[Decimal | None, Decimal | None
 
 def _read_entry_into(element: etree._Element, position: int, result: ParsedStatement) -> None:
     try:
-        entry = _read_entry(element, result.account_currency)
+        entry = _read_entry(to_node(element), result.account_currency)
     except EntryError as exc:
         result.errors.append(LineError(position, str(exc), _shorten(element)))
         return
@@ -173,7 +231,7 @@ def _read_entry_into(element: etree._Element, position: int, result: ParsedState
         result.errors.append(LineError(position, problem, _shorten(element)))
 
 
-def _read_entry(element: etree._Element, account_currency: str) -> Entry:
+def _read_entry(element: Node, account_currency: str) -> Entry:
     amount_text = text(element, "Amt")
     if not amount_text:
         raise EntryError("Der Buchung fehlt der Betrag (<Amt>); sie wurde nicht übernommen.")
@@ -219,13 +277,13 @@ def _read_entry(element: etree._Element, account_currency: str) -> Entry:
     )
 
 
-def _status(element: etree._Element) -> str:
+def _status(element: Node) -> str:
     # camt.05x.001.02-07: <Sts>BOOK</Sts>; from 001.08: <Sts><Cd>BOOK</Cd></Sts>.
     code = text(element, "Sts", "Cd") or text(element, "Sts", "Prtry") or text(element, "Sts")
     return STATUS_WORDS.get(code.upper(), code.lower())
 
 
-def _entry_raw(element: etree._Element) -> dict[str, Any]:
+def _entry_raw(element: Node) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for key, path in (
         ("entry_reference", ("NtryRef",)),
@@ -240,7 +298,7 @@ def _entry_raw(element: etree._Element) -> dict[str, Any]:
     return raw
 
 
-def _date_or_none(element: etree._Element | None, *names: str, required: str = "") -> date | None:
+def _date_or_none(element: Node | None, *names: str, required: str = "") -> date | None:
     """The date of the first of ``names`` present (``Dt`` or ``DtTm``), or None when none is."""
     for name in names:
         value = text(element, name)

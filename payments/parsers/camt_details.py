@@ -7,9 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from lxml import etree
-
-from .xmlutil import child, children, descendants, text
+from .xmlutil import Node, child, children, descendants, text
 
 # Values banks write where they have nothing to say; they must not look like a name or an id.
 PLACEHOLDERS = {"NOTPROVIDED", "NOT PROVIDED", "KEINE INFORMATION VORHANDEN", "NONREF"}
@@ -85,7 +83,7 @@ def parse_amount(value: str, what: str = "Der Betrag") -> Decimal:
     return amount
 
 
-def bank_transaction_code(element: etree._Element | None) -> str:
+def bank_transaction_code(element: Node | None) -> str:
     """``PMNT/RCDT/ESCT`` (ISO domain/family/sub-family), else the proprietary code."""
     domain = text(element, "Domn", "Cd")
     if domain:
@@ -95,7 +93,7 @@ def bank_transaction_code(element: etree._Element | None) -> str:
     return text(element, "Prtry", "Cd")
 
 
-def charges_included(element: etree._Element) -> Decimal | None:
+def charges_included(element: Node) -> Decimal | None:
     """The charges the bank took out of this amount, signed like a fee (negative), or None.
 
     001.02 lists ``Chrgs`` each with its ``Amt``; from 001.03 there is one ``Chrgs`` with
@@ -115,7 +113,7 @@ def charges_included(element: etree._Element) -> Decimal | None:
     return total
 
 
-def read_tx_details(element: etree._Element, entry_currency: str) -> TxDetails:
+def read_tx_details(element: Node, entry_currency: str) -> TxDetails:
     amount_element = child(element, "AmtDtls", "TxAmt", "Amt")
     if amount_element is None:
         amount_element = child(element, "Amt")
@@ -147,7 +145,7 @@ def read_tx_details(element: etree._Element, entry_currency: str) -> TxDetails:
     )
 
 
-def _party(parties: etree._Element | None, agents: etree._Element | None, role: str) -> Party:
+def _party(parties: Node | None, agents: Node | None, role: str) -> Party:
     # 001.08 wraps the party: RltdPties/Dbtr/Pty/Nm; earlier versions: RltdPties/Dbtr/Nm.
     party = child(parties, role)
     if child(party, "Pty") is not None:
@@ -167,14 +165,14 @@ def _party(parties: etree._Element | None, agents: etree._Element | None, role: 
     )
 
 
-def _creditor_id(party: etree._Element | None) -> str:
+def _creditor_id(party: Node | None) -> str:
     for other in descendants(child(party, "Id"), "Othr"):
         if text(other, "SchmeNm", "Prtry").upper() == "SEPA":
             return text(other, "Id")
     return ""
 
 
-def _remittance(remittance: etree._Element | None) -> tuple[str, str]:
+def _remittance(remittance: Node | None) -> tuple[str, str]:
     unstructured = " ".join(
         " ".join((part.text or "").split()) for part in children(remittance, "Ustrd")
     ).strip()
@@ -196,7 +194,7 @@ def _join(unstructured: str, structured: str) -> str:
     return unstructured
 
 
-def _return_reason(return_info: etree._Element | None) -> str:
+def _return_reason(return_info: Node | None) -> str:
     if return_info is None:
         return ""
     code = text(return_info, "Rsn", "Cd") or text(return_info, "Rsn", "Prtry")
