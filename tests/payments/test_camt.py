@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import resource
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from datetime import date
@@ -327,3 +329,34 @@ def test_prefixed_namespace_and_datetime_with_fraction_are_read() -> None:
         "booked",
     )
     assert line.counterparty_name == "Felix Hartmann"
+
+
+MEMORY_PROBE = """
+import resource, sys
+from payments.parsers.camt import parse_camt
+sample = open(sys.argv[1], encoding="utf-8").read()
+head, rest = sample.split("<Ntry>", 1)
+entry = "<Ntry>" + rest.split("</Ntry>", 1)[0] + "</Ntry>"
+tail = sample[sample.rindex("</Ntry>") + len("</Ntry>"):]
+data = (head + "".join(entry.replace("2026111600012345", f"R{i:08d}") for i in range(10_000))
+        + tail).encode()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+parsed = parse_camt(data)
+assert len(parsed.lines) == 10_000, len(parsed.lines)
+print(len(data) // 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+def test_a_large_statement_is_read_without_holding_its_whole_tree() -> None:
+    # In a fresh process, so that the peak is this parse's own. A whole lxml tree of the
+    # 13 MB file would take about ten times its size; streamed, the growth is the lines.
+    probe = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(SAMPLES / "053_v02_simple.xml")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    file_kib, growth_kib = map(int, probe.stdout.split())
+    assert file_kib > 12_000
+    assert growth_kib < file_kib * 2, f"{growth_kib} KiB more for a {file_kib} KiB file"
