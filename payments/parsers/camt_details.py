@@ -37,6 +37,7 @@ class TxDetails:
     mandate_id: str = ""
     instruction_id: str = ""
     transaction_code: str = ""
+    proprietary_code: str = ""  # BkTxCd/Prtry/Cd, e.g. the German "NTRF+166+9310"
     debtor: Party = field(default_factory=Party)
     creditor: Party = field(default_factory=Party)
     remittance: str = ""
@@ -135,6 +136,7 @@ def read_tx_details(element: Node, entry_currency: str) -> TxDetails:
         mandate_id=_meaningful(text(element, "Refs", "MndtId")),
         instruction_id=_meaningful(text(element, "Refs", "InstrId")),
         transaction_code=bank_transaction_code(child(element, "BkTxCd")),
+        proprietary_code=text(element, "BkTxCd", "Prtry", "Cd"),
         debtor=_party(parties, agents, "Dbtr"),
         creditor=_party(parties, agents, "Cdtr"),
         remittance=_join(unstructured, structured),

@@ -194,6 +194,7 @@ def _raw(entry: Entry, tx: TxDetails | None, party: Party, position: int) -> dic
         ("instruction_id", tx.instruction_id),
         ("creditor_reference", tx.creditor_reference),
         ("additional_transaction_info", tx.additional_info),
+        ("proprietary_code", tx.proprietary_code),
         ("counterparty_account", party.other_account),
         ("ultimate_party", party.ultimate_name),
     ):

@@ -190,6 +190,19 @@ def test_camt_052_and_054_are_read_with_their_format() -> None:
     ]
 
 
+def test_bank_transaction_code_iso_first_and_the_proprietary_code_kept() -> None:
+    payment = parse_sample("053_v02_simple.xml").lines[0]
+    assert payment.transaction_code == "PMNT/RCDT/ESCT"
+    assert payment.raw["proprietary_code"] == "NTRF+166+9310"  # the German GVC 166
+    b2b, core = parse_sample("054_notification.xml").lines
+    assert (b2b.transaction_code, b2b.raw["proprietary_code"]) == (
+        "PMNT/RDDT/BBDD",  # the detail's code wins over the entry's
+        "NDDT+105+9932",
+    )
+    assert core.transaction_code == "PMNT/RDDT/ESDD"
+    assert "proprietary_code" not in core.raw
+
+
 def test_two_statements_in_one_file_give_all_lines_in_order() -> None:
     parsed = parse_sample("053_two_statements.xml")  # ISO-8859-1 encoded
     assert [line.booking_date for line in parsed.lines] == [date(2026, 11, 21), date(2026, 11, 23)]
