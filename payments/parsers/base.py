@@ -78,3 +78,4 @@ class ParsedStatement:
     # The account as the statement names it when that is not an IBAN (MT940 ``:25:``
     # "BLZ/Kontonummer"); empty when ``account_iban`` is given.
     account_number: str = ""
+    format_version: str = ""  # the format's own version where it has one ("001.08" for CAMT)
