@@ -91,8 +91,14 @@ def bank_lines(state: SandboxState, *, days: int = 14, seed: int = 1) -> list[di
     waiting: list[dict[str, Any]] = []
     for index, order in enumerate(_orders(state, BANK_PAYMENTS, days)):
         total = Decimal(str(order["TotalCost"])).quantize(CENT)
-        reference = printed_invoice_number(order) or str(order.get("OrderNumber") or "")
         payer, roll = _payer(order), rng.random()
+        # Manual orders may have neither an invoice nor an order number: the payer writes
+        # what the order confirmation showed, Billbee's order id.
+        reference = (
+            printed_invoice_number(order)
+            or str(order.get("OrderNumber") or "")
+            or f"Auftrag {order['BillBeeOrderId']}"
+        )
         line = {
             "date": _pay_day(order, rng, end),
             "amount": total,
@@ -195,11 +201,14 @@ def camt053(state: SandboxState, *, days: int = 14, seed: int = 1) -> bytes:
         sub(entry, "BookgDt/Dt", f"{line['date']:%Y-%m-%d}")
         sub(entry, "ValDt/Dt", f"{line['date']:%Y-%m-%d}")
         sub(entry, "AcctSvcrRef", f"SBX{end:%Y%m%d}{n:06d}")
-        family = "RCDT" if credit else ("CHRG" if line.get("fee") else "ICDT")
+        # ISO bank transaction codes: a SEPA credit transfer received (PMNT/RCDT/ESCT) or
+        # sent (PMNT/ICDT/ESCT), the bank's charges (ACMT/MDOP/CHRG).
+        fee = bool(line.get("fee"))
         domain = sub(entry, "BkTxCd/Domn")
-        sub(domain, "Cd", "PMNT" if not line.get("fee") else "ACMT")
-        sub(domain, "Fmly/Cd", family)
-        sub(domain, "Fmly/SubFmlyCd", "ESCT" if not line.get("fee") else "CHRG")
+        sub(domain, "Cd", "ACMT" if fee else "PMNT")
+        family = sub(domain, "Fmly")
+        sub(family, "Cd", "MDOP" if fee else ("RCDT" if credit else "ICDT"))
+        sub(family, "SubFmlyCd", "CHRG" if fee else "ESCT")
         details = sub(entry, "NtryDtls/TxDtls")
         sub(details, "Refs/EndToEndId", "NOTPROVIDED")
         if line["name"]:

@@ -24,3 +24,22 @@ def test_the_sandbox_paypal_download_is_read_as_paypal(sandbox):
         assert line.gross + line.fee == line.amount and line.fee < 0
         assert line.end_to_end_id  # the order number PayPal shows as invoice number
     assert sum((line.amount for line in statement.lines), Decimal(0)) == 0
+
+
+def test_the_sandbox_bank_statement_is_read_as_camt_053(sandbox):
+    reply = sandbox.control("GET", "statements/camt053?days=90")
+    truth = sandbox.control("GET", "statements/truth?days=90")["lines"]
+    data = reply["content"].encode("utf-8")
+
+    assert detect_format(data, reply["filename"]) == "camt.053"
+    statement = parse_statement(data)
+
+    assert not statement.errors
+    assert statement.account_iban == "DE02120300000000202051"
+    assert [line.amount for line in statement.lines] == [Decimal(t["amount"]) for t in truth]
+    assert [line.remittance for line in statement.lines if line.kind == LineKind.PAYMENT] == [
+        " ".join(t["text"].split()) for t in truth if t["orders"]
+    ]
+    assert statement.closing_balance - statement.opening_balance == sum(
+        (line.amount for line in statement.lines), Decimal(0)
+    )
