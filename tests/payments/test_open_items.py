@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bookkeeping.models import DebtorMapping
+from connector.models import ExternalOrder
 from payments.models import PaymentGroup
 from payments.selectors import OpenItem, open_items, payment_groups
 from tests.bookkeeping.helpers import ORIGIN, import_and_book
@@ -126,3 +127,29 @@ def test_a_new_connection_has_komfortkasses_three_groups_with_defaults(shop):
     assert {
         (g.cancelled_state, g.overdue_state, g.refunded_state, g.open_items_months) for g in groups
     } == {(8, 15, None, 2)}
+
+
+def test_the_sandboxs_generated_shop_has_open_invoices_and_awaiting_prepayment_orders(
+    make_sandbox,
+):
+    from tests.bookkeeping.helpers import generated_books
+    from tests.conftest import SANDBOX_END
+
+    connection, _ = generated_books(make_sandbox(orders=300))
+
+    items = open_items(connection, on=SANDBOX_END.date())
+
+    assert len({i.id for i in items}) == len(items)
+    assert all(i.amount > 0 and i.amount <= i.total for i in items)
+    awaiting_orders = [i for i in items if not i.invoice_number]
+    assert awaiting_orders, "the generated data has prepayment orders awaiting payment"
+    for item in awaiting_orders:
+        order = ExternalOrder.objects.get(pk=item.id)
+        assert (item.group, order.billbee_state, order.payment_method in (1, 59)) == (
+            "prepayment",
+            order.billbee_state if order.billbee_state in (1, 2) else "not open",
+            True,
+        )
+        assert (SANDBOX_END.date() - item.invoice_date).days <= 62
+    assert any(i.payment_reference for i in awaiting_orders)
+    assert any(i.invoice_number and i.group == "invoice" for i in items)
