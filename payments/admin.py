@@ -12,8 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
+from connector.models import Connection
+
 from .models import IgnoreRule, PaymentGroup, PaymentSource, Statement, StatementTransaction
 from .parsers.csv_mapped import COLUMN_KEYS, DEFAULTS, mapping_problems
+from .services.groups import payment_groups_ensure
 
 IMPORT_PERMISSION = "payments.import_statement"
 
@@ -256,6 +259,14 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
 class PaymentGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["connection", "kind", "payment_methods", "open_states", "open_items_months"]
     list_filter = ["connection", "kind"]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """Shows every connection's three groups: those not configured yet are created with
+        their defaults (when the user may add groups)."""
+        if self.has_add_permission(request):
+            for connection in Connection.objects.all():
+                payment_groups_ensure(connection)
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(IgnoreRule)
