@@ -15,7 +15,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "permissions.md"
 @pytest.mark.django_db
 def test_the_permission_table_lists_every_named_permission_and_only_existing_ones():
     text = DOC.read_text()
-    mentioned = set(re.findall(r"`((?:connector|bookkeeping)\.[a-z_]+)`", text))
+    mentioned = set(re.findall(r"`((?:connector|bookkeeping|payments)\.[a-z_]+)`", text))
     custom = {
         f"{model._meta.app_label}.{codename}"
         for model in apps.get_models()
@@ -31,6 +31,7 @@ def test_the_permission_table_lists_every_named_permission_and_only_existing_one
         "connector.run_import",
         "bookkeeping.export_datev",
         "bookkeeping.book_documents",
+        "payments.import_statement",
     }
     assert custom <= mentioned
     assert mentioned <= existing, mentioned - existing

@@ -1,0 +1,276 @@
+"""The console's payments pages: bank and PSP accounts (with the CSV mapping as fields),
+statements and their lines (read-only), payment groups, ignore rules, and the upload of a
+statement with a preview before anything is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django.utils.html import format_html, format_html_join
+
+from connector.models import Connection
+
+from .models import IgnoreRule, PaymentGroup, PaymentSource, Statement, StatementTransaction
+from .parsers.csv_mapped import COLUMN_KEYS, DEFAULTS, mapping_problems
+from .services.groups import payment_groups_ensure
+
+IMPORT_PERMISSION = "payments.import_statement"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# ---------------------------------------------------------------- accounts and their mapping
+
+
+def _column_text(spec: Any) -> str:
+    specs = spec if isinstance(spec, list) else [spec]
+    return " | ".join(str(s) for s in specs)
+
+
+def _column_spec(text: str, many: bool) -> Any:
+    parts = [p.strip() for p in text.split("|") if p.strip()]
+    specs: list[Any] = [int(p) if p.isdigit() else p for p in parts]
+    if not specs:
+        return None
+    return specs if many and len(specs) > 1 else specs[0]
+
+
+class _PaymentSourceForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The CSV mapping as fields: a column by its header, or by its position (0 = first);
+    several text columns separated by ``|``."""
+
+    csv_delimiter = forms.CharField(required=False, max_length=1, initial=";")
+    csv_encoding = forms.CharField(required=False, initial="cp1252")
+    csv_header_row = forms.IntegerField(
+        required=False, min_value=0, initial=1, help_text="Line of the table's header (0: none)."
+    )
+    csv_date_format = forms.CharField(required=False, initial="%d.%m.%Y")
+    csv_decimal_comma = forms.BooleanField(required=False, initial=True)
+
+    class Meta:
+        model = PaymentSource
+        fields = [
+            "connection",
+            "name",
+            "kind",
+            "iban",
+            "currency",
+            "ledger_account",
+            "fee_account",
+            "transit_account",
+            "default_format",
+            "is_active",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        mapping = self.instance.csv_mapping or {}
+        if mapping:
+            settings = {**DEFAULTS, **mapping}
+            self.initial.update(
+                csv_delimiter=settings["delimiter"],
+                csv_encoding=settings["encoding"],
+                csv_header_row=settings["header_row"],
+                csv_date_format=settings["date_format"],
+                csv_decimal_comma=settings["decimal_comma"],
+            )
+            for key, spec in mapping.get("columns", {}).items():
+                self.initial[f"col_{key}"] = _column_text(spec)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        columns = {}
+        for key in COLUMN_KEYS:
+            spec = _column_spec(data.get(f"col_{key}") or "", many=key == "text")
+            if spec is not None:
+                columns[key] = spec
+        if not columns:
+            self.instance.csv_mapping = {}
+            return data
+        mapping = {
+            "delimiter": data.get("csv_delimiter") or ";",
+            "encoding": data.get("csv_encoding") or "cp1252",
+            "header_row": data["csv_header_row"] if data.get("csv_header_row") is not None else 1,
+            "date_format": data.get("csv_date_format") or "%d.%m.%Y",
+            "decimal_comma": bool(data.get("csv_decimal_comma")),
+            "currency": data.get("currency") or "EUR",
+            "columns": columns,
+        }
+        problems = mapping_problems(mapping)
+        if problems:
+            raise forms.ValidationError(problems)
+        self.instance.csv_mapping = mapping
+        return data
+
+
+# One field per column of the mapping, declared on the class so that the admin knows them.
+PaymentSourceForm = type(
+    "PaymentSourceForm",
+    (_PaymentSourceForm,),
+    {
+        f"col_{key}": forms.CharField(label=f"column: {key.replace('_', ' ')}", required=False)
+        for key in COLUMN_KEYS
+    },
+)
+
+
+@admin.register(PaymentSource)
+class PaymentSourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = PaymentSourceForm
+    list_display = ["name", "connection", "kind", "iban", "ledger_account", "is_active"]
+    list_filter = ["connection", "kind", "is_active"]
+    search_fields = ["name", "iban"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        columns = [f"col_{key}" for key in COLUMN_KEYS]
+        return [
+            (
+                None,
+                {"fields": _PaymentSourceForm.Meta.fields},
+            ),
+            (
+                "CSV column mapping (bank CSV files only)",
+                {
+                    "description": "Name each column by its header as the file writes it, or "
+                    "by its position (0 = the first column). Give either the amount column "
+                    "or the debit (Soll) and credit (Haben) columns; several text columns are "
+                    "separated by |, e.g. Buchungstext | Verwendungszweck.",
+                    "fields": [
+                        "csv_delimiter",
+                        "csv_encoding",
+                        "csv_header_row",
+                        "csv_date_format",
+                        "csv_decimal_comma",
+                        *columns,
+                    ],
+                },
+            ),
+        ]
+
+
+# ---------------------------------------------------------------- statements and their lines
+
+
+@admin.register(Statement)
+class StatementAdmin(ReadOnlyAdmin):
+    list_display = [
+        "imported_at",
+        "source",
+        "file_name",
+        "format",
+        "period_from",
+        "period_to",
+        "line_count",
+        "new_count",
+        "known_count",
+        "error_count",
+    ]
+    list_filter = ["source", "format"]
+    search_fields = ["file_name", "statement_id", "sha256"]
+    date_hierarchy = "imported_at"
+    readonly_fields = ["errors_list"]
+    exclude = ["errors"]
+
+    @admin.display(description="broken lines")
+    def errors_list(self, obj: Statement) -> str:
+        if not obj.errors:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>position {}: {} <code>{}</code></li>",
+                ((e["position"], e["reason"], e.get("raw", "")) for e in obj.errors),
+            ),
+        )
+
+    def get_urls(self) -> list[Any]:
+        from .admin_upload import statement_upload_view
+
+        def upload_view(request: HttpRequest) -> HttpResponse:
+            return statement_upload_view(self, request)
+
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(upload_view),
+                name="payments_statement_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        user: Any = request.user
+        return bool(
+            user.has_perm(IMPORT_PERMISSION) and user.has_perm("payments.view_paymentsource")
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        context = {"can_import": self.has_import_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+
+@admin.register(StatementTransaction)
+class StatementTransactionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "booking_date",
+        "amount",
+        "currency",
+        "kind",
+        "counterparty_name",
+        "short_remittance",
+        "state",
+        "source",
+    ]
+    list_filter = ["state", "source", "kind"]
+    search_fields = [
+        "counterparty_name",
+        "counterparty_iban",
+        "remittance",
+        "bank_reference",
+        "end_to_end_id",
+    ]
+    date_hierarchy = "booking_date"
+    list_select_related = ["source"]
+
+    @admin.display(description="remittance")
+    def short_remittance(self, obj: StatementTransaction) -> str:
+        text = obj.remittance
+        return text if len(text) <= 80 else text[:79] + "…"
+
+
+# ---------------------------------------------------------------- groups and rules
+
+
+@admin.register(PaymentGroup)
+class PaymentGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["connection", "kind", "payment_methods", "open_states", "open_items_months"]
+    list_filter = ["connection", "kind"]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """Shows every connection's three groups: those not configured yet are created with
+        their defaults (when the user may add groups)."""
+        if self.has_add_permission(request):
+            for connection in Connection.objects.all():
+                payment_groups_ensure(connection)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(IgnoreRule)
+class IgnoreRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["connection", "field", "pattern", "reason"]
+    list_filter = ["connection", "field"]
+    search_fields = ["pattern", "reason"]

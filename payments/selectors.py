@@ -1,0 +1,210 @@
+"""Reads of the payments app: the open items a statement line can pay, the payment groups and
+ignore rules of a connection, as the plain data the matching engine takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from bookkeeping.models import DocumentBooking, JournalEntry
+from connector.models import Connection, ExternalOrder
+
+from .models import IgnoreRule, PaymentGroup
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """Something a payment can settle: a posted invoice, or an order of a prepayment group
+    awaiting payment. ``amount`` is what is still open, ``total`` the document's total."""
+
+    id: int  # the upload-log document (ExternalOrder) id
+    order_number: str
+    invoice_number: str
+    payment_reference: str
+    amount: Decimal
+    total: Decimal
+    currency: str
+    invoice_date: date | None
+    customer_name: str = ""
+    customer_id: int | None = None
+    customer_ibans: tuple[str, ...] = ()
+    group: str = ""  # the payment group's kind (prepayment, invoice, cod) or ""
+    settled: bool = False
+
+
+@dataclass(frozen=True)
+class PlainIgnoreRule:
+    field: str  # iban, name, text
+    pattern: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GroupDefaults:
+    kind: str
+    payment_methods: list[int]
+    open_states: list[int]
+    paid_state: int = 3
+    cancelled_state: int | None = 8
+    overdue_state: int | None = 15
+    refunded_state: int | None = None
+    open_items_months: int = 2
+
+
+# Komfortkasse's three groups with Billbee's ids (billbee/enums.py): prepayment = 1
+# Bankueberweisung, 59 Vorkasse; invoice = 26 Rechnung; cash on delivery = 2 Nachnahme.
+# PayPal, cards and the marketplaces' own payments are paid at checkout and are no open
+# orders. Open: 1 Bestellt, 2 Bestaetigt (prepayment orders wait unshipped); invoice and cash
+# on delivery orders are also open when packed (13), in fulfilment (16) or shipped (4).
+# Paid: 3 Zahlung_erhalten; cancelled: 8 Storniert; overdue: 15 Zahlungserinnerung. Billbee
+# has no "refunded" state: left empty.
+DEFAULT_GROUPS = (
+    GroupDefaults(PaymentGroup.Kind.PREPAYMENT, [1, 59], [1, 2]),
+    GroupDefaults(PaymentGroup.Kind.INVOICE, [26], [1, 2, 4, 13, 16]),
+    GroupDefaults(PaymentGroup.Kind.CASH_ON_DELIVERY, [2], [1, 2, 4, 13, 16]),
+)
+
+
+def default_payment_groups(connection: Connection) -> list[PaymentGroup]:
+    """The three groups as a new connection gets them (unsaved)."""
+    return [
+        PaymentGroup(
+            connection=connection,
+            kind=d.kind,
+            payment_methods=list(d.payment_methods),
+            open_states=list(d.open_states),
+            paid_state=d.paid_state,
+            cancelled_state=d.cancelled_state,
+            overdue_state=d.overdue_state,
+            refunded_state=d.refunded_state,
+            open_items_months=d.open_items_months,
+        )
+        for d in DEFAULT_GROUPS
+    ]
+
+
+def payment_groups(connection: Connection) -> list[PaymentGroup]:
+    """The connection's groups; the defaults (unsaved) for kinds it has not configured."""
+    stored = {g.kind: g for g in PaymentGroup.objects.filter(connection=connection)}
+    return [stored.get(g.kind, g) for g in default_payment_groups(connection)]
+
+
+def ignore_rules(connection: Connection) -> list[PlainIgnoreRule]:
+    return [r.as_plain() for r in IgnoreRule.objects.filter(connection=connection)]
+
+
+def _group_of(method: int | None, groups: list[PaymentGroup]) -> str:
+    for group in groups:
+        if method is not None and method in group.payment_methods:
+            return str(group.kind)
+    return ""
+
+
+def _local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:
+    return timezone.localtime(moment, zone).date() if moment else None
+
+
+def open_items(connection: Connection, on: date | None = None) -> list[OpenItem]:
+    """Posted invoices not reversed, with what is still open (their total less the credit
+    notes posted against them), plus the orders of a prepayment group awaiting payment: in
+    one of the group's open states and ordered within its last ``open_items_months``.
+
+    ``settled`` is always False here: the selector returns only what is open."""
+    zone = ZoneInfo(connection.time_zone)
+    on = on or timezone.localdate(timezone=zone)
+    groups = payment_groups(connection)
+    items = _posted_invoices(connection, groups, zone)
+    seen = {item.id for item in items}
+    items += [
+        item for item in _awaiting_prepayment(connection, groups, on, zone) if item.id not in seen
+    ]
+    return items
+
+
+def _posted_invoices(
+    connection: Connection, groups: list[PaymentGroup], zone: ZoneInfo
+) -> list[OpenItem]:
+    bookings = (
+        DocumentBooking.objects.filter(
+            connection=connection,
+            status=DocumentBooking.Status.BOOKED,
+            entry__kind=JournalEntry.Kind.INVOICE,
+        )
+        .select_related("document", "entry")
+        .order_by("document_id")
+    )
+    credited: dict[int, Decimal] = {}
+    credit_notes = DocumentBooking.objects.filter(
+        connection=connection,
+        status=DocumentBooking.Status.BOOKED,
+        entry__kind=JournalEntry.Kind.CREDIT_NOTE,
+        entry__credit_for__isnull=False,
+    ).values_list("entry__credit_for_id", "entry__document_total")
+    for invoice_entry, total in credit_notes:
+        if invoice_entry is None:
+            continue
+        credited[invoice_entry] = credited.get(invoice_entry, Decimal(0)) + abs(total)
+    items = []
+    for booking in bookings:
+        entry, document = booking.entry, booking.document
+        assert entry is not None
+        open_amount = entry.document_total - credited.get(entry.pk, Decimal(0))
+        if open_amount <= 0:
+            continue
+        items.append(
+            OpenItem(
+                id=document.pk,
+                order_number=document.order_number,
+                invoice_number=entry.number,
+                payment_reference=document.payment_reference,
+                amount=open_amount,
+                total=entry.document_total,
+                currency=entry.currency,
+                invoice_date=entry.document_date,
+                group=_group_of(document.payment_method, groups),
+            )
+        )
+    return items
+
+
+def _awaiting_prepayment(
+    connection: Connection, groups: list[PaymentGroup], on: date, zone: ZoneInfo
+) -> list[OpenItem]:
+    condition = Q()
+    for group in groups:
+        if group.kind != PaymentGroup.Kind.PREPAYMENT:
+            continue
+        since = on - timedelta(days=round(30.44 * group.open_items_months))
+        first = datetime.combine(since, time.min, zone)
+        condition |= Q(
+            payment_method__in=group.payment_methods,
+            billbee_state__in=group.open_states,
+            order_date__gte=first,
+        )
+    if not condition:
+        return []
+    orders = (
+        ExternalOrder.objects.filter(condition, connection=connection, kind="invoice")
+        .exclude(total_gross__isnull=True)
+        .order_by("pk")
+    )
+    return [
+        OpenItem(
+            id=order.pk,
+            order_number=order.order_number,
+            invoice_number=order.invoice_number,
+            payment_reference=order.payment_reference,
+            amount=order.total_gross.quantize(Decimal("0.01")),
+            total=order.total_gross.quantize(Decimal("0.01")),
+            currency=order.currency or "EUR",
+            invoice_date=_local_date(order.invoice_date or order.order_date, zone),
+            group=PaymentGroup.Kind.PREPAYMENT,
+        )
+        for order in orders
+        if order.total_gross is not None and order.total_gross > 0
+    ]

@@ -1,0 +1,155 @@
+"""Open items: posted invoices with what is still open, and prepayment orders awaiting
+payment, read from documents imported from the sandbox over HTTP and booked."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from bookkeeping.models import DebtorMapping
+from connector.models import ExternalOrder
+from payments.models import PaymentGroup
+from payments.selectors import OpenItem, open_items, payment_groups
+from tests.bookkeeping.helpers import ORIGIN, import_and_book
+from tests.conftest import BERLIN
+from tests.connector.test_import import NOVEMBER, doc, insert, insert_credit, make_connection
+
+pytestmark = pytest.mark.django_db
+ON = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def _no_pacing(settings):
+    settings.BILLBEE_RATE_LIMIT = 0
+
+
+@pytest.fixture
+def shop(make_sandbox):
+    account = make_sandbox(orders=5, days=10, end=datetime(2026, 5, 1, 18, tzinfo=BERLIN))
+    connection = make_connection(account, import_start_date=NOVEMBER)
+    DebtorMapping.objects.create(connection=connection, origin=ORIGIN, account=10001)
+    return account, connection
+
+
+def awaiting(**fields):
+    """A prepayment order (Vorkasse) not paid and not invoiced yet."""
+    values = {
+        "State": 1,
+        "PaymentMethod": 59,
+        "PayedAt": None,
+        "ShippedAt": None,
+        "InvoiceNumber": None,
+        "InvoiceNumberPrefix": None,
+        "InvoiceDate": None,
+        "TotalCost": 49.9,
+        "ShippingCost": 4.9,
+        "OrderItems": [
+            {"Quantity": 1, "TotalPrice": 45, "TaxIndex": 1, "Product": {"Title": "Lampe"}}
+        ],
+    }
+    values.update(fields)
+    return values
+
+
+def test_posted_invoices_and_awaiting_prepayment_orders_are_open(shop):
+    sandbox, connection = shop
+    invoiced = insert(sandbox, PaymentMethod=26, PaymentReference="RF18 5390 0754 7034")
+    credited = insert(sandbox)
+    insert_credit(sandbox, credited)
+    waiting = insert(sandbox, **awaiting(CreatedAt="2026-10-01T09:00:00", PaymentReference="VK-77"))
+    insert(sandbox, **awaiting(CreatedAt="2026-09-01T09:00:00"))  # older than two months
+    insert(sandbox, **awaiting(State=3, PayedAt="2026-11-11T10:00:00"))  # paid already
+    insert(sandbox, **awaiting(PaymentMethod=3))  # PayPal: no open order
+    import_and_book(connection)
+
+    items = open_items(connection, on=ON)
+
+    # The credited invoice is booked, and so is its credit note: nothing of it is open.
+    assert doc(credited, connection).booking.status == "booked"
+    invoice = doc(invoiced, connection)
+    order = doc(waiting, connection)
+    assert items == [
+        OpenItem(
+            id=invoice.pk,
+            order_number=invoice.order_number,
+            invoice_number=invoice.invoice_number,
+            payment_reference="RF18 5390 0754 7034",
+            amount=Decimal("25.00"),
+            total=Decimal("25.00"),
+            currency="EUR",
+            invoice_date=date(2026, 11, 10),
+            group="invoice",
+        ),
+        OpenItem(
+            id=order.pk,
+            order_number=order.order_number,
+            invoice_number="",
+            payment_reference="VK-77",
+            amount=Decimal("49.90"),
+            total=Decimal("49.90"),
+            currency="EUR",
+            invoice_date=date(2026, 10, 1),
+            group="prepayment",
+        ),
+    ]
+
+
+def test_the_groups_configured_decide_which_orders_are_open(shop):
+    sandbox, connection = shop
+    insert(sandbox, **awaiting(CreatedAt="2026-09-01T09:00:00", State=2))
+    import_and_book(connection)
+    assert open_items(connection, on=ON) == []
+
+    group = PaymentGroup.objects.create(
+        connection=connection,
+        kind=PaymentGroup.Kind.PREPAYMENT,
+        payment_methods=[59],
+        open_states=[2],
+        open_items_months=3,
+    )
+
+    assert [i.amount for i in open_items(connection, on=ON)] == [Decimal("49.90")]
+    assert payment_groups(connection)[0] == group
+
+
+def test_a_new_connection_has_komfortkasses_three_groups_with_defaults(shop):
+    _, connection = shop
+
+    groups = payment_groups(connection)
+
+    assert [(g.kind, g.payment_methods, g.open_states, g.paid_state) for g in groups] == [
+        ("prepayment", [1, 59], [1, 2], 3),
+        ("invoice", [26], [1, 2, 4, 13, 16], 3),
+        ("cod", [2], [1, 2, 4, 13, 16], 3),
+    ]
+    assert {
+        (g.cancelled_state, g.overdue_state, g.refunded_state, g.open_items_months) for g in groups
+    } == {(8, 15, None, 2)}
+
+
+def test_the_sandboxs_generated_shop_has_open_invoices_and_awaiting_prepayment_orders(
+    make_sandbox,
+):
+    from tests.bookkeeping.helpers import generated_books
+    from tests.conftest import SANDBOX_END
+
+    connection, _ = generated_books(make_sandbox(orders=300))
+
+    items = open_items(connection, on=SANDBOX_END.date())
+
+    assert len({i.id for i in items}) == len(items)
+    assert all(i.amount > 0 and i.amount <= i.total for i in items)
+    awaiting_orders = [i for i in items if not i.invoice_number]
+    assert awaiting_orders, "the generated data has prepayment orders awaiting payment"
+    for item in awaiting_orders:
+        order = ExternalOrder.objects.get(pk=item.id)
+        assert (item.group, order.billbee_state, order.payment_method in (1, 59)) == (
+            "prepayment",
+            order.billbee_state if order.billbee_state in (1, 2) else "not open",
+            True,
+        )
+        assert (SANDBOX_END.date() - item.invoice_date).days <= 62
+    assert any(i.payment_reference for i in awaiting_orders)
+    assert any(i.invoice_number and i.group == "invoice" for i in items)
