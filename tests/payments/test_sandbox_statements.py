@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from payments.parsers import detect_format, parse_statement
 from payments.parsers.base import LineKind
 
@@ -43,3 +45,32 @@ def test_the_sandbox_bank_statement_is_read_as_camt_053(sandbox):
     assert statement.closing_balance - statement.opening_balance == sum(
         (line.amount for line in statement.lines), Decimal(0)
     )
+
+
+@pytest.mark.django_db
+def test_the_sandbox_statements_are_imported_once_into_their_accounts(sandbox, connection):
+    from payments.models import PaymentSource, StatementTransaction
+    from payments.services.statements import statement_import
+
+    bank = PaymentSource.objects.create(
+        connection=connection, name="Hausbank", iban="DE02120300000000202051", ledger_account=1200
+    )
+    paypal = PaymentSource.objects.create(
+        connection=connection,
+        name="PayPal",
+        kind=PaymentSource.Kind.PAYPAL,
+        ledger_account=1201,
+        fee_account=4970,
+    )
+    camt = sandbox.control("GET", "statements/camt053?days=90")
+    csv_file = sandbox.control("GET", "statements/paypal?days=90")
+
+    first = statement_import(bank, camt["content"].encode(), filename=camt["filename"])
+    paid = statement_import(paypal, csv_file["content"].encode(), filename=csv_file["filename"])
+    again = statement_import(bank, camt["content"].encode(), filename=camt["filename"])
+
+    assert (first.new, first.errors) == (first.lines, [])
+    assert (paid.new, paid.errors) == (paid.lines, [])
+    assert (again.new, again.known) == (0, first.lines)
+    assert StatementTransaction.objects.filter(source=bank).count() == first.lines
+    assert StatementTransaction.objects.filter(source=paypal).count() == paid.lines
