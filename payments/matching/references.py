@@ -2,9 +2,10 @@
 
 A reference (invoice number, order number, PaymentReference) is compared by its key: upper
 case, letters and digits only, common prefixes ("RE", "Rechnung", "Best.", "Nr." …) removed
-where a digit follows. A remittance text is cut into segments at commas and semicolons (so that
-"49,90" never joins into one number), each segment into alphanumeric chunks; every run of up to
-``MAX_CHUNKS`` consecutive chunks, joined, is a token. So a number that a bank broke over two
+where a digit follows. A remittance text is cut into segments at commas, semicolons and
+dates written with dots (so that neither "49,90" nor "04.10.2026" joins into one number), each
+segment into alphanumeric chunks; every run of up to ``MAX_CHUNKS`` consecutive chunks, joined,
+is a token. So a number that a bank broke over two
 lines, or wrote with spaces, hyphens or slashes, is still found whole, while a longer number
 that merely contains the reference ("RE-2026-104401" for "RE-2026-10440") is not.
 """
@@ -27,6 +28,9 @@ MAX_LEADING_WORD = 16
 _CHUNK = re.compile(r"[0-9A-Z]+")
 _SEGMENT = re.compile(r"[,;]")
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+# A date written the German way ("04.10.2026", "4.10.26") is never a reference; it becomes a
+# segment boundary so that its digits join neither each other nor a number beside them.
+_DOTTED_DATE = re.compile(r"(?<![0-9.])[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{4}|[0-9]{2})(?![0-9.])")
 
 
 @lru_cache(maxsize=16)
@@ -61,7 +65,7 @@ def reference_tokens(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PR
     """The keys of every reference a remittance text may contain, as whole tokens."""
     pattern = _prefix_pattern(prefixes)
     tokens: set[str] = set()
-    for segment in _SEGMENT.split(text.upper()):
+    for segment in _SEGMENT.split(_DOTTED_DATE.sub(",", text.upper())):
         chunks = _CHUNK.findall(segment)
         count = len(chunks)
         for start in range(count):
