@@ -6,7 +6,9 @@ confirmed without a person (see ``engine``). Reasons are sentences for the accou
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -17,10 +19,11 @@ from .types import Candidate, CandidateKind, MatchConfig, OpenItem
 
 # Amount look-ups with a tolerance wider than this (in cents) look at the exact amount only.
 MAX_TOLERANCE_CENTS_SCANNED = 500
-# At most this many open items of the same amount are weighed per line (the nearest in date).
-MAX_AMOUNT_POOL = 50
+# At most this many open items of the same amount, not of the payer, are weighed per line (the
+# latest invoiced).
+MAX_AMOUNT_POOL = 25
 # Open items of one payer considered for one transfer paying several invoices.
-MAX_CUSTOMER_ITEMS = 20
+MAX_CUSTOMER_ITEMS = 12
 NAME_RATIO_MIN = 85.0
 
 
@@ -65,6 +68,7 @@ def subsets_with_sum(
     ordered = sorted(items, key=lambda item: (-item.amount, item.id))[:MAX_CUSTOMER_ITEMS]
     target_cents, tolerance = cents(target), cents(config.tolerance)
     amounts = [cents(item.amount) for item in ordered]
+    remaining = [sum(amounts[index:]) for index in range(len(amounts) + 1)]
     found: list[tuple[OpenItem, ...]] = []
 
     def search(start: int, chosen: list[int], total: int) -> None:
@@ -75,6 +79,8 @@ def subsets_with_sum(
             return
         if len(chosen) >= config.max_items_per_transfer:
             return
+        if total + remaining[start] < target_cents - tolerance:
+            return  # even all the rest would not reach the amount
         for index in range(start, len(ordered)):
             if total + amounts[index] <= target_cents + tolerance:
                 search(index + 1, [*chosen, index], total + amounts[index])
@@ -208,16 +214,27 @@ def payer_candidates(
     remembered for a customer, the payer's name; and several invoices of that payer."""
     payer_name = name_key(line.counterparty_name)
     payer_iban = iban_key(line.counterparty_iban)
-    candidates = [
-        by_amount(line, item, payer_name, payer_iban, config)
-        for item in amount_pool(line, config, index)
-        if item.id not in exclude
-    ]
+    known = {item.id for item in index.by_iban.get(payer_iban, ())} if payer_iban else set()
     customer = [
         item
         for item in index.customer_items(line.counterparty_iban, line.counterparty_name)
-        if not item.settled and item.currency == line.currency and item.id not in exclude
+        if not item.settled
+        and item.currency == line.currency
+        and item.id not in exclude
+        and in_date_window(line, item, config)
     ]
+    # The payer's own items of this amount first, then others of the amount (the latest).
+    of_payer = {item.id for item in customer}
+    pool = [item for item in customer if within(line.amount - item.amount, config)]
+    pool += [
+        item
+        for item in amount_pool(line, config, index)
+        if item.id not in exclude and item.id not in of_payer
+    ]
+    candidates = by_amount(line, pool, payer_name, known, config)
+    if len(customer) > MAX_CUSTOMER_ITEMS:
+        customer.sort(key=lambda item: (abs(days_after_invoice(line, item)), item.id))
+        customer = customer[:MAX_CUSTOMER_ITEMS]
     if len(customer) >= 2:
         why = "of the same payer (IBAN or name)"
         candidates.extend(
@@ -228,14 +245,16 @@ def payer_candidates(
 
 
 def amount_pool(line: StatementLine, config: MatchConfig, index: ItemIndex) -> list[OpenItem]:
+    """Open items of the line's amount (within the tolerance) invoiced in the date window."""
     target, tolerance = cents(line.amount), cents(config.tolerance)
     if tolerance > MAX_TOLERANCE_CENTS_SCANNED:
         tolerance = 0
+    earliest = line.booking_date - timedelta(days=config.date_window_days)
+    latest = line.booking_date + timedelta(days=config.days_before_invoice)
     pool = [
         item
         for amount in range(target - tolerance, target + tolerance + 1)
-        for item in index.by_open_amount.get((line.currency, amount), ())
-        if in_date_window(line, item, config)
+        for item in index.open_by_amount(line.currency, amount, earliest, latest, MAX_AMOUNT_POOL)
     ]
     if len(pool) > MAX_AMOUNT_POOL:
         pool.sort(key=lambda item: (abs(days_after_invoice(line, item)), item.id))
@@ -243,35 +262,59 @@ def amount_pool(line: StatementLine, config: MatchConfig, index: ItemIndex) -> l
     return pool
 
 
+class _Scored(NamedTuple):
+    score: float
+    kind: str
+    ratio: float
+    item: OpenItem
+
+
 def by_amount(
-    line: StatementLine, item: OpenItem, payer_name: str, payer_iban: str, config: MatchConfig
-) -> Candidate:
+    line: StatementLine,
+    pool: list[OpenItem],
+    payer_name: str,
+    known: set[int],
+    config: MatchConfig,
+) -> list[Candidate]:
+    """The items of the line's amount, scored by the payer's IBAN and name and by the date;
+    only the best few are written out with their reasons."""
+    scored = []
+    for item in pool:
+        days = days_after_invoice(line, item)
+        # Nearer dates rank first among otherwise equal candidates.
+        closeness = 0.05 * min(abs(days), config.date_window_days) / max(config.date_window_days, 1)
+        ratio = 0.0
+        if payer_name and item.customer_name:
+            ratio = fuzz.token_set_ratio(
+                payer_name, name_key(item.customer_name), score_cutoff=NAME_RATIO_MIN
+            )
+        if item.id in known:
+            scored.append(_Scored(0.85 - closeness, CandidateKind.PAYER_IBAN, ratio, item))
+        elif ratio >= NAME_RATIO_MIN:
+            score = 0.6 + 0.2 * (ratio - NAME_RATIO_MIN) / (100 - NAME_RATIO_MIN) - closeness
+            scored.append(_Scored(score, CandidateKind.PAYER_NAME, ratio, item))
+        else:
+            scored.append(_Scored(0.4 - closeness, CandidateKind.AMOUNT_DATE, ratio, item))
+    scored.sort(key=lambda entry: (-entry.score, entry.item.id))
+    return [explain_by_amount(line, entry, config) for entry in scored[: config.max_candidates + 1]]
+
+
+def explain_by_amount(line: StatementLine, entry: _Scored, config: MatchConfig) -> Candidate:
+    item = entry.item
     difference = line.amount - item.amount
-    days = days_after_invoice(line, item)
     reasons = [
         f"no reference in the remittance text; {amount_reason(line, difference, config)} "
-        f"with {item.label}, paid {days} days after the invoice date"
+        f"with {item.label}, paid {days_after_invoice(line, item)} days after the invoice date"
     ]
-    # Nearer dates rank first among otherwise equal candidates.
-    closeness = 0.05 * min(abs(days), config.date_window_days) / max(config.date_window_days, 1)
-    if payer_iban and payer_iban in {iban_key(iban) for iban in item.customer_ibans}:
-        reasons.append(f"the payer's IBAN {payer_iban} is remembered for this customer")
-        return Candidate(
-            (item.id,), CandidateKind.PAYER_IBAN, 0.85 - closeness, difference, tuple(reasons)
-        )
-    ratio = 0.0
-    if payer_name and item.customer_name:
-        ratio = fuzz.token_set_ratio(payer_name, name_key(item.customer_name))
-    if ratio >= NAME_RATIO_MIN:
+    if entry.kind == CandidateKind.PAYER_IBAN:
+        iban = iban_key(line.counterparty_iban)
+        reasons.append(f"the payer's IBAN {iban} is remembered for this customer")
+    if entry.ratio >= NAME_RATIO_MIN:
         reasons.append(
             f"the payer {line.counterparty_name!r} resembles the customer "
-            f"{item.customer_name!r} ({ratio:.0f} %)"
+            f"{item.customer_name!r} ({entry.ratio:.0f} %)"
         )
-        score = 0.6 + 0.2 * (ratio - NAME_RATIO_MIN) / (100 - NAME_RATIO_MIN) - closeness
-        return Candidate((item.id,), CandidateKind.PAYER_NAME, score, difference, tuple(reasons))
-    return Candidate(
-        (item.id,), CandidateKind.AMOUNT_DATE, 0.4 - closeness, difference, tuple(reasons)
-    )
+    return Candidate((item.id,), entry.kind, entry.score, difference, tuple(reasons))
 
 
 def money_out_candidates(

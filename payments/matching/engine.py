@@ -7,6 +7,7 @@ AccountOne's exact 1:1 rule (the only one confirmed without a person); then rank
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -56,8 +57,16 @@ def match_lines(
     config: MatchConfig = MatchConfig(),  # noqa: B008 - frozen, so one shared default is safe
 ) -> list[LineMatch]:
     """Match each statement line against the open items; one result per line, same order."""
-    index = ItemIndex.build(items, config.reference_prefixes)
-    return [match_line(line, index, config) for line in lines]
+    # The indexes are hundreds of thousands of small objects and none of them form cycles: the
+    # cyclic garbage collector, run again and again while they are built, only costs time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        index = ItemIndex.build(items, config.reference_prefixes)
+        return [match_line(line, index, config) for line in lines]
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def match_line(line: StatementLine, index: ItemIndex, config: MatchConfig) -> LineMatch:

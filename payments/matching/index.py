@@ -5,19 +5,17 @@ remembered IBANs and by the customer's name."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 
-from .references import normalise
+from .references import key_of, prefix_pattern
 from .types import OpenItem
-
-REFERENCE_FIELDS = (
-    ("invoice_number", "invoice number"),
-    ("order_number", "order number"),
-    ("payment_reference", "payment reference"),
-)
 
 _NAME_WORD = re.compile(r"\w+")
 
@@ -26,17 +24,18 @@ def cents(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value())
 
 
+@lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """A payer's or customer's name as an order-free key: "Müller, Hans" = "HANS MÜLLER"."""
     return " ".join(sorted(_NAME_WORD.findall(name.casefold())))
 
 
+@lru_cache(maxsize=65536)
 def iban_key(iban: str) -> str:
     return "".join(iban.split()).upper()
 
 
-@dataclass(frozen=True)
-class ReferenceHit:
+class ReferenceHit(NamedTuple):
     item: OpenItem
     field_label: str  # "invoice number", "order number", "payment reference"
     reference: str  # as the item has it
@@ -44,10 +43,13 @@ class ReferenceHit:
 
 @dataclass
 class ItemIndex:
-    items: dict[int, OpenItem] = field(default_factory=dict)
     by_reference: dict[str, list[ReferenceHit]] = field(default_factory=dict)
-    # (currency, cents) → open items with that open amount / settled items with that total
-    by_open_amount: dict[tuple[str, int], list[OpenItem]] = field(default_factory=dict)
+    # (currency, cents) → open items with that open amount, ordered by invoice date, with
+    # their invoice dates as ordinals beside them for bisecting the date window
+    by_open_amount: dict[tuple[str, int], tuple[list[int], list[OpenItem]]] = field(
+        default_factory=dict
+    )
+    # (currency, cents) → settled items with that total
     by_settled_total: dict[tuple[str, int], list[OpenItem]] = field(default_factory=dict)
     by_iban: dict[str, list[OpenItem]] = field(default_factory=dict)
     by_name: dict[str, list[OpenItem]] = field(default_factory=dict)
@@ -59,26 +61,37 @@ class ItemIndex:
         by_settled_total: dict[tuple[str, int], list[OpenItem]] = defaultdict(list)
         by_iban: dict[str, list[OpenItem]] = defaultdict(list)
         by_name: dict[str, list[OpenItem]] = defaultdict(list)
+        pattern = prefix_pattern(prefixes)
         for item in items:
-            seen: set[str] = set()
-            for attribute, label in REFERENCE_FIELDS:
-                reference = getattr(item, attribute)
-                key = normalise(reference, prefixes) if reference else ""
-                if key and key not in seen:
-                    seen.add(key)
-                    by_reference[key].append(ReferenceHit(item, label, reference))
+            # Unrolled over the three references: this loop runs once per open item.
+            invoice, order, payment = item.invoice_number, item.order_number, item.payment_reference
+            invoice_key = key_of(invoice, pattern) if invoice else ""
+            if invoice_key:
+                by_reference[invoice_key].append(ReferenceHit(item, "invoice number", invoice))
+            order_key = key_of(order, pattern) if order else ""
+            if order_key and order_key != invoice_key:
+                by_reference[order_key].append(ReferenceHit(item, "order number", order))
+            payment_key = key_of(payment, pattern) if payment else ""
+            if payment_key and payment_key not in (invoice_key, order_key):
+                by_reference[payment_key].append(ReferenceHit(item, "payment reference", payment))
             if item.settled:
                 by_settled_total[(item.currency, cents(item.total))].append(item)
             else:
                 by_open_amount[(item.currency, cents(item.amount))].append(item)
-            for iban in {iban_key(i) for i in item.customer_ibans if i}:
-                by_iban[iban].append(item)
+            for iban in item.customer_ibans:
+                bucket = by_iban[iban_key(iban)]
+                if not bucket or bucket[-1] is not item:
+                    bucket.append(item)
             if item.customer_name:
                 by_name[name_key(item.customer_name)].append(item)
+        for bucket in by_open_amount.values():
+            bucket.sort(key=lambda item: (item.invoice_date, item.id))
         return cls(
-            items={item.id: item for item in items},
             by_reference=dict(by_reference),
-            by_open_amount=dict(by_open_amount),
+            by_open_amount={
+                key: ([item.invoice_date.toordinal() for item in bucket], bucket)
+                for key, bucket in by_open_amount.items()
+            },
             by_settled_total=dict(by_settled_total),
             by_iban=dict(by_iban),
             by_name=dict(by_name),
@@ -109,3 +122,16 @@ class ItemIndex:
             for item in self.by_name.get(name_key(name), ()):
                 found[item.id] = item
         return list(found.values())
+
+    def open_by_amount(
+        self, currency: str, amount_cents: int, earliest: date, latest: date, limit: int
+    ) -> list[OpenItem]:
+        """Open items of this open amount invoiced between the two dates: the ``limit`` latest
+        (the nearest to a payment made after them)."""
+        found = self.by_open_amount.get((currency, amount_cents))
+        if not found:
+            return []
+        ordinals, bucket = found
+        low = bisect_right(ordinals, earliest.toordinal() - 1)
+        high = bisect_right(ordinals, latest.toordinal())
+        return bucket[max(low, high - limit) : high]

@@ -28,13 +28,14 @@ MAX_LEADING_WORD = 16
 _CHUNK = re.compile(r"[0-9A-Z]+")
 _SEGMENT = re.compile(r"[,;]")
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+_DIGIT = re.compile(r"[0-9]")
 # A date written the German way ("04.10.2026", "4.10.26") is never a reference; it becomes a
 # segment boundary so that its digits join neither each other nor a number beside them.
 _DOTTED_DATE = re.compile(r"(?<![0-9.])[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{4}|[0-9]{2})(?![0-9.])")
 
 
 @lru_cache(maxsize=16)
-def _prefix_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+def prefix_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
     words = {_NON_ALNUM.sub("", prefix.upper()) for prefix in prefixes}
     alternatives = "|".join(sorted((w for w in words if w), key=len, reverse=True))
     if not alternatives:
@@ -55,15 +56,20 @@ def normalise(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PREFIXES)
     """The key of one reference: "Rechnung RE-2026-10440" → "202610440".
 
     Returns "" for a reference that is too short or has no digit to be matched safely."""
+    return key_of(text, prefix_pattern(prefixes))
+
+
+def key_of(text: str, prefixes: re.Pattern[str]) -> str:
+    """``normalise`` with the prefix pattern already compiled (``prefix_pattern``)."""
     joined = _NON_ALNUM.sub("", text.upper())
-    if not joined or not any(c.isdigit() for c in joined):
+    if not _DIGIT.search(joined):
         return ""
-    return _key(joined, _prefix_pattern(prefixes))
+    return _key(joined, prefixes)
 
 
 def reference_tokens(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PREFIXES) -> set[str]:
     """The keys of every reference a remittance text may contain, as whole tokens."""
-    pattern = _prefix_pattern(prefixes)
+    pattern = prefix_pattern(prefixes)
     tokens: set[str] = set()
     for segment in _SEGMENT.split(_DOTTED_DATE.sub(",", text.upper())):
         chunks = _CHUNK.findall(segment)
