@@ -3,8 +3,11 @@ and the near misses that must not match."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -296,3 +299,39 @@ def test_results_keep_the_order_of_the_lines_and_cap_candidates():
     results = match_lines([line("49.90", "x")] * 3, items, MatchConfig(max_candidates=3))
     assert len(results) == 3
     assert all(len(r.candidates) == 3 for r in results)
+
+
+def test_a_date_in_the_text_is_never_a_reference():
+    items = [item(1, order="BB-3004711"), item(2, invoice="RE-2026-2", order="#102026")]
+    assert "102026" not in reference_tokens("vom 04.10.2026")
+    result = one(line("49.90", "Ihre Bestellung BB-3004711 vom 04.10.2026"), items)
+    assert (result.state, result.auto, result.candidates[0].item_ids) == ("matched", True, (1,))
+
+
+# --- the benchmark's generator at a small size ------------------------------------------
+
+
+def load_bench():
+    path = Path(__file__).resolve().parents[2] / "bench" / "reconcile.py"
+    spec = importlib.util.spec_from_file_location("bench_reconcile", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_statement_has_no_wrong_auto_match_and_most_lines_handled():
+    bench = load_bench()
+    items, lines, truths = bench.generate(8_000, 2_000, seed=7)
+    assert len(lines) == len(truths) == 2_000
+    results = match_lines(lines, items, bench.CONFIG)
+    figures = bench.evaluate(results, truths)
+    counts = figures["counts"]
+    assert counts.get("matched_wrongly", 0) == 0
+    assert counts.get("ignored_wrongly", 0) == 0
+    assert counts["matched_correctly"] >= 0.40 * len(lines)
+    # Of the lines left for review, most show the right item(s) as the best candidate.
+    assert counts["review_best_candidate_right"] >= 0.6 * counts["left_for_review"]
+    # Every kind of line the generator writes reaches the matcher.
+    assert {truth.scenario for truth in truths} == set(bench.SCENARIOS)
