@@ -10,7 +10,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from payments.parsers.base import LineKind, StatementLine
 
@@ -208,7 +209,11 @@ def skonto_candidate(
 
 
 def payer_candidates(
-    line: StatementLine, config: MatchConfig, index: ItemIndex, exclude: set[int]
+    line: StatementLine,
+    config: MatchConfig,
+    index: ItemIndex,
+    exclude: set[int],
+    tokens: set[str],
 ) -> list[Candidate]:
     """Candidates without a reference: same amount in the date window, the payer's IBAN
     remembered for a customer, the payer's name; and several invoices of that payer."""
@@ -231,7 +236,7 @@ def payer_candidates(
         for item in amount_pool(line, config, index)
         if item.id not in exclude and item.id not in of_payer
     ]
-    candidates = by_amount(line, pool, payer_name, known, config)
+    candidates = by_amount(line, pool, payer_name, known, config, (by_length(tokens), index))
     if len(customer) > MAX_CUSTOMER_ITEMS:
         customer.sort(key=lambda item: (abs(days_after_invoice(line, item)), item.id))
         customer = customer[:MAX_CUSTOMER_ITEMS]
@@ -267,6 +272,30 @@ class _Scored(NamedTuple):
     kind: str
     ratio: float
     item: OpenItem
+    typo: tuple[ReferenceHit, str] | None
+
+
+def near_reference(
+    tokens: dict[int, list[str]], item: OpenItem, index: ItemIndex
+) -> tuple[ReferenceHit, str] | None:
+    """A token of the text one typing error (a character changed, added, dropped, or two
+    swapped) away from one of the item's references. ``tokens`` by their length."""
+    for hit in index.keys_of.get(item.id, ()):
+        size = len(hit.key)
+        near = tokens.get(size, []) + tokens.get(size - 1, []) + tokens.get(size + 1, [])
+        if not near:
+            continue
+        found = process.extractOne(hit.key, near, scorer=OSA.distance, score_cutoff=1)
+        if found is not None:
+            return hit, found[0]
+    return None
+
+
+def by_length(tokens: set[str]) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for token in sorted(tokens):
+        grouped.setdefault(len(token), []).append(token)
+    return grouped
 
 
 def by_amount(
@@ -275,9 +304,11 @@ def by_amount(
     payer_name: str,
     known: set[int],
     config: MatchConfig,
+    context: tuple[dict[int, list[str]], ItemIndex],
 ) -> list[Candidate]:
-    """The items of the line's amount, scored by the payer's IBAN and name and by the date;
-    only the best few are written out with their reasons."""
+    """The items of the line's amount, scored by a reference with a typing error, the payer's
+    IBAN and name, and the date; only the best few are written out with their reasons."""
+    tokens, index = context
     scored = []
     for item in pool:
         days = days_after_invoice(line, item)
@@ -289,12 +320,16 @@ def by_amount(
                 payer_name, name_key(item.customer_name), score_cutoff=NAME_RATIO_MIN
             )
         if item.id in known:
-            scored.append(_Scored(0.85 - closeness, CandidateKind.PAYER_IBAN, ratio, item))
+            score, kind = 0.85 - closeness, CandidateKind.PAYER_IBAN
         elif ratio >= NAME_RATIO_MIN:
             score = 0.6 + 0.2 * (ratio - NAME_RATIO_MIN) / (100 - NAME_RATIO_MIN) - closeness
-            scored.append(_Scored(score, CandidateKind.PAYER_NAME, ratio, item))
+            kind = CandidateKind.PAYER_NAME
         else:
-            scored.append(_Scored(0.4 - closeness, CandidateKind.AMOUNT_DATE, ratio, item))
+            score, kind = 0.4 - closeness, CandidateKind.AMOUNT_DATE
+        typo = near_reference(tokens, item, index) if tokens else None
+        if typo is not None:
+            score, kind = min(max(score, 0.75) + 0.1, 0.95), CandidateKind.REFERENCE_TYPO
+        scored.append(_Scored(score, kind, ratio, item, typo))
     scored.sort(key=lambda entry: (-entry.score, entry.item.id))
     return [explain_by_amount(line, entry, config) for entry in scored[: config.max_candidates + 1]]
 
@@ -302,13 +337,23 @@ def by_amount(
 def explain_by_amount(line: StatementLine, entry: _Scored, config: MatchConfig) -> Candidate:
     item = entry.item
     difference = line.amount - item.amount
-    reasons = [
-        f"no reference in the remittance text; {amount_reason(line, difference, config)} "
-        f"with {item.label}, paid {days_after_invoice(line, item)} days after the invoice date"
-    ]
-    if entry.kind == CandidateKind.PAYER_IBAN:
-        iban = iban_key(line.counterparty_iban)
-        reasons.append(f"the payer's IBAN {iban} is remembered for this customer")
+    reasons = []
+    if entry.typo is not None:
+        hit, token = entry.typo
+        reasons.append(
+            f"{token} in the remittance text is one typing error away from {hit.field_label} "
+            f"{hit.reference}"
+        )
+    reasons.append(
+        f"{amount_reason(line, difference, config)} with {item.label}, paid "
+        f"{days_after_invoice(line, item)} days after the invoice date"
+    )
+    if line.counterparty_iban and iban_key(line.counterparty_iban) in {
+        iban_key(iban) for iban in item.customer_ibans
+    }:
+        reasons.append(
+            f"the payer's IBAN {iban_key(line.counterparty_iban)} is remembered for this customer"
+        )
     if entry.ratio >= NAME_RATIO_MIN:
         reasons.append(
             f"the payer {line.counterparty_name!r} resembles the customer "

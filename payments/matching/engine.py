@@ -46,6 +46,7 @@ _STATE_OF_KIND = {
     CandidateKind.REFERENCE_AMOUNT_DIFFERS: MatchState.AMOUNT_DIFFERS,
     CandidateKind.REFERENCE_CURRENCY_DIFFERS: MatchState.AMOUNT_DIFFERS,
     CandidateKind.ALREADY_PAID: MatchState.ALREADY_PAID,
+    CandidateKind.REFERENCE_TYPO: MatchState.NO_MATCH,
     CandidateKind.AMOUNT_DATE: MatchState.NO_MATCH,
 }
 _TIE = 1e-9
@@ -86,7 +87,7 @@ def match_line(line: StatementLine, index: ItemIndex, config: MatchConfig) -> Li
         return exact
     found = c.reference_candidates(line, hits, config) if hits else []
     if not any(c.within(candidate.amount_difference, config) for candidate in found):
-        found += c.payer_candidates(line, config, index, exclude=set(hits))
+        found += c.payer_candidates(line, config, index, set(hits), tokens)
     return decide(found, config, no_match=payment_no_match(line, hits))
 
 
@@ -179,10 +180,7 @@ def state_of(candidate: Candidate, config: MatchConfig) -> str:
 def payment_no_match(line: StatementLine, hits: dict[int, list[ReferenceHit]]) -> str:
     if hits:
         return "The remittance text names open items, but none fits this payment."
-    return (
-        "No invoice, order or payment reference in the remittance text, and no open item of "
-        "this amount by a known payer."
-    )
+    return "No invoice, order or payment reference of an open item in the remittance text."
 
 
 def money_out_no_match(line: StatementLine, hits: dict[int, list[ReferenceHit]]) -> str:

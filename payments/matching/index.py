@@ -39,11 +39,13 @@ class ReferenceHit(NamedTuple):
     item: OpenItem
     field_label: str  # "invoice number", "order number", "payment reference"
     reference: str  # as the item has it
+    key: str  # as normalised
 
 
 @dataclass
 class ItemIndex:
     by_reference: dict[str, list[ReferenceHit]] = field(default_factory=dict)
+    keys_of: dict[int, list[ReferenceHit]] = field(default_factory=dict)  # by item id
     # (currency, cents) → open items with that open amount, ordered by invoice date, with
     # their invoice dates as ordinals beside them for bisecting the date window
     by_open_amount: dict[tuple[str, int], tuple[list[int], list[OpenItem]]] = field(
@@ -62,18 +64,23 @@ class ItemIndex:
         by_iban: dict[str, list[OpenItem]] = defaultdict(list)
         by_name: dict[str, list[OpenItem]] = defaultdict(list)
         pattern = prefix_pattern(prefixes)
+        keys_of: dict[int, list[ReferenceHit]] = {}
         for item in items:
             # Unrolled over the three references: this loop runs once per open item.
+            own: list[ReferenceHit] = []
             invoice, order, payment = item.invoice_number, item.order_number, item.payment_reference
             invoice_key = key_of(invoice, pattern) if invoice else ""
             if invoice_key:
-                by_reference[invoice_key].append(ReferenceHit(item, "invoice number", invoice))
+                own.append(ReferenceHit(item, "invoice number", invoice, invoice_key))
             order_key = key_of(order, pattern) if order else ""
             if order_key and order_key != invoice_key:
-                by_reference[order_key].append(ReferenceHit(item, "order number", order))
+                own.append(ReferenceHit(item, "order number", order, order_key))
             payment_key = key_of(payment, pattern) if payment else ""
             if payment_key and payment_key not in (invoice_key, order_key):
-                by_reference[payment_key].append(ReferenceHit(item, "payment reference", payment))
+                own.append(ReferenceHit(item, "payment reference", payment, payment_key))
+            for hit in own:
+                by_reference[hit.key].append(hit)
+            keys_of[item.id] = own
             if item.settled:
                 by_settled_total[(item.currency, cents(item.total))].append(item)
             else:
@@ -88,6 +95,7 @@ class ItemIndex:
             bucket.sort(key=lambda item: (item.invoice_date, item.id))
         return cls(
             by_reference=dict(by_reference),
+            keys_of=keys_of,
             by_open_amount={
                 key: ([item.invoice_date.toordinal() for item in bucket], bucket)
                 for key, bucket in by_open_amount.items()

@@ -64,7 +64,9 @@ def key_of(text: str, prefixes: re.Pattern[str]) -> str:
     joined = _NON_ALNUM.sub("", text.upper())
     if not _DIGIT.search(joined):
         return ""
-    return _key(joined, prefixes)
+    if joined[0].isalpha():  # _key, inlined: this runs for every reference of every item
+        joined = prefixes.sub("", joined, count=1)
+    return joined if MIN_KEY_LENGTH <= len(joined) <= MAX_KEY_LENGTH else ""
 
 
 def reference_tokens(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PREFIXES) -> set[str]:

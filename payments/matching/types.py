@@ -63,6 +63,7 @@ class CandidateKind:
     EXACT_REFERENCE = "exact_reference"
     REFERENCE_AMOUNT_DIFFERS = "reference_amount_differs"
     REFERENCE_CURRENCY_DIFFERS = "reference_currency_differs"
+    REFERENCE_TYPO = "reference_typo"
     SEVERAL_INVOICES = "several_invoices"
     PARTIAL = "partial"
     SKONTO = "skonto"

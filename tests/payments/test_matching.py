@@ -335,3 +335,16 @@ def test_generated_statement_has_no_wrong_auto_match_and_most_lines_handled():
     assert counts["review_best_candidate_right"] >= 0.6 * counts["left_for_review"]
     # Every kind of line the generator writes reaches the matcher.
     assert {truth.scenario for truth in truths} == set(bench.SCENARIOS)
+
+
+def test_reference_with_a_typing_error_is_proposed_never_auto():
+    items = [item(1), item(2, invoice="RE-2026-10404", order="Z-99999", amount="80.00")]
+    result = one(line("49.90", "Rechnung RE-2026-10404"), items)  # 10440 with two digits swapped
+    assert result.auto is False
+    best = result.candidates[0]
+    assert (best.kind, best.item_ids) == ("reference_typo", (1,))
+    assert best.reasons[0] == (
+        "202610404 in the remittance text is one typing error away from invoice number "
+        "RE-2026-10440"
+    )
+    assert result.candidates[1].item_ids == (2,)  # the invoice the text names, amount differs
