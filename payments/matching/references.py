@@ -28,7 +28,6 @@ MAX_LEADING_WORD = 16
 _CHUNK = re.compile(r"[0-9A-Z]+")
 _SEGMENT = re.compile(r"[,;]")
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
-_DIGIT = re.compile(r"[0-9]")
 # A date written the German way ("04.10.2026", "4.10.26") is never a reference; it becomes a
 # segment boundary so that its digits join neither each other nor a number beside them.
 _DOTTED_DATE = re.compile(r"(?<![0-9.])[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{4}|[0-9]{2})(?![0-9.])")
@@ -61,8 +60,12 @@ def normalise(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PREFIXES)
 
 def key_of(text: str, prefixes: re.Pattern[str]) -> str:
     """``normalise`` with the prefix pattern already compiled (``prefix_pattern``)."""
-    joined = _NON_ALNUM.sub("", text.upper())
-    if not _DIGIT.search(joined):
+    upper = text.upper()
+    # Most references are letters and digits with hyphens: spare them the regular expression.
+    joined = upper.replace("-", "").replace(" ", "")
+    if not (joined.isascii() and joined.isalnum()):
+        joined = _NON_ALNUM.sub("", upper)
+    if not joined or joined.isalpha():  # no digit: a word, not a reference
         return ""
     if joined[0].isalpha():  # _key, inlined: this runs for every reference of every item
         joined = prefixes.sub("", joined, count=1)
