@@ -149,7 +149,8 @@ def already_paid(line: StatementLine, item: OpenItem, found: str, config: MatchC
     return Candidate(
         item_ids=(item.id,),
         kind=CandidateKind.ALREADY_PAID,
-        score=0.9 if within(difference, config) else 0.6,
+        # Below an open item named with the same amount: that one is the likelier.
+        score=0.85 if within(difference, config) else 0.6,
         amount_difference=difference,
         reasons=(
             found,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from payments.parsers.base import LineKind, StatementLine
@@ -64,10 +65,56 @@ def match_lines(
     gc.disable()
     try:
         index = ItemIndex.build(items, config.reference_prefixes)
-        return [match_line(line, index, config) for line in lines]
+        results = [match_line(line, index, config) for line in lines]
     finally:
         if collecting:
             gc.enable()
+    point_out_split_payments(lines, results, config)
+    return results
+
+
+def point_out_split_payments(
+    lines: Sequence[StatementLine], results: list[LineMatch], config: MatchConfig
+) -> None:
+    """Partial payments of one item on several lines that together pay its open amount: each
+    line's best candidate says so (each line is still confirmed by a person)."""
+    partial: dict[int, list[int]] = {}
+    for position, result in enumerate(results):
+        best = result.candidates[0] if result.candidates else None
+        if (
+            result.state == MatchState.PARTIALLY_PAID
+            and best
+            and best.kind == CandidateKind.PARTIAL
+        ):
+            partial.setdefault(best.item_ids[0], []).append(position)
+    for positions in partial.values():
+        if not 2 <= len(positions) <= config.max_items_per_transfer:
+            continue
+        first = positions[0]
+        open_amount = lines[first].amount - results[first].candidates[0].amount_difference
+        paid = sum((lines[position].amount for position in positions), Decimal("0"))
+        if not c.within(paid - open_amount, config):
+            continue
+        for position in positions:
+            others = " and ".join(
+                f"the line of {lines[other].booking_date.isoformat()} over "
+                f"{c.money(lines[other].amount, lines[other].currency)}"
+                for other in positions
+                if other != position
+            )
+            result = results[position]
+            best = result.candidates[0]
+            best = replace(
+                best,
+                reasons=(*best.reasons, f"together with {others} the open amount is paid in full"),
+            )
+            results[position] = replace(
+                result, reason=proposal(best), candidates=(best, *result.candidates[1:])
+            )
+
+
+def proposal(candidate: Candidate) -> str:
+    return f"Proposed, to be confirmed: {'; '.join(candidate.reasons)}."
 
 
 def match_line(line: StatementLine, index: ItemIndex, config: MatchConfig) -> LineMatch:
@@ -157,7 +204,7 @@ def decide(found: list[Candidate], config: MatchConfig, no_match: str) -> LineMa
     if state == MatchState.NO_MATCH:
         reason = f"{no_match} Closest candidate: {'; '.join(best.reasons)}."
     else:
-        reason = f"Proposed, to be confirmed: {'; '.join(best.reasons)}."
+        reason = proposal(best)
     return LineMatch(state, reason, tuple(ranked))
 
 

@@ -348,3 +348,20 @@ def test_reference_with_a_typing_error_is_proposed_never_auto():
         "RE-2026-10440"
     )
     assert result.candidates[1].item_ids == (2,)  # the invoice the text names, amount differs
+
+
+def test_open_item_named_beside_a_settled_one_with_the_same_amount_ranks_first():
+    items = [item(1, settled=True), item(2, invoice="RE-2026-10441", order="Q-2")]
+    result = one(line("49.90", "RE-2026-10440 RE-2026-10441"), items)
+    assert (result.state, result.auto, result.candidates[0].item_ids) == ("matched", False, (2,))
+    assert result.candidates[1].kind == "already_paid"
+
+
+def test_a_payment_split_over_two_lines_is_pointed_out():
+    lines = [line("20.00", "RE-2026-10440 Teil 1"), line("29.90", "RE-2026-10440 Teil 2")]
+    results = match_lines(lines, [item()])
+    assert [r.state for r in results] == ["partially_paid", "partially_paid"]
+    assert results[0].candidates[0].reasons[-1] == (
+        "together with the line of 2026-11-09 over 29.90 EUR the open amount is paid in full"
+    )
+    assert "together with the line of 2026-11-09 over 20.00 EUR" in results[1].reason
