@@ -122,14 +122,13 @@ class ItemIndex:
 
     def customer_items(self, iban: str, name: str) -> list[OpenItem]:
         """The items of the payer: by a remembered IBAN, else by exactly the same name."""
-        found: dict[int, OpenItem] = {}
         if iban:
-            for item in self.by_iban.get(iban_key(iban), ()):
-                found[item.id] = item
+            by_iban = self.by_iban.get(iban_key(iban))
+            if by_iban:
+                return by_iban
         if name:
-            for item in self.by_name.get(name_key(name), ()):
-                found[item.id] = item
-        return list(found.values())
+            return self.by_name.get(name_key(name), [])
+        return []
 
     def open_by_amount(
         self, currency: str, amount_cents: int, earliest: date, latest: date, limit: int
