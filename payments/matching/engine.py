@@ -193,11 +193,15 @@ def decide(found: list[Candidate], config: MatchConfig, no_match: str) -> LineMa
     if not ranked:
         return LineMatch(MatchState.NO_MATCH, no_match)
     best = ranked[0]
-    if len(ranked) > 1 and best.score - ranked[1].score < _TIE:
-        tied = [candidate for candidate in ranked if best.score - candidate.score < _TIE]
+    rivals = [
+        candidate
+        for candidate in ranked[1:]
+        if best.score - candidate.score < _TIE and candidate.item_ids != best.item_ids
+    ]
+    if rivals:
         reason = (
-            f"{len(tied)} candidates fit equally well ({best.reasons[0]}; "
-            f"{ranked[1].reasons[0]}); choose the right one by hand."
+            f"{len(rivals) + 1} candidates fit equally well ({best.reasons[0]}; "
+            f"{rivals[0].reasons[0]}); choose the right one by hand."
         )
         return LineMatch(MatchState.AMBIGUOUS, reason, tuple(ranked))
     state = state_of(best, config)

@@ -365,3 +365,65 @@ def test_a_payment_split_over_two_lines_is_pointed_out():
         "together with the line of 2026-11-09 over 29.90 EUR the open amount is paid in full"
     )
     assert "together with the line of 2026-11-09 over 20.00 EUR" in results[1].reason
+
+
+def test_several_invoices_respect_the_limit_of_items_per_transfer():
+    items = [
+        item(n, invoice=f"RE-2026-1000{n}", order=f"K-1000{n}", amount="10.00") for n in range(1, 4)
+    ]
+    text = "RE-2026-10001 RE-2026-10002 RE-2026-10003"
+    allowed = one(line("30.00", text), items)
+    assert (allowed.candidates[0].kind, allowed.candidates[0].item_ids) == (
+        "several_invoices",
+        (1, 2, 3),
+    )
+    limited = one(line("30.00", text), items, MatchConfig(max_items_per_transfer=2))
+    assert all(c.kind != "several_invoices" for c in limited.candidates)
+
+
+def test_sepa_end_to_end_id_carries_the_reference():
+    result = one(line("49.90", "", end_to_end_id="RE-2026-10440"), [item()])
+    assert (result.state, result.auto) == ("matched", True)
+
+
+def test_chargeback_without_reference_by_the_payers_iban():
+    iban = "DE89370400440532013000"
+    items = [item(settled=True, customer_ibans=(iban,))]
+    result = one(
+        line("-49.90", "RUECKLASTSCHRIFT MD06", kind=LineKind.REVERSAL, counterparty_iban=iban),
+        items,
+    )
+    assert (result.state, result.auto) == ("matched", False)
+    assert (result.candidates[0].kind, result.candidates[0].item_ids) == ("chargeback", (1,))
+
+
+def test_ignore_rule_by_iban_and_by_text_and_a_rule_needs_a_known_field():
+    config = MatchConfig(
+        ignore_rules=(
+            IgnoreRule("iban", "DE89 3704 0044 0532 0130 00", "Our own savings account."),
+            IgnoreRule("text", "Stripe Payout", "Stripe payouts are transfers."),
+        )
+    )
+    lines = [
+        line("49.90", "RE-2026-10440", counterparty_iban="DE89370400440532013000"),
+        line("100.00", "STRIPE PAYOUT po_123"),
+    ]
+    assert [r.reason for r in match_lines(lines, [item()], config)] == [
+        "Our own savings account.",
+        "Stripe payouts are transfers.",
+    ]
+    with pytest.raises(ValueError, match="iban, name or text"):
+        IgnoreRule("amount", "1", "no")
+
+
+def test_equal_scores_for_the_same_item_are_no_tie():
+    from payments.matching.engine import decide
+    from payments.matching.types import Candidate
+
+    same = [
+        Candidate((1,), "partial", 0.8, D("-1"), ("partial payment of invoice RE-1",)),
+        Candidate((1,), "overpayment", 0.8, D("1"), ("overpayment of invoice RE-1",)),
+    ]
+    assert decide(same, MatchConfig(), no_match="none").state == "partially_paid"
+    other = [same[0], Candidate((2,), "partial", 0.8, D("-1"), ("partial payment of RE-2",))]
+    assert decide(other, MatchConfig(), no_match="none").state == "ambiguous"
