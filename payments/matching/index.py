@@ -63,6 +63,8 @@ class ItemIndex:
         by_settled_total: dict[tuple[str, int], list[OpenItem]] = defaultdict(list)
         by_iban: dict[str, list[OpenItem]] = defaultdict(list)
         by_name: dict[str, list[OpenItem]] = defaultdict(list)
+        by_raw_iban: dict[str, list[OpenItem]] = defaultdict(list)
+        by_raw_name: dict[str, list[OpenItem]] = defaultdict(list)
         pattern = prefix_pattern(prefixes)
         keys_of: dict[int, list[ReferenceHit]] = {}
         for item in items:
@@ -85,12 +87,15 @@ class ItemIndex:
                 by_settled_total[(item.currency, cents(item.total))].append(item)
             else:
                 by_open_amount[(item.currency, cents(item.amount))].append(item)
+            # Grouped by the names and IBANs as written first: far fewer keys to normalise.
             for iban in item.customer_ibans:
-                bucket = by_iban[iban_key(iban)]
-                if not bucket or bucket[-1] is not item:
-                    bucket.append(item)
+                by_raw_iban[iban].append(item)
             if item.customer_name:
-                by_name[name_key(item.customer_name)].append(item)
+                by_raw_name[item.customer_name].append(item)
+        for raw, grouped in by_raw_iban.items():
+            by_iban[iban_key(raw)].extend(grouped)
+        for raw, grouped in by_raw_name.items():
+            by_name[name_key(raw)].extend(grouped)
         for bucket in by_open_amount.values():
             bucket.sort(key=lambda item: (item.invoice_date, item.id))
         return cls(
@@ -101,7 +106,12 @@ class ItemIndex:
                 for key, bucket in by_open_amount.items()
             },
             by_settled_total=dict(by_settled_total),
-            by_iban=dict(by_iban),
+            # An IBAN remembered twice for a customer (written with and without spaces) must
+            # not count an item twice.
+            by_iban={
+                key: list({item.id: item for item in bucket}.values())
+                for key, bucket in by_iban.items()
+            },
             by_name=dict(by_name),
         )
 

@@ -427,3 +427,10 @@ def test_equal_scores_for_the_same_item_are_no_tie():
     assert decide(same, MatchConfig(), no_match="none").state == "partially_paid"
     other = [same[0], Candidate((2,), "partial", 0.8, D("-1"), ("partial payment of RE-2",))]
     assert decide(other, MatchConfig(), no_match="none").state == "ambiguous"
+
+
+def test_an_iban_remembered_twice_does_not_count_an_item_twice():
+    iban = "DE89370400440532013000"
+    items = [item(1, customer_ibans=(iban, "DE89 3704 0044 0532 0130 00"), amount="35.00")]
+    result = one(line("70.00", "Danke", counterparty_iban=iban), items)
+    assert all(c.kind != "several_invoices" for c in result.candidates)
