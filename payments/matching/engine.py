@@ -16,6 +16,7 @@ from payments.parsers.base import LineKind, StatementLine
 
 from . import candidates as c
 from .index import ItemIndex, ReferenceHit, iban_key
+from .payers import payer_candidates
 from .references import reference_tokens
 from .types import Candidate, CandidateKind, LineMatch, MatchConfig, MatchState, OpenItem
 
@@ -134,7 +135,7 @@ def match_line(line: StatementLine, index: ItemIndex, config: MatchConfig) -> Li
         return exact
     found = c.reference_candidates(line, hits, config) if hits else []
     if not any(c.within(candidate.amount_difference, config) for candidate in found):
-        found += c.payer_candidates(line, config, index, set(hits), tokens)
+        found += payer_candidates(line, config, index, set(hits), tokens)
     return decide(found, config, no_match=payment_no_match(line, hits))
 
 
