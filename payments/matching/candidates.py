@@ -115,7 +115,14 @@ def reference_candidates(
             candidates.append(already_paid(line, item, found, config))
         else:
             open_items.append(item)
-            candidates.append(amount_checked(line, item, found, config, len(hits) > 1))
+            keys = {hit.key for hit in item_hits}
+            others = any(
+                hit.key not in keys
+                for other_hits in hits.values()
+                if other_hits is not item_hits
+                for hit in other_hits
+            )
+            candidates.append(amount_checked(line, item, found, config, others))
     if len(open_items) >= 2:
         for subset in subsets_with_sum(open_items, line.amount, config):
             candidates.append(several_invoices(subset, line, 0.95, "named in the remittance text"))
@@ -153,13 +160,13 @@ def already_paid(line: StatementLine, item: OpenItem, found: str, config: MatchC
 
 
 def amount_checked(
-    line: StatementLine, item: OpenItem, found: str, config: MatchConfig, several_named: bool
+    line: StatementLine, item: OpenItem, found: str, config: MatchConfig, others_named: bool
 ) -> Candidate:
     """One open item named in the text: equal, partial payment, Skonto or overpayment."""
     difference = line.amount - item.amount
     reasons = [found, amount_reason(line, difference, config)]
     if within(difference, config):
-        if several_named:
+        if others_named:  # by a reference of their own, not one this item shares
             reasons.append("the text names other open items too")
         return Candidate((item.id,), CandidateKind.EXACT_REFERENCE, 0.9, difference, tuple(reasons))
     if difference > 0:

@@ -129,14 +129,14 @@ def match_line(line: StatementLine, index: ItemIndex, config: MatchConfig) -> Li
     hits, shared = index.referenced(tokens)
     if line.amount < 0:
         found = c.money_out_candidates(line, hits, config, index)
-        return decide(found, config, no_match=money_out_no_match(line, hits))
+        return decide(found, config, money_out_no_match(line, hits), index)
     exact = exact_match(line, hits, shared, config)
     if exact is not None:
         return exact
     found = c.reference_candidates(line, hits, config) if hits else []
     if not any(c.within(candidate.amount_difference, config) for candidate in found):
         found += payer_candidates(line, config, index, set(hits), tokens)
-    return decide(found, config, no_match=payment_no_match(line, hits))
+    return decide(found, config, payment_no_match(line, hits), index)
 
 
 def ignore_reason(line: StatementLine, config: MatchConfig) -> str:
@@ -188,7 +188,12 @@ def exact_match(
     return LineMatch(MatchState.MATCHED, reason, (candidate,), auto=True)
 
 
-def decide(found: list[Candidate], config: MatchConfig, no_match: str) -> LineMatch:
+def decide(
+    found: list[Candidate],
+    config: MatchConfig,
+    no_match: str,
+    index: ItemIndex | None = None,
+) -> LineMatch:
     """The state and reason of a line from its ranked candidates (never confirmed alone)."""
     ranked = rank(found)[: config.max_candidates]
     if not ranked:
@@ -200,9 +205,12 @@ def decide(found: list[Candidate], config: MatchConfig, no_match: str) -> LineMa
         if best.score - candidate.score < _TIE and candidate.item_ids != best.item_ids
     ]
     if rivals:
+        if index is not None:
+            names = " and ".join(index.label(c.item_ids) for c in (best, *rivals))
+        else:
+            names = f"{len(rivals) + 1} candidates"
         reason = (
-            f"{len(rivals) + 1} candidates fit equally well ({best.reasons[0]}; "
-            f"{rivals[0].reasons[0]}); choose the right one by hand."
+            f"{names} fit equally well ({'; '.join(best.reasons)}); choose the right one by hand."
         )
         return LineMatch(MatchState.AMBIGUOUS, reason, tuple(ranked))
     state = state_of(best, config)

@@ -44,6 +44,7 @@ class ReferenceHit(NamedTuple):
 
 @dataclass
 class ItemIndex:
+    by_id: dict[int, OpenItem] = field(default_factory=dict)
     by_reference: dict[str, list[ReferenceHit]] = field(default_factory=dict)
     keys_of: dict[int, list[ReferenceHit]] = field(default_factory=dict)  # by item id
     # (currency, cents) → open items with that open amount, ordered by invoice date, with
@@ -99,6 +100,7 @@ class ItemIndex:
         for bucket in by_open_amount.values():
             bucket.sort(key=lambda item: (item.invoice_date, item.id))
         return cls(
+            by_id={item.id: item for item in items},
             by_reference=dict(by_reference),
             keys_of=keys_of,
             by_open_amount={
@@ -129,6 +131,13 @@ class ItemIndex:
             for hit in found:
                 hits.setdefault(hit.item.id, []).append(hit)
         return hits, shared
+
+    def label(self, item_ids: tuple[int, ...]) -> str:
+        """How a person names these items: "invoice RE-2026-10440, invoice RE-2026-10441"."""
+        return ", ".join(
+            self.by_id[item_id].label if item_id in self.by_id else f"open item {item_id}"
+            for item_id in item_ids
+        )
 
     def customer_items(self, iban: str, name: str) -> list[OpenItem]:
         """The items of the payer: by a remembered IBAN, else by exactly the same name."""

@@ -145,7 +145,10 @@ def test_two_items_with_the_same_reference_are_ambiguous():
     result = one(line("49.90", "Bestellung 100234"), items)
     assert (result.state, result.auto) == ("ambiguous", False)
     assert {c.item_ids for c in result.candidates[:2]} == {(1,), (2,)}
-    assert "equally well" in result.reason
+    assert result.reason == (
+        "invoice RE-2026-10440 and invoice RE-2026-20000 fit equally well (order number 100234 "
+        "in the remittance text; amount equal); choose the right one by hand."
+    )
 
 
 def test_shared_reference_with_one_amount_equal_is_proposed_not_auto():
