@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/stream_orders.py
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/book_and_export.py
+	$(BIN)/python bench/reconcile.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache

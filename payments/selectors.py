@@ -14,34 +14,9 @@ from django.utils import timezone
 from bookkeeping.models import DocumentBooking, JournalEntry
 from connector.models import Connection, ExternalOrder
 
+from .matching import IgnoreRule as PlainIgnoreRule
+from .matching import OpenItem
 from .models import IgnoreRule, PaymentGroup
-
-
-@dataclass(frozen=True)
-class OpenItem:
-    """Something a payment can settle: a posted invoice, or an order of a prepayment group
-    awaiting payment. ``amount`` is what is still open, ``total`` the document's total."""
-
-    id: int  # the upload-log document (ExternalOrder) id
-    order_number: str
-    invoice_number: str
-    payment_reference: str
-    amount: Decimal
-    total: Decimal
-    currency: str
-    invoice_date: date | None
-    customer_name: str = ""
-    customer_id: int | None = None
-    customer_ibans: tuple[str, ...] = ()
-    group: str = ""  # the payment group's kind (prepayment, invoice, cod) or ""
-    settled: bool = False
-
-
-@dataclass(frozen=True)
-class PlainIgnoreRule:
-    field: str  # iban, name, text
-    pattern: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -114,7 +89,7 @@ def open_items(connection: Connection, on: date | None = None) -> list[OpenItem]
     notes posted against them), plus the orders of a prepayment group awaiting payment: in
     one of the group's open states and ordered within its last ``open_items_months``.
 
-    ``settled`` is always False here: the selector returns only what is open."""
+    Invoices paid in full by posted payments come back ``settled`` (for "already paid")."""
     zone = ZoneInfo(connection.time_zone)
     on = on or timezone.localdate(timezone=zone)
     groups = payment_groups(connection)
@@ -138,6 +113,12 @@ def _posted_invoices(
         .select_related("document", "entry")
         .order_by("document_id")
     )
+    # Payments posted against a document and not reversed (bookkeeping/services/payments.py).
+    paid: dict[int, Decimal] = {}
+    for document_id, total in JournalEntry.objects.filter(
+        connection=connection, kind=JournalEntry.Kind.PAYMENT, reversed_by__isnull=True
+    ).values_list("document_id", "document_total"):
+        paid[document_id] = paid.get(document_id, Decimal(0)) + total
     credited: dict[int, Decimal] = {}
     credit_notes = DocumentBooking.objects.filter(
         connection=connection,
@@ -153,20 +134,25 @@ def _posted_invoices(
     for booking in bookings:
         entry, document = booking.entry, booking.document
         assert entry is not None
-        open_amount = entry.document_total - credited.get(entry.pk, Decimal(0))
-        if open_amount <= 0:
-            continue
+        credit = credited.get(entry.pk, Decimal(0))
+        if entry.document_total - credit <= 0:
+            continue  # credited in full: nothing was or is to be paid
+        open_amount = entry.document_total - credit - paid.get(document.pk, Decimal(0))
+        # Paid in full: kept as settled, so that a second payment naming it is recognised
+        # as "already paid" instead of finding nothing.
+        settled = open_amount <= 0
         items.append(
             OpenItem(
                 id=document.pk,
                 order_number=document.order_number,
                 invoice_number=entry.number,
                 payment_reference=document.payment_reference,
-                amount=open_amount,
+                amount=entry.document_total if settled else open_amount,
                 total=entry.document_total,
                 currency=entry.currency,
                 invoice_date=entry.document_date,
                 group=_group_of(document.payment_method, groups),
+                settled=settled,
             )
         )
     return items
@@ -202,7 +188,7 @@ def _awaiting_prepayment(
             amount=order.total_gross.quantize(Decimal("0.01")),
             total=order.total_gross.quantize(Decimal("0.01")),
             currency=order.currency or "EUR",
-            invoice_date=_local_date(order.invoice_date or order.order_date, zone),
+            invoice_date=_local_date(order.invoice_date or order.order_date, zone) or on,
             group=PaymentGroup.Kind.PREPAYMENT,
         )
         for order in orders

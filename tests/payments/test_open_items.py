@@ -153,3 +153,30 @@ def test_the_sandboxs_generated_shop_has_open_invoices_and_awaiting_prepayment_o
         assert (SANDBOX_END.date() - item.invoice_date).days <= 62
     assert any(i.payment_reference for i in awaiting_orders)
     assert any(i.invoice_number and i.group == "invoice" for i in items)
+
+
+def test_posted_payments_reduce_what_is_open_and_a_full_one_settles_the_item(shop):
+    from django.utils import timezone
+
+    from bookkeeping.services.payments import PaymentPosting, payment_post, payment_reverse
+
+    sandbox, connection = shop
+    partly, fully = insert(sandbox, PaymentMethod=26), insert(sandbox, PaymentMethod=26)
+    import_and_book(connection)
+    entries = {
+        key: doc(order, connection).booking.entry for key, order in (("p", partly), ("f", fully))
+    }
+    now = timezone.now()
+    payment_post(PaymentPosting(entries["p"], date(2026, 11, 15), Decimal("10.00"), 1200), now)
+    full = payment_post(
+        PaymentPosting(entries["f"], date(2026, 11, 15), Decimal("25.00"), 1200), now
+    )
+
+    items = {item.id: item for item in open_items(connection, on=ON)}
+    part_item, full_item = items[doc(partly, connection).pk], items[doc(fully, connection).pk]
+    assert (part_item.amount, part_item.settled) == (Decimal("15.00"), False)
+    assert (full_item.amount, full_item.settled) == (Decimal("25.00"), True)
+
+    payment_reverse(full, now, note="wrong invoice")
+    reopened = {item.id: item for item in open_items(connection, on=ON)}[full_item.id]
+    assert (reopened.amount, reopened.settled) == (Decimal("25.00"), False)

@@ -1,0 +1,257 @@
+"""Candidates for a statement line, each with its kind, score and reasons: the items its text
+names (partial payment, Skonto, overpayment, already paid, several invoices), refunds and
+chargebacks; the shared helpers. Candidates by amount and payer are in ``payers``.
+
+Scores order the candidates and say how sure the engine is; only the exact 1:1 rule is ever
+confirmed without a person (see ``engine``). Reasons are sentences for the accountant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from payments.parsers.base import LineKind, StatementLine
+
+from .index import ItemIndex, ReferenceHit, cents
+from .types import Candidate, CandidateKind, MatchConfig, OpenItem
+
+# Open items of one payer considered for one transfer paying several invoices.
+MAX_CUSTOMER_ITEMS = 12
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return f"{amount:.2f} {currency}"
+
+
+def reference_reason(hits: Iterable[ReferenceHit]) -> str:
+    found = sorted({f"{hit.field_label} {hit.reference}" for hit in hits})
+    return f"{' and '.join(found)} in the remittance text"
+
+
+def days_after_invoice(line: StatementLine, item: OpenItem) -> int:
+    return (line.booking_date - item.invoice_date).days
+
+
+def in_date_window(line: StatementLine, item: OpenItem, config: MatchConfig) -> bool:
+    days = days_after_invoice(line, item)
+    return -config.days_before_invoice <= days <= config.date_window_days
+
+
+def within(difference: Decimal, config: MatchConfig) -> bool:
+    return abs(difference) <= config.tolerance
+
+
+def amount_reason(line: StatementLine, difference: Decimal, config: MatchConfig) -> str:
+    if difference == 0:
+        return "amount equal"
+    if within(difference, config):
+        return (
+            f"amount differs by {money(difference, line.currency)}, within the tolerance of "
+            f"{money(config.tolerance, line.currency)}"
+        )
+    return f"amount differs by {money(difference, line.currency)}"
+
+
+def subsets_with_sum(
+    items: list[OpenItem], target: Decimal, config: MatchConfig, limit: int = 3
+) -> list[tuple[OpenItem, ...]]:
+    """Sets of 2 to ``max_items_per_transfer`` items whose open amounts add up to the target
+    (within the tolerance); a depth-first search over the amounts, largest first."""
+    ordered = sorted(items, key=lambda item: (-item.amount, item.id))[:MAX_CUSTOMER_ITEMS]
+    target_cents, tolerance = cents(target), cents(config.tolerance)
+    amounts = [cents(item.amount) for item in ordered]
+    remaining = [sum(amounts[index:]) for index in range(len(amounts) + 1)]
+    found: list[tuple[OpenItem, ...]] = []
+
+    def search(start: int, chosen: list[int], total: int) -> None:
+        if len(found) >= limit:
+            return
+        if len(chosen) >= 2 and abs(total - target_cents) <= tolerance:
+            found.append(tuple(ordered[i] for i in chosen))
+            return
+        if len(chosen) >= config.max_items_per_transfer:
+            return
+        if total + remaining[start] < target_cents - tolerance:
+            return  # even all the rest would not reach the amount
+        for index in range(start, len(ordered)):
+            if total + amounts[index] <= target_cents + tolerance:
+                search(index + 1, [*chosen, index], total + amounts[index])
+
+    search(0, [], 0)
+    return found
+
+
+def several_invoices(
+    items: tuple[OpenItem, ...], line: StatementLine, score: float, why: str
+) -> Candidate:
+    labels = ", ".join(item.label for item in items)
+    total = sum((item.amount for item in items), Decimal("0"))
+    return Candidate(
+        item_ids=tuple(sorted(item.id for item in items)),
+        kind=CandidateKind.SEVERAL_INVOICES,
+        score=score,
+        amount_difference=line.amount - total,
+        reasons=(
+            f"one transfer for {len(items)} invoices ({labels}) {why}",
+            f"the open amounts add up to {money(total, line.currency)}, the amount of the line",
+        ),
+    )
+
+
+def reference_candidates(
+    line: StatementLine,
+    hits: dict[int, list[ReferenceHit]],
+    config: MatchConfig,
+) -> list[Candidate]:
+    """Candidates for a payment whose text names one or more items (not the exact 1:1 case)."""
+    candidates: list[Candidate] = []
+    open_items: list[OpenItem] = []
+    for item_hits in hits.values():
+        item = item_hits[0].item
+        found = reference_reason(item_hits)
+        if item.currency != line.currency:
+            candidates.append(currency_differs(line, item, found))
+        elif item.settled:
+            candidates.append(already_paid(line, item, found, config))
+        else:
+            open_items.append(item)
+            keys = {hit.key for hit in item_hits}
+            others = any(
+                hit.key not in keys
+                for other_hits in hits.values()
+                if other_hits is not item_hits
+                for hit in other_hits
+            )
+            candidates.append(amount_checked(line, item, found, config, others))
+    if len(open_items) >= 2:
+        for subset in subsets_with_sum(open_items, line.amount, config):
+            candidates.append(several_invoices(subset, line, 0.95, "named in the remittance text"))
+    return candidates
+
+
+def currency_differs(line: StatementLine, item: OpenItem, found: str) -> Candidate:
+    return Candidate(
+        item_ids=(item.id,),
+        kind=CandidateKind.REFERENCE_CURRENCY_DIFFERS,
+        score=0.3,
+        amount_difference=line.amount - item.amount,
+        reasons=(
+            found,
+            f"but the line is in {line.currency} and {item.label} in {item.currency}",
+        ),
+    )
+
+
+def already_paid(line: StatementLine, item: OpenItem, found: str, config: MatchConfig) -> Candidate:
+    difference = line.amount - item.total
+    return Candidate(
+        item_ids=(item.id,),
+        kind=CandidateKind.ALREADY_PAID,
+        # Below an open item named with the same amount: that one is the likelier.
+        score=0.85 if within(difference, config) else 0.6,
+        amount_difference=difference,
+        reasons=(
+            found,
+            f"{item.label} is already paid: a second payment of it, to be refunded or kept "
+            "as credit",
+            f"{amount_reason(line, difference, config)} compared with the invoice total",
+        ),
+    )
+
+
+def amount_checked(
+    line: StatementLine, item: OpenItem, found: str, config: MatchConfig, others_named: bool
+) -> Candidate:
+    """One open item named in the text: equal, partial payment, Skonto or overpayment."""
+    difference = line.amount - item.amount
+    reasons = [found, amount_reason(line, difference, config)]
+    if within(difference, config):
+        if others_named:  # by a reference of their own, not one this item shares
+            reasons.append("the text names other open items too")
+        return Candidate((item.id,), CandidateKind.EXACT_REFERENCE, 0.9, difference, tuple(reasons))
+    if difference > 0:
+        reasons.append(
+            f"overpayment: {money(difference, line.currency)} more than the open amount of "
+            f"{money(item.amount, item.currency)}"
+        )
+        return Candidate((item.id,), CandidateKind.OVERPAYMENT, 0.75, difference, tuple(reasons))
+    skonto = skonto_candidate(line, item, difference, config, reasons)
+    if skonto is not None:
+        return skonto
+    reasons.append(f"partial payment: {money(-difference, item.currency)} remain open")
+    return Candidate((item.id,), CandidateKind.PARTIAL, 0.8, difference, tuple(reasons))
+
+
+def skonto_candidate(
+    line: StatementLine,
+    item: OpenItem,
+    difference: Decimal,
+    config: MatchConfig,
+    reasons: list[str],
+) -> Candidate | None:
+    """A payment short by at most the Skonto rate of the total, within the Skonto term."""
+    if config.skonto_rate <= 0 or item.amount != item.total:
+        return None
+    days = days_after_invoice(line, item)
+    allowed = (item.total * config.skonto_rate).quantize(Decimal("0.01"))
+    if not (0 <= days <= config.skonto_days) or -difference > allowed + config.tolerance:
+        return None
+    discount = -difference
+    reasons.append(
+        f"cash discount (Skonto): {money(discount, item.currency)} = "
+        f"{discount / item.total:.2%} of the total, paid {days} days after the invoice date "
+        f"(allowed {config.skonto_rate:.2%} within {config.skonto_days} days)"
+    )
+    return Candidate(
+        (item.id,), CandidateKind.SKONTO, 0.85, difference, tuple(reasons), skonto=discount
+    )
+
+
+def money_out_candidates(
+    line: StatementLine,
+    hits: dict[int, list[ReferenceHit]],
+    config: MatchConfig,
+    index: ItemIndex,
+) -> list[Candidate]:
+    """Refunds and chargebacks: money back to a customer for an item named in the text, else
+    for an item of the payer with that total."""
+    chargeback = line.kind in (LineKind.CHARGEBACK, LineKind.REVERSAL)
+    amount = -line.amount
+    candidates: list[Candidate] = []
+    for item_hits in hits.values():
+        item = item_hits[0].item
+        if item.currency == line.currency and amount <= item.total + config.tolerance:
+            candidates.append(
+                money_out(line, item, reference_reason(item_hits), chargeback, config, 0.9)
+            )
+    if candidates:
+        return candidates
+    for item in index.customer_items(line.counterparty_iban, line.counterparty_name):
+        if item.currency == line.currency and within(amount - item.total, config):
+            found = "no reference in the remittance text; the payer is this customer (IBAN or name)"
+            candidates.append(money_out(line, item, found, chargeback, config, 0.6))
+    return candidates
+
+
+def money_out(
+    line: StatementLine,
+    item: OpenItem,
+    found: str,
+    chargeback: bool,
+    config: MatchConfig,
+    score: float,
+) -> Candidate:
+    amount = -line.amount
+    difference = amount - item.total
+    full = within(difference, config)
+    if chargeback:
+        what = (
+            f"chargeback of {money(amount, line.currency)} for {item.label}: the payment is "
+            "taken back and the item is open again"
+        )
+        kind = CandidateKind.CHARGEBACK
+    else:
+        extent = "in full" if full else f"in part (total {money(item.total, item.currency)})"
+        what = f"refund of {money(amount, line.currency)} for {item.label}, {extent}"
+        kind = CandidateKind.REFUND
+    return Candidate((item.id,), kind, score if full else score - 0.1, difference, (found, what))

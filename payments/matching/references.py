@@ -1,0 +1,102 @@
+"""Normalising references, and finding them as whole tokens in a remittance text.
+
+A reference (invoice number, order number, PaymentReference) is compared by its key: upper
+case, letters and digits only, common prefixes ("RE", "Rechnung", "Best.", "Nr." …) removed
+where a digit follows. A remittance text is cut into segments at commas, semicolons and
+dates written with dots (so that neither "49,90" nor "04.10.2026" joins into one number), each
+segment into alphanumeric chunks; every run of up to ``MAX_CHUNKS`` consecutive chunks, joined,
+is a token. So a number that a bank broke over two
+lines, or wrote with spaces, hyphens or slashes, is still found whole, while a longer number
+that merely contains the reference ("RE-2026-104401" for "RE-2026-10440") is not.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .types import DEFAULT_REFERENCE_PREFIXES
+
+MAX_CHUNKS = 5  # "RE 2026 1 0440" (a reference broken at a line end) still joins up
+MAX_KEY_LENGTH = 40
+# Keys shorter than this are not matched: four digits are too often a year, an amount or a
+# house number.
+MIN_KEY_LENGTH = 5
+# A word longer than this is not a prefix of a reference ("Verwendungszweck12345").
+MAX_LEADING_WORD = 16
+
+_CHUNK = re.compile(r"[0-9A-Z]+")
+_SEGMENT = re.compile(r"[,;]")
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+# A date written the German way ("04.10.2026", "4.10.26") is never a reference; it becomes a
+# segment boundary so that its digits join neither each other nor a number beside them.
+_DOTTED_DATE = re.compile(r"(?<![0-9.])[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{4}|[0-9]{2})(?![0-9.])")
+
+
+@lru_cache(maxsize=16)
+def prefix_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    words = {_NON_ALNUM.sub("", prefix.upper()) for prefix in prefixes}
+    alternatives = "|".join(sorted((w for w in words if w), key=len, reverse=True))
+    if not alternatives:
+        return re.compile(r"(?!x)x")  # matches nothing
+    return re.compile(rf"^(?:{alternatives})+(?=[0-9])")
+
+
+def _key(joined: str, prefixes: re.Pattern[str]) -> str:
+    """The key of an already upper-case, alphanumeric string; "" when it cannot be one."""
+    if joined[0].isalpha():
+        joined = prefixes.sub("", joined, count=1)
+    if len(joined) < MIN_KEY_LENGTH or len(joined) > MAX_KEY_LENGTH:
+        return ""
+    return joined
+
+
+def normalise(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PREFIXES) -> str:
+    """The key of one reference: "Rechnung RE-2026-10440" → "202610440".
+
+    Returns "" for a reference that is too short or has no digit to be matched safely."""
+    return key_of(text, prefix_pattern(prefixes))
+
+
+def key_of(text: str, prefixes: re.Pattern[str]) -> str:
+    """``normalise`` with the prefix pattern already compiled (``prefix_pattern``)."""
+    upper = text.upper()
+    # Most references are letters and digits with hyphens: spare them the regular expression.
+    joined = upper.replace("-", "").replace(" ", "")
+    if not (joined.isascii() and joined.isalnum()):
+        joined = _NON_ALNUM.sub("", upper)
+    if not joined or joined.isalpha():  # no digit: a word, not a reference
+        return ""
+    if joined[0].isalpha():  # _key, inlined: this runs for every reference of every item
+        joined = prefixes.sub("", joined, count=1)
+    return joined if MIN_KEY_LENGTH <= len(joined) <= MAX_KEY_LENGTH else ""
+
+
+def reference_tokens(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PREFIXES) -> set[str]:
+    """The keys of every reference a remittance text may contain, as whole tokens."""
+    pattern = prefix_pattern(prefixes)
+    tokens: set[str] = set()
+    for segment in _SEGMENT.split(_DOTTED_DATE.sub(",", text.upper())):
+        chunks = _CHUNK.findall(segment)
+        count = len(chunks)
+        for start in range(count):
+            joined = chunks[start]
+            if joined.isalpha():
+                # A word may lead a reference ("RE2026", "Best"), never stand inside one.
+                if len(joined) > MAX_LEADING_WORD:
+                    continue
+            else:
+                key = _key(joined, pattern)
+                if key:
+                    tokens.add(key)
+            for index in range(start + 1, min(count, start + MAX_CHUNKS)):
+                chunk = chunks[index]
+                if chunk.isalpha():
+                    break
+                joined += chunk
+                if len(joined) > MAX_KEY_LENGTH + MAX_LEADING_WORD:
+                    break
+                key = _key(joined, pattern)
+                if key:
+                    tokens.add(key)
+    return tokens
