@@ -242,6 +242,31 @@ class StatementTransaction(models.Model):
     raw = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=14, choices=State.choices, default=State.NEW)
     reason = models.TextField(blank=True)
+    candidates = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The matching's candidates, best first: documents, kind, score, reasons.",
+    )
+    auto = models.BooleanField(
+        default=False, help_text="Matched by the exact 1:1 rule: may be confirmed unseen."
+    )
+    matched_document = models.ForeignKey(
+        "connector.ExternalOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statement_payments",
+        help_text="The document the confirmed payment settles.",
+    )
+    payment_entry = models.ForeignKey(
+        "bookkeeping.JournalEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The journal entry of the confirmed payment (a reversal undoes it).",
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -306,6 +331,22 @@ class PaymentGroup(models.Model):
     cancelled_state = models.PositiveSmallIntegerField(null=True, blank=True)
     overdue_state = models.PositiveSmallIntegerField(null=True, blank=True)
     refunded_state = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Writeback(models.TextChoices):
+        OFF = "off", "not written back"
+        APPROVE = "approve", "after approval"
+        AUTO = "auto", "automatically"
+
+    writeback = models.CharField(
+        "mark paid in Billbee",
+        max_length=7,
+        choices=Writeback.choices,
+        default=Writeback.APPROVE,
+        help_text="Whether a confirmed payment sets the order's paid state in Billbee.",
+    )
+    writeback_tag = models.CharField(
+        max_length=100, blank=True, help_text="Optional tag added to the order when marked paid."
+    )
     open_items_months = models.PositiveSmallIntegerField(
         default=2, help_text="Orders of the last this many months are read as open items."
     )
@@ -360,3 +401,45 @@ class IgnoreRule(models.Model):
         from .selectors import PlainIgnoreRule
 
         return PlainIgnoreRule(self.field, self.pattern, self.reason)
+
+
+class Writeback(models.Model):
+    """The outbox of "paid" for Billbee: one entry per confirmed payment of an order that
+    Billbee should mark paid. Sent by a worker that reads the order again first
+    (``payments/writeback.py``); done, stopped with the reason, or retried with back-off."""
+
+    class State(models.TextChoices):
+        AWAITING_APPROVAL = "approval", "waiting for approval"
+        PENDING = "pending", "to send"
+        DONE = "done", "done"
+        STOPPED = "stopped", "stopped (see the reason)"
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="writebacks", db_index=False
+    )
+    transaction = models.OneToOneField(
+        StatementTransaction, on_delete=models.PROTECT, related_name="writeback"
+    )
+    billbee_order_id = models.BigIntegerField()
+    open_states = models.JSONField(default=list)
+    paid_state = models.PositiveSmallIntegerField(default=3)
+    tag = models.CharField(max_length=100, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    reason = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["connection", "state", "next_attempt_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["approval", "pending", "done", "stopped"]),
+                name="writeback_state_known",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"paid → Billbee order {self.billbee_order_id} ({self.get_state_display()})"

@@ -67,7 +67,16 @@ def schedule_tick(*, now: datetime | None = None) -> dict[str, str]:
             )
         logger.info("schedule %s: %s", connection.name, decisions[connection.name])
     _retry_invoices(now)
+    _send_writebacks(now)
     return decisions
+
+
+def _send_writebacks(now: datetime) -> None:
+    """Write-backs of "paid" to Billbee that are due (payments app)."""
+    from payments.tasks import writebacks_due, writebacks_send_task
+
+    for connection_id in writebacks_due(now):
+        transaction.on_commit(partial(writebacks_send_task.delay, connection_id))
 
 
 def _retry_invoices(now: datetime) -> None:

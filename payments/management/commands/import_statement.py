@@ -19,6 +19,7 @@ from connector.errors import ConnectorError
 from connector.services.connections import connection_get
 from payments.errors import PaymentsError
 from payments.models import PaymentSource
+from payments.services.matching import transactions_confirm_exact, transactions_match
 from payments.services.statements import FORMATS, statement_import
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -56,6 +57,10 @@ class Command(OperatorCommand):
         except PaymentsError as exc:
             raise input_error(str(exc)) from None
         data = result.as_dict()
+        # The new lines are matched at once; only the exact 1:1 rule confirms by itself.
+        matching = transactions_match(source.connection)
+        matching.confirmed = transactions_confirm_exact(source.connection)
+        data["matching"] = matching.as_dict()
         if options["json"]:
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
         else:
@@ -63,6 +68,11 @@ class Command(OperatorCommand):
                 f"{source.name}: {data['lines']} lines, {data['new']} new, {data['known']} "
                 f"already known, {len(data['errors'])} with errors "
                 f"(statement {data['statement_id']})"
+            )
+            states = ", ".join(f"{n} {state}" for state, n in sorted(matching.states.items()))
+            self.stdout.write(
+                f"matched {matching.lines} open lines: {states or 'none'}; "
+                f"{matching.confirmed} confirmed by the exact rule"
             )
             for error in data["errors"]:
                 self.stdout.write(f"  line {error['position']}: {error['reason']}")

@@ -1,0 +1,249 @@
+"""Matching stored statement lines, confirming payments, and the write-back outbox.
+
+``transactions_match`` runs the matching engine (``payments/matching``, pure) over a
+connection's lines not yet confirmed, against its open items (``payments/selectors.py``), and
+stores each line's state, reason and candidates. ``transaction_confirm`` confirms one line for
+one document: it posts the payment in the journal (bookkeeping/services/payments.py, one
+transaction per line) and, when the document's payment group writes back, adds an outbox entry
+that the worker sends later (``writebacks_send``), never inside the transaction.
+``transactions_confirm_exact`` confirms every line the exact 1:1 rule matched.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from billbee.client import BillbeeClient
+from billbee.errors import BillbeeError
+from bookkeeping.errors import BookkeepingError
+from bookkeeping.models import DocumentBooking
+from bookkeeping.services.payments import PaymentPosting, payment_post
+from connector.models import Connection, ExternalOrder
+
+from ..errors import PaymentsError
+from ..matching import MatchConfig, match_lines
+from ..models import PaymentGroup, PaymentSource, StatementTransaction, Writeback
+from ..parsers.base import StatementLine
+from ..selectors import ignore_rules, open_items, payment_groups
+from ..writeback import WritebackTarget, order_mark_paid
+
+logger = logging.getLogger("payments.matching")
+UNCONFIRMED = (
+    StatementTransaction.State.NEW,
+    StatementTransaction.State.MATCHED,
+    StatementTransaction.State.PARTIALLY_PAID,
+    StatementTransaction.State.NO_MATCH,
+    StatementTransaction.State.AMOUNT_DIFFERS,
+    StatementTransaction.State.AMBIGUOUS,
+    StatementTransaction.State.ALREADY_PAID,
+)
+RETRY_AFTER = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+
+
+@dataclass
+class MatchSummary:
+    lines: int = 0
+    states: dict[str, int] = field(default_factory=dict)
+    confirmed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"lines": self.lines, "states": self.states, "confirmed": self.confirmed}
+
+
+def _line(tx: StatementTransaction) -> StatementLine:
+    return StatementLine(
+        booking_date=tx.booking_date,
+        amount=tx.amount,
+        currency=tx.currency,
+        kind=tx.kind,
+        value_date=tx.value_date,
+        counterparty_name=tx.counterparty_name,
+        counterparty_iban=tx.counterparty_iban,
+        counterparty_bic=tx.counterparty_bic,
+        remittance=tx.remittance,
+        end_to_end_id=tx.end_to_end_id,
+        bank_reference=tx.bank_reference,
+        related_reference=tx.related_reference,
+        gross=tx.gross,
+        fee=tx.fee,
+        return_reason=tx.return_reason,
+        status=tx.status,
+    )
+
+
+def transactions_match(
+    connection: Connection, *, config: MatchConfig | None = None
+) -> MatchSummary:
+    """Match every line of the connection that no one has confirmed yet; store the results."""
+    config = config or MatchConfig(ignore_rules=tuple(ignore_rules(connection)))
+    lines = list(
+        StatementTransaction.objects.filter(
+            source__connection=connection, state__in=UNCONFIRMED, confirmed_at__isnull=True
+        ).order_by("booking_date", "pk")
+    )
+    summary = MatchSummary(lines=len(lines))
+    if not lines:
+        return summary
+    results = match_lines([_line(tx) for tx in lines], open_items(connection), config)
+    for tx, result in zip(lines, results, strict=True):
+        tx.state, tx.reason, tx.auto = result.state, result.reason, result.auto
+        tx.candidates = [
+            {
+                "documents": list(c.item_ids),
+                "kind": c.kind,
+                "score": round(c.score, 3),
+                "amount_difference": str(c.amount_difference),
+                "skonto": str(c.skonto),
+                "reasons": list(c.reasons),
+            }
+            for c in result.candidates
+        ]
+        summary.states[result.state] = summary.states.get(result.state, 0) + 1
+    StatementTransaction.objects.bulk_update(
+        lines, ["state", "reason", "auto", "candidates", "updated_at"], batch_size=500
+    )
+    return summary
+
+
+def transactions_confirm_exact(connection: Connection, now: datetime | None = None) -> int:
+    """Confirm every line matched by the exact 1:1 rule; the others wait for a person."""
+    confirmed = 0
+    lines = StatementTransaction.objects.filter(
+        source__connection=connection,
+        state=StatementTransaction.State.MATCHED,
+        auto=True,
+        confirmed_at__isnull=True,
+    ).order_by("booking_date", "pk")
+    for tx in lines:
+        document_id = tx.candidates[0]["documents"][0]
+        try:
+            transaction_confirm(tx, document_id, now=now)
+        except PaymentsError as exc:
+            logger.warning("line %s not confirmed: %s", tx.pk, exc)
+            continue
+        confirmed += 1
+    return confirmed
+
+
+def transaction_confirm(
+    tx: StatementTransaction, document_id: int, *, now: datetime | None = None
+) -> StatementTransaction:
+    """Confirm that ``tx`` pays the document: post the payment and queue the write-back."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        tx = StatementTransaction.objects.select_for_update().get(pk=tx.pk)
+        if tx.confirmed_at is not None:
+            raise PaymentsError(f"Line {tx.pk} is confirmed already.")
+        document = ExternalOrder.objects.get(pk=document_id)
+        source: PaymentSource = tx.source
+        booking = DocumentBooking.objects.filter(
+            document=document, status=DocumentBooking.Status.BOOKED
+        ).first()
+        if booking is None or booking.entry is None:
+            group = _group_for(document)
+            if group is None or group.kind != PaymentGroup.Kind.PREPAYMENT:
+                raise PaymentsError(
+                    f"Order {document.order_number or document.billbee_order_id} has no booked "
+                    "invoice yet: the payment is confirmed once its invoice is booked."
+                )
+            # A prepayment (Vorkasse) arrives before the invoice: it is matched and written
+            # back to Billbee now; its journal entry waits for the invoice (payments.md).
+            tx.matched_document, tx.confirmed_at = document, now
+            tx.state = StatementTransaction.State.MATCHED
+            tx.save(update_fields=["matched_document", "confirmed_at", "state"])
+            _queue_writeback(tx, document)
+            return tx
+        fee = -tx.fee if tx.fee is not None and tx.fee < 0 else Decimal(0)
+        amount = tx.gross if tx.gross is not None else tx.amount
+        try:
+            entry = payment_post(
+                PaymentPosting(
+                    invoice=booking.entry,
+                    day=tx.booking_date,
+                    amount=amount,
+                    account=source.ledger_account,
+                    fee=fee,
+                    fee_account=source.fee_account,
+                    reference=tx.key[:80],
+                ),
+                now,
+            )
+        except BookkeepingError as exc:
+            raise PaymentsError(str(exc)) from exc
+        tx.payment_entry, tx.matched_document, tx.confirmed_at = entry, document, now
+        tx.state = StatementTransaction.State.MATCHED
+        tx.save(update_fields=["payment_entry", "matched_document", "confirmed_at", "state"])
+        _queue_writeback(tx, document)
+    return tx
+
+
+def _queue_writeback(tx: StatementTransaction, document: ExternalOrder) -> None:
+    group = _group_for(document)
+    if group is None or group.writeback == PaymentGroup.Writeback.OFF:
+        return
+    Writeback.objects.create(
+        connection_id=document.connection_id,
+        transaction=tx,
+        billbee_order_id=document.billbee_order_id,
+        open_states=list(group.open_states),
+        paid_state=group.paid_state,
+        tag=group.writeback_tag,
+        message=f"Zahlung vom {tx.booking_date:%d.%m.%Y} über {tx.amount} {tx.currency} "
+        f"({tx.source.name}) zugeordnet.",
+        state=Writeback.State.PENDING
+        if group.writeback == PaymentGroup.Writeback.AUTO
+        else Writeback.State.AWAITING_APPROVAL,
+    )
+
+
+def _group_for(document: ExternalOrder) -> PaymentGroup | None:
+    for group in payment_groups(document.connection):
+        if document.payment_method is not None and document.payment_method in group.payment_methods:
+            return group
+    return None
+
+
+def writebacks_send(
+    connection: Connection, client: BillbeeClient, *, now: datetime | None = None
+) -> dict[str, int]:
+    """Send the connection's due outbox entries through the client (its shared rate limiter):
+    each reads the order again first; done, stopped with the reason, or tried again later."""
+    now = now or timezone.now()
+    counts = {"done": 0, "stopped": 0, "retry": 0}
+    due = Writeback.objects.filter(connection=connection, state=Writeback.State.PENDING).exclude(
+        next_attempt_at__gt=now
+    )
+    for entry in due.order_by("pk"):
+        target = WritebackTarget(tuple(entry.open_states), entry.paid_state)
+        try:
+            result = order_mark_paid(
+                client, entry.billbee_order_id, target, tag=entry.tag, message=entry.message
+            )
+        except BillbeeError as exc:
+            entry.attempts += 1
+            step = RETRY_AFTER[min(entry.attempts, len(RETRY_AFTER)) - 1]
+            entry.next_attempt_at = now + step
+            entry.reason = (
+                f"Billbee answered: {exc}. Tried again from {entry.next_attempt_at:%d.%m.%Y %H:%M}."
+            )
+            entry.save(update_fields=["attempts", "next_attempt_at", "reason", "updated_at"])
+            counts["retry"] += 1
+            continue
+        entry.attempts += 1
+        entry.state = Writeback.State.STOPPED if result.action == "stop" else Writeback.State.DONE
+        entry.reason = result.reason
+        entry.save(update_fields=["attempts", "state", "reason", "updated_at"])
+        counts["stopped" if result.action == "stop" else "done"] += 1
+    return counts
