@@ -164,3 +164,35 @@ def test_the_schedule_tick_sends_due_writebacks(
         schedule_tick()
 
     assert sent == [connection.pk]
+
+
+def test_send_writebacks_approves_and_sends_from_the_command_line(shop, monkeypatch):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    sandbox, connection = shop
+    order = insert(sandbox, PaymentMethod=26, State=2, PayedAt=None)
+    import_and_book(connection)
+    invoice = doc(order, connection)
+    bank = PaymentSource.objects.create(
+        connection=connection, name="Hausbank", iban=IBAN, ledger_account=1200
+    )
+    statement(monkeypatch, bank, paid("25.00", invoice.invoice_number))
+    transactions_match(connection)
+    transactions_confirm_exact(connection)
+    out = StringIO()
+
+    call_command(
+        "send_writebacks", "--connection", connection.name, "--approve", "--json", stdout=out
+    )
+
+    assert json.loads(out.getvalue()) == {
+        "connection": connection.name,
+        "approved": 1,
+        "done": 1,
+        "stopped": 0,
+        "retry": 0,
+    }
+    assert sandbox.control("GET", f"orders/{order}")["State"] == 3
