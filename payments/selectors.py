@@ -39,8 +39,9 @@ class GroupDefaults:
 # Paid: 3 Zahlung_erhalten; cancelled: 8 Storniert; overdue: 15 Zahlungserinnerung. Billbee
 # has no "refunded" state: left empty.
 DEFAULT_GROUPS = (
-    GroupDefaults(PaymentGroup.Kind.PREPAYMENT, [1, 59], [1, 2]),
-    GroupDefaults(PaymentGroup.Kind.INVOICE, [26], [1, 2, 4, 13, 16]),
+    # An order whose payment reminder (15) or dunning letter (11, 12) went out is still open.
+    GroupDefaults(PaymentGroup.Kind.PREPAYMENT, [1, 59], [1, 2, 15, 11, 12]),
+    GroupDefaults(PaymentGroup.Kind.INVOICE, [26], [1, 2, 4, 13, 16, 15, 11, 12]),
     GroupDefaults(PaymentGroup.Kind.CASH_ON_DELIVERY, [2], [1, 2, 4, 13, 16]),
 )
 

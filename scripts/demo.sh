@@ -113,6 +113,34 @@ while day <= date.today():
     day += timedelta(days=1)
 "
 "$PY" manage.py book_documents --connection sandbox || true
+# Payments: the merchant's bank account and PayPal, with the statements the sandbox writes for
+# its unpaid orders (CAMT.053 and a PayPal download, var/statements/). Importing matches them at
+# once; exact matches are booked and marked paid in the sandbox (write-back set to automatic
+# for the demo), the others wait with their candidates (Payments → Statement lines).
+mkdir -p var/statements
+"$PY" manage.py shell -v0 -c "
+import json, urllib.request
+from connector.models import Connection
+from payments.models import PaymentGroup, PaymentSource
+from payments.selectors import payment_groups
+c = Connection.objects.get(name='sandbox')
+PaymentSource.objects.get_or_create(connection=c, name='Hausbank', defaults={
+    'iban': 'DE02120300000000202051', 'ledger_account': 1200, 'fee_account': 4970})
+PaymentSource.objects.get_or_create(connection=c, name='PayPal', defaults={
+    'kind': 'paypal', 'ledger_account': 1201, 'fee_account': 4970, 'transit_account': 1360})
+for group in payment_groups(c):
+    group.writeback = PaymentGroup.Writeback.AUTO
+    group.writeback_tag = 'bezahlt-connector'
+    group.save()
+for kind in ('camt053', 'paypal'):
+    url = f'http://127.0.0.1:$SANDBOX_PORT/__sandbox__/statements/{kind}?days=$DEMO_DAYS'
+    reply = json.loads(urllib.request.urlopen(url, timeout=60).read())
+    with open('var/statements/' + reply['filename'], 'w', encoding='utf-8', newline='') as f:
+        f.write(reply['content'])
+"
+"$PY" manage.py import_statement var/statements/camt053_sandbox_1.xml --source Hausbank || true
+"$PY" manage.py import_statement var/statements/paypal_sandbox_1.csv --source PayPal || true
+"$PY" manage.py send_writebacks --connection sandbox || true
 LAST_MONTH_END=$("$PY" -c "import datetime; print(datetime.date.today().replace(day=1) - datetime.timedelta(days=1))")
 LAST_MONTH_START=$("$PY" -c "import datetime; d = datetime.date.today().replace(day=1) - datetime.timedelta(days=1); print(d.replace(day=1))")
 mkdir -p var/exports
@@ -153,6 +181,7 @@ cat <<BANNER
   DATEV export:     http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/exportbatch/  (file: var/exports/)
   Work queue:       http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/work-queue/
   Period report:    http://127.0.0.1:$ADMIN_PORT/admin/bookkeeping/period-report/
+  Statement lines:  http://127.0.0.1:$ADMIN_PORT/admin/payments/statementtransaction/  (files: var/statements/)
   Explain:          $PY manage.py explain_order <order or invoice number>
   Stop:             Ctrl-C
 

@@ -196,3 +196,24 @@ def test_send_writebacks_approves_and_sends_from_the_command_line(shop, monkeypa
         "retry": 0,
     }
     assert sandbox.control("GET", f"orders/{order}")["State"] == 3
+
+
+@pytest.mark.parametrize("state", [15, 11, 12])  # payment reminder, dunning 1, dunning 2
+def test_an_order_in_reminder_or_dunning_is_still_open_and_marked_paid(shop, monkeypatch, state):
+    from django.core.management import call_command
+
+    sandbox, connection = shop
+    order = insert(sandbox, PaymentMethod=26, State=2, PayedAt=None)
+    import_and_book(connection)
+    invoice = doc(order, connection)
+    bank = PaymentSource.objects.create(
+        connection=connection, name="Hausbank", iban=IBAN, ledger_account=1200
+    )
+    statement(monkeypatch, bank, paid("25.00", invoice.invoice_number))
+    transactions_match(connection)
+    transactions_confirm_exact(connection)
+    sandbox.control("POST", f"orders/{order}/state", {"State": state})  # the reminder went out
+
+    call_command("send_writebacks", "--connection", connection.name, "--approve")
+
+    assert sandbox.control("GET", f"orders/{order}")["State"] == 3

@@ -120,8 +120,8 @@ def test_a_new_connection_has_komfortkasses_three_groups_with_defaults(shop):
     groups = payment_groups(connection)
 
     assert [(g.kind, g.payment_methods, g.open_states, g.paid_state) for g in groups] == [
-        ("prepayment", [1, 59], [1, 2], 3),
-        ("invoice", [26], [1, 2, 4, 13, 16], 3),
+        ("prepayment", [1, 59], [1, 2, 15, 11, 12], 3),
+        ("invoice", [26], [1, 2, 4, 13, 16, 15, 11, 12], 3),
         ("cod", [2], [1, 2, 4, 13, 16], 3),
     ]
     assert {
