@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from connector.models import Connection
@@ -233,9 +233,12 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
         "counterparty_name",
         "short_remittance",
         "state",
+        "best_candidate",
         "source",
     ]
-    list_filter = ["state", "source", "kind"]
+    list_filter = ["state", "source", "kind", "auto"]
+    exclude = ["candidates", "raw"]
+    readonly_fields = ["candidates_table"]
     search_fields = [
         "counterparty_name",
         "counterparty_iban",
@@ -250,6 +253,48 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
     def short_remittance(self, obj: StatementTransaction) -> str:
         text = obj.remittance
         return text if len(text) <= 80 else text[:79] + "…"
+
+    @admin.display(description="best candidate")
+    def best_candidate(self, obj: StatementTransaction) -> str:
+        if obj.matched_document_id:
+            return f"confirmed: document {obj.matched_document_id}"
+        if not obj.candidates:
+            return "—"
+        best = obj.candidates[0]
+        documents = ", ".join(str(d) for d in best["documents"])
+        return f"{best['kind']} ({best['score']:.2f}): document {documents}"
+
+    @admin.display(description="candidates, best first")
+    def candidates_table(self, obj: StatementTransaction) -> str:
+        if not obj.candidates:
+            return obj.reason or "—"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    format_html_join(
+                        ", ",
+                        '<a href="{}">{}</a>',
+                        (
+                            (reverse("admin:connector_externalorder_change", args=[d]), d)
+                            for d in candidate["documents"]
+                        ),
+                    ),
+                    candidate["kind"],
+                    f"{candidate['score']:.2f}",
+                    candidate["amount_difference"],
+                    "; ".join(candidate["reasons"]),
+                )
+                for candidate in obj.candidates
+            ),
+        )
+        return format_html(
+            "<p>{}</p><table><thead><tr><th>documents</th><th>kind</th><th>score</th>"
+            "<th>amount difference</th><th>why</th></tr></thead><tbody>{}</tbody></table>",
+            obj.reason,
+            rows,
+        )
 
 
 # ---------------------------------------------------------------- groups and rules

@@ -200,3 +200,27 @@ def test_a_bad_iban_and_a_mapping_without_amount_are_refused_with_sentences(
     assert "is not a valid IBAN" in errors["iban"][0]
     assert "needs the amount column" in errors["__all__"][0]
     assert PaymentSource.objects.count() == 0
+
+
+def test_a_line_shows_its_candidates_with_reasons_and_links_to_the_documents(admin_client, bank):
+    from payments.services.statements import statement_import
+
+    statement_import(bank, sample("volksbank.csv"))
+    line = StatementTransaction.objects.order_by("pk").first()
+    line.state, line.reason = "ambiguous", "Two invoices fit equally well."
+    line.candidates = [
+        {"documents": [41], "kind": "amount_date", "score": 0.6, "amount_difference": "0.00",
+         "skonto": "0", "reasons": ["amount equal", "paid 3 days after the invoice"]},
+        {"documents": [42, 43], "kind": "several_invoices", "score": 0.6,
+         "amount_difference": "0.00", "skonto": "0", "reasons": ["two invoices, sum equal"]},
+    ]  # fmt: skip
+    line.save()
+
+    listing = admin_client.get(reverse("admin:payments_statementtransaction_changelist"))
+    page = admin_client.get(reverse("admin:payments_statementtransaction_change", args=[line.pk]))
+
+    assert "amount_date (0.60): document 41" in listing.content.decode()
+    html = page.content.decode()
+    assert "Two invoices fit equally well." in html
+    assert reverse("admin:connector_externalorder_change", args=[43]) in html
+    assert "amount equal; paid 3 days after the invoice" in html
