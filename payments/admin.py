@@ -14,7 +14,14 @@ from django.utils.html import format_html, format_html_join
 
 from connector.models import Connection
 
-from .models import IgnoreRule, PaymentGroup, PaymentSource, Statement, StatementTransaction
+from .models import (
+    IgnoreRule,
+    PaymentGroup,
+    PaymentSource,
+    Statement,
+    StatementTransaction,
+    Writeback,
+)
 from .parsers.csv_mapped import COLUMN_KEYS, DEFAULTS, mapping_problems
 from .services.groups import payment_groups_ensure
 
@@ -319,3 +326,31 @@ class IgnoreRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["connection", "field", "pattern", "reason"]
     list_filter = ["connection", "field"]
     search_fields = ["pattern", "reason"]
+
+
+# ---------------------------------------------------------------- write-back to Billbee
+
+
+@admin.register(Writeback)
+class WritebackAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The outbox of "paid" for Billbee: what waits for approval, what was sent or stopped
+    and why. Entries are created by confirmed payments and sent by the schedule."""
+
+    list_display = ["billbee_order_id", "state", "reason", "attempts", "updated_at", "connection"]
+    list_filter = ["state", "connection"]
+    search_fields = ["billbee_order_id"]
+    actions = ["approve"]
+    readonly_fields = [f.name for f in Writeback._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Approve: send to Billbee with the next tick", permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: Any) -> None:
+        approved = queryset.filter(state=Writeback.State.AWAITING_APPROVAL).update(
+            state=Writeback.State.PENDING
+        )
+        self.message_user(request, f"{approved} write-back(s) approved.")

@@ -224,3 +224,31 @@ def test_a_line_shows_its_candidates_with_reasons_and_links_to_the_documents(adm
     assert "Two invoices fit equally well." in html
     assert reverse("admin:connector_externalorder_change", args=[43]) in html
     assert "amount equal; paid 3 days after the invoice" in html
+
+
+def test_write_backs_are_approved_only_by_users_who_may_change_them(admin_client, client, bank):
+    from django.contrib.auth.models import Permission, User
+
+    from payments.models import Writeback
+    from payments.services.statements import statement_import
+
+    statement_import(bank, sample("volksbank.csv"))
+    waiting = Writeback.objects.create(
+        connection=bank.connection,
+        transaction=StatementTransaction.objects.first(),
+        billbee_order_id=4711,
+        open_states=[1, 2],
+        state=Writeback.State.AWAITING_APPROVAL,
+    )
+    changelist = reverse("admin:payments_writeback_changelist")
+    viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_writeback"))
+    client.force_login(viewer)
+
+    client.post(changelist, {"action": "approve", "_selected_action": [waiting.pk]})
+    waiting.refresh_from_db()
+    assert waiting.state == Writeback.State.AWAITING_APPROVAL
+
+    admin_client.post(changelist, {"action": "approve", "_selected_action": [waiting.pk]})
+    waiting.refresh_from_db()
+    assert waiting.state == Writeback.State.PENDING
