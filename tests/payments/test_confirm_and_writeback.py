@@ -57,6 +57,21 @@ def paid(amount: str, text: str, day: int = 20) -> StatementLine:
     )
 
 
+def paid_by_exact_line(sandbox, connection, monkeypatch) -> int:
+    """An open invoice (state 2, payment on invoice), booked, and a bank line naming it,
+    matched and confirmed by the exact rule; returns the Billbee order id."""
+    order = insert(sandbox, PaymentMethod=26, State=2, PayedAt=None)
+    import_and_book(connection)
+    invoice = doc(order, connection)
+    bank = PaymentSource.objects.create(
+        connection=connection, name="Hausbank", iban=IBAN, ledger_account=1200
+    )
+    statement(monkeypatch, bank, paid("25.00", invoice.invoice_number))
+    transactions_match(connection)
+    transactions_confirm_exact(connection)
+    return order
+
+
 def test_exact_lines_are_booked_and_written_back_the_rest_wait(shop, monkeypatch):
     sandbox, connection = shop
     first = insert(sandbox, PaymentMethod=26, State=2, PayedAt=None)
@@ -173,15 +188,7 @@ def test_send_writebacks_approves_and_sends_from_the_command_line(shop, monkeypa
     from django.core.management import call_command
 
     sandbox, connection = shop
-    order = insert(sandbox, PaymentMethod=26, State=2, PayedAt=None)
-    import_and_book(connection)
-    invoice = doc(order, connection)
-    bank = PaymentSource.objects.create(
-        connection=connection, name="Hausbank", iban=IBAN, ledger_account=1200
-    )
-    statement(monkeypatch, bank, paid("25.00", invoice.invoice_number))
-    transactions_match(connection)
-    transactions_confirm_exact(connection)
+    order = paid_by_exact_line(sandbox, connection, monkeypatch)
     out = StringIO()
 
     call_command(
@@ -203,15 +210,7 @@ def test_an_order_in_reminder_or_dunning_is_still_open_and_marked_paid(shop, mon
     from django.core.management import call_command
 
     sandbox, connection = shop
-    order = insert(sandbox, PaymentMethod=26, State=2, PayedAt=None)
-    import_and_book(connection)
-    invoice = doc(order, connection)
-    bank = PaymentSource.objects.create(
-        connection=connection, name="Hausbank", iban=IBAN, ledger_account=1200
-    )
-    statement(monkeypatch, bank, paid("25.00", invoice.invoice_number))
-    transactions_match(connection)
-    transactions_confirm_exact(connection)
+    order = paid_by_exact_line(sandbox, connection, monkeypatch)
     sandbox.control("POST", f"orders/{order}/state", {"State": state})  # the reminder went out
 
     call_command("send_writebacks", "--connection", connection.name, "--approve")
