@@ -22,6 +22,7 @@ from lxml import etree
 from payments.parsers.base import LineKind, ParsedStatement, StatementLine
 from payments.parsers.camt import parse_camt
 from payments.parsers.errors import StatementFormatError
+from tests.payments.conftest import SHARED_ALTERNATIVES
 
 SAMPLES = Path(__file__).parent / "samples" / "camt"
 
@@ -32,6 +33,9 @@ def _fixtures() -> Path:
         return Path(os.environ["PAYMENT_FIXTURES"])
     for parent in Path(__file__).resolve().parents[2].parents:
         candidate = parent / "shared" / "fixtures" / "payments"
+        if candidate.is_dir():
+            return candidate
+    for candidate in SHARED_ALTERNATIVES:  # where the other conformance tests look too
         if candidate.is_dir():
             return candidate
     return Path("../shared/fixtures/payments")
