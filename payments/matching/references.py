@@ -25,6 +25,11 @@ MIN_KEY_LENGTH = 5
 # A word longer than this is not a prefix of a reference ("Verwendungszweck12345").
 MAX_LEADING_WORD = 16
 
+# Shop order numbers as Shopify writes them ("#1001"): three or four digits are too short to
+# be matched alone, but with their hash they are the number as the shop shows it. Such a
+# reference's key keeps the hash, and a text's token is only the hash with those digits.
+_HASH_NUMBER = re.compile(r"^#\s*([0-9]{3,4})$")
+_HASH_TOKEN = re.compile(r"(?<![0-9A-Z#])#\s?([0-9]{3,4})(?![0-9])")
 _CHUNK = re.compile(r"[0-9A-Z]+")
 _SEGMENT = re.compile(r"[,;]")
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
@@ -61,6 +66,10 @@ def normalise(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PREFIXES)
 def key_of(text: str, prefixes: re.Pattern[str]) -> str:
     """``normalise`` with the prefix pattern already compiled (``prefix_pattern``)."""
     upper = text.upper()
+    if "#" in upper:  # rare: spare every other reference the regular expression
+        short = _HASH_NUMBER.match(upper.strip())
+        if short:
+            return f"#{short.group(1)}"
     # Most references are letters and digits with hyphens: spare them the regular expression.
     joined = upper.replace("-", "").replace(" ", "")
     if not (joined.isascii() and joined.isalnum()):
@@ -75,7 +84,9 @@ def key_of(text: str, prefixes: re.Pattern[str]) -> str:
 def reference_tokens(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PREFIXES) -> set[str]:
     """The keys of every reference a remittance text may contain, as whole tokens."""
     pattern = prefix_pattern(prefixes)
-    tokens: set[str] = set()
+    tokens: set[str] = (
+        {f"#{digits}" for digits in _HASH_TOKEN.findall(text)} if "#" in text else set()
+    )
     for segment in _SEGMENT.split(_DOTTED_DATE.sub(",", text.upper())):
         chunks = _CHUNK.findall(segment)
         count = len(chunks)

@@ -437,3 +437,24 @@ def test_an_iban_remembered_twice_does_not_count_an_item_twice():
     items = [item(1, customer_ibans=(iban, "DE89 3704 0044 0532 0130 00"), amount="35.00")]
     result = one(line("70.00", "Danke", counterparty_iban=iban), items)
     assert all(c.kind != "several_invoices" for c in result.candidates)
+
+
+@pytest.mark.parametrize("text", ["#2459", "Bestellung #2459 danke", "Order # 2459", "#2459/Krüger"])
+def test_a_short_shop_number_written_with_its_hash_is_a_reference(text):
+    """Shopify numbers its orders #1001, #1002 …: four digits, too short to be matched on
+    their own, but with the hash they are written exactly as the shop shows them."""
+    shop_order = item(invoice="", order="#2459", amount="46.05")
+
+    result = one(line("46.05", text), [shop_order])
+
+    assert (result.state, result.auto) == ("matched", True)
+
+
+@pytest.mark.parametrize("text", ["2459", "Kundennr 2459", "#24590", "#245", "Hausnr. 2459"])
+def test_four_digits_without_the_hash_or_another_number_are_no_shop_number(text):
+    shop_order = item(invoice="", order="#2459", amount="46.05")
+
+    result = one(line("46.05", text), [shop_order])
+
+    assert result.auto is False
+    assert "#2459" not in reference_tokens(text)
