@@ -439,7 +439,9 @@ def test_an_iban_remembered_twice_does_not_count_an_item_twice():
     assert all(c.kind != "several_invoices" for c in result.candidates)
 
 
-@pytest.mark.parametrize("text", ["#2459", "Bestellung #2459 danke", "Order # 2459", "#2459/Krüger"])
+@pytest.mark.parametrize(
+    "text", ["#2459", "Bestellung #2459 danke", "Order # 2459", "#2459/Krüger"]
+)
 def test_a_short_shop_number_written_with_its_hash_is_a_reference(text):
     """Shopify numbers its orders #1001, #1002 …: four digits, too short to be matched on
     their own, but with the hash they are written exactly as the shop shows them."""
