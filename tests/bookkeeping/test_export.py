@@ -526,3 +526,38 @@ def test_a_single_purpose_voucher_exports_the_vat_of_the_entry(
     debtor = sum(Decimal(a.replace(",", ".")) * (1 if s == "S" else -1) for a, s, _ in rows)
     assert debtor == Decimal("95.20")
     assert lint_file(batch.data) == []
+
+
+def test_a_payment_is_exported_with_its_invoice_crediting_the_debtor(account, shop):
+    from django.utils import timezone
+
+    from bookkeeping.services.payments import PaymentPosting, payment_post
+
+    billbee_id = insert(account)
+    import_and_book(shop)
+    invoice = booking(billbee_id).entry
+    payment_post(
+        PaymentPosting(
+            invoice=invoice,
+            day=date(2026, 11, 20),
+            amount=Decimal("25.00"),
+            account=1201,
+            fee=Decimal("0.97"),
+            fee_account=4970,
+        ),
+        timezone.now(),
+    )
+
+    [batch] = export_november(shop).batches
+    rows = rows_of(batch)
+
+    payments = [r for r in rows if field(r, 8) in ("1201", "4970")]
+    assert [
+        (field(r, 1), field(r, 2), field(r, 7), field(r, 8), field(r, 11)) for r in payments
+    ] == [
+        ("24,03", "H", "10001", "1201", invoice.number),
+        ("0,97", "H", "10001", "4970", invoice.number),
+    ]
+    assert all(field(r, 9) == "" and field(r, 10) == "2011" for r in payments)
+    assert lint_file(batch.data) == []
+    assert (batch.rows, batch.entries) == (3, 2)
