@@ -74,11 +74,17 @@ def ignore_rules(connection: Connection) -> list[PlainIgnoreRule]:
     return [r.as_plain() for r in IgnoreRule.objects.filter(connection=connection)]
 
 
-def _group_of(method: int | None, groups: list[PaymentGroup]) -> str:
+def payment_group_of(method: int | None, groups: list[PaymentGroup]) -> PaymentGroup | None:
+    """The group whose payment methods include ``method``, if any."""
     for group in groups:
         if method is not None and method in group.payment_methods:
-            return str(group.kind)
-    return ""
+            return group
+    return None
+
+
+def _group_of(method: int | None, groups: list[PaymentGroup]) -> str:
+    group = payment_group_of(method, groups)
+    return str(group.kind) if group is not None else ""
 
 
 def _local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:

@@ -31,7 +31,7 @@ from ..errors import PaymentsError
 from ..matching import MatchConfig, match_lines
 from ..models import PaymentGroup, PaymentSource, StatementTransaction, Writeback
 from ..parsers.base import StatementLine
-from ..selectors import ignore_rules, open_items, payment_groups
+from ..selectors import ignore_rules, open_items, payment_group_of, payment_groups
 from ..writeback import WritebackTarget, order_mark_paid
 
 logger = logging.getLogger("payments.matching")
@@ -151,8 +151,8 @@ def transaction_confirm(
         booking = DocumentBooking.objects.filter(
             document=document, status=DocumentBooking.Status.BOOKED
         ).first()
+        group = payment_group_of(document.payment_method, payment_groups(document.connection))
         if booking is None or booking.entry is None:
-            group = _group_for(document)
             if group is None or group.kind != PaymentGroup.Kind.PREPAYMENT:
                 raise PaymentsError(
                     f"Order {document.order_number or document.billbee_order_id} has no booked "
@@ -163,7 +163,7 @@ def transaction_confirm(
             tx.matched_document, tx.confirmed_at = document, now
             tx.state = StatementTransaction.State.MATCHED
             tx.save(update_fields=["matched_document", "confirmed_at", "state"])
-            _queue_writeback(tx, document)
+            _queue_writeback(tx, document, group)
             return tx
         fee = -tx.fee if tx.fee is not None and tx.fee < 0 else Decimal(0)
         amount = tx.gross if tx.gross is not None else tx.amount
@@ -185,12 +185,13 @@ def transaction_confirm(
         tx.payment_entry, tx.matched_document, tx.confirmed_at = entry, document, now
         tx.state = StatementTransaction.State.MATCHED
         tx.save(update_fields=["payment_entry", "matched_document", "confirmed_at", "state"])
-        _queue_writeback(tx, document)
+        _queue_writeback(tx, document, group)
     return tx
 
 
-def _queue_writeback(tx: StatementTransaction, document: ExternalOrder) -> None:
-    group = _group_for(document)
+def _queue_writeback(
+    tx: StatementTransaction, document: ExternalOrder, group: PaymentGroup | None
+) -> None:
     if group is None or group.writeback == PaymentGroup.Writeback.OFF:
         return
     Writeback.objects.create(
@@ -206,13 +207,6 @@ def _queue_writeback(tx: StatementTransaction, document: ExternalOrder) -> None:
         if group.writeback == PaymentGroup.Writeback.AUTO
         else Writeback.State.AWAITING_APPROVAL,
     )
-
-
-def _group_for(document: ExternalOrder) -> PaymentGroup | None:
-    for group in payment_groups(document.connection):
-        if document.payment_method is not None and document.payment_method in group.payment_methods:
-            return group
-    return None
 
 
 def writebacks_send(
