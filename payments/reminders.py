@@ -17,6 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
+from bookkeeping.reports.render import format_decimal
+
 LANGUAGES = ("de", "en")
 SUBJECTS = {
     "de": (
@@ -81,10 +83,9 @@ def language_of(code: str | None) -> str:
 
 def format_amount(amount: Decimal, language: str) -> str:
     """1298.5 → "1.298,50" (German) or "1,298.50" (English)."""
-    text = f"{amount.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
     if language == "en":
-        return text
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+        return f"{amount.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
+    return format_decimal(amount)  # the period report's German form
 
 
 def reminder_email(
