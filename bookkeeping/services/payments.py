@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..errors import BookkeepingError
 from ..models import ExportedEntry, JournalEntry
-from ..posting import PlanLine
+from ..posting import Plan, PlanLine
 from .entries import EntryValues, entry_post, entry_reverse
 
 ZERO = Decimal(0)
@@ -82,7 +82,7 @@ def payment_post(posting: PaymentPosting, now: datetime) -> JournalEntry:
         debtor=invoice.debtor,
         document_total=amount,
         source_hash=_hash("payment", invoice.pk, posting.reference, posting.day, amount),
-        plan_hash=_hash(*(f"{ln.role}|{ln.account}|{ln.side}|{ln.amount}" for ln in lines)),
+        plan_hash=Plan(lines, ZERO).fingerprint(posting.day),
         note=f"{word} aus Kontoauszug, Umsatz {posting.reference}" if posting.reference else "",
     )
     return entry_post(invoice.connection_id, invoice.document_id, values, lines, now)
