@@ -58,6 +58,10 @@ class Chart:
     coupons: int
     foreign: ForeignAccounts
     first_debtor: int = 10000
+    # Payments: cash discounts granted (Gewährte Skonti) and receivables written off
+    # (Forderungsverluste, übliche Höhe), per VAT rate; both are automatic (AM) accounts.
+    skonto: tuple[tuple[Decimal, int], ...] = ()
+    write_off: tuple[tuple[Decimal, int], ...] = ()
 
 
 R19, R7, R0 = Decimal(19), Decimal(7), Decimal(0)
@@ -96,6 +100,10 @@ SKR03 = Chart(
         PresetAccount(
             8727, "Erlösschmälerungen aus im anderen EU-Land steuerpfl. Lieferungen", "discount"
         ),
+        PresetAccount(8736, "Gewährte Skonti 19 % USt", "discount", automatic=True),
+        PresetAccount(8731, "Gewährte Skonti 7 % USt", "discount", automatic=True),
+        PresetAccount(2406, "Forderungsverluste 19 % USt (übliche Höhe)", "other", True),
+        PresetAccount(2401, "Forderungsverluste 7 % USt (übliche Höhe)", "other", True),
         PresetAccount(1776, "Umsatzsteuer 19 %", "vat"),
         PresetAccount(1771, "Umsatzsteuer 7 %", "vat"),
         PresetAccount(1778, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 19 %", "vat"),
@@ -129,6 +137,8 @@ SKR03 = Chart(
     rounding=1590,
     coupons=1796,
     foreign=ForeignAccounts(local=8339, ic_supply=8339, export=8339, vat=1754),
+    skonto=((R19, 8736), (R7, 8731)),
+    write_off=((R19, 2406), (R7, 2401)),
 )
 
 SKR04 = Chart(
@@ -165,6 +175,10 @@ SKR04 = Chart(
         PresetAccount(
             4727, "Erlösschmälerungen aus im anderen EU-Land steuerpfl. Lieferungen", "discount"
         ),
+        PresetAccount(4736, "Gewährte Skonti 19 % USt", "discount", automatic=True),
+        PresetAccount(4731, "Gewährte Skonti 7 % USt", "discount", automatic=True),
+        PresetAccount(6936, "Forderungsverluste 19 % USt (übliche Höhe)", "other", True),
+        PresetAccount(6931, "Forderungsverluste 7 % USt (übliche Höhe)", "other", True),
         PresetAccount(3806, "Umsatzsteuer 19 %", "vat"),
         PresetAccount(3801, "Umsatzsteuer 7 %", "vat"),
         PresetAccount(3808, "Umsatzsteuer aus im Inland steuerpfl. EU-Lieferungen 19 %", "vat"),
@@ -198,6 +212,8 @@ SKR04 = Chart(
     rounding=1370,
     coupons=3786,
     foreign=ForeignAccounts(local=4339, ic_supply=4339, export=4339, vat=3854),
+    skonto=((R19, 4736), (R7, 4731)),
+    write_off=((R19, 6936), (R7, 6931)),
 )
 
 CHARTS = {"skr03": SKR03, "skr04": SKR04}

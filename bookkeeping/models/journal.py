@@ -144,6 +144,8 @@ class JournalLine(Immutable):
         VOUCHER = "voucher", "single-purpose voucher"
         BANK = "bank", "bank or payment provider account"
         FEE = "fee", "payment provider fee"
+        SKONTO = "skonto", "cash discount granted (Skonto)"
+        WRITE_OFF = "writeoff", "written off (Forderungsverlust or small difference)"
 
     entry = models.ForeignKey(
         JournalEntry, on_delete=models.PROTECT, related_name="lines", db_index=False

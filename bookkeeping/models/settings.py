@@ -135,6 +135,30 @@ class BookkeepingSettings(models.Model):
         help_text="Redeemed multi-purpose vouchers (gift cards): a means of payment, booked "
         "without VAT (§ 3 (15) UStG) (0: the chart's preset).",
     )
+    # --- payments (bookkeeping.md "Payments in the journal") ---
+    skonto_account_19 = models.PositiveIntegerField(
+        "Skonto account 19 %",
+        default=0,
+        help_text="Cash discounts granted (Gewährte Skonti 19 % USt) (0: the chart's preset, "
+        "SKR03 8736, SKR04 4736).",
+    )
+    skonto_account_7 = models.PositiveIntegerField(
+        "Skonto account 7 %",
+        default=0,
+        help_text="Cash discounts granted at 7 % (0: the chart's preset, SKR03 8731, SKR04 4731).",
+    )
+    write_off_account_19 = models.PositiveIntegerField(
+        "write-off account 19 %",
+        default=0,
+        help_text="Receivables written off as lost (Forderungsverluste 19 % USt) (0: the "
+        "chart's preset, SKR03 2406, SKR04 6936).",
+    )
+    write_off_account_7 = models.PositiveIntegerField(
+        "write-off account 7 %",
+        default=0,
+        help_text="Receivables written off as lost at 7 % (0: the chart's preset, SKR03 2401, "
+        "SKR04 6931).",
+    )
     coupon_kind = models.CharField(
         "Billbee coupons are",
         max_length=14,

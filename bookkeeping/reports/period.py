@@ -339,14 +339,19 @@ def _receipts(entries: QuerySet[JournalEntry]) -> tuple[ReceiptRow, ...]:
     payments = entries.filter(kind=JournalEntry.Kind.PAYMENT, reversed_by__isnull=True)
     received: dict[int, Decimal] = defaultdict(lambda: ZERO)
     fees: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    # What settled invoices besides the money, gross (the VAT correction included).
+    settled: dict[str, dict[int, Decimal]] = {
+        JournalLine.Role.SKONTO.value: defaultdict(lambda: ZERO),
+        JournalLine.Role.WRITE_OFF.value: defaultdict(lambda: ZERO),
+    }
     counted: dict[int, set[int]] = defaultdict(set)
     lines = JournalLine.objects.filter(entry__in=payments).values_list(
-        "entry_id", "role", "account", "side", "amount"
+        "entry_id", "role", "account", "side", "amount", "tax"
     )
     accounts = {
-        entry: account for entry, role, account, _, _ in lines if role == JournalLine.Role.BANK
+        entry: account for entry, role, account, *_ in lines if role == JournalLine.Role.BANK
     }
-    for entry, role, _account, side, amount in lines:
+    for entry, role, _account, side, amount, tax in lines:
         account = accounts[entry]
         signed = amount if side == "S" else -amount
         if role == JournalLine.Role.BANK:
@@ -355,8 +360,17 @@ def _receipts(entries: QuerySet[JournalEntry]) -> tuple[ReceiptRow, ...]:
         elif role == JournalLine.Role.FEE:
             received[account] += signed
             fees[account] += signed
+        elif role in settled:
+            settled[role][account] += signed + (tax if side == "S" else -tax)
     return tuple(
-        ReceiptRow(account, len(counted[account]), received[account], fees[account])
+        ReceiptRow(
+            account,
+            len(counted[account]),
+            received[account],
+            fees[account],
+            settled[JournalLine.Role.SKONTO.value][account],
+            settled[JournalLine.Role.WRITE_OFF.value][account],
+        )
         for account in sorted(counted)
     )
 

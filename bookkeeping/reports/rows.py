@@ -27,6 +27,8 @@ class ReceiptRow:
     payments: int  # entries, refunds included
     received: Decimal  # what customers paid less refunds (gross, before fees)
     fees: Decimal  # the providers' fees taken from it
+    skonto: Decimal = Decimal(0)  # cash discounts granted with these payments (gross)
+    written_off: Decimal = Decimal(0)  # rests of invoices written off with them (gross)
 
 
 @dataclass(frozen=True)

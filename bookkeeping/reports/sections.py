@@ -81,8 +81,9 @@ _LISTS: dict[str, tuple[str, type[Resource], str, str]] = {
         ReceiptResource,
         "Payments",
         "Payments from bank and payment-provider statements booked in the month, per account: "
-        "what customers paid less refunds (gross), and the providers' fees. Reversed payments "
-        "are left out.",
+        "what customers paid less refunds (gross), the providers' fees, and what settled "
+        "invoices besides the money: Skonto granted and rests written off (gross; their VAT "
+        "correction is in the DATEV export). Reversed payments are left out.",
     ),
     "corrections": (
         "Reversals, late changes and documents booked after export",

@@ -123,6 +123,8 @@ class ReceiptResource(resources.Resource):
     payments = column("payments", "payments")
     received = column("received", "received (gross)", Amount())
     fees = column("fees", "fees", Amount())
+    skonto = column("skonto", "Skonto granted (gross)", Amount())
+    written_off = column("written_off", "written off (gross)", Amount())
 
 
 class CorrectionResource(resources.Resource):

@@ -9,8 +9,9 @@ A refund is the same with the sides turned. The entry belongs to the invoice's d
 keeps its VAT treatment for reference; it has no revenue or VAT lines, so the period's revenue
 is untouched.
 
-bookkeeping.md §7 and issue 10 §4. Skonto (with its VAT correction), write-offs and payouts
-between accounts are posted by their own functions when the matching confirms them.
+bookkeeping.md §7. Skonto and write-offs (with their VAT correction) are further lines of the
+same entry, computed by ``payment_adjustments.py``; payouts between accounts have their own
+functions.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class PaymentPosting:
     fee_account: int | None = None
     reference: str = ""  # the statement line's key, kept in the entry's note
     text: str = ""
+    # What settles the invoice besides the money: Skonto and write-off lines with their VAT
+    # correction (payment_adjustments.py), debited; the debtor is credited with them too.
+    adjustments: tuple[PlanLine, ...] = ()
 
 
 def payment_post(posting: PaymentPosting, now: datetime) -> JournalEntry:
@@ -63,11 +67,17 @@ def payment_post(posting: PaymentPosting, now: datetime) -> JournalEntry:
             f"The fee {fee} of the payment for {invoice.number} must be positive, smaller "
             "than the payment, and have a fee account."
         )
+    if posting.adjustments and (amount < 0 or any(a.side != "S" for a in posting.adjustments)):
+        raise BookkeepingError(
+            f"Skonto and write-offs of {invoice.number} settle a payment, not a refund."
+        )
+    settled = sum((a.amount for a in posting.adjustments), ZERO)
     received, paid_out = ("S", "H") if amount > 0 else ("H", "S")
     lines = [PlanLine("bank", posting.account, received, abs(amount) - fee)]
     if fee:
         lines.append(PlanLine("fee", posting.fee_account or 0, received, fee))
-    lines.append(PlanLine("debtor", invoice.debtor, paid_out, abs(amount)))
+    lines.extend(posting.adjustments)
+    lines.append(PlanLine("debtor", invoice.debtor, paid_out, abs(amount) + settled))
     word = "Zahlung" if amount > 0 else "Erstattung"
     values = EntryValues(
         kind=JournalEntry.Kind.PAYMENT,
@@ -80,7 +90,8 @@ def payment_post(posting: PaymentPosting, now: datetime) -> JournalEntry:
         billbee_order_id=invoice.billbee_order_id,
         case=invoice.case,
         debtor=invoice.debtor,
-        document_total=amount,
+        # What the debtor is credited with: the open item it clears, Skonto included.
+        document_total=amount + settled,
         source_hash=_hash("payment", invoice.pk, posting.reference, posting.day, amount),
         plan_hash=Plan(lines, ZERO).fingerprint(posting.day),
         note=f"{word} aus Kontoauszug, Umsatz {posting.reference}" if posting.reference else "",
