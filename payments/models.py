@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as IbanError
@@ -274,6 +275,12 @@ class StatementTransaction(models.Model):
         ordering = ["-booking_date", "-id"]
         verbose_name = "statement line"
         verbose_name_plural = "Statement lines"
+        permissions = [
+            (
+                "confirm_payment",
+                "Can confirm, split, settle with Skonto or write-off, ignore and undo payments",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["source", "key"], name="one_line_per_source_key"),
             models.CheckConstraint(
@@ -350,6 +357,20 @@ class PaymentGroup(models.Model):
     open_items_months = models.PositiveSmallIntegerField(
         default=2, help_text="Orders of the last this many months are read as open items."
     )
+    skonto_rate = ExactDecimalField(
+        "Skonto rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        help_text="Cash discount the customer may deduct, in percent of the invoice total, "
+        "e.g. 2.00 (0: none).",
+    )
+    skonto_days = models.PositiveSmallIntegerField(
+        "Skonto term (days)",
+        default=0,
+        help_text="How many days after the invoice date the Skonto may be deducted.",
+    )
 
     class Meta:
         ordering = ["connection", "kind"]
@@ -417,8 +438,9 @@ class Writeback(models.Model):
     connection = models.ForeignKey(
         Connection, on_delete=models.CASCADE, related_name="writebacks", db_index=False
     )
-    transaction = models.OneToOneField(
-        StatementTransaction, on_delete=models.PROTECT, related_name="writeback"
+    # A line split over several orders marks each of them paid: one entry per order.
+    transaction = models.ForeignKey(
+        StatementTransaction, on_delete=models.PROTECT, related_name="writebacks"
     )
     billbee_order_id = models.BigIntegerField()
     open_states = models.JSONField(default=list)
@@ -438,8 +460,58 @@ class Writeback(models.Model):
             models.CheckConstraint(
                 condition=models.Q(state__in=["approval", "pending", "done", "stopped"]),
                 name="writeback_state_known",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["transaction", "billbee_order_id"], name="one_writeback_per_line_and_order"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"paid → Billbee order {self.billbee_order_id} ({self.get_state_display()})"
+
+
+class PaymentAllocation(models.Model):
+    """What a confirmed statement line settles of one document: the money, the Skonto and the
+    rest written off, and the journal entry that books them. A line split over several
+    documents has one per document; undoing the line reverses the entries and marks these
+    undone (they stay as its history)."""
+
+    class WriteOffKind(models.TextChoices):
+        LOSS = "loss", "lost receivable (Forderungsverlust)"
+        DIFFERENCE = "difference", "small difference (Erlösschmälerung)"
+
+    transaction = models.ForeignKey(
+        StatementTransaction, on_delete=models.PROTECT, related_name="allocations"
+    )
+    document = models.ForeignKey(
+        "connector.ExternalOrder", on_delete=models.PROTECT, related_name="payment_allocations"
+    )
+    amount = ExactDecimalField(
+        max_digits=18, decimal_places=2, help_text="The money of the line for this document."
+    )
+    skonto = ExactDecimalField(max_digits=18, decimal_places=2, default=0)
+    write_off = ExactDecimalField("written off", max_digits=18, decimal_places=2, default=0)
+    write_off_kind = models.CharField(max_length=10, choices=WriteOffKind.choices, blank=True)
+    entry = models.ForeignKey(
+        "bookkeeping.JournalEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The payment's journal entry (empty: a prepayment whose invoice is not "
+        "booked yet).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["transaction", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(skonto__gte=0, write_off__gte=0),
+                name="allocation_rest_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} → document {self.document_id}"

@@ -15,7 +15,7 @@ from bookkeeping.models import DocumentBooking, JournalEntry
 from connector.models import Connection, ExternalOrder
 
 from .matching import IgnoreRule as PlainIgnoreRule
-from .matching import OpenItem
+from .matching import MatchConfig, OpenItem
 from .models import IgnoreRule, PaymentGroup
 
 
@@ -68,6 +68,18 @@ def payment_groups(connection: Connection) -> list[PaymentGroup]:
     """The connection's groups; the defaults (unsaved) for kinds it has not configured."""
     stored = {g.kind: g for g in PaymentGroup.objects.filter(connection=connection)}
     return [stored.get(g.kind, g) for g in default_payment_groups(connection)]
+
+
+def match_config(connection: Connection) -> MatchConfig:
+    """The matching's settings of a connection: its ignore rules, and the Skonto of its
+    payment groups (the engine knows one rate and term: the most generous configured)."""
+    groups = [g for g in payment_groups(connection) if g.skonto_rate > 0 and g.skonto_days]
+    best = max(groups, key=lambda g: (g.skonto_rate, g.skonto_days), default=None)
+    return MatchConfig(
+        ignore_rules=tuple(ignore_rules(connection)),
+        skonto_rate=best.skonto_rate / 100 if best else Decimal(0),
+        skonto_days=best.skonto_days if best else 0,
+    )
 
 
 def ignore_rules(connection: Connection) -> list[PlainIgnoreRule]:

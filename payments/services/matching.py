@@ -31,7 +31,7 @@ from ..errors import PaymentsError
 from ..matching import MatchConfig, match_lines
 from ..models import PaymentGroup, PaymentSource, StatementTransaction, Writeback
 from ..parsers.base import StatementLine
-from ..selectors import ignore_rules, open_items, payment_group_of, payment_groups
+from ..selectors import match_config, open_items, payment_group_of, payment_groups
 from ..writeback import WritebackTarget, order_mark_paid
 
 logger = logging.getLogger("payments.matching")
@@ -87,7 +87,7 @@ def transactions_match(
     connection: Connection, *, config: MatchConfig | None = None
 ) -> MatchSummary:
     """Match every line of the connection that no one has confirmed yet; store the results."""
-    config = config or MatchConfig(ignore_rules=tuple(ignore_rules(connection)))
+    config = config or match_config(connection)
     lines = list(
         StatementTransaction.objects.filter(
             source__connection=connection, state__in=UNCONFIRMED, confirmed_at__isnull=True
@@ -194,6 +194,10 @@ def _queue_writeback(
 ) -> None:
     if group is None or group.writeback == PaymentGroup.Writeback.OFF:
         return
+    if Writeback.objects.filter(
+        transaction=tx, billbee_order_id=document.billbee_order_id
+    ).exists():
+        return  # sent before the line was undone and confirmed again: Billbee knows it
     Writeback.objects.create(
         connection_id=document.connection_id,
         transaction=tx,

@@ -1,0 +1,294 @@
+"""What a person decides about a statement line: which documents it settles and how (the
+money, a Skonto within the payment group's rate and term, the rest written off), ignoring its
+payer, and undoing a confirmed line.
+
+``transaction_settle`` posts one payment entry per document (bookkeeping/services/
+payment_adjustments.py) and records a ``PaymentAllocation`` for each, all in one transaction
+per line; the write-back to Billbee is queued for each order and sent later by the worker.
+``transaction_undo`` reverses the entries, withdraws write-backs not sent yet and matches the
+line again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookkeeping.errors import BookkeepingError
+from bookkeeping.models import DocumentBooking, JournalEntry
+from bookkeeping.services.payment_adjustments import Adjustment, WriteOff, payment_settle
+from bookkeeping.services.payments import PaymentPosting, payment_reverse
+from connector.models import ExternalOrder
+
+from ..errors import PaymentsError
+from ..matching import OpenItem
+from ..models import (
+    IgnoreRule,
+    PaymentAllocation,
+    PaymentGroup,
+    StatementTransaction,
+    Writeback,
+)
+from ..selectors import open_items, payment_group_of, payment_groups
+from .matching import _queue_writeback, transaction_confirm, transactions_match
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+NOT_SENT = (Writeback.State.AWAITING_APPROVAL, Writeback.State.PENDING)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One document a line pays: the money of the line for it, and what settles the rest."""
+
+    document_id: int
+    amount: Decimal
+    skonto: Decimal = ZERO
+    write_off: Decimal = ZERO
+    write_off_kind: str = WriteOff.LOSS
+
+    @property
+    def plain(self) -> bool:
+        return not self.skonto and not self.write_off
+
+
+def skonto_refusal(skonto: Decimal, item: OpenItem, group: PaymentGroup | None, day: date) -> str:
+    """Why a Skonto may not be granted on ``item`` for a payment on ``day`` ("" if it may)."""
+    if group is None or group.skonto_rate <= 0 or not group.skonto_days:
+        return (
+            f"No Skonto is configured for the payment group of {item.label}: set its Skonto "
+            "rate and term, or write the rest off."
+        )
+    if item.amount != item.total:
+        return f"{item.label} is paid in part already: Skonto applies to a whole invoice."
+    allowed = (item.total * group.skonto_rate / 100).quantize(CENT, ROUND_HALF_UP)
+    if skonto > allowed:
+        return (
+            f"A Skonto of {skonto} is {skonto / item.total:.2%} of {item.total}, more than "
+            f"the {group.skonto_rate} % allowed ({allowed}). Write the rest off if that is "
+            "what is meant."
+        )
+    days = (day - item.invoice_date).days
+    if days > group.skonto_days:
+        return (
+            f"Paid {days} days after the invoice date, beyond the Skonto term of "
+            f"{group.skonto_days} days. Write the rest off if that is what is meant."
+        )
+    return ""
+
+
+def transaction_settle(
+    tx: StatementTransaction, parts: Sequence[Part], *, now: datetime | None = None
+) -> StatementTransaction:
+    """Confirm ``tx`` for the documents of ``parts``: one payment entry each (with its Skonto
+    and write-off), their allocations, and the write-backs. Raises ``PaymentsError`` with the
+    reason when anything does not fit; then nothing is booked."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        tx = StatementTransaction.objects.select_for_update().select_related("source").get(pk=tx.pk)
+        _check_parts(tx, parts)
+        connection = tx.source.connection
+        items = {item.id: item for item in open_items(connection, on=tx.booking_date)}
+        groups = payment_groups(connection)
+        fee = -tx.fee if tx.fee is not None and tx.fee < 0 else ZERO
+        documents = []
+        for position, part in enumerate(parts):
+            document = ExternalOrder.objects.filter(
+                pk=part.document_id, connection=connection
+            ).first()
+            if document is None:
+                raise PaymentsError(f"Document {part.document_id} is not one of this shop's.")
+            group = payment_group_of(document.payment_method, groups)
+            entry = _post_part(tx, part, document, items.get(document.pk), group, fee, now)
+            fee = ZERO  # a provider's fee is taken once, from the first document's part
+            PaymentAllocation.objects.create(
+                transaction=tx,
+                document=document,
+                amount=part.amount,
+                skonto=part.skonto,
+                write_off=part.write_off,
+                write_off_kind=part.write_off_kind if part.write_off else "",
+                entry=entry,
+            )
+            documents.append((document, group, entry if position == 0 else None))
+        first, _, first_entry = documents[0]
+        tx.payment_entry, tx.matched_document, tx.confirmed_at = first_entry, first, now
+        tx.state = StatementTransaction.State.MATCHED
+        tx.reason = _settled_reason(parts, documents)
+        tx.save(
+            update_fields=["payment_entry", "matched_document", "confirmed_at", "state", "reason"]
+        )
+        for document, group, _ in documents:
+            _queue_writeback(tx, document, group)
+    return tx
+
+
+def _check_parts(tx: StatementTransaction, parts: Sequence[Part]) -> None:
+    if tx.confirmed_at is not None:
+        raise PaymentsError(f"Line {tx.pk} is confirmed already: undo it first.")
+    if not parts:
+        raise PaymentsError("Name at least one document the line pays.")
+    if len({p.document_id for p in parts}) != len(parts):
+        raise PaymentsError("Each document may be named once.")
+    line_amount = tx.gross if tx.gross is not None else tx.amount
+    if line_amount <= 0:
+        raise PaymentsError(
+            "Only incoming payments are split or settled here: confirm a refund for its "
+            "document on its own."
+        )
+    total = sum((p.amount for p in parts), ZERO)
+    if total != line_amount:
+        raise PaymentsError(
+            f"The amounts add up to {total}, the line is {line_amount} {tx.currency}: they "
+            "must be equal."
+        )
+    for part in parts:
+        if part.amount <= 0 or part.skonto < 0 or part.write_off < 0:
+            raise PaymentsError("Amounts, Skonto and write-offs are positive.")
+        if part.write_off and part.write_off_kind not in WriteOff.ALL:
+            raise PaymentsError(f"Unknown kind of write-off: {part.write_off_kind!r}.")
+
+
+def _post_part(
+    tx: StatementTransaction,
+    part: Part,
+    document: ExternalOrder,
+    item: OpenItem | None,
+    group: PaymentGroup | None,
+    fee: Decimal,
+    now: datetime,
+) -> JournalEntry | None:
+    """The payment entry of one document (None: a prepayment whose invoice comes later)."""
+    name = document.invoice_number or document.order_number or str(document.billbee_order_id)
+    booking = DocumentBooking.objects.filter(
+        document=document, status=DocumentBooking.Status.BOOKED
+    ).first()
+    if booking is None or booking.entry is None:
+        if part.plain and group is not None and group.kind == PaymentGroup.Kind.PREPAYMENT:
+            return None  # booked with its invoice (payments.md, prepayments)
+        raise PaymentsError(
+            f"{name} has no booked invoice yet: its payment is confirmed once it is booked."
+        )
+    if not part.plain:
+        if item is None or item.settled:
+            raise PaymentsError(f"{name} is not open: there is no rest to settle.")
+        if part.amount + part.skonto + part.write_off != item.amount:
+            raise PaymentsError(
+                f"{name} has {item.amount} open: the payment {part.amount}, Skonto "
+                f"{part.skonto} and write-off {part.write_off} must add up to it."
+            )
+        if part.skonto:
+            refusal = skonto_refusal(part.skonto, item, group, tx.booking_date)
+            if refusal:
+                raise PaymentsError(refusal)
+    posting = PaymentPosting(
+        invoice=booking.entry,
+        day=tx.booking_date,
+        amount=part.amount,
+        account=tx.source.ledger_account,
+        fee=fee,
+        fee_account=tx.source.fee_account,
+        reference=tx.key[:80],
+    )
+    adjustment = Adjustment(part.skonto, part.write_off, part.write_off_kind)
+    try:
+        return payment_settle(posting, adjustment, now)
+    except BookkeepingError as exc:
+        raise PaymentsError(str(exc)) from exc
+
+
+def _settled_reason(parts: Sequence[Part], documents: list) -> str:
+    said = []
+    for part, (document, _, _) in zip(parts, documents, strict=True):
+        name = document.invoice_number or document.order_number or str(document.billbee_order_id)
+        text = f"{part.amount} for {name}"
+        if part.skonto:
+            text += f" with Skonto {part.skonto}"
+        if part.write_off:
+            text += f", {part.write_off} written off ({part.write_off_kind})"
+        said.append(text)
+    return "Confirmed: " + "; ".join(said) + "."
+
+
+def transaction_undo(
+    tx: StatementTransaction, *, note: str, now: datetime | None = None
+) -> StatementTransaction:
+    """Undo a confirmed line: reverse its payment entries, withdraw the write-backs not sent
+    yet, and match the line again. A write-back already sent stays; the reason says so."""
+    now = now or timezone.now()
+    if not note.strip():
+        raise PaymentsError("Say why the line is undone (kept in the reversal's note).")
+    with transaction.atomic():
+        tx = StatementTransaction.objects.select_for_update().select_related("source").get(pk=tx.pk)
+        if tx.confirmed_at is None:
+            raise PaymentsError(f"Line {tx.pk} is not confirmed: there is nothing to undo.")
+        live = tx.allocations.filter(undone_at__isnull=True)
+        entries = {a.entry for a in live.select_related("entry") if a.entry is not None}
+        if tx.payment_entry is not None:
+            entries.add(tx.payment_entry)
+        for entry in sorted(entries, key=lambda e: e.pk):
+            if not JournalEntry.objects.filter(reverses=entry).exists():
+                payment_reverse(entry, now, note=note)
+        live.update(undone_at=now)
+        Writeback.objects.filter(transaction=tx, state__in=NOT_SENT).delete()
+        sent = list(
+            tx.writebacks.filter(state=Writeback.State.DONE).values_list(
+                "billbee_order_id", flat=True
+            )
+        )
+        tx.payment_entry = tx.matched_document = tx.confirmed_at = None
+        tx.state, tx.auto = StatementTransaction.State.NEW, False
+        tx.save(
+            update_fields=["payment_entry", "matched_document", "confirmed_at", "state", "auto"]
+        )
+    transactions_match(tx.source.connection)
+    tx.refresh_from_db()
+    undone = f"Undone on {now:%d.%m.%Y}: {note.strip()}."
+    if sent:
+        orders = ", ".join(str(o) for o in sent)
+        undone += f" Billbee had marked order {orders} paid already: set it back there by hand."
+    tx.reason = f"{undone} {tx.reason}".strip()
+    tx.save(update_fields=["reason"])
+    return tx
+
+
+def transaction_ignore_payer(tx: StatementTransaction, *, field: str, reason: str) -> IgnoreRule:
+    """Set the line's payer aside from now on (an ignore rule on its IBAN or name), and match
+    the shop's lines again."""
+    if tx.confirmed_at is not None:
+        raise PaymentsError("The line is confirmed: undo it before ignoring its payer.")
+    if field not in (IgnoreRule.Field.IBAN, IgnoreRule.Field.NAME):
+        raise PaymentsError("A payer is ignored by IBAN or by name.")
+    pattern = tx.counterparty_iban if field == IgnoreRule.Field.IBAN else tx.counterparty_name
+    if not pattern.strip():
+        raise PaymentsError(f"The line has no payer {field} to ignore.")
+    if not reason.strip():
+        raise PaymentsError("Say why: the reason is shown on every line the rule sets aside.")
+    connection = tx.source.connection
+    rule, _ = IgnoreRule.objects.get_or_create(
+        connection=connection, field=field, pattern=pattern, defaults={"reason": reason.strip()}
+    )
+    transactions_match(connection)
+    return rule
+
+
+def transactions_confirm_exact_of(
+    lines: Iterable[StatementTransaction], *, now: datetime | None = None
+) -> tuple[int, list[str]]:
+    """Confirm those of ``lines`` the exact 1:1 rule matched; (how many, why the others not)."""
+    confirmed, problems = 0, []
+    for tx in lines:
+        if not (tx.auto and tx.state == StatementTransaction.State.MATCHED) or tx.confirmed_at:
+            continue
+        try:
+            transaction_confirm(tx, tx.candidates[0]["documents"][0], now=now)
+        except PaymentsError as exc:
+            problems.append(f"line {tx.pk}: {exc}")
+            continue
+        confirmed += 1
+    return confirmed, problems
