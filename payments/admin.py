@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -16,6 +16,7 @@ from connector.models import Connection
 
 from .models import (
     IgnoreRule,
+    PaymentAllocation,
     PaymentGroup,
     PaymentSource,
     Statement,
@@ -24,8 +25,10 @@ from .models import (
 )
 from .parsers.csv_mapped import COLUMN_KEYS, DEFAULTS, mapping_problems
 from .services.groups import payment_groups_ensure
+from .services.settling import transactions_confirm_exact_of
 
 IMPORT_PERMISSION = "payments.import_statement"
+CONFIRM_PERMISSION = "payments.confirm_payment"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -230,6 +233,23 @@ class StatementAdmin(ReadOnlyAdmin):
         return super().changelist_view(request, context)
 
 
+class PaymentAllocationInline(admin.TabularInline):  # type: ignore[type-arg]
+    """What a confirmed line settled of each document, and the entry that booked it."""
+
+    model = PaymentAllocation
+    fields = ["document", "amount", "skonto", "write_off", "write_off_kind", "entry", "undone_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "settled documents"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(StatementTransaction)
 class StatementTransactionAdmin(ReadOnlyAdmin):
     list_display = [
@@ -255,6 +275,54 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
     ]
     date_hierarchy = "booking_date"
     list_select_related = ["source"]
+    actions = ["confirm_exact"]
+    inlines = [PaymentAllocationInline]
+
+    def has_confirm_permission(self, request: HttpRequest) -> bool:
+        user: Any = request.user
+        return bool(
+            user.has_perm(CONFIRM_PERMISSION)
+            and user.has_perm("payments.view_statementtransaction")
+        )
+
+    def get_urls(self) -> list[Any]:
+        from .admin_settle import statement_settle_view
+
+        def settle_view(request: HttpRequest, object_id: str) -> HttpResponse:
+            return statement_settle_view(self, request, object_id)
+
+        return [
+            path(
+                "<path:object_id>/settle/",
+                self.admin_site.admin_view(settle_view),
+                name="payments_statementtransaction_settle",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        context = {"can_settle": self.has_confirm_permission(request), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
+
+    @admin.action(
+        description="Confirm the exact matches among the selected lines (book them)",
+        permissions=["confirm"],
+    )
+    def confirm_exact(self, request: HttpRequest, queryset: Any) -> None:
+        lines = queryset.filter(
+            state=StatementTransaction.State.MATCHED, auto=True, confirmed_at__isnull=True
+        ).order_by("booking_date", "pk")
+        confirmed, problems = transactions_confirm_exact_of(lines)
+        self.message_user(
+            request,
+            f"{confirmed} payment(s) booked (Zahlungen gebucht); the other selected lines "
+            "wait for a person.",
+            messages.SUCCESS,
+        )
+        for problem in problems:
+            self.message_user(request, problem, messages.WARNING)
 
     @admin.display(description="remittance")
     def short_remittance(self, obj: StatementTransaction) -> str:

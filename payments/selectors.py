@@ -82,6 +82,22 @@ def match_config(connection: Connection) -> MatchConfig:
     )
 
 
+def documents_named(connection: Connection, text: str) -> list[ExternalOrder]:
+    """The invoices of the connection that ``text`` names: by invoice or order number (any
+    case), or by the document's or Billbee's id."""
+    text = text.strip()
+    if not text:
+        return []
+    condition = Q(invoice_number__iexact=text) | Q(order_number__iexact=text)
+    if text.isdigit():
+        condition |= Q(pk=int(text)) | Q(billbee_order_id=int(text))
+    return list(
+        ExternalOrder.objects.filter(
+            condition, connection=connection, kind=ExternalOrder.Kind.INVOICE
+        ).order_by("pk")[:10]
+    )
+
+
 def ignore_rules(connection: Connection) -> list[PlainIgnoreRule]:
     return [r.as_plain() for r in IgnoreRule.objects.filter(connection=connection)]
 

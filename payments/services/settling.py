@@ -82,6 +82,38 @@ def skonto_refusal(skonto: Decimal, item: OpenItem, group: PaymentGroup | None, 
     return ""
 
 
+class Rest:
+    """What becomes of the rest an invoice keeps open after the line's money."""
+
+    OPEN = ""  # a partial payment: the rest stays open
+    SKONTO = "skonto"
+    LOSS = WriteOff.LOSS
+    DIFFERENCE = WriteOff.DIFFERENCE
+
+
+def part_with_rest(tx: StatementTransaction, document: ExternalOrder, rest: str) -> Part:
+    """The whole line for ``document``; what then remains open of it settled as ``rest``."""
+    amount = tx.gross if tx.gross is not None else tx.amount
+    if rest == Rest.OPEN:
+        return Part(document.pk, amount)
+    items = open_items(tx.source.connection, on=tx.booking_date)
+    item = next((i for i in items if i.id == document.pk and not i.settled), None)
+    if item is None:
+        raise PaymentsError(
+            f"{document.invoice_number or document.order_number} is not an open invoice: "
+            "there is no rest to settle."
+        )
+    remaining = item.amount - amount
+    if remaining <= 0:
+        raise PaymentsError(
+            f"The line pays {amount}, {item.label} has {item.amount} open: there is no rest "
+            "to settle."
+        )
+    if rest == Rest.SKONTO:
+        return Part(document.pk, amount, skonto=remaining)
+    return Part(document.pk, amount, write_off=remaining, write_off_kind=rest)
+
+
 def transaction_settle(
     tx: StatementTransaction, parts: Sequence[Part], *, now: datetime | None = None
 ) -> StatementTransaction:

@@ -1,0 +1,213 @@
+"""Statement lines → "Settle": what a person decides about one line. Confirm it for its best
+candidate or any open invoice (by invoice or order number), leaving the rest open, granting
+it as Skonto or writing it off; split it over several invoices; ignore its payer from now
+on; or undo a confirmed line. Every form calls a service of ``services/settling.py`` and says
+what was booked. Needs ``payments.confirm_payment`` (and seeing the lines)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+
+from connector.models import Connection, ExternalOrder
+
+from .errors import PaymentsError
+from .models import IgnoreRule, StatementTransaction
+from .selectors import documents_named
+from .services.settling import (
+    Part,
+    Rest,
+    part_with_rest,
+    transaction_ignore_payer,
+    transaction_settle,
+    transaction_undo,
+)
+
+if TYPE_CHECKING:
+    from .admin import StatementTransactionAdmin
+
+REST_CHOICES = [
+    (Rest.OPEN, "leave it open (a partial payment)"),
+    (Rest.SKONTO, "grant it as cash discount (Skonto), within the payment group's rate and term"),
+    (Rest.LOSS, "write it off as lost (Forderungsverlust)"),
+    (Rest.DIFFERENCE, "write it off as a small difference (Erlösschmälerung)"),
+]
+
+
+class _DocumentField(forms.CharField):
+    """An invoice named by its invoice or order number (or id), found in the line's shop."""
+
+    def __init__(self, connection: Connection, **kwargs: Any) -> None:
+        self.connection = connection
+        super().__init__(max_length=200, **kwargs)
+
+    def clean(self, value: Any) -> Any:
+        text = super().clean(value)
+        if not text:
+            return None
+        found = documents_named(self.connection, text)
+        if not found:
+            raise forms.ValidationError(f"No invoice of this shop is named {text!r}.")
+        if len(found) > 1:
+            raise forms.ValidationError(
+                f"{text!r} names {len(found)} invoices: give the invoice number."
+            )
+        return found[0]
+
+
+class ConfirmForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput, initial="confirm")
+    rest = forms.ChoiceField(
+        choices=REST_CHOICES, required=False, widget=forms.RadioSelect, label="the rest"
+    )
+
+    def __init__(self, connection: Connection, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document"] = _DocumentField(
+            connection, help_text="Invoice or order number, e.g. RE-2026-10440."
+        )
+        self.order_fields(["action", "document", "rest"])
+
+
+class SplitRowForm(forms.Form):
+    document = forms.CharField(max_length=200, required=False)
+    amount = forms.DecimalField(max_digits=18, decimal_places=2, required=False, min_value=0)
+
+
+SplitFormSet = forms.formset_factory(SplitRowForm, extra=4, max_num=10)
+
+
+class IgnoreForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput, initial="ignore")
+    field = forms.ChoiceField(
+        choices=[(IgnoreRule.Field.IBAN, "by IBAN"), (IgnoreRule.Field.NAME, "by name")],
+        label="ignore the payer",
+    )
+    reason = forms.CharField(
+        max_length=300, help_text="Shown on every line the rule sets aside, e.g. tax refunds."
+    )
+
+
+class UndoForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput, initial="undo")
+    note = forms.CharField(
+        max_length=200, label="why", help_text="Kept in the note of the reversal (Storno)."
+    )
+
+
+def _split_parts(tx: StatementTransaction, formset: Any) -> list[Part]:
+    connection = tx.source.connection
+    parts = []
+    for row in formset.cleaned_data:
+        if not row or not row.get("document"):
+            continue
+        found = documents_named(connection, row["document"])
+        if len(found) != 1:
+            raise PaymentsError(
+                f"{row['document']!r} names {len(found) or 'no'} invoice(s) of this shop."
+            )
+        if row.get("amount") is None:
+            raise PaymentsError(f"Give the amount for {row['document']}.")
+        parts.append(Part(found[0].pk, row["amount"]))
+    return parts
+
+
+def _booked(tx: StatementTransaction) -> str:
+    what = tx.reason.removeprefix("Confirmed: ").rstrip(".")
+    return f"Payment booked (Zahlung gebucht): {what}."
+
+
+def statement_settle_view(
+    model_admin: StatementTransactionAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    if not model_admin.has_confirm_permission(request):
+        raise PermissionDenied
+    tx = get_object_or_404(
+        StatementTransaction.objects.select_related("source__connection"), pk=object_id
+    )
+    connection = tx.source.connection
+    action = request.POST.get("action") if request.method == "POST" else None
+    data = request.POST if action else None
+    confirm = ConfirmForm(connection, data if action == "confirm" else None, initial=_best(tx))
+    split = SplitFormSet(data if action == "split" else None, prefix="split")
+    ignore = IgnoreForm(data if action == "ignore" else None)
+    undo = UndoForm(data if action == "undo" else None)
+    problems: list[str] = []
+    try:
+        if action == "confirm" and confirm.is_valid():
+            document: ExternalOrder = confirm.cleaned_data["document"]
+            part = part_with_rest(tx, document, confirm.cleaned_data.get("rest") or Rest.OPEN)
+            tx = transaction_settle(tx, [part])
+            model_admin.message_user(request, _booked(tx), messages.SUCCESS)
+            return redirect("admin:payments_statementtransaction_change", tx.pk)
+        if action == "split" and split.is_valid():
+            tx = transaction_settle(tx, _split_parts(tx, split))
+            model_admin.message_user(request, _booked(tx), messages.SUCCESS)
+            return redirect("admin:payments_statementtransaction_change", tx.pk)
+        if action == "ignore" and ignore.is_valid():
+            rule = transaction_ignore_payer(
+                tx, field=ignore.cleaned_data["field"], reason=ignore.cleaned_data["reason"]
+            )
+            model_admin.message_user(
+                request, f"Payer ignored from now on ({rule}); the lines were matched again."
+            )
+            return redirect("admin:payments_statementtransaction_change", tx.pk)
+        if action == "undo" and undo.is_valid():
+            tx = transaction_undo(tx, note=undo.cleaned_data["note"])
+            model_admin.message_user(
+                request,
+                f"Payment undone: its entries are reversed (Storno). {tx.reason}",
+                messages.WARNING,
+            )
+            return redirect("admin:payments_statementtransaction_change", tx.pk)
+    except PaymentsError as exc:
+        problems.append(str(exc))
+    context: dict[str, Any] = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Settle the line {tx}",
+        "opts": model_admin.model._meta,
+        "line": tx,
+        "candidates": _candidates(tx),
+        "confirm": confirm,
+        "split": split,
+        "ignore": ignore,
+        "undo": undo,
+        "problems": problems,
+    }
+    return TemplateResponse(request, "admin/payments/statementtransaction/settle.html", context)
+
+
+def _best(tx: StatementTransaction) -> dict[str, Any]:
+    """The best candidate's invoice, for the confirm form; Skonto when the matching saw one."""
+    if not tx.candidates or len(tx.candidates[0]["documents"]) != 1:
+        return {"rest": Rest.OPEN}
+    best = tx.candidates[0]
+    document = ExternalOrder.objects.filter(pk=best["documents"][0]).first()
+    name = (document.invoice_number or document.order_number) if document else ""
+    rest = Rest.SKONTO if Decimal(best.get("skonto") or 0) else Rest.OPEN
+    return {"document": name, "rest": rest}
+
+
+def _candidates(tx: StatementTransaction) -> list[dict[str, Any]]:
+    ids = {d for c in tx.candidates for d in c["documents"]}
+    names = {
+        pk: invoice or order
+        for pk, invoice, order in ExternalOrder.objects.filter(pk__in=ids).values_list(
+            "pk", "invoice_number", "order_number"
+        )
+    }
+    return [
+        {
+            **c,
+            "names": [names.get(d, str(d)) for d in c["documents"]],
+            "skonto": Decimal(c.get("skonto") or 0),
+        }
+        for c in tx.candidates
+    ]
