@@ -237,7 +237,7 @@ class PaymentAllocationInline(admin.TabularInline):  # type: ignore[type-arg]
     """What a confirmed line settled of each document, and the entry that booked it."""
 
     model = PaymentAllocation
-    fields = ["document", "amount", "skonto", "write_off", "write_off_kind", "entry", "undone_at"]
+    fields = ("document", "amount", "skonto", "write_off", "write_off_kind", "entry", "undone_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
