@@ -218,3 +218,27 @@ def test_the_period_report_lists_the_skonto_and_write_offs_with_the_receipts():
     [row] = report.receipts
     assert (row.account, row.payments, row.received) == (BANK, 2, Decimal("421.48"))
     assert (row.skonto, row.written_off) == (Decimal("4.52"), Decimal("26.00"))
+
+
+def test_the_datev_export_carries_the_skonto_under_the_invoice_number(account, shop):
+    from bookkeeping.datev import lint_file
+    from tests.bookkeeping.helpers import booking, import_and_book
+    from tests.bookkeeping.test_export import export_november, field, rows_of
+    from tests.connector.test_import import insert
+
+    billbee_id = insert(account)
+    import_and_book(shop)
+    invoice = booking(billbee_id).entry  # 25.00 at 19 %, domestic
+    settle(invoice, "24.50", Adjustment(skonto=Decimal("0.50")))
+
+    [batch] = export_november(shop).batches
+    rows = rows_of(batch)
+
+    payment = [r for r in rows if field(r, 8) in ("1200", "8736", "1776")]
+    assert [
+        (field(r, 1), field(r, 2), field(r, 7), field(r, 8), field(r, 11)) for r in payment
+    ] == [
+        ("24,50", "H", "10001", "1200", invoice.number),
+        ("0,50", "H", "10001", "8736", invoice.number),
+    ]
+    assert lint_file(batch.data) == []
