@@ -272,3 +272,20 @@ def test_ignoring_the_payer_sets_their_lines_aside_with_the_reason(shop, bank):
         assert "tax refunds, not sales" in each.reason
     with pytest.raises(PaymentsError, match="Say why"):
         transaction_ignore_payer(tx, field="name", reason=" ")
+
+
+def test_the_matching_proposes_the_skonto_of_the_payment_group(shop, bank):
+    from payments.services.matching import transactions_match
+
+    document = invoice(shop, "RE-2026-11010", "119.00", "107.00")
+    tx = line(bank, "221.48", remittance="RE-2026-11010")
+
+    transactions_match(shop)
+
+    tx.refresh_from_db()
+    best = tx.candidates[0]
+    assert (best["kind"], best["documents"], best["skonto"]) == ("skonto", [document.pk], "4.52")
+    PaymentGroup.objects.update(skonto_rate=0)
+    transactions_match(shop)
+    tx.refresh_from_db()
+    assert tx.candidates[0]["kind"] != "skonto"
