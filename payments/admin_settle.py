@@ -136,7 +136,9 @@ def statement_settle_view(
     action = request.POST.get("action") if request.method == "POST" else None
     data = request.POST if action else None
     confirm = ConfirmForm(connection, data if action == "confirm" else None, initial=_best(tx))
-    split = SplitFormSet(data if action == "split" else None, prefix="split")
+    split = SplitFormSet(
+        data if action == "split" else None, prefix="split", initial=_split_initial(tx)
+    )
     ignore = IgnoreForm(data if action == "ignore" else None)
     undo = UndoForm(data if action == "undo" else None)
     problems: list[str] = []
@@ -193,6 +195,19 @@ def _best(tx: StatementTransaction) -> dict[str, Any]:
     name = (document.invoice_number or document.order_number) if document else ""
     rest = Rest.SKONTO if Decimal(best.get("skonto") or 0) else Rest.OPEN
     return {"document": name, "rest": rest}
+
+
+def _split_initial(tx: StatementTransaction) -> list[dict[str, Any]]:
+    """The invoices of the best "several invoices" candidate, for the split form."""
+    several = next((c for c in tx.candidates if c["kind"] == "several_invoices"), None)
+    if several is None:
+        return []
+    names = dict(
+        ExternalOrder.objects.filter(pk__in=several["documents"]).values_list(
+            "pk", "invoice_number"
+        )
+    )
+    return [{"document": names.get(d) or str(d)} for d in several["documents"]]
 
 
 def _candidates(tx: StatementTransaction) -> list[dict[str, Any]]:

@@ -167,6 +167,11 @@ def _check_parts(tx: StatementTransaction, parts: Sequence[Part]) -> None:
         raise PaymentsError("Name at least one document the line pays.")
     if len({p.document_id for p in parts}) != len(parts):
         raise PaymentsError("Each document may be named once.")
+    if tx.currency != "EUR":
+        raise PaymentsError(
+            f"The line is in {tx.currency}: payments are booked in EUR. Book the conversion "
+            "first and settle the EUR line."
+        )
     line_amount = tx.gross if tx.gross is not None else tx.amount
     if line_amount <= 0:
         raise PaymentsError(

@@ -209,3 +209,23 @@ def test_the_bulk_action_confirms_only_the_exact_matches(login, shop, bank):  # 
     assert "1 payment(s) booked (Zahlungen gebucht)" in messages_of(client.get(response.url))[0]
     waiting.refresh_from_db()
     assert waiting.confirmed_at is None
+
+
+def test_the_split_form_offers_the_invoices_of_a_several_invoices_candidate(login, shop, bank):  # noqa: F811
+    first = invoice(shop, "RE-2026-12006", "50.00")
+    second = invoice(shop, "RE-2026-12007", "30.00")
+    tx = line(bank, "80.00")
+    tx.candidates = [
+        {"documents": [first.pk, second.pk], "kind": "several_invoices", "score": 0.9,
+         "amount_difference": "0.00", "skonto": "0", "reasons": ["two invoices, sum equal"]}
+    ]  # fmt: skip
+    tx.save()
+    client = login(VIEW, CONFIRM)
+
+    page = client.get(settle_url(tx))
+
+    assert [f.initial.get("document") for f in page.context["split"].forms[:3]] == [
+        "RE-2026-12006",
+        "RE-2026-12007",
+        None,
+    ]

@@ -117,7 +117,7 @@ def line(bank: PaymentSource, amount: str, day: int = 20, **fields) -> Statement
         position=1,
         booking_date=date(2026, 11, day),
         amount=Decimal(amount),
-        currency="EUR",
+        currency=fields.pop("currency", "EUR"),
         counterparty_name=fields.pop("name", "Katrin Krüger"),
         counterparty_iban=fields.pop("iban", "DE02120300000000202051"),
         **fields,
@@ -213,6 +213,9 @@ def test_a_split_that_fails_for_one_invoice_books_nothing(shop, bank):
         transaction_settle(
             tx, [Part(first.pk, Decimal("50.00")), Part(second.pk, Decimal("20.00"))]
         )
+    usd = line(bank, "80.00", currency="USD")
+    with pytest.raises(PaymentsError, match="The line is in USD"):
+        transaction_settle(usd, [Part(first.pk, Decimal("80.00"))])
     with pytest.raises(PaymentsError, match=r"RE-1007 has 30\.00 open"):
         transaction_settle(
             tx,
