@@ -111,6 +111,19 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
             },
         ),
         (
+            "Payments: Skonto and write-offs",
+            {
+                "description": "Where the rest of an invoice settled by a payment goes, with "
+                "its VAT correction per rate. 0: the chart's preset (automatic accounts).",
+                "fields": (
+                    "skonto_account_19",
+                    "skonto_account_7",
+                    "write_off_account_19",
+                    "write_off_account_7",
+                ),
+            },
+        ),
+        (
             "Debtors",
             {"fields": ("debtor_per_customer", "customer_debtor_first", "customer_debtor_last")},
         ),

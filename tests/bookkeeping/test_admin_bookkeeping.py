@@ -187,6 +187,10 @@ def test_the_settings_show_the_delivery_threshold_and_an_oss_answer_books_what_w
             "rounding_account": settings.rounding_account,
             "coupon_kind": settings.coupon_kind,
             "coupon_account": settings.coupon_account,
+            "skonto_account_19": settings.skonto_account_19,
+            "skonto_account_7": settings.skonto_account_7,
+            "write_off_account_19": settings.write_off_account_19,
+            "write_off_account_7": settings.write_off_account_7,
             "customer_debtor_first": settings.customer_debtor_first,
             "customer_debtor_last": settings.customer_debtor_last,
         }.items()
