@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from ..errors import BookkeepingError
 from ..models import Account, JournalEntry, TaxAccount
@@ -159,11 +160,7 @@ def payment_adjustments_for(invoice: JournalEntry, adjustment: Adjustment) -> tu
     settings = bookkeeping_settings(connection)
     chart = chart_of(connection)
     shares = rate_shares(plan_lines_of(invoice))
-    automatic = frozenset(
-        Account.objects.filter(connection=connection, automatic=True).values_list(
-            "number", flat=True
-        )
-    )
+    automatic = _automatic_accounts(connection.pk, chart.accounts)
     lines: list[PlanLine] = []
     if adjustment.skonto:
         preset = dict(chart.skonto)
@@ -187,6 +184,16 @@ def payment_adjustments_for(invoice: JournalEntry, adjustment: Adjustment) -> tu
             adjustment.write_off, shares, accounts, automatic, role="writeoff", label="write-off"
         )
     return tuple(lines)
+
+
+def _automatic_accounts(connection_id: int, preset: Iterable[Any]) -> frozenset[int]:
+    """The connection's automatic accounts; a preset account the connection does not list
+    (one set up before the preset had it) counts as the preset says, as DATEV's chart does."""
+    listed = dict(
+        Account.objects.filter(connection_id=connection_id).values_list("number", "automatic")
+    )
+    preset_automatic = {a.number for a in preset if a.automatic and a.number not in listed}
+    return frozenset({n for n, auto in listed.items() if auto} | preset_automatic)
 
 
 def _sales_deduction_accounts(invoice: JournalEntry) -> dict[Decimal, int]:

@@ -242,3 +242,14 @@ def test_the_datev_export_carries_the_skonto_under_the_invoice_number(account, s
         ("0,50", "H", "10001", "8736", invoice.number),
     ]
     assert lint_file(batch.data) == []
+
+
+def test_a_preset_account_missing_from_an_older_connections_chart_counts_as_automatic():
+    from bookkeeping.models import Account
+
+    invoice = mixed_invoice()
+    Account.objects.filter(connection=invoice.connection, number__in=[8736, 8731]).delete()
+
+    entry = settle(invoice, "221.48", Adjustment(skonto=Decimal("4.52")))
+
+    assert all(ln.datev_gross for ln in entry.lines.filter(role="skonto"))
