@@ -137,7 +137,8 @@ def transaction_settle(
                 raise PaymentsError(f"Document {part.document_id} is not one of this shop's.")
             group = payment_group_of(document.payment_method, groups)
             entry = _post_part(tx, part, document, items.get(document.pk), group, fee, now)
-            fee = ZERO  # a provider's fee is taken once, from the first document's part
+            if entry is not None:
+                fee = ZERO  # a provider's fee is taken once, from the first entry
             PaymentAllocation.objects.create(
                 transaction=tx,
                 document=document,

@@ -292,3 +292,28 @@ def test_the_matching_proposes_the_skonto_of_the_payment_group(shop, bank):
     transactions_match(shop)
     tx.refresh_from_db()
     assert tx.candidates[0]["kind"] != "skonto"
+
+
+def test_a_providers_fee_is_taken_once_from_the_first_invoices_entry(shop):
+    paypal = PaymentSource.objects.create(
+        connection=shop,
+        name="PayPal",
+        kind=PaymentSource.Kind.PAYPAL,
+        ledger_account=1201,
+        fee_account=4970,
+    )
+    first = invoice(shop, "RE-2026-11011", "50.00")
+    second = invoice(shop, "RE-2026-11012", "30.00")
+    tx = line(paypal, "77.00", gross=Decimal("80.00"), fee=Decimal("-3.00"))
+
+    transaction_settle(tx, [Part(first.pk, Decimal("50.00")), Part(second.pk, Decimal("30.00"))])
+
+    booked = [
+        [(ln.role, ln.account, ln.amount) for ln in entry.lines.order_by("position")]
+        for entry in payments_of(first) + payments_of(second)
+    ]
+    assert booked == [
+        [("bank", 1201, Decimal("47.00")), ("fee", 4970, Decimal("3.00")),
+         ("debtor", 10001, Decimal("50.00"))],
+        [("bank", 1201, Decimal("30.00")), ("debtor", 10001, Decimal("30.00"))],
+    ]  # fmt: skip
