@@ -1,0 +1,106 @@
+"""Who a reminder goes to, read from the order as Billbee sent it, the letter for paper, and
+the time to pay between two levels."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from payments.reminders import (
+    ReminderLetter,
+    ReminderSchedule,
+    order_contact,
+    reminder_letter_pdf,
+    reminder_level_due,
+)
+
+ORDER = {
+    "LanguageCode": "en",
+    "InvoiceAddress": {
+        "FirstName": "Katrin",
+        "LastName": "Krüger",
+        "Company": None,
+        "Street": "Lindenstraße",
+        "HouseNumber": "5",
+        "Zip": "10115",
+        "City": "Berlin",
+        "CountryISO2": "DE",
+        "Email": None,
+    },
+    "Customer": {"Name": "Katrin Krüger", "Email": "katrin@example.com"},
+    "ShippingIds": [
+        {"ShippingId": "00340434161094042557", "ShipmentType": 0},
+        {"ShippingId": None, "ShipmentType": 0},
+        {"ShippingId": "RETOURE1", "ShipmentType": 1},
+    ],
+}
+
+
+def test_the_contact_comes_from_the_invoice_address_the_customer_and_the_shipments():
+    contact = order_contact(ORDER)
+
+    assert contact.email == "katrin@example.com"  # the invoice address has none
+    assert contact.name == "Katrin Krüger"
+    assert contact.language == "en"
+    assert contact.tracking == ("00340434161094042557",)  # the return is no shipment to her
+    assert contact.address == ("Katrin Krüger", "Lindenstraße 5", "10115 Berlin")
+
+
+def test_a_company_abroad_gets_its_company_line_and_its_country():
+    raw = {
+        "InvoiceAddress": {
+            "Company": "Holz AG",
+            "FirstName": "Jan",
+            "LastName": "Maier",
+            "Street": "Ring 1",
+            "Zip": "1010",
+            "City": "Wien",
+            "CountryISO2": "AT",
+            "Email": "buchhaltung@holz.example",
+        }
+    }
+    contact = order_contact(raw)
+
+    assert contact.email == "buchhaltung@holz.example"
+    assert contact.address == ("Holz AG", "Jan Maier", "Ring 1", "1010 Wien", "AT")
+    assert (contact.language, contact.tracking) == ("", ())
+
+
+def test_an_order_without_any_address_has_an_empty_contact():
+    contact = order_contact({})
+
+    assert (contact.email, contact.name, contact.address) == ("", "", ())
+
+
+def test_a_later_level_also_waits_for_the_time_to_pay_of_the_one_before():
+    schedule = ReminderSchedule(days=(14, 28, 42), pay_within_days=7)
+    invoiced = date(2026, 10, 1)
+    # Level 1 went out late, on 25.11.: level 2 (due by days on 29.10.) waits until 02.12.
+    late = date(2026, 11, 25)
+    assert reminder_level_due(invoiced, date(2026, 12, 1), schedule, {1}, late) is None
+    assert reminder_level_due(invoiced, date(2026, 12, 2), schedule, {1}, late) == 2
+    # Without a date of the last one the days alone count.
+    assert reminder_level_due(invoiced, date(2026, 12, 1), schedule, {1}) == 2
+
+
+def test_the_letter_is_a_pdf():
+    letter = ReminderLetter(
+        order_number="SW10023",
+        invoice_number="RE-2026-10440",
+        invoice_date=date(2026, 11, 2),
+        amount=Decimal("1298.50"),
+        currency="EUR",
+        name="Katrin Krüger",
+        email="",
+        sender="Holzwerk Sandbox GmbH",
+    )
+    pdf = reminder_letter_pdf(
+        letter,
+        2,
+        date(2026, 11, 30),
+        ReminderSchedule(),
+        ("Katrin Krüger", "Lindenstraße 5", "10115 Berlin"),
+    )
+
+    assert pdf.startswith(b"%PDF")
+    assert len(pdf) > 1000
