@@ -553,6 +553,7 @@ class ReminderLog(models.Model):
     level = models.PositiveSmallIntegerField()
     channel = models.CharField(max_length=6, choices=PaymentGroup.ReminderChannel.choices)
     status = models.CharField(max_length=7, choices=Status.choices, default=Status.SENDING)
+    dated = models.DateField(help_text="The reminder's date: its time to pay runs from it.")
     sent_at = models.DateTimeField(null=True, blank=True)
     to_address = models.TextField(
         "to", blank=True, help_text="The e-mail address, or the postal address of a letter."
