@@ -12,6 +12,7 @@ who send paper; sending, logging per order and Billbee's reminder states are
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -182,13 +183,19 @@ def reminder_email(
     context = reminder_context(letter, level, today, schedule)
     message = EmailMessage(
         subject=reminder_subject(letter, level),
-        body=render_to_string(f"payments/reminder_{language}.txt", context).strip() + "\n",
+        body=_text_of(language, context) + "\n",
         from_email=from_email,
         to=[letter.email],
     )
     if letter.pdf:
         message.attach(attachment_name(letter), letter.pdf, "application/pdf")
     return message
+
+
+def _text_of(language: str, context: dict[str, Any]) -> str:
+    """The reminder's text; paragraphs left out (no tracking, no attachment) leave no gap."""
+    text = render_to_string(f"payments/reminder_{language}.txt", context).strip()
+    return re.sub(r"\n{3,}", "\n\n", text)
 
 
 def attachment_name(letter: ReminderLetter) -> str:
@@ -234,7 +241,7 @@ def reminder_letter_pdf(
     language = language_of(letter.language)
     context = reminder_context(letter, level, today, schedule)
     context["attached"] = False
-    body = render_to_string(f"payments/reminder_{language}.txt", context).strip()
+    body = _text_of(language, context)
     html = render_to_string(
         "payments/reminder_letter.html",
         {

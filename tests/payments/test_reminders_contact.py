@@ -104,3 +104,22 @@ def test_the_letter_is_a_pdf():
 
     assert pdf.startswith(b"%PDF")
     assert len(pdf) > 1000
+
+
+def test_a_reminder_without_tracking_and_pdf_has_no_gap_and_promises_no_attachment():
+    from payments.reminders import reminder_email
+
+    letter = ReminderLetter(
+        order_number="SW10023",
+        invoice_number="RE-2026-10440",
+        invoice_date=date(2026, 11, 2),
+        amount=Decimal("12.5"),
+        currency="EUR",
+        name="Jan Maier",
+        email="jan@example.com",
+        sender="Holzwerk Sandbox GmbH",
+    )
+    body = reminder_email(letter, 1, date(2026, 11, 20), ReminderSchedule()).body
+
+    assert "\n\n\n" not in body and "Anhang" not in body
+    assert body.endswith("gegenstandslos.\n\nMit freundlichen Grüßen\nHolzwerk Sandbox GmbH\n")
