@@ -454,6 +454,17 @@ class PaymentGroup(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.connection})"
 
+    def clean(self) -> None:
+        super().clean()
+        days, states = self.reminder_days, self.reminder_states
+        if isinstance(days, list) and isinstance(states, list) and len(states) > len(days):
+            raise ValidationError(
+                {
+                    "reminder_states": f"{len(states)} Billbee states for {len(days)} reminder "
+                    "level(s): give at most one per level."
+                }
+            )
+
 
 class IgnoreRule(models.Model):
     """Lines whose IBAN, name or text matches are set aside with the rule's reason (e.g. the

@@ -9,7 +9,8 @@ next level is due (``payments.reminders.reminder_level_due``). Sending one:
    reminder (the reason is stored);
 3. attaches the invoice PDF: the stored one, else asked of Billbee's CreateInvoice through
    ``connector.services.invoices.invoice_request``, which never asks twice for an order within
-   Billbee's 5 minutes. When Billbee owes the PDF, the reminder goes out without it and its
+   Billbee's 5 minutes (only for an order invoiced already: CreateInvoice would create the
+   invoice of one that is not). When Billbee owes the PDF, the reminder goes out without it and its
    row says so: a late reminder costs more than a missing copy of an invoice the customer has;
 4. sends the e-mail through Django's e-mail backend, or renders the letter (WeasyPrint) and
    keeps it on the row for printing;
@@ -410,6 +411,11 @@ def _invoice_pdf(
     stored = _stored_pdf(connection, due.document)
     if stored:
         return stored
+    if not due.document.invoice_number:
+        # CreateInvoice would create the invoice of an order not invoiced yet (a prepayment
+        # order awaiting payment): a reminder must not change the books.
+        log.note = "Sent without an invoice PDF: the order has no invoice yet."
+        return None
     request = invoice_request(connection, due.document.billbee_order_id, client=client)
     if request.pdf:
         return bytes(request.pdf)

@@ -205,3 +205,50 @@ def test_a_letter_group_gets_a_pdf_letter_and_no_e_mail(shop):
     assert log.channel == "letter" and bytes(log.letter_pdf).startswith(b"%PDF")
     assert log.to_address == "Katrin Krüger\nLindenstraße 5\n10115 Berlin"
     assert create_invoice_calls(sandbox) == 0
+
+
+def test_a_prepayment_order_without_an_invoice_is_reminded_without_creating_one(shop):
+    sandbox, connection = shop
+    order = unpaid_invoice(
+        sandbox,
+        PaymentMethod=59,  # Vorkasse
+        State=1,
+        ShippedAt=None,
+        InvoiceNumber=None,
+        InvoiceNumberPrefix=None,
+        InvoiceDate=None,
+        CreatedAt="2026-11-10T10:00:00",
+    )
+    import_and_book(connection)
+    assert doc(order).invoice_number == ""
+    reminders_on(connection, kind=PaymentGroup.Kind.PREPAYMENT, payment_methods=[59])
+    sandbox.control("POST", "stats/reset")
+
+    run = reminders_send(connection, on=LEVEL_1, client=sandbox.client())
+
+    assert [r.status for r in run.reminders] == ["sent"]
+    assert mail.outbox[0].attachments == []
+    assert "Anhang" not in mail.outbox[0].body
+    assert ReminderLog.objects.get().note == (
+        "Sent without an invoice PDF: the order has no invoice yet."
+    )
+    assert create_invoice_calls(sandbox) == 0
+
+
+def test_the_group_refuses_more_billbee_states_than_levels(connection):
+    from django.core.exceptions import ValidationError
+
+    group = PaymentGroup(
+        connection=connection,
+        kind=PaymentGroup.Kind.INVOICE,
+        payment_methods=[26],
+        open_states=[1, 2],
+        reminder_days=[14],
+        reminder_states=[15, 11],
+    )
+
+    with pytest.raises(ValidationError, match="2 Billbee states for 1 reminder level"):
+        group.full_clean()
+    group.reminder_days = [14, 14]
+    with pytest.raises(ValidationError, match="increasing"):
+        group.full_clean()
