@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -156,6 +156,26 @@ def order_contact(raw: dict[str, Any]) -> OrderContact:
         tracking=tracking,
         address=address,
     )
+
+
+def reminder_refusal(
+    state: int, paid_at: datetime | None, open_states: set[int], paid_state: int
+) -> str:
+    """Why an order, as Billbee has it now, gets no reminder ("" when it gets one): it was
+    paid, or it left the group's open states (its reminder states count as open)."""
+    if state == paid_state or paid_at is not None:
+        paid = f", paid {paid_at:%d.%m.%Y}" if paid_at else ""
+        return (
+            f"The order is paid in Billbee (state {state}{paid}): no reminder was sent. "
+            "Confirm its payment in the statement lines."
+        )
+    if state not in open_states:
+        listed = ", ".join(str(s) for s in sorted(open_states))
+        return (
+            f"The order's state {state} in Billbee is none of the group's open states "
+            f"({listed}): no reminder was sent. Check the order in Billbee."
+        )
+    return ""
 
 
 def language_of(code: str | None) -> str:

@@ -23,7 +23,6 @@ No HTTP call, e-mail or PDF rendering runs inside a transaction.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,12 +37,12 @@ from django.utils import timezone
 
 from billbee.client import BillbeeClient
 from billbee.errors import BillbeeError
-from connector.models import Connection, ExternalOrder, InvoiceRequest
+from connector.models import Connection, ExternalOrder
 from connector.services.connections import connection_client, explain
 from connector.services.invoices import invoice_request
 
 from ..matching import OpenItem
-from ..models import PaymentGroup, PaymentSource, ReminderLog
+from ..models import PaymentGroup, ReminderLog
 from ..reminders import (
     OrderContact,
     ReminderLetter,
@@ -53,8 +52,9 @@ from ..reminders import (
     reminder_email,
     reminder_letter_pdf,
     reminder_level_due,
+    reminder_refusal,
 )
-from ..selectors import open_items
+from ..selectors import open_items, order_raw, payee_iban, stored_invoice_pdf
 
 logger = logging.getLogger("payments.reminders")
 Status = ReminderLog.Status
@@ -158,33 +158,6 @@ def reminders_due(connection: Connection, on: date | None = None) -> list[DueRem
     return due
 
 
-def order_raw(document: ExternalOrder) -> dict[str, Any]:
-    """The order's JSON as Billbee last sent it."""
-    version = document.latest_version()
-    return json.loads(version.raw_text, parse_float=Decimal) if version else {}
-
-
-def _payee_iban(connection: Connection, group: PaymentGroup) -> str:
-    if group.reminder_iban:
-        return group.reminder_iban
-    source = (
-        PaymentSource.objects.filter(
-            connection=connection, kind=PaymentSource.Kind.BANK, is_active=True
-        )
-        .exclude(iban="")
-        .order_by("pk")
-        .first()
-    )
-    return source.iban if source else ""
-
-
-def _stored_pdf(connection: Connection, document: ExternalOrder) -> bytes | None:
-    request = InvoiceRequest.objects.filter(
-        connection=connection, billbee_order_id=document.billbee_order_id
-    ).first()
-    return bytes(request.pdf) if request is not None and request.pdf else None
-
-
 def _letter(
     due: DueReminder, contact: OrderContact, iban: str, pdf: bytes | None
 ) -> ReminderLetter:
@@ -228,8 +201,8 @@ def reminders_preview(connection: Connection, on: date | None = None) -> list[Re
     for due in reminders_due(connection, on):
         contact = order_contact(order_raw(due.document))
         outcome = _outcome(due, contact)
-        iban = iban_of.setdefault(due.group.pk, _payee_iban(connection, due.group))
-        pdf = _stored_pdf(connection, due.document)
+        iban = iban_of.setdefault(due.group.pk, payee_iban(connection, due.group))
+        pdf = stored_invoice_pdf(connection, due.document)
         letter = _letter(due, contact, iban, pdf)
         message = reminder_email(letter, due.level, on, schedule_of(due.group))
         outcome.subject, outcome.body = str(message.subject), str(message.body)
@@ -359,7 +332,7 @@ def _deliver(
         return
     letter_channel = due.group.reminder_channel == PaymentGroup.ReminderChannel.LETTER
     pdf = None if letter_channel else _invoice_pdf(connection, due, client, log)
-    letter = _letter(due, contact, _payee_iban(connection, due.group), pdf)
+    letter = _letter(due, contact, payee_iban(connection, due.group), pdf)
     schedule = schedule_of(due.group)
     message = reminder_email(
         letter,
@@ -389,26 +362,14 @@ def _still_open(
     except BillbeeError as exc:
         what = explain(exc, connection, "/orders/{id}")
         return None, f"The order could not be read again in Billbee: {what}. Tried again next run."
-    open_states = set(group.open_states) | {s for s in group.reminder_states if s}
-    if order.state == group.paid_state or order.paid_at is not None:
-        return order.state, (
-            f"The order is paid in Billbee (state {order.state}"
-            + (f", paid {order.paid_at:%d.%m.%Y}" if order.paid_at else "")
-            + "): no reminder was sent. Confirm its payment in the statement lines."
-        )
-    if order.state not in open_states:
-        listed = ", ".join(str(s) for s in sorted(open_states))
-        return order.state, (
-            f"The order's state {order.state} in Billbee is none of the group's open states "
-            f"({listed}): no reminder was sent. Check the order in Billbee."
-        )
-    return order.state, ""
+    open_states = {*group.open_states, *(s for s in group.reminder_states if s)}
+    return order.state, reminder_refusal(order.state, order.paid_at, open_states, group.paid_state)
 
 
 def _invoice_pdf(
     connection: Connection, due: DueReminder, client: BillbeeClient, log: ReminderLog
 ) -> bytes | None:
-    stored = _stored_pdf(connection, due.document)
+    stored = stored_invoice_pdf(connection, due.document)
     if stored:
         return stored
     if not due.document.invoice_number:

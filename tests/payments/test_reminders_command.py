@@ -162,3 +162,17 @@ def test_the_tick_enqueues_the_reminders(
         schedule_tick(now=datetime(2026, 11, 24, 9, 5, tzinfo=UTC))
 
     assert sent == [connection.pk]
+
+
+def test_the_task_sends_the_connection_s_due_reminders(shop):
+    from payments.tasks import reminders_send_task
+
+    sandbox, connection = shop
+    unpaid_invoice(sandbox)
+    import_and_book(connection)
+    reminders_on(connection)
+
+    # Today (the run's day) lies after 24.11.2026: level 1 is due.
+    assert reminders_send_task(connection.pk) == {"sent": 1, "failed": 0, "skipped": 0}
+    assert len(mail.outbox) == 1
+    assert reminders_send_task(connection.pk) == {"sent": 0, "failed": 0, "skipped": 0}

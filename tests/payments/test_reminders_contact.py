@@ -123,3 +123,22 @@ def test_a_reminder_without_tracking_and_pdf_has_no_gap_and_promises_no_attachme
 
     assert "\n\n\n" not in body and "Anhang" not in body
     assert body.endswith("gegenstandslos.\n\nMit freundlichen Grüßen\nHolzwerk Sandbox GmbH\n")
+
+
+def test_an_order_paid_or_moved_on_in_billbee_gets_no_reminder():
+    from datetime import UTC, datetime
+
+    from payments.reminders import reminder_refusal
+
+    open_states = {1, 2, 15, 11, 12}
+    assert reminder_refusal(2, None, open_states, 3) == ""
+    assert reminder_refusal(15, None, open_states, 3) == ""  # after the first reminder
+    assert reminder_refusal(3, None, open_states, 3).startswith(
+        "The order is paid in Billbee (state 3): no reminder was sent."
+    )
+    paid = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    assert "(state 2, paid 20.11.2026)" in reminder_refusal(2, paid, open_states, 3)
+    assert reminder_refusal(8, None, open_states, 3) == (
+        "The order's state 8 in Billbee is none of the group's open states (1, 2, 11, 12, 15): "
+        "no reminder was sent. Check the order in Billbee."
+    )
