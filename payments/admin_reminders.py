@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from connector.errors import ConnectorError
 from connector.models import Connection
 
 from .models import ReminderLog
@@ -102,7 +103,12 @@ class ReminderLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             if connection is None:
                 raise Http404("No connection.")
             documents = [int(d) for d in request.POST.getlist("document") if d.isdigit()]
-            run = reminders_send(connection, documents=documents)
+            url = f"{reverse('admin:payments_reminderlog_due')}?connection={connection.pk}"
+            try:
+                run = reminders_send(connection, documents=documents)
+            except ConnectorError as exc:  # e.g. the connection's credentials cannot be read
+                self.message_user(request, f"Nothing was sent: {exc}", messages.ERROR)
+                return redirect(url)
             sent, failed = run.count("sent"), run.count("failed")
             level = messages.WARNING if failed or run.count("skipped") else messages.SUCCESS
             self.message_user(
@@ -111,8 +117,7 @@ class ReminderLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 "(the reasons are on each reminder).",
                 level,
             )
-            url = reverse("admin:payments_reminderlog_due")
-            return redirect(f"{url}?connection={connection.pk}")
+            return redirect(url)
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
             "title": "Reminders due",

@@ -113,3 +113,18 @@ def test_the_log_is_read_only_and_a_letter_is_downloaded(login, shop):
     assert (
         login().get(reverse("admin:payments_reminderlog_letter", args=[log.pk])).status_code == 403
     )
+
+
+def test_send_for_a_connection_without_credentials_says_why_and_sends_nothing(login, shop):
+    _, connection, order = shop
+    reminders_on(connection)
+    connection.username = ""
+    connection.save()
+    client = login(*SENDER)
+
+    response = client.post(
+        DUE, {"connection": connection.pk, "document": doc(order).pk}, follow=True
+    )
+
+    assert "Nothing was sent: Connection" in response.content.decode()
+    assert mail.outbox == [] and not ReminderLog.objects.exists()

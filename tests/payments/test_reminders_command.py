@@ -176,3 +176,21 @@ def test_the_task_sends_the_connection_s_due_reminders(shop):
     assert reminders_send_task(connection.pk) == {"sent": 1, "failed": 0, "skipped": 0}
     assert len(mail.outbox) == 1
     assert reminders_send_task(connection.pk) == {"sent": 0, "failed": 0, "skipped": 0}
+
+
+def test_a_connection_without_credentials_sends_nothing_and_says_why(shop):
+    sandbox, connection = shop
+    unpaid_invoice(sandbox)
+    import_and_book(connection)
+    reminders_on(connection)
+    connection.username = ""
+    connection.save()
+
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "send_reminders", "--connection", connection.name, "--date", LEVEL_1.isoformat()
+        )
+
+    assert refused.value.returncode == 2
+    assert "has no complete credentials" in str(refused.value)
+    assert mail.outbox == [] and not ReminderLog.objects.exists()

@@ -37,7 +37,10 @@ class Command(OperatorCommand):
             connection = connection_get(options["connection"])
         except ConnectorError as exc:
             raise input_error(str(exc)) from None
-        run = reminders_send(connection, dry_run=options["dry_run"], on=options["date"])
+        try:
+            run = reminders_send(connection, dry_run=options["dry_run"], on=options["date"])
+        except ConnectorError as exc:  # the connection's credentials are incomplete or unreadable
+            raise input_error(str(exc)) from None
         counts = {s: run.count(s) for s in ("due", "sent", "failed", "skipped")}
         if options["json"]:
             data = {
