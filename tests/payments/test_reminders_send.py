@@ -252,3 +252,39 @@ def test_the_group_refuses_more_billbee_states_than_levels(connection):
     group.reminder_days = [14, 14]
     with pytest.raises(ValidationError, match="increasing"):
         group.full_clean()
+
+
+def test_a_pdf_billbee_still_owes_is_not_asked_again_within_5_minutes_and_not_awaited(shop):
+    sandbox, connection = shop
+    first = unpaid_invoice(sandbox, email="erste@example.com")
+    second = unpaid_invoice(sandbox, email="zweite@example.com")
+    import_and_book(connection)
+    reminders_on(connection)
+    # The order is read again, then CreateInvoice answers with a PDF that cannot be read (the
+    # fault leaves answers without a PDF alone).
+    sandbox.configure(fail_next=["bad_pdf", "bad_pdf"])
+    client = sandbox.client()
+
+    reminders_send(connection, on=LEVEL_1, client=client, documents=[doc(first).pk])
+
+    [message] = mail.outbox
+    assert message.attachments == [] and "Anhang" not in message.body
+    log = ReminderLog.objects.get(document=doc(first))
+    assert log.status == "sent" and log.attachment == ""
+    assert log.note.startswith("Sent without the invoice PDF (Rechnung): Billbee's answer")
+    assert "asked for again after Billbee's 5-minute limit" in log.note
+    assert InvoiceRequest.objects.get(billbee_order_id=first).state == "pending"
+
+    # Within Billbee's 5 minutes: the other order gets its own PDF, and the first order's next
+    # level is not held back, but its invoice is not asked for again.
+    reminders_send(connection, on=LEVEL_1, client=client)
+    reminders_send(connection, on=LEVEL_2, client=client, documents=[doc(first).pk])
+
+    assert [m.to for m in mail.outbox[1:]] == [["zweite@example.com"], ["erste@example.com"]]
+    assert mail.outbox[1].attachments[0][1].startswith(b"%PDF")
+    assert mail.outbox[2].attachments == []
+    assert ReminderLog.objects.get(document=doc(first), level=2).note.startswith(
+        "Sent without the invoice PDF"
+    )
+    assert create_invoice_calls(sandbox) == 2  # one per order
+    assert ReminderLog.objects.get(document=doc(second)).attachment.endswith(".pdf")
