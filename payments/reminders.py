@@ -104,13 +104,16 @@ def _text(value: object) -> str:
     return str(value).strip() if value not in (None, "") else ""
 
 
+def _part(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def order_contact(raw: dict[str, Any]) -> OrderContact:
     """The e-mail address (invoice address, else the customer's, else the buyer's), the name
     and postal address of the invoice address, the order's language and the tracking numbers
     of its shipments (returns left out) from the order's JSON."""
-    invoice = raw.get("InvoiceAddress") or {}
-    customer = raw.get("Customer") or {}
-    buyer = raw.get("Buyer") or {}
+    invoice, customer, buyer = (_part(raw, key) for key in ("InvoiceAddress", "Customer", "Buyer"))
     email = next(
         (
             _text(part.get("Email"))

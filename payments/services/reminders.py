@@ -142,7 +142,7 @@ def reminders_due(connection: Connection, on: date | None = None) -> list[DueRem
     logs: dict[int, dict[int, ReminderLog]] = {}
     for log in ReminderLog.objects.filter(document_id__in=[i.id for i in items]):
         logs.setdefault(log.document_id, {})[log.level] = log
-    documents = ExternalOrder.objects.in_bulk([i.id for i in items])
+    documents = ExternalOrder.objects.select_related("connection").in_bulk([i.id for i in items])
     due = []
     for item in items:
         group, rows = groups[item.group], logs.get(item.id, {})
@@ -207,13 +207,12 @@ def reminders_preview(connection: Connection, on: date | None = None) -> list[Re
         message = reminder_email(letter, due.level, on, schedule_of(due.group))
         outcome.subject, outcome.body = str(message.subject), str(message.body)
         if outcome.channel == PaymentGroup.ReminderChannel.LETTER:
-            outcome.attachment = ""
             outcome.reason = "A letter (PDF) to print; it is kept on the reminder's page."
         elif pdf:
             outcome.attachment = attachment_name(letter)
         else:
             outcome.attachment = f"{attachment_name(letter)} (asked of Billbee when sent)"
-        outcome.reason = outcome.reason or _problem(outcome, contact)
+        outcome.reason = _problem(outcome, contact) or outcome.reason
         previews.append(outcome)
     return previews
 
@@ -298,7 +297,11 @@ def _send_one(
         outcome.status, outcome.reason = "claimed", "Another run is sending this reminder."
         return outcome
     outcome.log_id = log.pk
-    log.to_address, log.amount_open = outcome.to, outcome.amount
+    # A row tried again takes the reminder as it is now (the group or the order may have
+    # changed since).
+    log.channel, log.to_address = outcome.channel, outcome.to
+    log.amount_open, log.currency = outcome.amount, outcome.currency
+    log.invoice_number, log.note = outcome.invoice_number, ""
     try:
         _deliver(connection, due, on, client, contact, outcome, log)
     except Exception as exc:  # one broken order never stops the run

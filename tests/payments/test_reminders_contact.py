@@ -142,3 +142,11 @@ def test_an_order_paid_or_moved_on_in_billbee_gets_no_reminder():
         "The order's state 8 in Billbee is none of the group's open states (1, 2, 11, 12, 15): "
         "no reminder was sent. Check the order in Billbee."
     )
+
+
+def test_parts_of_another_shape_are_read_as_missing():
+    contact = order_contact(
+        {"InvoiceAddress": "Lindenstraße 5", "Customer": None, "ShippingIds": ["x", None]}
+    )
+
+    assert (contact.email, contact.address, contact.tracking) == ("", (), ())
