@@ -3,8 +3,11 @@ the time to pay between two levels."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
+
+from pypdf import PdfReader
 
 from payments.reminders import (
     ReminderLetter,
@@ -103,7 +106,11 @@ def test_the_letter_is_a_pdf():
     )
 
     assert pdf.startswith(b"%PDF")
-    assert len(pdf) > 1000
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert "2. Mahnung zur Rechnung RE-2026-10440" in text
+    assert "Katrin Krüger Lindenstraße 5 10115 Berlin" in text
+    assert "über 1.298,50 EUR" in text and "30.11.2026" in text
+    assert "Anhang" not in text  # a letter has no attachment
 
 
 def test_a_reminder_without_tracking_and_pdf_has_no_gap_and_promises_no_attachment():
