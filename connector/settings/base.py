@@ -169,7 +169,8 @@ BILLBEE_TIMEOUT = env.float("BILLBEE_TIMEOUT", default=30.0)
 # --- E-mail: payment reminders go out through Django's e-mail backend ----------------------------
 # EMAIL_URL e.g. smtp+tls://user:password@mail.example.com:587; the default prints the
 # e-mails on the console (nothing leaves the machine).
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
+vars().update(environ.Env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 
 # --- Leases: one import and one booking run per connection, on any number of workers ---------
