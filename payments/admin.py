@@ -422,3 +422,6 @@ class WritebackAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             state=Writeback.State.PENDING
         )
         self.message_user(request, f"{approved} write-back(s) approved.")
+
+
+from . import admin_reminders  # noqa: E402, F401  (the payment reminders' pages)

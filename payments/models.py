@@ -58,6 +58,38 @@ def validate_csv_mapping(value: object) -> None:
         raise ValidationError(" ".join(problems))
 
 
+def default_reminder_days() -> list[int]:
+    return [14, 28, 42]
+
+
+def validate_reminder_days(value: object) -> None:
+    if (
+        not isinstance(value, list)
+        or not 1 <= len(value) <= 3
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
+        or value != sorted(set(value))
+    ):
+        raise ValidationError(
+            "Give one to three numbers of days after the invoice date, increasing, "
+            "e.g. [14, 28, 42]."
+        )
+
+
+def validate_reminder_states(value: object) -> None:
+    if (
+        not isinstance(value, list)
+        or len(value) > 3
+        or not all(
+            v is None or (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 17)
+            for v in value
+        )
+    ):
+        raise ValidationError(
+            "Give up to three Billbee state ids, one per level, e.g. [15, 11, 12]; "
+            "null for a level that sets no state."
+        )
+
+
 class PaymentSource(models.Model):
     """A bank account or payment-provider account of a connection, with its ledger account."""
 
@@ -372,6 +404,62 @@ class PaymentGroup(models.Model):
         help_text="How many days after the invoice date the Skonto may be deducted.",
     )
 
+    # Payment reminders (Zahlungserinnerung, Mahnung): payments/services/reminders.py.
+    class ReminderChannel(models.TextChoices):
+        EMAIL = "email", "e-mail"
+        LETTER = "letter", "letter (PDF to print)"
+
+    reminders_enabled = models.BooleanField(
+        "send reminders",
+        default=False,
+        help_text="Overdue open items of this group get payment reminders (Mahnungen).",
+    )
+    reminder_days = models.JSONField(
+        default=default_reminder_days,
+        blank=True,
+        validators=[validate_reminder_days],
+        help_text="Days after the invoice date at which each level is due, one to three "
+        "levels, e.g. [14, 28, 42].",
+    )
+    reminder_pay_within_days = models.PositiveSmallIntegerField(
+        "time to pay (days)", default=7, help_text="The reminder asks for payment within this."
+    )
+    reminder_states = models.JSONField(
+        "Billbee state per level",
+        default=list,
+        blank=True,
+        validators=[validate_reminder_states],
+        help_text="Optional: the Billbee state set with each level, e.g. [15, 11, 12] "
+        "(Zahlungserinnerung, Mahnung, 2. Mahnung); null for a level that sets none.",
+    )
+    reminder_channel = models.CharField(
+        "reminders go out as",
+        max_length=6,
+        choices=ReminderChannel.choices,
+        default=ReminderChannel.EMAIL,
+    )
+    reminder_from_email = models.EmailField(
+        "reminder sender",
+        blank=True,
+        help_text="The From address of reminder e-mails; empty: the server's DEFAULT_FROM_EMAIL.",
+    )
+    reminder_signature = models.CharField(
+        max_length=200, blank=True, help_text="The shop's name under the reminder."
+    )
+    reminder_iban = models.CharField(
+        "IBAN for payments",
+        max_length=34,
+        blank=True,
+        validators=[validate_iban],
+        help_text="Named in the reminder as the account to pay to.",
+    )
+    reminders_run_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The day the schedule last sent this group's reminders (once a day).",
+    )
+
     class Meta:
         ordering = ["connection", "kind"]
         constraints = [
@@ -386,6 +474,17 @@ class PaymentGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.connection})"
+
+    def clean(self) -> None:
+        super().clean()
+        days, states = self.reminder_days, self.reminder_states
+        if isinstance(days, list) and isinstance(states, list) and len(states) > len(days):
+            raise ValidationError(
+                {
+                    "reminder_states": f"{len(states)} Billbee states for {len(days)} reminder "
+                    "level(s): give at most one per level."
+                }
+            )
 
 
 class IgnoreRule(models.Model):
@@ -515,3 +614,68 @@ class PaymentAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} → document {self.document_id}"
+
+
+class ReminderLog(models.Model):
+    """One payment reminder of one document and level: sent once, whatever runs in parallel
+    (the row is claimed before anything goes out). Failed or skipped reminders keep their
+    reason and are tried again by the next run."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "being sent"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed (see the error)"
+        SKIPPED = "skipped", "not sent (see the error)"
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="reminder_logs", db_index=False
+    )
+    document = models.ForeignKey(
+        "connector.ExternalOrder", on_delete=models.PROTECT, related_name="reminders"
+    )
+    level = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=6, choices=PaymentGroup.ReminderChannel.choices)
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.SENDING)
+    dated = models.DateField(help_text="The reminder's date: its time to pay runs from it.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    to_address = models.TextField(
+        "to", blank=True, help_text="The e-mail address, or the postal address of a letter."
+    )
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    amount_open = ExactDecimalField(max_digits=18, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    invoice_number = models.CharField(max_length=200, blank=True)
+    attachment = models.CharField(
+        max_length=200, blank=True, help_text="The invoice PDF's file name; empty: none."
+    )
+    note = models.TextField(blank=True, help_text="E.g. why the invoice PDF is missing.")
+    billbee_state = models.PositiveSmallIntegerField(null=True, blank=True)
+    billbee_state_result = models.TextField(blank=True)
+    letter_pdf = models.BinaryField(null=True, blank=True, editable=False)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "payment reminder"
+        verbose_name_plural = "Payment reminders (Mahnungen)"
+        permissions = [("send_reminders", "Can send payment reminders")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "level"], name="one_reminder_per_document_level"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=3), name="reminder_level_1_to_3"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["sending", "sent", "failed", "skipped"]),
+                name="reminder_status_known",
+            ),
+        ]
+        indexes = [models.Index(fields=["connection", "status"])]
+
+    def __str__(self) -> str:
+        return f"reminder {self.level} for {self.invoice_number or self.document_id}"

@@ -4,15 +4,20 @@ Up to three levels per open item, each a number of days after the invoice date, 
 in order: level 2 only after level 1 was sent, however late the run. The e-mail is written in
 the order's language (German or English, German for anything else), with the amounts and
 dates as that language writes them, the tracking numbers of the shipments, and the invoice PDF
-from Billbee's CreateInvoice attached. Plain functions: which level is due, and the message;
-sending, logging per order and Billbee's reminder states are the caller's.
+from Billbee's CreateInvoice attached. Plain functions: which level is due, who the reminder
+goes to (read from the order as Billbee sent it), the message, and the letter for merchants
+who send paper; sending, logging per order and Billbee's reminder states are
+``payments/services/reminders.py``'s.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -66,14 +71,114 @@ class ReminderLetter:
 
 
 def reminder_level_due(
-    invoice_date: date, today: date, schedule: ReminderSchedule, sent: set[int]
+    invoice_date: date,
+    today: date,
+    schedule: ReminderSchedule,
+    sent: set[int],
+    last_sent_on: date | None = None,
 ) -> int | None:
-    """The next level to send today, or None: one level at a time, in order, each once."""
+    """The next level to send today, or None: one level at a time, in order, each once. A
+    level after the first also waits for the time to pay the previous one gave (from
+    ``last_sent_on``), so that a late run does not send two levels a day apart."""
     level = max(sent, default=0) + 1
     if level > len(schedule.days):
         return None
     due = invoice_date + timedelta(days=schedule.days[level - 1])
+    if level > 1 and last_sent_on is not None:
+        due = max(due, last_sent_on + timedelta(days=schedule.pay_within_days))
     return level if today >= due else None
+
+
+@dataclass(frozen=True)
+class OrderContact:
+    """Who a reminder goes to, as the order says (billbee-api.md §3.1, §3.3, §3.4)."""
+
+    email: str
+    name: str
+    language: str  # the order's LanguageCode, "" when it has none
+    tracking: tuple[str, ...]
+    address: tuple[str, ...]  # the invoice address, line by line, for a letter
+
+
+def _text(value: object) -> str:
+    return str(value).strip() if value not in (None, "") else ""
+
+
+def _part(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def order_contact(raw: dict[str, Any]) -> OrderContact:
+    """The e-mail address (invoice address, else the customer's, else the buyer's), the name
+    and postal address of the invoice address, the order's language and the tracking numbers
+    of its shipments (returns left out) from the order's JSON."""
+    invoice, customer, buyer = (_part(raw, key) for key in ("InvoiceAddress", "Customer", "Buyer"))
+    email = next(
+        (
+            _text(part.get("Email"))
+            for part in (invoice, customer, buyer)
+            if _text(part.get("Email"))
+        ),
+        "",
+    )
+    person = " ".join(
+        p for p in (_text(invoice.get("FirstName")), _text(invoice.get("LastName"))) if p
+    )
+    company = _text(invoice.get("Company"))
+    name = person or company or _text(customer.get("Name"))
+    street = " ".join(
+        p for p in (_text(invoice.get("Street")), _text(invoice.get("HouseNumber"))) if p
+    )
+    place = " ".join(p for p in (_text(invoice.get("Zip")), _text(invoice.get("City"))) if p)
+    country = _text(invoice.get("CountryISO2")) or _text(invoice.get("Country"))
+    address = tuple(
+        line
+        for line in (
+            company,
+            person if company else name,
+            _text(invoice.get("NameAddition")),
+            street,
+            _text(invoice.get("Line2")),
+            place,
+            "" if country.upper() in ("DE", "DEU", "DEUTSCHLAND", "GERMANY") else country,
+        )
+        if line
+    )
+    tracking = tuple(
+        _text(shipment.get("ShippingId"))
+        for shipment in raw.get("ShippingIds") or []
+        if isinstance(shipment, dict)
+        and _text(shipment.get("ShippingId"))
+        and shipment.get("ShipmentType") != 1  # a return (Retoure) is no shipment to the buyer
+    )
+    return OrderContact(
+        email=email,
+        name=name,
+        language=_text(raw.get("LanguageCode")),
+        tracking=tracking,
+        address=address,
+    )
+
+
+def reminder_refusal(
+    state: int, paid_at: datetime | None, open_states: set[int], paid_state: int
+) -> str:
+    """Why an order, as Billbee has it now, gets no reminder ("" when it gets one): it was
+    paid, or it left the group's open states (its reminder states count as open)."""
+    if state == paid_state or paid_at is not None:
+        paid = f", paid {paid_at:%d.%m.%Y}" if paid_at else ""
+        return (
+            f"The order is paid in Billbee (state {state}{paid}): no reminder was sent. "
+            "Confirm its payment in the statement lines."
+        )
+    if state not in open_states:
+        listed = ", ".join(str(s) for s in sorted(open_states))
+        return (
+            f"The order's state {state} in Billbee is none of the group's open states "
+            f"({listed}): no reminder was sent. Check the order in Billbee."
+        )
+    return ""
 
 
 def language_of(code: str | None) -> str:
@@ -97,10 +202,41 @@ def reminder_email(
     from_email: str | None = None,
 ) -> EmailMessage:
     """The reminder of ``level`` (1–3) as an e-mail, the invoice PDF attached when known."""
+    language = language_of(letter.language)
+    context = reminder_context(letter, level, today, schedule)
+    message = EmailMessage(
+        subject=reminder_subject(letter, level),
+        body=_text_of(language, context) + "\n",
+        from_email=from_email,
+        to=[letter.email],
+    )
+    if letter.pdf:
+        message.attach(attachment_name(letter), letter.pdf, "application/pdf")
+    return message
+
+
+def _text_of(language: str, context: dict[str, Any]) -> str:
+    """The reminder's text; paragraphs left out (no tracking, no attachment) leave no gap."""
+    text = render_to_string(f"payments/reminder_{language}.txt", context).strip()
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def attachment_name(letter: ReminderLetter) -> str:
+    name = "Rechnung" if language_of(letter.language) == "de" else "Invoice"
+    return f"{name}_{letter.invoice_number}.pdf"
+
+
+def reminder_subject(letter: ReminderLetter, level: int) -> str:
+    return SUBJECTS[language_of(letter.language)][level - 1].format(number=letter.invoice_number)
+
+
+def reminder_context(
+    letter: ReminderLetter, level: int, today: date, schedule: ReminderSchedule
+) -> dict[str, Any]:
     if not 1 <= level <= len(schedule.days):
         raise ValueError(f"there is no reminder level {level}")
     language = language_of(letter.language)
-    context = {
+    return {
         "level": level,
         "name": letter.name or ("Kundin, Kunde" if language == "de" else "customer"),
         "order_number": letter.order_number,
@@ -112,14 +248,38 @@ def reminder_email(
         "tracking": list(letter.tracking),
         "iban": letter.iban,
         "sender": letter.sender,
+        "attached": bool(letter.pdf),
     }
-    message = EmailMessage(
-        subject=SUBJECTS[language][level - 1].format(number=letter.invoice_number),
-        body=render_to_string(f"payments/reminder_{language}.txt", context).strip() + "\n",
-        from_email=from_email,
-        to=[letter.email],
+
+
+def reminder_letter_pdf(
+    letter: ReminderLetter,
+    level: int,
+    today: date,
+    schedule: ReminderSchedule,
+    address: tuple[str, ...],
+) -> bytes:
+    """The reminder as a printable A4 letter (WeasyPrint): the sender, the invoice address,
+    the date, the subject and the same text as the e-mail (without an attachment)."""
+    language = language_of(letter.language)
+    context = reminder_context(letter, level, today, schedule)
+    context["attached"] = False
+    body = _text_of(language, context)
+    html = render_to_string(
+        "payments/reminder_letter.html",
+        {
+            "language": language,
+            "sender": letter.sender,
+            "address": address,
+            "today": today,
+            "subject": reminder_subject(letter, level),
+            "paragraphs": [p.strip() for p in body.split("\n\n") if p.strip()],
+        },
     )
-    if letter.pdf:
-        name = "Rechnung" if language == "de" else "Invoice"
-        message.attach(f"{name}_{letter.invoice_number}.pdf", letter.pdf, "application/pdf")
-    return message
+    with warnings.catch_warnings():
+        # A packaging notice of WeasyPrint's about an optional system library (as in the
+        # period report, bookkeeping/reports/render.py).
+        warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
+        import weasyprint
+
+    return weasyprint.HTML(string=html).write_pdf()  # type: ignore[no-any-return]

@@ -1,22 +1,25 @@
 """Reads of the payments app: the open items a statement line can pay, the payment groups and
-ignore rules of a connection, as the plain data the matching engine takes."""
+ignore rules of a connection, as the plain data the matching engine takes; and what a payment
+reminder reads (the order's JSON, the account to pay to, the stored invoice PDF)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
 
 from bookkeeping.models import DocumentBooking, JournalEntry
-from connector.models import Connection, ExternalOrder
+from connector.models import Connection, ExternalOrder, InvoiceRequest
 
 from .matching import IgnoreRule as PlainIgnoreRule
 from .matching import MatchConfig, OpenItem
-from .models import IgnoreRule, PaymentGroup
+from .models import IgnoreRule, PaymentGroup, PaymentSource
 
 
 @dataclass(frozen=True)
@@ -229,3 +232,35 @@ def _awaiting_prepayment(
         for order in orders
         if order.total_gross is not None and order.total_gross > 0
     ]
+
+
+# --- payment reminders ----------------------------------------------------------------------
+
+
+def order_raw(document: ExternalOrder) -> dict[str, Any]:
+    """The order's JSON as Billbee last sent it."""
+    version = document.latest_version()
+    return json.loads(version.raw_text, parse_float=Decimal) if version else {}
+
+
+def payee_iban(connection: Connection, group: PaymentGroup) -> str:
+    """The account a reminder names for the payment: the group's, else the first bank's."""
+    if group.reminder_iban:
+        return group.reminder_iban
+    source = (
+        PaymentSource.objects.filter(
+            connection=connection, kind=PaymentSource.Kind.BANK, is_active=True
+        )
+        .exclude(iban="")
+        .order_by("pk")
+        .first()
+    )
+    return source.iban if source else ""
+
+
+def stored_invoice_pdf(connection: Connection, document: ExternalOrder) -> bytes | None:
+    """The invoice PDF received from Billbee's CreateInvoice for this order, if any."""
+    request = InvoiceRequest.objects.filter(
+        connection=connection, billbee_order_id=document.billbee_order_id
+    ).first()
+    return bytes(request.pdf) if request is not None and request.pdf else None

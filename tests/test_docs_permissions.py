@@ -33,6 +33,7 @@ def test_the_permission_table_lists_every_named_permission_and_only_existing_one
         "bookkeeping.book_documents",
         "payments.import_statement",
         "payments.confirm_payment",
+        "payments.send_reminders",
     }
     assert custom <= mentioned
     assert mentioned <= existing, mentioned - existing

@@ -68,6 +68,7 @@ def schedule_tick(*, now: datetime | None = None) -> dict[str, str]:
         logger.info("schedule %s: %s", connection.name, decisions[connection.name])
     _retry_invoices(now)
     _send_writebacks(now)
+    _send_reminders(now)
     return decisions
 
 
@@ -77,6 +78,14 @@ def _send_writebacks(now: datetime) -> None:
 
     for connection_id in writebacks_due(now):
         transaction.on_commit(partial(writebacks_send_task.delay, connection_id))
+
+
+def _send_reminders(now: datetime) -> None:
+    """Payment reminders, once a day per connection (payments app)."""
+    from payments.tasks import reminders_due_today, reminders_send_task
+
+    for connection_id in reminders_due_today(now):
+        transaction.on_commit(partial(reminders_send_task.delay, connection_id))
 
 
 def _retry_invoices(now: datetime) -> None:

@@ -166,6 +166,13 @@ BILLBEE_RATE_LIMIT = env.float("BILLBEE_RATE_LIMIT", default=2.0)
 BOOK_AFTER_IMPORT = env.bool("BOOK_AFTER_IMPORT", default=True)
 BILLBEE_TIMEOUT = env.float("BILLBEE_TIMEOUT", default=30.0)
 
+# --- E-mail: payment reminders go out through Django's e-mail backend ----------------------------
+# EMAIL_URL e.g. smtp+tls://user:password@mail.example.com:587; the default prints the
+# e-mails on the console (nothing leaves the machine).
+EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
+vars().update(environ.Env.email_url_config(EMAIL_URL))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+
 # --- Leases: one import and one booking run per connection, on any number of workers ---------
 # A running import or booking renews its lease every LEASE_RENEW_SECONDS from a thread of its
 # own (also during one long Billbee request). A lease not renewed for IMPORT_STALE_AFTER /
