@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -24,15 +23,16 @@ from billbee.client import BillbeeClient
 from billbee.errors import BillbeeError
 from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DocumentBooking
-from bookkeeping.services.payments import PaymentPosting, payment_post
 from connector.models import Connection, ExternalOrder
 
 from ..errors import PaymentsError
 from ..matching import MatchConfig, match_lines
-from ..models import PaymentGroup, PaymentSource, StatementTransaction, Writeback
+from ..models import PaymentGroup, StatementTransaction, Writeback
 from ..parsers.base import StatementLine
 from ..selectors import ignore_rules, open_items, payment_group_of, payment_groups
 from ..writeback import WritebackTarget, order_mark_paid
+from .returns import payment_for_line
+from .transfers import transfers_process
 
 logger = logging.getLogger("payments.matching")
 UNCONFIRMED = (
@@ -86,7 +86,11 @@ def _line(tx: StatementTransaction) -> StatementLine:
 def transactions_match(
     connection: Connection, *, config: MatchConfig | None = None
 ) -> MatchSummary:
-    """Match every line of the connection that no one has confirmed yet; store the results."""
+    """Match every line of the connection that no one has confirmed yet; store the results.
+
+    Payouts, returns naming their payment, refunds naming their credit note and advance
+    payments whose invoice is booked now are booked first (``transfers.transfers_process``)."""
+    transfers_process(connection)
     config = config or MatchConfig(ignore_rules=tuple(ignore_rules(connection)))
     lines = list(
         StatementTransaction.objects.filter(
@@ -147,7 +151,6 @@ def transaction_confirm(
         if tx.confirmed_at is not None:
             raise PaymentsError(f"Line {tx.pk} is confirmed already.")
         document = ExternalOrder.objects.get(pk=document_id)
-        source: PaymentSource = tx.source
         booking = DocumentBooking.objects.filter(
             document=document, status=DocumentBooking.Status.BOOKED
         ).first()
@@ -165,27 +168,19 @@ def transaction_confirm(
             tx.save(update_fields=["matched_document", "confirmed_at", "state"])
             _queue_writeback(tx, document, group)
             return tx
-        fee = -tx.fee if tx.fee is not None and tx.fee < 0 else Decimal(0)
-        amount = tx.gross if tx.gross is not None else tx.amount
         try:
-            entry = payment_post(
-                PaymentPosting(
-                    invoice=booking.entry,
-                    day=tx.booking_date,
-                    amount=amount,
-                    account=source.ledger_account,
-                    fee=fee,
-                    fee_account=source.fee_account,
-                    reference=tx.key[:80],
-                ),
-                now,
-            )
+            # Returns, refunds of a credit note and overpayments: see services/returns.py.
+            entry, reason = payment_for_line(tx, booking.entry, now)
         except BookkeepingError as exc:
             raise PaymentsError(str(exc)) from exc
         tx.payment_entry, tx.matched_document, tx.confirmed_at = entry, document, now
         tx.state = StatementTransaction.State.MATCHED
-        tx.save(update_fields=["payment_entry", "matched_document", "confirmed_at", "state"])
-        _queue_writeback(tx, document, group)
+        tx.reason = reason or tx.reason
+        tx.save(
+            update_fields=["payment_entry", "matched_document", "confirmed_at", "state", "reason"]
+        )
+        if tx.amount > 0:  # money back to the customer is no reason to mark the order paid
+            _queue_writeback(tx, document, group)
     return tx
 
 
