@@ -138,6 +138,9 @@ def transactions_confirm_exact(connection: Connection, now: datetime | None = No
             logger.warning("line %s not confirmed: %s", tx.pk, exc)
             continue
         confirmed += 1
+    if confirmed:
+        # A return on the same statement as the payment it takes back finds it confirmed now.
+        transfers_process(connection, now=now)
     return confirmed
 
 
