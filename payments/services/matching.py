@@ -57,9 +57,16 @@ class MatchSummary:
     lines: int = 0
     states: dict[str, int] = field(default_factory=dict)
     confirmed: int = 0
+    # Booked without a person before the matching: payouts, returns, refunds, advance payments.
+    booked: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"lines": self.lines, "states": self.states, "confirmed": self.confirmed}
+        return {
+            "lines": self.lines,
+            "states": self.states,
+            "confirmed": self.confirmed,
+            "booked": self.booked,
+        }
 
 
 def _line(tx: StatementTransaction) -> StatementLine:
@@ -90,14 +97,14 @@ def transactions_match(
 
     Payouts, returns naming their payment, refunds naming their credit note and advance
     payments whose invoice is booked now are booked first (``transfers.transfers_process``)."""
-    transfers_process(connection)
+    booked = transfers_process(connection).as_dict()
     config = config or MatchConfig(ignore_rules=tuple(ignore_rules(connection)))
     lines = list(
         StatementTransaction.objects.filter(
             source__connection=connection, state__in=UNCONFIRMED, confirmed_at__isnull=True
         ).order_by("booking_date", "pk")
     )
-    summary = MatchSummary(lines=len(lines))
+    summary = MatchSummary(lines=len(lines), booked=booked)
     if not lines:
         return summary
     results = match_lines([_line(tx) for tx in lines], open_items(connection), config)

@@ -20,7 +20,7 @@ booked and says so. docs/payments.md "Payouts".
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -62,9 +62,8 @@ class TransferSummary:
     returns: int = 0  # payments booked back
     refunds: int = 0  # refunds booked against their credit note
     advance_payments: int = 0  # confirmed prepayments booked once their invoice was
-    waiting: list[str] = field(default_factory=list)  # why some lines wait
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, int]:
         return {
             "payouts": self.payouts,
             "returns": self.returns,
