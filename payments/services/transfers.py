@@ -121,18 +121,24 @@ def payout_pattern(provider: PaymentSource) -> str:
     return provider.payout_payer.strip() or PROVIDER_NAMES.get(provider.kind, provider.name)
 
 
-def payout_recognised(tx: StatementTransaction, provider: PaymentSource) -> bool:
-    """Whether a bank line comes from the provider: its IBAN, or its name or text."""
+def payout_recognised(
+    tx: StatementTransaction, provider: PaymentSource, *, text: bool = True
+) -> bool:
+    """Whether a bank line comes from the provider: its IBAN, or its name (or the text)."""
     pattern = payout_pattern(provider)
     compact = stdnum_iban.compact(pattern)
     if stdnum_iban.is_valid(compact):
         return stdnum_iban.compact(tx.counterparty_iban or "") == compact
     folded = pattern.casefold()
-    return folded in tx.counterparty_name.casefold() or folded in tx.remittance.casefold()
+    in_text = text and folded in tx.remittance.casefold()
+    return folded in tx.counterparty_name.casefold() or in_text
 
 
 def _payout_number(tx: StatementTransaction) -> str:
-    """Belegfeld 1 of a payout: the provider's id of it, else the statement's reference."""
+    """Belegfeld 1 of a payout: the provider's id of it (Stripe's payout id ``po_…``, which
+    the bank's text names, rather than its balance transaction), else the statement's id."""
+    if tx.related_reference.startswith("po_"):
+        return tx.related_reference
     return tx.bank_reference or tx.statement.statement_id or tx.booking_date.strftime("%Y%m%d")
 
 
@@ -243,6 +249,8 @@ def _bank_half_book(tx: StatementTransaction, provider: PaymentSource, now: date
         if line.pk not in paired
     ]
     label = f"Payout from {provider.name} (recognised by “{payout_pattern(provider)}”)"
+    if not partners and not payout_recognised(tx, provider, text=False):
+        return 0  # named only in the text: maybe a customer's payment; the engine decides
     if not partners:
         return _set_aside(
             tx,
@@ -251,6 +259,8 @@ def _bank_half_book(tx: StatementTransaction, provider: PaymentSource, now: date
             f"the {PAYOUT_DAYS} days before. Import {provider.name}'s statement (and set its "
             "transit account); the line is booked then.",
         )
+    named = [line for line in partners if _payout_number(line) in tx.remittance]
+    partners = named or partners  # the bank's text naming the payout's id decides
     distances = [(tx.booking_date - line.booking_date).days for line in partners]
     nearest = [line for line, d in zip(partners, distances, strict=True) if d == min(distances)]
     if len(nearest) > 1:

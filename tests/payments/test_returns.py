@@ -209,3 +209,33 @@ def test_an_overpayment_settles_the_invoice_and_leaves_a_credit_on_the_debtor(co
     assert "the open 100.00 EUR are settled" in tx.reason
     assert item_of(connection, "RE-2026-701").settled
     assert debtor_balance() == Decimal("-20.00")  # the customer's credit
+
+
+def test_a_stripe_dispute_names_its_payment_and_the_payout_its_po_id(connection):
+    stripe = PaymentSource.objects.create(
+        connection=connection,
+        name="Stripe",
+        kind=PaymentSource.Kind.STRIPE,
+        ledger_account=1202,
+        fee_account=FEES,
+        transit_account=TRANSIT,
+    )
+    invoice = booked_invoice(connection, "RE-2026-801", "49.99")
+    import_sample(stripe, "stripe_november.csv")
+    transactions_match(connection)
+    dispute = line(stripe, kind="chargeback")
+    assert dispute.confirmed_at is None  # its payment is not confirmed yet
+    transaction_confirm(line(stripe, kind="payment"), invoice.document_id)
+
+    transactions_match(connection)
+
+    dispute.refresh_from_db()
+    assert dispute.confirmed_at is not None
+    assert lines_of(dispute.payment_entry) == [
+        ("debtor", DEBTOR, "S", Decimal("49.99")),
+        ("fee", FEES, "S", Decimal("15.00")),
+        ("bank", 1202, "H", Decimal("64.99")),
+    ]
+    assert item_of(connection, "RE-2026-801").amount == Decimal("49.99")
+    payout = line(stripe, kind="payout").payment_entry
+    assert (payout.kind, payout.number) == (JournalEntry.Kind.TRANSFER, "po_3B")

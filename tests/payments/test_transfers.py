@@ -17,7 +17,8 @@ from bookkeeping.reports.period import period_report
 from bookkeeping.services.export import datev_export
 from payments.models import PaymentSource, StatementTransaction
 from payments.services.matching import transactions_match
-from tests.payments.ledger import import_sample, line, lines_of
+from payments.services.statements import statement_import
+from tests.payments.ledger import booked_invoice, import_sample, line, lines_of
 
 pytestmark = pytest.mark.django_db
 PAYPAL, FEES, TRANSIT, BANK = 1201, 4970, 1360, 1200
@@ -160,3 +161,19 @@ def test_transfers_are_exported_to_datev_and_listed_in_the_period_report(connect
         (TRANSIT, BANK, 1, Decimal("80.00")),
     ]
     assert report.revenue == ()
+
+
+def test_a_customers_payment_mentioning_the_provider_is_still_matched(connection, paypal, bank):
+    booked_invoice(connection, "RE-2026-901", "30.00")
+    data = (
+        "Volksbank Musterstadt eG\nUmsatzanzeige;Kunde: Moebel Sommer e.K.\n"
+        "Konto;DE89370400440532013000\nZeitraum;01.11.2026 - 30.11.2026\n\n"
+        "Buchungstag;Valuta;Auftraggeber/Zahlungsempfänger;IBAN;Vorgang/Verwendungszweck;"
+        "Währung;Soll;Haben\n"
+        "20.11.2026;20.11.2026;Klara Wolf;DE44500105175407324931;"
+        "RE-2026-901 (Überweisung statt PayPal);EUR;;30,00\n"
+    )
+    statement_import(bank, data.encode("cp1252"), filename="customer.csv")
+    transactions_match(connection)
+    paid = line(bank, amount=Decimal("30.00"))
+    assert (paid.state, paid.auto, paid.payment_entry) == (State.MATCHED, True, None)
