@@ -31,7 +31,7 @@ from ..models import PaymentGroup, StatementTransaction, Writeback
 from ..parsers.base import StatementLine
 from ..selectors import ignore_rules, open_items, payment_group_of, payment_groups
 from ..writeback import WritebackTarget, order_mark_paid
-from .returns import payment_for_line
+from .refunds import payment_for_line
 from .transfers import transfers_process
 
 logger = logging.getLogger("payments.matching")
@@ -179,7 +179,7 @@ def transaction_confirm(
             _queue_writeback(tx, document, group)
             return tx
         try:
-            # Returns, refunds of a credit note and overpayments: see services/returns.py.
+            # Returns, refunds of a credit note and overpayments: see services/refunds.py.
             entry, reason = payment_for_line(tx, booking.entry, now)
         except BookkeepingError as exc:
             raise PaymentsError(str(exc)) from exc

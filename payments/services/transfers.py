@@ -1,7 +1,7 @@
 """Statement lines that are no customer's payment of an open item, booked without a person:
 payouts of a payment provider to the bank (via the transit account, Geldtransit), payments
-that come back (``returns``), refunds of credit notes, and advance payments (Vorkasse) whose
-invoice was booked after they were confirmed.
+that come back (``returns``), refunds of credit notes (``refunds``), and advance payments
+(Vorkasse) whose invoice was booked after they were confirmed.
 
 ``transfers_process`` runs them all; ``transactions_match`` calls it before the matching
 engine, so that the lines it books are confirmed already and the engine leaves them alone.
@@ -35,7 +35,8 @@ from connector.models import Connection
 
 from ..models import PaymentSource, StatementTransaction
 from ..parsers.base import LineKind
-from .returns import payment_for_line, refunds_book, returned_lines, returns_book
+from .refunds import payment_for_line, refunds_book
+from .returns import returned_lines, returns_book
 
 logger = logging.getLogger("payments.transfers")
 State = StatementTransaction.State

@@ -239,3 +239,43 @@ def test_a_stripe_dispute_names_its_payment_and_the_payout_its_po_id(connection)
     assert item_of(connection, "RE-2026-801").amount == Decimal("49.99")
     payout = line(stripe, kind="payout").payment_entry
     assert (payout.kind, payout.number) == (JournalEntry.Kind.TRANSFER, "po_3B")
+
+
+CAMT_RETURN_WITHOUT_REFERENCE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.04"><BkToCstmrStmt>
+<GrpHdr><MsgId>S-1</MsgId><CreDtTm>2026-11-25T21:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>2026-11-25-1</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">50.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>true</RvslInd>
+<Sts>BOOK</Sts><BookgDt><Dt>2026-11-25</Dt></BookgDt><AcctSvcrRef>R-611</AcctSvcrRef>
+<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Ute Berg</Nm></Dbtr></RltdPties>
+<RmtInf><Ustrd>Rueckueberweisung RE-2026-611</Ustrd></RmtInf>
+<RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>"""
+
+
+def test_a_return_naming_no_payment_is_proposed_and_booked_back_when_confirmed(
+    connection, giro, bank
+):
+    invoice = booked_invoice(connection, "RE-2026-611", "50.00")
+    data = VOLKSBANK_HEAD + (
+        "20.11.2026;20.11.2026;Ute Berg;DE44500105175407324931;RE-2026-611;EUR;;50,00\n"
+    )
+    statement_import(bank, data.encode("cp1252"), filename="paid.csv")
+    transactions_match(connection)
+    assert transactions_confirm_exact(connection) == 1
+    statement_import(giro, CAMT_RETURN_WITHOUT_REFERENCE, filename="return.xml")
+    transactions_match(connection)
+    returned = line(giro, kind="reversal")
+    assert returned.confirmed_at is None  # no id names the payment: a person decides
+    assert returned.candidates[0]["kind"] == "chargeback"
+
+    transaction_confirm(returned, invoice.document_id)
+
+    returned.refresh_from_db()
+    assert lines_of(returned.payment_entry) == [
+        ("debtor", DEBTOR, "S", Decimal("50.00")),
+        ("bank", BANK, "H", Decimal("50.00")),
+    ]
+    assert "AC04: the customer's account is closed" in returned.reason
+    assert item_of(connection, "RE-2026-611").amount == Decimal("50.00")
+    assert not Writeback.objects.filter(transaction=returned).exists()
