@@ -98,6 +98,8 @@ def refunds_book(connection: Connection, *, now: datetime | None = None) -> int:
     ).select_related("entry"):
         if booking.entry is not None:
             by_number.setdefault(normalise(booking.entry.number), []).append(booking.entry)
+    if not by_number:
+        return 0  # no credit note booked: no refund can name one
     booked = 0
     for tx in lines:
         refund, _ = _refund_amounts(tx)

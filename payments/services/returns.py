@@ -131,10 +131,12 @@ def returns_book(connection: Connection, *, now: datetime | None = None) -> int:
     if not lines:
         return 0
     booked = 0
+    returned = returned_lines(connection)
     for tx in lines:
-        original = _original_of(tx, connection, returned_lines(connection))
-        if original is not None:
-            booked += _return_book(tx, original, now)
+        original = _original_of(tx, connection, returned)
+        if original is not None and _return_book(tx, original, now):
+            returned.add(original.pk)
+            booked += 1
     return booked
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from stdnum import iban as stdnum_iban
 
@@ -110,12 +110,28 @@ def payouts_book(connection: Connection, *, now: datetime | None = None) -> int:
     )
     if not providers:
         return booked
-    bank_lines = _unconfirmed(connection).filter(source__kind__in=BANK_KINDS, amount__gt=0)
+    bank_lines = _unconfirmed(connection).filter(
+        _from_providers(providers), source__kind__in=BANK_KINDS, amount__gt=0
+    )
     for tx in bank_lines.order_by("booking_date", "pk"):
         provider = next((p for p in providers if payout_recognised(tx, p)), None)
         if provider is not None:
             booked += _bank_half_book(tx, provider, now)
     return booked
+
+
+def _from_providers(providers: list[PaymentSource]) -> Q:
+    """The bank lines that may come from one of the providers (narrowed in the database;
+    ``payout_recognised`` decides)."""
+    condition = Q(pk__in=[])
+    for provider in providers:
+        pattern = payout_pattern(provider)
+        compact = stdnum_iban.compact(pattern)
+        if stdnum_iban.is_valid(compact):
+            condition |= Q(counterparty_iban__iexact=compact)
+        else:
+            condition |= Q(counterparty_name__icontains=pattern) | Q(remittance__icontains=pattern)
+    return condition
 
 
 def payout_pattern(provider: PaymentSource) -> str:
