@@ -72,7 +72,8 @@ class ExportLine:
 
 def _doc_info(entry: ExportEntry) -> tuple[tuple[str, str], ...]:
     info = [
-        ("Billbee-Auftrag", str(entry.billbee_order_id)),
+        # A transfer between own accounts belongs to no order (its id is 0).
+        ("Billbee-Auftrag", str(entry.billbee_order_id) if entry.billbee_order_id else ""),
         ("Bestellnummer", entry.order_number[:210]),
         ("Herkunft", entry.origin[:210]),
     ]
@@ -134,7 +135,9 @@ def datev_rows(
     field1, field2, text = document_fields(entry, credit_note_key)
     rows = []
     for line in lines:
-        if line.role == "debtor":
+        # Every row books the entry's account (Konto) against another: the line on the Konto
+        # itself is no row (the debtor; for a transfer, the account the money leaves).
+        if line.role == "debtor" or line.account == entry.debtor:
             continue
         amount, line_side = _amount_and_side(line, lines)
         if amount <= 0:

@@ -81,6 +81,7 @@ class _PaymentSourceForm(forms.ModelForm):  # type: ignore[type-arg]
             "ledger_account",
             "fee_account",
             "transit_account",
+            "payout_payer",
             "default_format",
             "is_active",
         ]

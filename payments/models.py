@@ -136,6 +136,14 @@ class PaymentSource(models.Model):
         help_text="Payouts to the bank go through this account (Geldtransit: SKR03 1360, "
         "SKR04 1460).",
     )
+    payout_payer = models.CharField(
+        "payouts arrive as",
+        max_length=200,
+        blank=True,
+        help_text="Payment providers: the IBAN, payer name or a word of the text by which "
+        "this provider's payouts show on the bank statement (e.g. PayPal Europe). Empty: "
+        "the provider's name (PayPal, Stripe).",
+    )
     default_format = models.CharField(
         max_length=7, choices=Format.choices, blank=True, help_text="Empty: recognised."
     )

@@ -122,7 +122,9 @@ class JournalEntryAdmin(ReadOnly):
         return obj.exports.filter(reexport=False).exists()
 
     @admin.display(description="document in the upload log")
-    def document_link_field(self, obj: JournalEntry) -> SafeString:
+    def document_link_field(self, obj: JournalEntry) -> SafeString | str:
+        if obj.document_id is None:
+            return "none (a transfer between own accounts)"
         return document_link(obj.document_id, f"Billbee order {obj.billbee_order_id}")
 
     @admin.display(description="reversed by")

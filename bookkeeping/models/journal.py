@@ -57,14 +57,21 @@ class JournalEntry(Immutable):
         CREDIT_NOTE = "credit_note", "credit note"
         REVERSAL = "reversal", "reversal"
         PAYMENT = "payment", "payment"
+        TRANSFER = "transfer", "transfer (Geldtransit)"
 
     # Indexes cost every posting: foreign keys covered by a composite index below, or never
     # looked up from this side, have none of their own.
     connection = models.ForeignKey(
         Connection, on_delete=models.PROTECT, related_name="+", db_index=False
     )
+    # Empty only for a transfer between two of the merchant's own accounts (a payout from a
+    # payment provider to the bank via the transit account): it belongs to no document.
     document = models.ForeignKey(
-        ExternalOrder, on_delete=models.PROTECT, related_name="journal_entries"
+        ExternalOrder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="journal_entries",
     )
     kind = models.CharField(max_length=11, choices=Kind.choices)
     number = models.CharField(
@@ -146,6 +153,7 @@ class JournalLine(Immutable):
         FEE = "fee", "payment provider fee"
         SKONTO = "skonto", "cash discount granted (Skonto)"
         WRITE_OFF = "writeoff", "written off (Forderungsverlust or small difference)"
+        TRANSIT = "transit", "transit account (Geldtransit)"
 
     entry = models.ForeignKey(
         JournalEntry, on_delete=models.PROTECT, related_name="lines", db_index=False

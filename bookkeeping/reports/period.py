@@ -39,6 +39,7 @@ from .rows import (
     ReceiptRow,
     RoundingRow,
     StatusCount,
+    TransferRow,
     VatDifferenceRow,
 )
 
@@ -115,6 +116,7 @@ class PeriodReport:
     totals: Totals
     threshold: ThresholdStatus | None = None  # § 3c (4) UStG, up to the month's end
     foreign: tuple[ForeignRow, ...] = ()  # sales in foreign warehouses' countries
+    transfers: tuple[TransferRow, ...] = ()  # payouts via the transit account (Geldtransit)
 
     @property
     def month_label(self) -> str:
@@ -154,9 +156,11 @@ def period_report(connection: Connection, year: int, month: int) -> PeriodReport
     entries = JournalEntry.objects.filter(
         connection=connection, document_date__gte=first, document_date__lte=last
     )
-    # Payments and their reversals carry no revenue: the revenue sections leave them out.
-    documents_entries = entries.exclude(kind=JournalEntry.Kind.PAYMENT).exclude(
-        kind=JournalEntry.Kind.REVERSAL, reverses__kind=JournalEntry.Kind.PAYMENT
+    # Payments, transfers and their reversals carry no revenue: the revenue sections leave
+    # them out.
+    moving_money = (JournalEntry.Kind.PAYMENT, JournalEntry.Kind.TRANSFER)
+    documents_entries = entries.exclude(kind__in=moving_money).exclude(
+        kind=JournalEntry.Kind.REVERSAL, reverses__kind__in=moving_money
     )
     lines = _line_facts(documents_entries)
     documents = ExternalOrder.objects.filter(
@@ -176,6 +180,7 @@ def period_report(connection: Connection, year: int, month: int) -> PeriodReport
         oss=oss_rows(lines, _home_country(connection)),
         credit_notes=_credit_notes(entries),
         receipts=_receipts(entries),
+        transfers=_transfers(entries),
         corrections=_corrections(entries, connection.zoneinfo),
         rounding=_rounding(entries),
         held=held,
@@ -373,6 +378,25 @@ def _receipts(entries: QuerySet[JournalEntry]) -> tuple[ReceiptRow, ...]:
         )
         for account in sorted(counted)
     )
+
+
+def _transfers(entries: QuerySet[JournalEntry]) -> tuple[TransferRow, ...]:
+    transfers = entries.filter(kind=JournalEntry.Kind.TRANSFER, reversed_by__isnull=True)
+    sides: dict[int, dict[str, int]] = defaultdict(dict)
+    amounts: dict[int, Decimal] = {}
+    lines = JournalLine.objects.filter(entry__in=transfers).values_list(
+        "entry_id", "account", "side", "amount"
+    )
+    for entry, account, side, amount in lines:
+        sides[entry][side] = account
+        amounts[entry] = amount
+    count: dict[tuple[int, int], int] = defaultdict(int)
+    total: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    for entry, pair in sides.items():
+        key = (pair["H"], pair["S"])  # from the credited account to the debited one
+        count[key] += 1
+        total[key] += amounts[entry]
+    return tuple(TransferRow(*key, count[key], total[key]) for key in sorted(count))
 
 
 def _corrections(entries: QuerySet[JournalEntry], tz: ZoneInfo) -> tuple[CorrectionRow, ...]:

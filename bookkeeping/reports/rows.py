@@ -32,6 +32,19 @@ class ReceiptRow:
 
 
 @dataclass(frozen=True)
+class TransferRow:
+    """Money moved between own accounts in the month (payouts of a payment provider to the
+    bank via the transit account, Geldtransit), per pair of accounts; reversed transfers are
+    left out. A pair with the transit account on one side only is a half still waiting for
+    its partner when the transit account's balance is not zero."""
+
+    from_account: int
+    to_account: int
+    transfers: int  # entries
+    amount: Decimal  # EUR
+
+
+@dataclass(frozen=True)
 class CorrectionRow:
     """A reversal, or an entry posted after its period had been exported."""
 

@@ -34,6 +34,7 @@ from .tables import (
     SeriesRow,
     StatusCountResource,
     Table,
+    TransferResource,
     UnlistedResource,
     VatDifferenceResource,
     build_table,
@@ -47,6 +48,7 @@ PERIOD_SECTIONS = (
     "threshold",
     "credit_notes",
     "receipts",
+    "transfers",
     "corrections",
     "rounding",
     "held",
@@ -85,6 +87,15 @@ _LISTS: dict[str, tuple[str, type[Resource], str, str]] = {
         "invoices besides the money: Skonto granted and rests written off (gross; their VAT "
         "correction is in the DATEV export). Reversed payments are left out.",
     ),
+    "transfers": (
+        "Transfers between own accounts (Geldtransit)",
+        TransferResource,
+        "Transfers",
+        "Payouts of payment providers to the bank, booked on their own statement dates via the "
+        "transit account (Geldtransit): the provider's account to transit, transit to the bank. "
+        "When both halves are booked the transit account is clear; a half whose partner has "
+        "not arrived yet stays as its balance. Reversed transfers are left out.",
+    ),
     "corrections": (
         "Reversals, late changes and documents booked after export",
         CorrectionResource,
@@ -118,6 +129,7 @@ def report_tables(report: PeriodReport, completeness: Completeness | None = None
         _threshold(report),
         _listed(report, "credit_notes"),
         _listed(report, "receipts"),
+        _listed(report, "transfers"),
         _listed(report, "corrections"),
         _rounding(report),
         *_held(report),

@@ -127,6 +127,13 @@ class ReceiptResource(resources.Resource):
     written_off = column("written_off", "written off (gross)", Amount())
 
 
+class TransferResource(resources.Resource):
+    from_account = column("from_account", "from account")
+    to_account = column("to_account", "to account")
+    transfers = column("transfers", "transfers")
+    amount = column("amount", "amount (EUR)", Amount())
+
+
 class CorrectionResource(resources.Resource):
     day = column("document_date", "date", Day())
     kind = column("kind", "entry")

@@ -105,8 +105,22 @@ def documents_book(
         BookkeepingSettings.objects.filter(pk=settings.pk, booking_worker=worker).update(
             booking_lease_until=None, booking_worker=""
         )
+    _payments_post_waiting(connection, now)
     result.duration_s = round(time.perf_counter() - started, 3)
     return result
+
+
+def _payments_post_waiting(connection: Connection, now: datetime) -> None:
+    """Payments confirmed before their invoice (Vorkasse) are posted once it is booked."""
+    from django.apps import apps
+
+    if not apps.is_installed("payments"):
+        return
+    from payments.services.transfers import payments_post_waiting
+
+    posted = payments_post_waiting(connection, now=now)
+    if posted:
+        logger.info("%s: %d advance payments posted with their invoices", connection, posted)
 
 
 # --- one run per connection -------------------------------------------------------------

@@ -63,7 +63,11 @@ LINES = RowWriter(JournalLine)
 
 
 def entry_post(
-    connection_id: int, document_id: int, values: EntryValues, lines: list[PlanLine], now: datetime
+    connection_id: int,
+    document_id: int | None,
+    values: EntryValues,
+    lines: list[PlanLine],
+    now: datetime,
 ) -> JournalEntry:
     lines_balance(lines)
     # The entry and its lines are one unit: the database checks the balance when it commits.
@@ -73,7 +77,7 @@ def entry_post(
 
 
 def entry_fields(
-    connection_id: int, document_id: int, values: EntryValues, now: datetime
+    connection_id: int, document_id: int | None, values: EntryValues, now: datetime
 ) -> dict[str, Any]:
     """The columns of an entry's row."""
     return {
@@ -108,7 +112,11 @@ def entry_fields(
 
 
 def _insert(
-    connection_id: int, document_id: int, values: EntryValues, lines: list[PlanLine], now: datetime
+    connection_id: int,
+    document_id: int | None,
+    values: EntryValues,
+    lines: list[PlanLine],
+    now: datetime,
 ) -> JournalEntry:
     """Plain parameterised INSERTs (the posting hot path; see connector/services/rowwriter)."""
     fields = entry_fields(connection_id, document_id, values, now)

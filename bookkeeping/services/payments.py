@@ -90,6 +90,9 @@ def payment_post(posting: PaymentPosting, now: datetime) -> JournalEntry:
         billbee_order_id=invoice.billbee_order_id,
         case=invoice.case,
         debtor=invoice.debtor,
+        # A refund of a credit note carries the credit note's key (the original invoice),
+        # so that DATEV clears them against each other as it does the credit note.
+        reference=invoice.reference if invoice.kind == JournalEntry.Kind.CREDIT_NOTE else "",
         # What the debtor is credited with: the open item it clears, Skonto included.
         document_total=amount + settled,
         source_hash=_hash("payment", invoice.pk, posting.reference, posting.day, amount),

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('connector', '0014_permissions_and_schedule_defaults'),
-        ('payments', '0003_settling'),
+        ('payments', '0004_payout_payer'),
     ]
 
     operations = [

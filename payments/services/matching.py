@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -24,15 +23,16 @@ from billbee.client import BillbeeClient
 from billbee.errors import BillbeeError
 from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DocumentBooking
-from bookkeeping.services.payments import PaymentPosting, payment_post
 from connector.models import Connection, ExternalOrder
 
 from ..errors import PaymentsError
 from ..matching import MatchConfig, match_lines
-from ..models import PaymentGroup, PaymentSource, StatementTransaction, Writeback
+from ..models import PaymentGroup, StatementTransaction, Writeback
 from ..parsers.base import StatementLine
 from ..selectors import match_config, open_items, payment_group_of, payment_groups
 from ..writeback import WritebackTarget, order_mark_paid
+from .refunds import payment_for_line
+from .transfers import transfers_process
 
 logger = logging.getLogger("payments.matching")
 UNCONFIRMED = (
@@ -57,9 +57,16 @@ class MatchSummary:
     lines: int = 0
     states: dict[str, int] = field(default_factory=dict)
     confirmed: int = 0
+    # Booked without a person before the matching: payouts, returns, refunds, advance payments.
+    booked: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"lines": self.lines, "states": self.states, "confirmed": self.confirmed}
+        return {
+            "lines": self.lines,
+            "states": self.states,
+            "confirmed": self.confirmed,
+            "booked": self.booked,
+        }
 
 
 def _line(tx: StatementTransaction) -> StatementLine:
@@ -86,14 +93,18 @@ def _line(tx: StatementTransaction) -> StatementLine:
 def transactions_match(
     connection: Connection, *, config: MatchConfig | None = None
 ) -> MatchSummary:
-    """Match every line of the connection that no one has confirmed yet; store the results."""
+    """Match every line of the connection that no one has confirmed yet; store the results.
+
+    Payouts, returns naming their payment, refunds naming their credit note and advance
+    payments whose invoice is booked now are booked first (``transfers.transfers_process``)."""
+    booked = transfers_process(connection).as_dict()
     config = config or match_config(connection)
     lines = list(
         StatementTransaction.objects.filter(
             source__connection=connection, state__in=UNCONFIRMED, confirmed_at__isnull=True
         ).order_by("booking_date", "pk")
     )
-    summary = MatchSummary(lines=len(lines))
+    summary = MatchSummary(lines=len(lines), booked=booked)
     if not lines:
         return summary
     results = match_lines([_line(tx) for tx in lines], open_items(connection), config)
@@ -134,6 +145,9 @@ def transactions_confirm_exact(connection: Connection, now: datetime | None = No
             logger.warning("line %s not confirmed: %s", tx.pk, exc)
             continue
         confirmed += 1
+    if confirmed:
+        # A return on the same statement as the payment it takes back finds it confirmed now.
+        transfers_process(connection, now=now)
     return confirmed
 
 
@@ -147,7 +161,6 @@ def transaction_confirm(
         if tx.confirmed_at is not None:
             raise PaymentsError(f"Line {tx.pk} is confirmed already.")
         document = ExternalOrder.objects.get(pk=document_id)
-        source: PaymentSource = tx.source
         booking = DocumentBooking.objects.filter(
             document=document, status=DocumentBooking.Status.BOOKED
         ).first()
@@ -165,27 +178,19 @@ def transaction_confirm(
             tx.save(update_fields=["matched_document", "confirmed_at", "state"])
             _queue_writeback(tx, document, group)
             return tx
-        fee = -tx.fee if tx.fee is not None and tx.fee < 0 else Decimal(0)
-        amount = tx.gross if tx.gross is not None else tx.amount
         try:
-            entry = payment_post(
-                PaymentPosting(
-                    invoice=booking.entry,
-                    day=tx.booking_date,
-                    amount=amount,
-                    account=source.ledger_account,
-                    fee=fee,
-                    fee_account=source.fee_account,
-                    reference=tx.key[:80],
-                ),
-                now,
-            )
+            # Returns, refunds of a credit note and overpayments: see services/refunds.py.
+            entry, reason = payment_for_line(tx, booking.entry, now)
         except BookkeepingError as exc:
             raise PaymentsError(str(exc)) from exc
         tx.payment_entry, tx.matched_document, tx.confirmed_at = entry, document, now
         tx.state = StatementTransaction.State.MATCHED
-        tx.save(update_fields=["payment_entry", "matched_document", "confirmed_at", "state"])
-        _queue_writeback(tx, document, group)
+        tx.reason = reason or tx.reason
+        tx.save(
+            update_fields=["payment_entry", "matched_document", "confirmed_at", "state", "reason"]
+        )
+        if tx.amount > 0:  # money back to the customer is no reason to mark the order paid
+            _queue_writeback(tx, document, group)
     return tx
 
 

@@ -50,7 +50,12 @@ def test_a_file_with_a_broken_line_exits_1_and_prints_one_json_object(bank):
             }
         ],
         # No open items in this shop: every new line is matched and finds nothing.
-        "matching": {"lines": 4, "states": {"no_match": 4}, "confirmed": 0},
+        "matching": {
+            "lines": 4,
+            "states": {"no_match": 4},
+            "confirmed": 0,
+            "booked": {"payouts": 0, "returns": 0, "refunds": 0, "advance_payments": 0},
+        },
     }
     assert StatementTransaction.objects.count() == 4
 

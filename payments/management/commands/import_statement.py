@@ -74,6 +74,11 @@ class Command(OperatorCommand):
                 f"matched {matching.lines} open lines: {states or 'none'}; "
                 f"{matching.confirmed} confirmed by the exact rule"
             )
+            booked = ", ".join(
+                f"{n} {what.replace('_', ' ')}" for what, n in matching.booked.items() if n
+            )
+            if booked:
+                self.stdout.write(f"booked without a person: {booked}")
             for error in data["errors"]:
                 self.stdout.write(f"  line {error['position']}: {error['reason']}")
         if result.errors:

@@ -1,0 +1,270 @@
+"""Payments that come back: a returned direct debit, a returned transfer, a card or PayPal
+chargeback.
+
+A return is booked by itself when it names the payment it takes back: the same end-to-end id,
+the provider's id of the original transaction (PayPal's "Zugehöriger Transaktionscode",
+Stripe's payment), the bank's reference, or the same mandate and amount. It is a payment
+entry of its own on the return's date (bookkeeping/services/payment_transfers.py): the item is
+open again, the return's fee goes to the fee account, nothing is sent to Billbee (a pending
+"paid" for the order is stopped). Refunds, overpayments and the booking of one
+confirmed line are in ``refunds``. The other returns get the matching engine's proposal and
+wait for a person. docs/payments.md "Chargebacks and returned debits".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from bookkeeping.errors import BookkeepingError
+from bookkeeping.models import DocumentBooking, JournalEntry
+from bookkeeping.services.payment_transfers import ReturnPosting, payment_return_post
+from connector.models import Connection
+
+from ..models import StatementTransaction, Writeback
+from ..parsers.base import LineKind
+
+State = StatementTransaction.State
+ZERO = Decimal(0)
+RETURN_KINDS = (LineKind.REVERSAL, LineKind.CHARGEBACK)
+OPEN_STATES = (
+    State.NEW,
+    State.MATCHED,
+    State.NO_MATCH,
+    State.AMBIGUOUS,
+    State.AMOUNT_DIFFERS,
+    State.PARTIALLY_PAID,
+    State.ALREADY_PAID,
+    State.IGNORED,
+)
+# ISO 20022 return reasons (ExternalReturnReason1Code) a German bank sends most often.
+RETURN_REASONS = {
+    "AC01": "the account number is wrong",
+    "AC04": "the customer's account is closed",
+    "AC06": "the customer's account is blocked",
+    "AC13": "the debtor's account type does not allow direct debits",
+    "AG01": "direct debits are not allowed on the customer's account",
+    "AG02": "the bank refused the operation code",
+    "AM04": "insufficient funds on the customer's account",
+    "AM05": "a duplicate of another collection",
+    "BE05": "the creditor is not known to the customer's bank",
+    "CUST": "the customer asked for it",
+    "DUPL": "a duplicate payment",
+    "FF01": "the file format was invalid",
+    "FOCR": "returned after a cancellation request",
+    "MD01": "there is no valid mandate",
+    "MD02": "the mandate data are missing or wrong",
+    "MD06": "the customer asked the bank for a refund (disputed direct debit)",
+    "MD07": "the customer has died",
+    "MS02": "the customer refused it (no reason given)",
+    "MS03": "the bank gave no reason",
+    "RC01": "the bank identifier (BIC) is wrong",
+    "RR01": "the customer's account or identity is missing (regulatory)",
+    "RR04": "a regulatory reason",
+    "SL01": "a service of the customer's bank (e.g. a creditor block)",
+}
+
+
+def return_reason_words(code: str) -> str:
+    """The return reason in words: "AC04: the customer's account is closed"."""
+    code = code.strip()
+    if not code:
+        return ""
+    words = RETURN_REASONS.get(code.upper())
+    return f"{code.upper()}: {words}" if words else code
+
+
+def what_came_back(tx: StatementTransaction) -> str:
+    if tx.kind == LineKind.CHARGEBACK:
+        return "Chargeback (Rückbuchung)"
+    if tx.mandate_id or tx.return_reason.upper().startswith(("MD", "MS", "AM")):
+        return "Returned direct debit (Rücklastschrift)"
+    return "Returned payment (Rückbuchung)"
+
+
+def returned_lines(connection: Connection) -> set[int]:
+    """The confirmed payments that a booked return took back."""
+    returned: set[int] = set()
+    for candidates in StatementTransaction.objects.filter(
+        source__connection=connection, kind__in=RETURN_KINDS, confirmed_at__isnull=False
+    ).values_list("candidates", flat=True):
+        for candidate in candidates or []:
+            if isinstance(candidate, dict) and candidate.get("returns_line"):
+                returned.add(int(candidate["returns_line"]))
+    return returned
+
+
+def unconfirmed(connection: Connection) -> QuerySet[StatementTransaction]:
+    return StatementTransaction.objects.filter(
+        source__connection=connection,
+        confirmed_at__isnull=True,
+        payment_entry__isnull=True,
+        state__in=OPEN_STATES,
+        amount__lt=0,
+    ).select_related("source")
+
+
+def standing_invoice(document_id: int) -> JournalEntry | None:
+    booking = (
+        DocumentBooking.objects.filter(
+            document_id=document_id,
+            status=DocumentBooking.Status.BOOKED,
+            entry__kind=JournalEntry.Kind.INVOICE,
+        )
+        .select_related("entry")
+        .first()
+    )
+    return booking.entry if booking is not None else None
+
+
+# --- returns ------------------------------------------------------------------------------
+
+
+def returns_book(connection: Connection, *, now: datetime | None = None) -> int:
+    """Book the returns that name a confirmed payment; returns how many were booked."""
+    now = now or timezone.now()
+    lines = list(unconfirmed(connection).filter(kind__in=RETURN_KINDS).order_by("pk"))
+    if not lines:
+        return 0
+    booked = 0
+    returned = returned_lines(connection)
+    for tx in lines:
+        original = _original_of(tx, connection, returned)
+        if original is not None and _return_book(tx, original, now):
+            returned.add(original.pk)
+            booked += 1
+    return booked
+
+
+def _original_of(
+    tx: StatementTransaction, connection: Connection, returned: set[int]
+) -> StatementTransaction | None:
+    """The one confirmed payment the return names, if it names exactly one."""
+    named = Q()
+    if tx.related_reference:
+        named |= Q(bank_reference=tx.related_reference)
+    if tx.end_to_end_id:
+        named |= Q(end_to_end_id=tx.end_to_end_id)
+    if tx.bank_reference:
+        named |= Q(bank_reference=tx.bank_reference)
+    if tx.mandate_id:
+        principal = -(tx.gross if tx.gross is not None else tx.amount)
+        named |= Q(mandate_id=tx.mandate_id, amount=principal)
+    if not named:
+        return None
+    found = [
+        line
+        for line in StatementTransaction.objects.filter(
+            named,
+            source__connection=connection,
+            confirmed_at__isnull=False,
+            matched_document__isnull=False,
+            amount__gt=0,
+        ).exclude(pk=tx.pk)
+        if line.pk not in returned
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _return_book(tx: StatementTransaction, original: StatementTransaction, now: datetime) -> int:
+    with transaction.atomic():
+        tx = StatementTransaction.objects.select_for_update().select_related("source").get(pk=tx.pk)
+        if tx.confirmed_at is not None:
+            return 0
+        assert original.matched_document_id is not None
+        invoice = standing_invoice(original.matched_document_id)
+        entry = None
+        if original.payment_entry_id is not None and invoice is not None:
+            try:
+                entry = return_post(tx, invoice, now)
+            except BookkeepingError as exc:
+                tx.state, tx.reason = State.ERROR, str(exc)
+                tx.save(update_fields=["state", "reason", "updated_at"])
+                return 0
+        label = invoice.number if invoice is not None else f"order {original.matched_document_id}"
+        tx.payment_entry, tx.matched_document, tx.confirmed_at = (
+            entry,
+            original.matched_document,
+            now,
+        )
+        tx.state = State.MATCHED
+        tx.reason = _return_reason(tx, original, label, entry)
+        tx.candidates = [
+            {
+                "documents": [original.matched_document_id],
+                "kind": "chargeback",
+                "returns_line": original.pk,
+                "reasons": [f"takes back the payment of {original.booking_date:%d.%m.%Y}"],
+            }
+        ]
+        tx.save(
+            update_fields=[
+                "payment_entry",
+                "matched_document",
+                "confirmed_at",
+                "state",
+                "reason",
+                "candidates",
+                "updated_at",
+            ]
+        )
+        _stop_writeback(original, tx)
+    return 1
+
+
+def return_post(tx: StatementTransaction, invoice: JournalEntry, now: datetime) -> JournalEntry:
+    """The return's entry: the debtor owes the principal again; the fee to the fee account."""
+    principal = -(tx.gross if tx.gross is not None else tx.amount)
+    fee = -(tx.fee or ZERO) if tx.gross is not None else ZERO
+    return payment_return_post(
+        ReturnPosting(
+            invoice=invoice,
+            day=tx.booking_date,
+            returned=principal,
+            account=tx.source.ledger_account,
+            fee=fee,
+            fee_account=tx.source.fee_account,
+            reference=tx.key[:80],
+        ),
+        now,
+    )
+
+
+def _return_reason(
+    tx: StatementTransaction,
+    original: StatementTransaction,
+    label: str,
+    entry: JournalEntry | None,
+) -> str:
+    why = return_reason_words(tx.return_reason)
+    head = (
+        f"{what_came_back(tx)} of the payment of {original.booking_date:%d.%m.%Y} over "
+        f"{original.amount} {original.currency} for {label}{f' ({why})' if why else ''}."
+    )
+    if entry is None:
+        return (
+            f"{head} The payment had not been booked yet (its invoice was not booked): nothing "
+            "to book back, and it will not be booked when the invoice is."
+        )
+    fee = tx.fee if tx.gross is not None and tx.fee else ZERO
+    fee_text = f" The return fee of {-fee} EUR is booked to the fee account." if fee < 0 else ""
+    return (
+        f"{head} Booked back on {tx.booking_date:%d.%m.%Y}: {label} is open again "
+        f"(Debitor {entry.debtor}); Billbee is not marked paid again.{fee_text}"
+    )
+
+
+def _stop_writeback(original: StatementTransaction, tx: StatementTransaction) -> None:
+    """A "paid" for Billbee not sent yet is not sent any more."""
+    Writeback.objects.filter(
+        transaction=original,
+        state__in=(Writeback.State.AWAITING_APPROVAL, Writeback.State.PENDING),
+    ).update(
+        state=Writeback.State.STOPPED,
+        reason=f"Not sent: the payment came back on {tx.booking_date:%d.%m.%Y} "
+        f"({what_came_back(tx).lower()}).",
+    )
