@@ -33,6 +33,7 @@ from ..models import PaymentGroup, PaymentSource, StatementTransaction, Writebac
 from ..parsers.base import StatementLine
 from ..selectors import ignore_rules, open_items, payment_group_of, payment_groups
 from ..writeback import WritebackTarget, order_mark_paid
+from .payers import payer_remember
 
 logger = logging.getLogger("payments.matching")
 UNCONFIRMED = (
@@ -147,6 +148,7 @@ def transaction_confirm(
         if tx.confirmed_at is not None:
             raise PaymentsError(f"Line {tx.pk} is confirmed already.")
         document = ExternalOrder.objects.get(pk=document_id)
+        payer_remember(tx, document)  # undone with the rest if the confirmation fails
         source: PaymentSource = tx.source
         booking = DocumentBooking.objects.filter(
             document=document, status=DocumentBooking.Status.BOOKED
