@@ -144,10 +144,12 @@ def bank_lines(state: SandboxState, *, days: int = 14, seed: int = 1) -> list[di
     for index, order in enumerate(_open_bank_orders(state, days)):
         total = Decimal(str(order["TotalCost"])).quantize(CENT)
         payer, roll = _payer(order), rng.random()
-        # Manual orders may have neither an invoice nor an order number: the payer writes
-        # what the order confirmation showed, Billbee's order id.
+        # The invoice number, else what the order confirmation asked for: the payment
+        # reference (manual orders may have no order number), else the order number, else
+        # Billbee's order id.
         reference = (
             printed_invoice_number(order)
+            or str(order.get("PaymentReference") or "")
             or str(order.get("OrderNumber") or "")
             or f"Auftrag {order['BillBeeOrderId']}"
         )
