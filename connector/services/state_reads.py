@@ -5,7 +5,8 @@ now, also those the regular import has not read yet. ``orders_read_in_states`` a
 for them with its state filter (``GET /orders?orderStateId=…&minOrderDate=…``,
 billbee-api.md §2.1) and stores them the way the import does (``documents``): one row per
 Billbee order, a new version only when its content changed, unchanged ones recognised by
-their hash. It runs as an import run of its own (trigger "payments"), so it never writes at
+their hash; invoiced ones get the invoice register's number as in the import. It runs as an
+import run of its own (trigger "payments"), so it never writes at
 the same time as the regular import of the connection; the watermark stays where it is.
 """
 
@@ -25,7 +26,7 @@ from .channels import ChannelRegistry, settings_snapshot
 from .connections import explain
 from .documents import DocumentContext
 from .import_runs import import_run_finish, import_run_renew, import_run_start
-from .imports import ImportResult, _import_page, _report
+from .imports import ImportResult, _import_page, _read_register, _report
 
 
 def orders_read_in_states(
@@ -62,6 +63,7 @@ def orders_read_in_states(
             _import_page(ctx, page, seen, result)
             result.pages_done += 1
             import_run_renew(run)
+        _read_register(client, connection, run, now)
         result.state = (
             ImportRun.State.PARTIAL if result.tally.internal_errors else ImportRun.State.SUCCEEDED
         )

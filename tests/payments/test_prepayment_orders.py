@@ -12,6 +12,7 @@ import pytest
 
 from connector.models import ExternalOrder, ImportRun
 from connector.services.import_runs import import_run_start
+from connector.services.scheduling import last_started
 from payments.models import PaymentGroup
 from payments.selectors import open_items
 from payments.services.prepayments import prepayment_orders_read
@@ -64,11 +65,13 @@ def test_open_prepayment_orders_are_read_with_the_state_filter_and_become_open_i
         order.pk: Decimal("49.90"),
         doc(reminded, connection).pk: Decimal("49.90"),
     }
-    # It ran as an import run of its own: the regular import's watermark did not move.
+    # It ran as an import run of its own: the regular import's watermark did not move, and
+    # the schedule does not take it for an import (the next one is not put off).
     last = ImportRun.objects.get()
     assert (last.trigger, last.state, last.fetched) == ("payments", "succeeded", 2)
     connection.refresh_from_db()
     assert connection.watermark is None
+    assert last_started(connection) is None
 
 
 def test_a_second_read_and_the_regular_import_add_no_duplicates(shop):
