@@ -155,10 +155,12 @@ paid = 0
 for order_id in done.values_list('billbee_order_id', flat=True):
     url = f'http://127.0.0.1:$SANDBOX_PORT/__sandbox__/orders/{order_id}'
     paid += json.loads(urllib.request.urlopen(url, timeout=30).read())['State'] == 3
-print(f'Payments: {lines.count()} statement lines; {lines.filter(confirmed_at__isnull=False).count()} '
-      f'matched and booked, {done.count()} written back to Billbee ({paid} now paid, state 3, '
-      f'in the sandbox); {waiting.exclude(candidates=[]).count()} wait with candidates for a '
-      f'person, {waiting.filter(candidates=[]).count()} without a match, '
+confirmed = lines.filter(confirmed_at__isnull=False)
+print(f'Payments: {lines.count()} statement lines; {confirmed.count()} matched and confirmed '
+      f'({confirmed.filter(payment_entry__isnull=False).count()} booked, the others prepayments '
+      f'waiting for their invoice), {done.count()} written back to Billbee ({paid} now paid, '
+      f'state 3, in the sandbox); {waiting.exclude(candidates=[]).count()} wait with candidates '
+      f'for a person, {waiting.filter(candidates=[]).count()} without a match, '
       f'{lines.filter(state=\"ignored\").count()} ignored.')
 print('  Waiting with candidates: http://127.0.0.1:$ADMIN_PORT/admin/payments/statementtransaction/?waiting=candidates')
 "
