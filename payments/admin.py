@@ -16,6 +16,7 @@ from connector.models import Connection
 
 from .models import (
     IgnoreRule,
+    PayerAccount,
     PaymentAllocation,
     PaymentGroup,
     PaymentSource,
@@ -29,6 +30,26 @@ from .services.settling import transactions_confirm_exact_of
 
 IMPORT_PERMISSION = "payments.import_statement"
 CONFIRM_PERMISSION = "payments.confirm_payment"
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    """Lines no one has confirmed yet, with or without candidates: the work of a person."""
+
+    title = "waiting for a person"
+    parameter_name = "waiting"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return [("candidates", "with candidates"), ("none", "without candidates")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() not in ("candidates", "none"):
+            return queryset
+        waiting = queryset.filter(confirmed_at__isnull=True).exclude(
+            state=StatementTransaction.State.IGNORED
+        )
+        if self.value() == "candidates":
+            return waiting.exclude(candidates=[])
+        return waiting.filter(candidates=[])
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -264,7 +285,7 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
         "best_candidate",
         "source",
     ]
-    list_filter = ["state", "source", "kind", "auto"]
+    list_filter = ["state", WaitingFilter, "source", "kind", "auto"]
     exclude = ["candidates", "raw"]
     readonly_fields = ["candidates_table"]
     search_fields = [
@@ -423,6 +444,20 @@ class WritebackAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             state=Writeback.State.PENDING
         )
         self.message_user(request, f"{approved} write-back(s) approved.")
+
+
+@admin.register(PayerAccount)
+class PayerAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The accounts customers paid from, learnt from confirmed lines; a wrong one (a shared
+    account, a mistaken confirmation) is deleted here."""
+
+    list_display = ["iban", "name", "customer_name", "customer_key", "payments", "updated_at"]
+    list_filter = ["connection"]
+    search_fields = ["iban", "name", "customer_name", "customer_key"]
+    readonly_fields = [f.name for f in PayerAccount._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 from . import admin_reminders  # noqa: E402, F401  (the payment reminders' pages)

@@ -687,3 +687,38 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"reminder {self.level} for {self.invoice_number or self.document_id}"
+
+
+class PayerAccount(models.Model):
+    """An account a customer paid from, remembered when a person (or the exact rule) confirmed
+    a statement line for one of the customer's documents: the next transfer from this IBAN
+    proposes the customer's open items even without a reference (``payer_iban`` candidates).
+    The customer is the key ``connector/customers.py`` gives the document (Billbee's customer
+    id, else the customer number, else the e-mail address)."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="payer_accounts", db_index=False
+    )
+    customer_key = models.CharField(max_length=300)
+    iban = models.CharField("IBAN", max_length=34)
+    name = models.CharField(
+        max_length=200, blank=True, help_text="The payer's name on the latest payment."
+    )
+    customer_name = models.CharField(max_length=200, blank=True)
+    payments = models.PositiveIntegerField(default=1, help_text="Confirmed payments from it.")
+    last_transaction = models.ForeignKey(
+        StatementTransaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "payer account"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "customer_key", "iban"], name="one_payer_account_per_iban"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.iban} ({self.customer_name or self.customer_key})"

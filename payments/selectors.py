@@ -15,11 +15,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookkeeping.models import DocumentBooking, JournalEntry
+from connector.customers import customer_key
 from connector.models import Connection, ExternalOrder, InvoiceRequest
 
 from .matching import IgnoreRule as PlainIgnoreRule
 from .matching import MatchConfig, OpenItem
-from .models import IgnoreRule, PaymentGroup, PaymentSource
+from .models import IgnoreRule, PayerAccount, PaymentGroup, PaymentSource
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,25 @@ def _group_of(method: int | None, groups: list[PaymentGroup]) -> str:
     return str(group.kind) if group is not None else ""
 
 
+def payer_ibans(connection: Connection) -> dict[str, tuple[str, ...]]:
+    """Customer key → the IBANs remembered for that customer (one query)."""
+    ibans: dict[str, list[str]] = {}
+    rows = PayerAccount.objects.filter(connection=connection).order_by("customer_key", "pk")
+    for key, iban in rows.values_list("customer_key", "iban"):
+        ibans.setdefault(key, []).append(iban)
+    return {key: tuple(values) for key, values in ibans.items()}
+
+
+def _customer(document: ExternalOrder, ibans: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """An open item's customer fields: name, key and the IBANs remembered for the key."""
+    key = customer_key(document.customer or {})
+    return {
+        "customer_name": document.customer_name,
+        "customer_id": key,
+        "customer_ibans": ibans.get(key, ()) if key else (),
+    }
+
+
 def _local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:
     return timezone.localtime(moment, zone).date() if moment else None
 
@@ -131,16 +151,19 @@ def open_items(connection: Connection, on: date | None = None) -> list[OpenItem]
     zone = ZoneInfo(connection.time_zone)
     on = on or timezone.localdate(timezone=zone)
     groups = payment_groups(connection)
-    items = _posted_invoices(connection, groups, zone)
+    ibans = payer_ibans(connection)
+    items = _posted_invoices(connection, groups, ibans)
     seen = {item.id for item in items}
     items += [
-        item for item in _awaiting_prepayment(connection, groups, on, zone) if item.id not in seen
+        item
+        for item in _awaiting_prepayment(connection, groups, on, zone, ibans)
+        if item.id not in seen
     ]
     return items
 
 
 def _posted_invoices(
-    connection: Connection, groups: list[PaymentGroup], zone: ZoneInfo
+    connection: Connection, groups: list[PaymentGroup], ibans: dict[str, tuple[str, ...]]
 ) -> list[OpenItem]:
     bookings = (
         DocumentBooking.objects.filter(
@@ -191,13 +214,18 @@ def _posted_invoices(
                 invoice_date=entry.document_date,
                 group=_group_of(document.payment_method, groups),
                 settled=settled,
+                **_customer(document, ibans),
             )
         )
     return items
 
 
 def _awaiting_prepayment(
-    connection: Connection, groups: list[PaymentGroup], on: date, zone: ZoneInfo
+    connection: Connection,
+    groups: list[PaymentGroup],
+    on: date,
+    zone: ZoneInfo,
+    ibans: dict[str, tuple[str, ...]],
 ) -> list[OpenItem]:
     condition = Q()
     for group in groups:
@@ -228,6 +256,7 @@ def _awaiting_prepayment(
             currency=order.currency or "EUR",
             invoice_date=_local_date(order.invoice_date or order.order_date, zone) or on,
             group=PaymentGroup.Kind.PREPAYMENT,
+            **_customer(order, ibans),
         )
         for order in orders
         if order.total_gross is not None and order.total_gross > 0

@@ -141,6 +141,29 @@ for kind in ('camt053', 'paypal'):
 "$PY" manage.py import_statement var/statements/camt053_sandbox_1.xml --source Hausbank || true
 "$PY" manage.py import_statement var/statements/paypal_sandbox_1.csv --source PayPal || true
 "$PY" manage.py send_writebacks --connection sandbox || true
+# What the payments did: lines confirmed (booked) and written back to the sandbox, checked
+# against the sandbox's own orders; the lines waiting for a person, with the console's filter.
+"$PY" manage.py shell -v0 -c "
+import json, urllib.request
+from connector.models import Connection
+from payments.models import StatementTransaction, Writeback
+c = Connection.objects.get(name='sandbox')
+lines = StatementTransaction.objects.filter(source__connection=c)
+waiting = lines.filter(confirmed_at__isnull=True).exclude(state='ignored')
+done = Writeback.objects.filter(connection=c, state='done')
+paid = 0
+for order_id in done.values_list('billbee_order_id', flat=True):
+    url = f'http://127.0.0.1:$SANDBOX_PORT/__sandbox__/orders/{order_id}'
+    paid += json.loads(urllib.request.urlopen(url, timeout=30).read())['State'] == 3
+confirmed = lines.filter(confirmed_at__isnull=False)
+print(f'Payments: {lines.count()} statement lines; {confirmed.count()} matched and confirmed '
+      f'({confirmed.filter(payment_entry__isnull=False).count()} booked, the others prepayments '
+      f'waiting for their invoice), {done.count()} written back to Billbee ({paid} now paid, '
+      f'state 3, in the sandbox); {waiting.exclude(candidates=[]).count()} wait with candidates '
+      f'for a person, {waiting.filter(candidates=[]).count()} without a match, '
+      f'{lines.filter(state=\"ignored\").count()} ignored.')
+print('  Waiting with candidates: http://127.0.0.1:$ADMIN_PORT/admin/payments/statementtransaction/?waiting=candidates')
+"
 LAST_MONTH_END=$("$PY" -c "import datetime; print(datetime.date.today().replace(day=1) - datetime.timedelta(days=1))")
 LAST_MONTH_START=$("$PY" -c "import datetime; d = datetime.date.today().replace(day=1) - datetime.timedelta(days=1); print(d.replace(day=1))")
 mkdir -p var/exports

@@ -970,5 +970,5 @@ def _statement(state: SandboxState, kind: str, query: dict[str, list[str]]) -> d
         content = paypal_csv(state, days=days, seed=seed).decode("utf-8")
         return {"filename": f"paypal_sandbox_{seed}.csv", "content": content}
     if kind == "truth":
-        return {"lines": jsonutil.loads(statements_truth(state, days=days, seed=seed))}
+        return dict(jsonutil.loads(statements_truth(state, days=days, seed=seed)))
     raise KeyError(f"no statement kind {kind!r}: camt053, paypal or truth")

@@ -2,12 +2,19 @@
 matching: a CAMT.053 (version 08) account statement of the merchant's bank account, and a
 PayPal activity download (German headers).
 
-The bank statement pays the unpaid orders of the bank-transfer, prepayment and invoice payment
-methods the way customers pay: mostly with the invoice or order number in the remittance text,
-some with a prefix and a line break, some with a typo, some with the payer's name only, a few
-partially, one transfer for two invoices; plus the bank's account fee and a PayPal payout.
-The PayPal download has one payment per PayPal order with PayPal's fee, and a transfer of the
-balance to the bank. Same seed, same files.
+Both pay orders that are open items of a connection with the connector's defaults: orders of
+channels its default rules do not exclude (Amazon, eBay, Shopify … are booked through the
+ledger's own integrations), and of these
+- the bank statement: the unpaid orders of the bank-transfer and prepayment methods waiting in
+  an open state, and the unpaid invoices of the invoice method, the way customers pay: from one
+  account per customer under the name on the invoice address, mostly with the invoice or order
+  number in the remittance text, some with a prefix and a line break, some with a typo, some
+  with the payer's name only, a few partially, one transfer for two invoices; plus the bank's
+  account fee;
+- the PayPal download: the invoiced PayPal orders paid at checkout, each with PayPal's
+  transaction id, the order number as PayPal's invoice number and PayPal's fee, and a transfer
+  of the balance to the bank.
+Same seed, same files.
 """
 
 from __future__ import annotations
@@ -30,6 +37,15 @@ MERCHANT_NAME = "Holzwerk Sandbox GmbH"
 BANK_PAYMENTS = {1, 26, 59}  # bank transfer, invoice, prepayment
 PAYPAL = 3
 CENT = Decimal("0.01")
+# The connector's default exclusions (connector/models/channels.py) and the open states of its
+# default payment groups (payments/selectors.py), repeated here because the sandbox stands
+# for Billbee and knows nothing of the connector; a test keeps them equal.
+EXCLUDED_PLATFORMS = frozenset(
+    {"Amazon", "eBay", "WooCommerce", "Shopify", "Magento", "Etsy", "Kaufland"}
+)
+PREPAYMENT_OPEN_STATES = frozenset({1, 2, 15, 11, 12})
+INVOICE_OPEN_STATES = frozenset({1, 2, 4, 13, 16, 15, 11, 12})
+OPEN_STATES = {1: PREPAYMENT_OPEN_STATES, 59: PREPAYMENT_OPEN_STATES, 26: INVOICE_OPEN_STATES}
 
 
 def iban_de(seed: int) -> str:
@@ -39,20 +55,46 @@ def iban_de(seed: int) -> str:
     return f"DE{98 - number % 97:02d}{bban}"
 
 
-def _orders(state: SandboxState, methods: set[int], days: int) -> Iterator[dict[str, Any]]:
-    """Rendered orders of these payment methods, created within the last ``days`` days of
-    the data, neither cancelled nor deleted, without a paid date, in ascending id."""
+def _channel_open(order: dict[str, Any]) -> bool:
+    """Whether the connector's default rules import the order's channel."""
+    return (order.get("Seller") or {}).get("Platform") not in EXCLUDED_PLATFORMS
+
+
+def _recent(state: SandboxState, days: int) -> Iterator[dict[str, Any]]:
+    """Rendered orders of channels the connector imports by default, created within the last
+    ``days`` days of the data, neither cancelled nor deleted, with a positive total, in
+    ascending id."""
     end = datetime.fromtimestamp(state.dataset.end)
     since = (end - timedelta(days=days)).isoformat()
     for h in sorted(state.dataset.headers, key=lambda h: h.order_id):
         order = state.dataset.render_order(h)
-        if order.get("PaymentMethod") not in methods or order.get("State") in (6, 8):
+        if order.get("State") in (6, 8) or str(order.get("CreatedAt") or "") < since:
             continue
-        if order.get("PayedAt") or str(order.get("CreatedAt") or "") < since:
-            continue
-        if Decimal(str(order.get("TotalCost") or 0)) <= 0:
+        if Decimal(str(order.get("TotalCost") or 0)) <= 0 or not _channel_open(order):
             continue
         yield order
+
+
+def _open_bank_orders(state: SandboxState, days: int) -> Iterator[dict[str, Any]]:
+    """Unpaid orders of the bank methods in an open state of their group; invoice-method
+    orders only once invoiced (before that they are no open item)."""
+    for order in _recent(state, days):
+        method = order.get("PaymentMethod")
+        if method not in BANK_PAYMENTS or order.get("PayedAt"):
+            continue
+        if order.get("State") not in OPEN_STATES[method]:
+            continue
+        if method == 26 and not order.get("InvoiceNumber"):
+            continue
+        yield order
+
+
+def _paid_paypal_orders(state: SandboxState, days: int) -> Iterator[dict[str, Any]]:
+    """Invoiced PayPal orders paid at checkout."""
+    for order in _recent(state, days):
+        paid = order.get("PayedAt") and order.get("InvoiceNumber")
+        if order.get("PaymentMethod") == PAYPAL and paid:
+            yield order
 
 
 def printed_invoice_number(order: dict[str, Any]) -> str:
@@ -65,14 +107,24 @@ def printed_invoice_number(order: dict[str, Any]) -> str:
 
 
 def _payer(order: dict[str, Any]) -> str:
+    """The name on the invoice address: the company, else first and last name."""
     address = order.get("InvoiceAddress") or {}
     name = f"{address.get('FirstName') or ''} {address.get('LastName') or ''}".strip()
-    return name or str(address.get("Company") or "Kunde")
+    return str(address.get("Company") or "").strip() or name or "Kunde"
+
+
+def _payer_iban(order: dict[str, Any]) -> str:
+    """One account per customer: every transfer of a customer comes from the same IBAN."""
+    customer = order.get("Customer") or {}
+    return iban_de(int(customer.get("Id") or order["BillBeeOrderId"]))
 
 
 def _pay_day(order: dict[str, Any], rng: random.Random, end: date) -> date:
-    created = datetime.fromisoformat(str(order["CreatedAt"])[:19]).date()
-    return min(created + timedelta(days=rng.randint(1, 6)), end)
+    """A few days after the order, or after the invoice when it is paid on invoice."""
+    since = str(order["CreatedAt"])[:19]
+    if order.get("PaymentMethod") == 26 and order.get("InvoiceDate"):
+        since = max(since, str(order["InvoiceDate"])[:19])
+    return min(datetime.fromisoformat(since).date() + timedelta(days=rng.randint(1, 6)), end)
 
 
 def _typo(reference: str, rng: random.Random) -> str:
@@ -89,13 +141,15 @@ def bank_lines(state: SandboxState, *, days: int = 14, seed: int = 1) -> list[di
     end = datetime.fromtimestamp(state.dataset.end).date()
     lines: list[dict[str, Any]] = []
     waiting: list[dict[str, Any]] = []
-    for index, order in enumerate(_orders(state, BANK_PAYMENTS, days)):
+    for index, order in enumerate(_open_bank_orders(state, days)):
         total = Decimal(str(order["TotalCost"])).quantize(CENT)
         payer, roll = _payer(order), rng.random()
-        # Manual orders may have neither an invoice nor an order number: the payer writes
-        # what the order confirmation showed, Billbee's order id.
+        # The invoice number, else what the order confirmation asked for: the payment
+        # reference (manual orders may have no order number), else the order number, else
+        # Billbee's order id.
         reference = (
             printed_invoice_number(order)
+            or str(order.get("PaymentReference") or "")
             or str(order.get("OrderNumber") or "")
             or f"Auftrag {order['BillBeeOrderId']}"
         )
@@ -103,7 +157,7 @@ def bank_lines(state: SandboxState, *, days: int = 14, seed: int = 1) -> list[di
             "date": _pay_day(order, rng, end),
             "amount": total,
             "name": payer,
-            "iban": iban_de(int(order["BillBeeOrderId"])),
+            "iban": _payer_iban(order),
             "orders": [int(order["BillBeeOrderId"])],
         }
         if index % 12 in (5, 6):  # every twelfth transfer pays two invoices
@@ -231,46 +285,67 @@ def _de(amount: Decimal) -> str:
     return f"{amount:.2f}".replace(".", ",")
 
 
+def _paypal_transaction_id(order: dict[str, Any], seed: int) -> str:
+    """PayPal's transaction id as Billbee has it on the order (its payment, else the order's
+    PaymentTransactionId), else one made from the order id."""
+    for payment in order.get("Payments") or []:
+        if payment.get("TransactionId"):
+            return str(payment["TransactionId"])
+    return str(
+        order.get("PaymentTransactionId")
+        or f"{seed:02d}{int(order['BillBeeOrderId']) % 10**15:015d}"[-17:]
+    ).upper()
+
+
+def paypal_lines(state: SandboxState, *, days: int = 14, seed: int = 1) -> list[dict[str, Any]]:
+    """The PayPal payments, each with the order it pays (the truth), by date."""
+    end = datetime.fromtimestamp(state.dataset.end).date()
+    lines = []
+    for order in _paid_paypal_orders(state, days):
+        gross = Decimal(str(order["TotalCost"])).quantize(CENT)
+        paid = datetime.fromisoformat(str(order["PayedAt"])[:19])
+        lines.append(
+            {
+                "date": min(paid.date(), end),
+                "time": f"{paid:%H:%M:%S}",
+                "amount": gross,
+                "fee": -(gross * Decimal("0.0249") + Decimal("0.35")).quantize(CENT),
+                "name": _payer(order),
+                "email": (order.get("Customer") or {}).get("Email") or "kunde@example.com",
+                "transaction_id": _paypal_transaction_id(order, seed),
+                "invoice": str(order.get("OrderNumber") or ""),
+                "orders": [int(order["BillBeeOrderId"])],
+            }
+        )
+    lines.sort(key=lambda line: (line["date"], line["time"], line["orders"]))
+    return lines
+
+
 def paypal_csv(state: SandboxState, *, days: int = 14, seed: int = 1) -> bytes:
     """A PayPal activity download (German headers, as PayPal offers it to German accounts)
-    with a payment per unpaid PayPal order, PayPal's fee, and the transfer to the bank."""
-    rng = random.Random(seed * 7907 + 59)
+    with a payment per invoiced PayPal order, PayPal's fee, and the transfer to the bank."""
     end = datetime.fromtimestamp(state.dataset.end).date()
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerow(PAYPAL_HEADER)
-    balance = Decimal(0)
-    rows: list[tuple[date, list[str]]] = []
-    for n, order in enumerate(_orders(state, {PAYPAL}, days), 1):
-        gross = Decimal(str(order["TotalCost"])).quantize(CENT)
-        fee = -(gross * Decimal("0.0249") + Decimal("0.35")).quantize(CENT)
-        day = _pay_day(order, rng, end)
-        balance += gross + fee
-        email = (order.get("Customer") or {}).get("Email") or "kunde@example.com"
-        rows.append(
-            (
-                day,
-                [
-                    f"{day:%d.%m.%Y}", f"{9 + n % 10:02d}:{n % 60:02d}:00", "Europe/Berlin",
-                    _payer(order), "Website-Zahlung", "Abgeschlossen", "EUR", _de(gross),
-                    _de(fee), _de(gross + fee), email, "shop@holzwerk.example",
-                    f"{seed:02d}{int(order['BillBeeOrderId']) % 10**15:015d}"[-17:].upper(), "",
-                    str(order.get("OrderNumber") or ""), "",
-                ],
-            )
-        )  # fmt: skip
-    rows.sort(key=lambda row: row[0])
     running = Decimal(0)
-    for _day, row in rows:
-        running += Decimal(row[9].replace(",", "."))
-        row[15] = _de(running)
-        writer.writerow(row)
-    if balance > 0:
+    for line in paypal_lines(state, days=days, seed=seed):
+        net = line["amount"] + line["fee"]
+        running += net
+        writer.writerow(
+            [
+                f"{line['date']:%d.%m.%Y}", line["time"], "Europe/Berlin", line["name"],
+                "Website-Zahlung", "Abgeschlossen", "EUR", _de(line["amount"]), _de(line["fee"]),
+                _de(net), line["email"], "shop@holzwerk.example", line["transaction_id"], "",
+                line["invoice"], _de(running),
+            ]
+        )  # fmt: skip
+    if running > 0:
         writer.writerow(
             [
                 f"{end:%d.%m.%Y}", "20:00:00", "Europe/Berlin", MERCHANT_NAME,
-                "Allgemeine Abbuchung", "Abgeschlossen", "EUR", _de(-balance), "0,00",
-                _de(-balance), "shop@holzwerk.example", "", f"PAYOUT{end:%Y%m%d}{seed:04d}", "",
+                "Allgemeine Abbuchung", "Abgeschlossen", "EUR", _de(-running), "0,00",
+                _de(-running), "shop@holzwerk.example", "", f"PAYOUT{end:%Y%m%d}{seed:04d}", "",
                 "", "0,00",
             ]
         )  # fmt: skip
@@ -278,10 +353,23 @@ def paypal_csv(state: SandboxState, *, days: int = 14, seed: int = 1) -> bytes:
 
 
 def statements_truth(state: SandboxState, *, days: int = 14, seed: int = 1) -> str:
-    """The bank lines with the orders each one pays, as JSON (for tests and the demo)."""
-    return jsonutil.dumps(
-        [
-            {**line, "date": line["date"].isoformat(), "amount": str(line["amount"])}
-            for line in bank_lines(state, days=days, seed=seed)
+    """The bank lines and the PayPal payments with the orders each one pays, as JSON (for
+    tests and the demo): ``{"lines": [bank lines], "paypal": [PayPal payments]}``."""
+
+    def plain(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                **line,
+                "date": line["date"].isoformat(),
+                "amount": str(line["amount"]),
+                **({"fee": str(line["fee"])} if isinstance(line.get("fee"), Decimal) else {}),
+            }
+            for line in lines
         ]
+
+    return jsonutil.dumps(
+        {
+            "lines": plain(bank_lines(state, days=days, seed=seed)),
+            "paypal": plain(paypal_lines(state, days=days, seed=seed)),
+        }
     )

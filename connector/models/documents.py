@@ -112,6 +112,17 @@ class ExternalOrder(models.Model):
     payments = models.JSONField(
         default=list, blank=True, help_text="Payments[]: date, type, amount, reference."
     )
+    # Who ordered, for payment matching (the payer's name, the payer accounts remembered per
+    # customer) and reminders (connector/customers.py). The details are one JSON column: an
+    # insert stays within psycopg's 50 parameters of a cached statement (see above).
+    customer_name = models.CharField(
+        max_length=200, blank=True, help_text="Invoice address: company, else first + last name."
+    )
+    customer = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="E-mail, customer number, Billbee customer id and language, as far as known.",
+    )
 
     status = models.CharField(max_length=9, choices=Status.choices)
     reason_code = models.CharField(max_length=40)

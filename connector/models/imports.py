@@ -12,6 +12,9 @@ class ImportRun(models.Model):
         MANUAL = "manual", "manual (command line)"
         SCHEDULED = "scheduled", "scheduled"
         ADMIN = "admin", "admin"
+        # Orders of the prepayment groups' open states, read before statement lines are
+        # matched (payments/services/prepayments.py).
+        PAYMENTS = "payments", "open prepayment orders (payments)"
 
     class State(models.TextChoices):
         PENDING = "pending", "pending"

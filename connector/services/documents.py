@@ -25,6 +25,7 @@ from billbee.errors import BillbeeDataError
 
 from .. import classify
 from ..classify import Decision, Parent, Previous, Settings
+from ..customers import customer_details, customer_name
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
 from ..storable import failed_document_date, printable, storage_problem, usable_id
 from .channels import ChannelRegistry
@@ -516,6 +517,8 @@ def document_fields(
         "payment_reference": (order.payment_reference or "")[:200],
         "payment_transaction_id": (order.payment_transaction_id or "")[:200],
         "payments": [payment_record(p) for p in order.payments],
+        "customer_name": customer_name(order.raw),
+        "customer": customer_details(order.raw),
         "billbee_url": order.web_url
         or f"https://app.billbee.io/app_v2/order/{order.billbee_order_id}",
         "status": decision.status,

@@ -17,8 +17,11 @@ logger = logging.getLogger("connector.schedule")
 
 
 def last_started(connection: Connection) -> datetime | None:
+    """When the connection's last import started; the short reads of open prepayment orders
+    before a statement is matched do not count (they do not move the import on)."""
     return (
         ImportRun.objects.filter(connection=connection, started_at__isnull=False)
+        .exclude(trigger=ImportRun.Trigger.PAYMENTS)
         .order_by("-started_at")
         .values_list("started_at", flat=True)
         .first()

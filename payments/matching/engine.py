@@ -60,6 +60,7 @@ def match_lines(
     config: MatchConfig = MatchConfig(),  # noqa: B008 - frozen, so one shared default is safe
 ) -> list[LineMatch]:
     """Match each statement line against the open items; one result per line, same order."""
+    lines = [paid_by_customer(line) for line in lines]
     # The indexes are hundreds of thousands of small objects and none of them form cycles: the
     # cyclic garbage collector, run again and again while they are built, only costs time.
     collecting = gc.isenabled()
@@ -72,6 +73,15 @@ def match_lines(
             gc.enable()
     point_out_split_payments(lines, results, config)
     return results
+
+
+def paid_by_customer(line: StatementLine) -> StatementLine:
+    """A payment provider's line as the customer paid it: PayPal and Stripe credit the amount
+    less their fee (net); the invoice was paid with the gross, and the fee is the provider's
+    (booked to the fee account when the line is confirmed)."""
+    if line.gross is None or line.gross == line.amount or not line.gross.is_finite():
+        return line
+    return replace(line, amount=line.gross)
 
 
 def point_out_split_payments(

@@ -31,6 +31,7 @@ from ..models import PaymentGroup, StatementTransaction, Writeback
 from ..parsers.base import StatementLine
 from ..selectors import match_config, open_items, payment_group_of, payment_groups
 from ..writeback import WritebackTarget, order_mark_paid
+from .payers import payer_remember
 from .refunds import payment_for_line
 from .transfers import transfers_process
 
@@ -161,6 +162,7 @@ def transaction_confirm(
         if tx.confirmed_at is not None:
             raise PaymentsError(f"Line {tx.pk} is confirmed already.")
         document = ExternalOrder.objects.get(pk=document_id)
+        payer_remember(tx, document)  # undone with the rest if the confirmation fails
         booking = DocumentBooking.objects.filter(
             document=document, status=DocumentBooking.Status.BOOKED
         ).first()

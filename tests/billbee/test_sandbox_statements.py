@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from stdnum import iban
 
-from billbee.sandbox.statements import CAMT_NS, iban_de
+from billbee.sandbox.statements import CAMT_NS, EXCLUDED_PLATFORMS, OPEN_STATES, iban_de
 
 NS = {"c": CAMT_NS}
 
@@ -19,7 +19,9 @@ def test_generated_ibans_have_valid_check_digits():
     assert all(iban.is_valid(iban_de(seed)) for seed in (0, 1, 42, 10**9 + 7, 10**12))
 
 
-def test_the_bank_statement_pays_unpaid_bank_transfer_orders(sandbox):
+def test_the_bank_statement_pays_unpaid_bank_transfer_orders(make_sandbox):
+    # Only the open orders of channels a default connection imports are paid: a larger shop.
+    sandbox = make_sandbox(orders=900)
     reply = sandbox.control("GET", "statements/camt053?days=90")
     truth = sandbox.control("GET", "statements/truth?days=90")["lines"]
     root = ET.fromstring(reply["content"].encode())  # noqa: S314 - the sandbox's own output
@@ -40,11 +42,25 @@ def test_the_bank_statement_pays_unpaid_bank_transfer_orders(sandbox):
         for b in root.findall(".//c:Bal", NS)
     }
     assert balances["CLBD"] - balances["OPBD"] == sum(signed)
+    accounts: dict[int, set[str]] = {}
     for line in truth:
         for order_id in line["orders"]:
             order = sandbox.control("GET", f"orders/{order_id}")
             assert order["PaymentMethod"] in (1, 26, 59)
             assert not order.get("PayedAt")
+            assert order["State"] in OPEN_STATES[order["PaymentMethod"]]
+            assert order["Seller"]["Platform"] not in EXCLUDED_PLATFORMS
+            if order["PaymentMethod"] == 26:  # paid on invoice: invoiced, so an open item
+                assert order["InvoiceNumber"]
+        if len(line["orders"]) == 1:
+            accounts.setdefault(order["Customer"]["Id"], set()).add(line["iban"])
+            address = order["InvoiceAddress"]
+            assert line["name"] == (
+                address["Company"] or f"{address['FirstName']} {address['LastName']}"
+            )
+    # One account per customer, valid, and different customers pay from different accounts.
+    assert all(len(ibans) == 1 and iban.is_valid(*ibans) for ibans in accounts.values())
+    assert len({next(iter(ibans)) for ibans in accounts.values()}) == len(accounts)
     texts = [e.findtext(".//c:Ustrd", namespaces=NS) for e in entries]
     assert any("\n" in text for text in texts)  # a reference with a line break
     assert any(len(line["orders"]) == 2 for line in truth)  # one transfer, two invoices
@@ -54,12 +70,20 @@ def test_the_paypal_download_pays_paypal_orders_with_fees(sandbox):
     content = sandbox.control("GET", "statements/paypal?days=90")["content"]
     rows = list(csv.DictReader(io.StringIO(content.lstrip("\ufeff"))))
     payments = [r for r in rows if r["Typ"] == "Website-Zahlung"]
+    truth = sandbox.control("GET", "statements/truth?days=90")["paypal"]
 
-    assert payments
-    for row in payments:
+    assert payments and len(payments) == len(truth)
+    for row, paid in zip(payments, truth, strict=True):
         gross, fee, net = (Decimal(row[k].replace(",", ".")) for k in ("Brutto", "Gebühr", "Netto"))
         assert fee < 0 and gross + fee == net
-        assert row["Rechnungsnummer"]
+        order = sandbox.control("GET", f"orders/{paid['orders'][0]}")
+        # An invoiced PayPal order of an imported channel, paid at checkout: PayPal's
+        # transaction id as Billbee has it, the order number as PayPal's invoice number.
+        assert order["PaymentMethod"] == 3 and order["PayedAt"] and order["InvoiceNumber"]
+        assert order["Seller"]["Platform"] not in EXCLUDED_PLATFORMS
+        assert row["Rechnungsnummer"] == order["OrderNumber"]
+        assert row["Transaktionscode"] == order["Payments"][0]["TransactionId"]
+        assert gross == Decimal(str(order["TotalCost"])).quantize(Decimal("0.01"))
     payout = [r for r in rows if r["Typ"] == "Allgemeine Abbuchung"]
     assert len(payout) == 1 and payout[0]["Guthaben"] == "0,00"
 

@@ -252,3 +252,29 @@ def test_write_backs_are_approved_only_by_users_who_may_change_them(admin_client
     admin_client.post(changelist, {"action": "approve", "_selected_action": [waiting.pk]})
     waiting.refresh_from_db()
     assert waiting.state == Writeback.State.PENDING
+
+
+def test_lines_waiting_for_a_person_are_filtered_with_and_without_candidates(login, bank):
+    from django.utils import timezone
+
+    from payments.services.statements import statement_import
+
+    statement_import(bank, sample("volksbank.csv"))
+    lines = list(StatementTransaction.objects.order_by("position"))
+    proposal = [{"documents": [1], "kind": "payer_name", "score": 0.7, "reasons": ["name"]}]
+    StatementTransaction.objects.filter(pk=lines[0].pk).update(
+        state="ambiguous", candidates=proposal
+    )
+    StatementTransaction.objects.filter(pk=lines[1].pk).update(
+        state="matched", candidates=proposal, confirmed_at=timezone.now()
+    )
+    StatementTransaction.objects.filter(pk=lines[2].pk).update(state="ignored")
+    client = login("payments.view_statementtransaction")
+    url = reverse("admin:payments_statementtransaction_changelist")
+
+    with_candidates = client.get(url, {"waiting": "candidates"}).context["cl"].result_list
+    without = client.get(url, {"waiting": "none"}).context["cl"].result_list
+
+    # Confirmed and ignored lines wait for nobody.
+    assert [t.pk for t in with_candidates] == [lines[0].pk]
+    assert [t.pk for t in without] == [lines[3].pk]

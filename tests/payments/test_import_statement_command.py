@@ -49,6 +49,8 @@ def test_a_file_with_a_broken_line_exits_1_and_prints_one_json_object(bank):
                 "raw": "05.11.2026;05.11.2026;Kaputt;;ohne Betrag;EUR;;",
             }
         ],
+        # A connection without credentials: Billbee is not asked for open orders.
+        "open_orders": {"read": False, "fetched": 0, "stored": 0, "warning": None},
         # No open items in this shop: every new line is matched and finds nothing.
         "matching": {
             "lines": 4,

@@ -460,3 +460,15 @@ def test_four_digits_without_the_hash_or_another_number_are_no_shop_number(text)
 
     assert result.auto is False
     assert "#2459" not in reference_tokens(text)
+
+
+def test_a_payment_providers_line_is_matched_by_what_the_customer_paid_not_the_net():
+    # PayPal credits 49.90 less its fee of 1.59: the customer paid the invoice in full.
+    paypal = line("48.31", end_to_end_id="302-1234567-7654321", gross=D("49.90"), fee=D("-1.59"))
+    short = line("48.31", "RE-2026-10440")  # a bank transfer of 48.31 is short
+
+    paid, partial = match_lines([paypal, short], [item()])
+
+    assert (paid.state, paid.auto) == ("matched", True)
+    assert partial.state == "partially_paid"
+    assert partial.candidates[0].amount_difference == D("-1.59")

@@ -6,8 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from billbee.sandbox import statements as sandbox_statements
+from connector.models import DEFAULT_EXCLUDED_PLATFORMS
 from payments.parsers import detect_format, parse_statement
 from payments.parsers.base import LineKind
+from payments.selectors import DEFAULT_GROUPS
 
 
 def test_the_sandbox_paypal_download_is_read_as_paypal(sandbox):
@@ -74,3 +77,14 @@ def test_the_sandbox_statements_are_imported_once_into_their_accounts(sandbox, c
     assert (again.new, again.known) == (0, first.lines)
     assert StatementTransaction.objects.filter(source=bank).count() == first.lines
     assert StatementTransaction.objects.filter(source=paypal).count() == paid.lines
+
+
+def test_the_sandbox_pays_what_a_default_connection_has_open():
+    """The sandbox repeats the connector's default exclusions and open states (it stands for
+    Billbee and does not import the connector): they must stay the same."""
+    assert set(sandbox_statements.EXCLUDED_PLATFORMS) == set(DEFAULT_EXCLUDED_PLATFORMS)
+    for group in DEFAULT_GROUPS:
+        if group.kind == "cod":
+            continue  # paid to the parcel service, not by transfer
+        for method in group.payment_methods:
+            assert set(sandbox_statements.OPEN_STATES[method]) == set(group.open_states)

@@ -1,7 +1,10 @@
-"""``import_statement FILE [--source NAME] [--connection NAME] [--format …] [--json]``
+"""``import_statement FILE [--source NAME] [--connection NAME] [--format F] [--no-billbee]
+[--json]``
 
 Reads a bank or payment-provider statement into an account (a payment source): new lines are
 stored, lines already stored are counted as known, broken lines are listed with their reason.
+Then the open prepayment orders are read from Billbee (unless ``--no-billbee``; a failure is a
+warning) and every line not yet confirmed is matched.
 Exit code 0 when every line was read, 1 when lines failed, 2 on bad input (an unknown account
 or format, a file that cannot be read or belongs to another account: nothing is written).
 """
@@ -20,6 +23,7 @@ from connector.services.connections import connection_get
 from payments.errors import PaymentsError
 from payments.models import PaymentSource
 from payments.services.matching import transactions_confirm_exact, transactions_match
+from payments.services.prepayments import OpenOrdersRead, prepayment_orders_read
 from payments.services.statements import FORMATS, statement_import
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -41,6 +45,12 @@ class Command(OperatorCommand):
             choices=FORMATS,
             help="the file's format (default: the account's, else recognised)",
         )
+        parser.add_argument(
+            "--no-billbee",
+            action="store_true",
+            help="match against the stored orders only: do not read the open prepayment "
+            "orders from Billbee first",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -57,7 +67,12 @@ class Command(OperatorCommand):
         except PaymentsError as exc:
             raise input_error(str(exc)) from None
         data = result.as_dict()
-        # The new lines are matched at once; only the exact 1:1 rule confirms by itself.
+        # Prepayment orders as Billbee has them now (a failure is a warning); then the lines
+        # not yet confirmed are matched; only the exact 1:1 rule confirms by itself.
+        open_orders = OpenOrdersRead()
+        if not options["no_billbee"]:
+            open_orders = prepayment_orders_read(source.connection)
+        data["open_orders"] = open_orders.as_dict()
         matching = transactions_match(source.connection)
         matching.confirmed = transactions_confirm_exact(source.connection)
         data["matching"] = matching.as_dict()
@@ -69,6 +84,13 @@ class Command(OperatorCommand):
                 f"already known, {len(data['errors'])} with errors "
                 f"(statement {data['statement_id']})"
             )
+            if open_orders.read:
+                self.stdout.write(
+                    f"open prepayment orders read from Billbee: {open_orders.fetched} "
+                    f"({open_orders.stored} new or changed)"
+                )
+            if open_orders.warning:
+                self.stderr.write(f"warning: {open_orders.warning}")
             states = ", ".join(f"{n} {state}" for state, n in sorted(matching.states.items()))
             self.stdout.write(
                 f"matched {matching.lines} open lines: {states or 'none'}; "
