@@ -216,3 +216,42 @@ def test_an_order_in_reminder_or_dunning_is_still_open_and_marked_paid(shop, mon
     call_command("send_writebacks", "--connection", connection.name, "--approve")
 
     assert sandbox.control("GET", f"orders/{order}")["State"] == 3
+
+
+def test_a_provider_payment_is_matched_on_what_the_customer_paid_not_on_the_net(
+    shop, monkeypatch
+):
+    """PayPal and Stripe keep their fee: the line's amount is the net, the invoice was paid in
+    full (the gross). The exact rule compares the gross; the fee goes to the fee account."""
+    sandbox, connection = shop
+    order = insert(sandbox, PaymentMethod=26, State=2, PayedAt=None)
+    import_and_book(connection)
+    invoice = doc(order, connection)
+    paypal = PaymentSource.objects.create(
+        connection=connection,
+        name="PayPal",
+        kind=PaymentSource.Kind.PAYPAL,
+        ledger_account=1201,
+        fee_account=4970,
+    )
+    line = StatementLine(
+        booking_date=date(2026, 11, 20),
+        amount=Decimal("24.15"),
+        gross=Decimal("25.00"),
+        fee=Decimal("-0.85"),
+        currency="EUR",
+        remittance=f"Rechnung {invoice.invoice_number}",
+        counterparty_name="Katrin Krüger",
+        bank_reference="7XK12345AB678901C",
+    )
+    statement(monkeypatch, paypal, line)
+
+    assert transactions_match(connection).states == {"matched": 1}
+    assert transactions_confirm_exact(connection) == 1
+    entry = JournalEntry.objects.get(kind=JournalEntry.Kind.PAYMENT)
+    amounts = {(ln.account, ln.side): ln.amount for ln in entry.lines.all()}
+    assert amounts == {
+        (1201, "S"): Decimal("24.15"),
+        (4970, "S"): Decimal("0.85"),
+        (10001, "H"): Decimal("25.00"),
+    }
