@@ -36,6 +36,7 @@ from ..models import (
 )
 from ..selectors import open_items, payment_group_of, payment_groups
 from .matching import _queue_writeback, transaction_confirm, transactions_match
+from .payers import payer_remember
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -135,6 +136,7 @@ def transaction_settle(
             ).first()
             if document is None:
                 raise PaymentsError(f"Document {part.document_id} is not one of this shop's.")
+            payer_remember(tx, document)  # as an exact match does; undone if this fails
             group = payment_group_of(document.payment_method, groups)
             entry = _post_part(tx, part, document, items.get(document.pk), group, fee, now)
             if entry is not None:

@@ -19,6 +19,7 @@ from connector.models import Connection, ExternalOrder
 from payments.errors import PaymentsError
 from payments.models import (
     IgnoreRule,
+    PayerAccount,
     PaymentAllocation,
     PaymentGroup,
     PaymentSource,
@@ -317,3 +318,19 @@ def test_a_providers_fee_is_taken_once_from_the_first_invoices_entry(shop):
          ("debtor", 10001, Decimal("50.00"))],
         [("bank", 1201, Decimal("30.00")), ("debtor", 10001, Decimal("30.00"))],
     ]  # fmt: skip
+
+
+def test_a_line_settled_by_hand_teaches_the_customers_account(shop, bank):
+    """What a person confirms on the Settle page is remembered like an exact match: the next
+    transfer from the account proposes the customer's items."""
+    first = invoice(shop, "RE-1010", "40.00")
+    first.customer = {"id": 4711, "email": "k@example.org"}
+    first.customer_name = "Katrin Krüger"
+    first.save(update_fields=["customer", "customer_name"])
+    tx = line(bank, "39.20")
+
+    transaction_settle(tx, [Part(first.pk, Decimal("39.20"), skonto=Decimal("0.80"))])
+
+    payer = PayerAccount.objects.get()
+    assert (payer.iban, payer.customer_name) == ("DE02120300000000202051", "Katrin Krüger")
+    assert payer.customer_key
