@@ -35,6 +35,8 @@ from .rows import (
     CorrectionRow,
     CreditNoteRow,
     HeldDocument,
+    OpenItemAgeRow,
+    OpenItemRow,
     ReasonGroup,
     ReceiptRow,
     RoundingRow,
@@ -117,6 +119,8 @@ class PeriodReport:
     threshold: ThresholdStatus | None = None  # § 3c (4) UStG, up to the month's end
     foreign: tuple[ForeignRow, ...] = ()  # sales in foreign warehouses' countries
     transfers: tuple[TransferRow, ...] = ()  # payouts via the transit account (Geldtransit)
+    open_items: tuple[OpenItemRow, ...] = ()  # invoices not cleared at the month's end (OPOS)
+    open_items_age: tuple[OpenItemAgeRow, ...] = ()
 
     @property
     def month_label(self) -> str:
@@ -167,6 +171,7 @@ def period_report(connection: Connection, year: int, month: int) -> PeriodReport
         connection=connection, document_date__gte=first, document_date__lte=last
     )
     held, held_list, held_total = held_documents(documents)
+    items = open_items_at(connection, last)
     return PeriodReport(
         connection=connection.name,
         connection_label=connection.label,
@@ -181,6 +186,8 @@ def period_report(connection: Connection, year: int, month: int) -> PeriodReport
         credit_notes=_credit_notes(entries),
         receipts=_receipts(entries),
         transfers=_transfers(entries),
+        open_items=items,
+        open_items_age=open_items_by_age(items),
         corrections=_corrections(entries, connection.zoneinfo),
         rounding=_rounding(entries),
         held=held,
@@ -397,6 +404,62 @@ def _transfers(entries: QuerySet[JournalEntry]) -> tuple[TransferRow, ...]:
         count[key] += 1
         total[key] += amounts[entry]
     return tuple(TransferRow(*key, count[key], total[key]) for key in sorted(count))
+
+
+# Ages of open items, days since the invoice date: (label, up to this many days).
+AGE_BUCKETS = (("0–30 days", 30), ("31–60 days", 60), ("61–90 days", 90), ("over 90 days", None))
+
+
+def open_items_at(connection: Connection, last: date) -> tuple[OpenItemRow, ...]:
+    """The open items (OPOS) at the end of ``last``: per invoice, the balance of its debtor
+    lines in the entries dated up to that day — the invoice, its credit notes (their
+    documents' parent), payments, returns and refunds, and the reversals of any of them
+    (dated as what they reverse). What DATEV's open-item list shows for the same batches."""
+    balance: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    lines = JournalLine.objects.filter(
+        entry__connection=connection,
+        entry__document_date__lte=last,
+        role=JournalLine.Role.DEBTOR,
+        entry__document__isnull=False,
+    ).values_list("entry__document_id", "entry__document__parent_id", "side", "amount")
+    for document_id, parent_id, side, amount in lines.iterator(chunk_size=5000):
+        key = parent_id or document_id  # a credit note settles its invoice
+        balance[key] += amount if side == JournalLine.Side.DEBIT else -amount
+    keys = [key for key, value in balance.items() if value]
+    if not keys:
+        return ()
+    invoices: dict[int, tuple[str, date, str, int, Decimal]] = {}
+    standing = JournalEntry.objects.filter(
+        connection=connection,
+        kind=JournalEntry.Kind.INVOICE,
+        document_date__lte=last,
+        document_id__in=keys,
+    ).exclude(reversed_by__document_date__lte=last)
+    for row in standing.order_by("pk").values_list(
+        "document_id", "number", "document_date", "order_number", "debtor", "document_total"
+    ):
+        invoices[row[0]] = row[1:]  # the latest standing entry of the document wins
+    rows = [
+        OpenItemRow(key, number, day, order or "", debtor, total, balance[key], (last - day).days)
+        for key in keys
+        if key in invoices
+        for number, day, order, debtor, total in [invoices[key]]
+    ]
+    return tuple(sorted(rows, key=lambda r: (r.document_date, r.number, r.document_id)))
+
+
+def open_items_by_age(items: Iterable[OpenItemRow]) -> tuple[OpenItemAgeRow, ...]:
+    counts: dict[str, int] = defaultdict(int)
+    sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for item in items:
+        label = next(name for name, upto in AGE_BUCKETS if upto is None or item.days <= upto)
+        counts[label] += 1
+        sums[label] += item.open
+    return tuple(
+        OpenItemAgeRow(label, counts[label], sums[label])
+        for label, _ in AGE_BUCKETS
+        if label in counts
+    )
 
 
 def _corrections(entries: QuerySet[JournalEntry], tz: ZoneInfo) -> tuple[CorrectionRow, ...]:

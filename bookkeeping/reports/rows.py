@@ -45,6 +45,31 @@ class TransferRow:
 
 
 @dataclass(frozen=True)
+class OpenItemRow:
+    """An invoice not cleared at the month's end (Offener Posten): its debtor's balance from
+    the invoice, its credit notes, payments, returns and reversals dated up to that day.
+    Negative: the customer paid more than the invoice (a credit of the customer)."""
+
+    document_id: int
+    number: str
+    document_date: date
+    order_number: str
+    debtor: int
+    total: Decimal  # the invoice's total, EUR
+    open: Decimal  # still open at the month's end, EUR
+    days: int  # from the invoice date to the month's end
+
+
+@dataclass(frozen=True)
+class OpenItemAgeRow:
+    """The open items at the month's end by age (days since the invoice date)."""
+
+    bucket: str
+    items: int
+    open: Decimal
+
+
+@dataclass(frozen=True)
 class CorrectionRow:
     """A reversal, or an entry posted after its period had been exported."""
 

@@ -24,6 +24,8 @@ from .tables import (
     ForeignResource,
     HeldDocumentResource,
     MissingResource,
+    OpenItemAgeResource,
+    OpenItemResource,
     OssResource,
     PendingResource,
     ReasonResource,
@@ -48,6 +50,8 @@ PERIOD_SECTIONS = (
     "threshold",
     "credit_notes",
     "receipts",
+    "open_items_age",
+    "open_items",
     "transfers",
     "corrections",
     "rounding",
@@ -86,6 +90,21 @@ _LISTS: dict[str, tuple[str, type[Resource], str, str]] = {
         "what customers paid less refunds (gross), the providers' fees, and what settled "
         "invoices besides the money: Skonto granted and rests written off (gross; their VAT "
         "correction is in the DATEV export). Reversed payments are left out.",
+    ),
+    "open_items_age": (
+        "Open items at the month's end, by age",
+        OpenItemAgeResource,
+        "Open items by age",
+        "Invoices not cleared on the month's last day (Offene Posten), by days since the "
+        "invoice date: what the debtors still owe, in EUR. Negative: customers paid more.",
+    ),
+    "open_items": (
+        "Open items at the month's end (OPOS)",
+        OpenItemResource,
+        "Open items",
+        "Every invoice whose debtor is not cleared by the payments, credit notes, returns and "
+        "reversals dated up to the month's last day, as DATEV's open-item list shows it for "
+        "the same batches. A negative amount is a customer's credit (overpaid).",
     ),
     "transfers": (
         "Transfers between own accounts (Geldtransit)",
@@ -129,6 +148,8 @@ def report_tables(report: PeriodReport, completeness: Completeness | None = None
         _threshold(report),
         _listed(report, "credit_notes"),
         _listed(report, "receipts"),
+        _listed(report, "open_items_age"),
+        _listed(report, "open_items"),
         _listed(report, "transfers"),
         _listed(report, "corrections"),
         _rounding(report),

@@ -134,6 +134,22 @@ class TransferResource(resources.Resource):
     amount = column("amount", "amount (EUR)", Amount())
 
 
+class OpenItemResource(resources.Resource):
+    day = column("document_date", "invoice date", Day())
+    number = column("number", "invoice")
+    order_number = column("order_number", "order")
+    debtor = column("debtor", "debtor (Debitor)")
+    total = column("total", "total", Money())
+    open = column("open", "open", Money())
+    days = column("days", "days", Count())
+
+
+class OpenItemAgeResource(resources.Resource):
+    bucket = column("bucket", "age")
+    items = column("items", "items", Count())
+    open = column("open", "open", Money())
+
+
 class CorrectionResource(resources.Resource):
     day = column("document_date", "date", Day())
     kind = column("kind", "entry")

@@ -649,6 +649,8 @@ def test_the_workbook_has_a_sheet_per_section_with_numeric_cells(books, sandbox)
         "Threshold",
         "Credit notes",
         "Payments",
+        "Open items by age",
+        "Open items",
         "Transfers",
         "Corrections",
         "Rounding",

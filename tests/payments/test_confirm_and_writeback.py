@@ -218,9 +218,7 @@ def test_an_order_in_reminder_or_dunning_is_still_open_and_marked_paid(shop, mon
     assert sandbox.control("GET", f"orders/{order}")["State"] == 3
 
 
-def test_a_provider_payment_is_matched_on_what_the_customer_paid_not_on_the_net(
-    shop, monkeypatch
-):
+def test_a_provider_payment_is_matched_on_what_the_customer_paid_not_on_the_net(shop, monkeypatch):
     """PayPal and Stripe keep their fee: the line's amount is the net, the invoice was paid in
     full (the gross). The exact rule compares the gross; the fee goes to the fee account."""
     sandbox, connection = shop
