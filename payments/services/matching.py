@@ -161,7 +161,8 @@ def transaction_confirm(
         tx = StatementTransaction.objects.select_for_update().get(pk=tx.pk)
         if tx.confirmed_at is not None:
             raise PaymentsError(f"Line {tx.pk} is confirmed already.")
-        document = ExternalOrder.objects.get(pk=document_id)
+        # Locked like a settled line's documents (services/settling.py), for the same reason.
+        document = ExternalOrder.objects.select_for_update(of=("self",)).get(pk=document_id)
         payer_remember(tx, document)  # undone with the rest if the confirmation fails
         booking = DocumentBooking.objects.filter(
             document=document, status=DocumentBooking.Status.BOOKED

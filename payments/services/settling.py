@@ -126,6 +126,9 @@ def transaction_settle(
         tx = StatementTransaction.objects.select_for_update().select_related("source").get(pk=tx.pk)
         _check_parts(tx, parts)
         connection = tx.source.connection
+        # The documents are locked before their open amounts are read: a second line settling
+        # one of them waits, then finds what this one booked (never both read it open).
+        documents_lock([p.document_id for p in parts])
         items = {item.id: item for item in open_items(connection, on=tx.booking_date)}
         groups = payment_groups(connection)
         fee = -tx.fee if tx.fee is not None and tx.fee < 0 else ZERO
@@ -161,6 +164,16 @@ def transaction_settle(
         for document, group, _ in documents:
             _queue_writeback(tx, document, group)
     return tx
+
+
+def documents_lock(document_ids: Sequence[int]) -> None:
+    """Lock the documents' rows until the transaction ends (in id order: no deadlock)."""
+    list(
+        ExternalOrder.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted(document_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _check_parts(tx: StatementTransaction, parts: Sequence[Part]) -> None:
