@@ -111,14 +111,25 @@ def open_items(connection: Connection, on: date | None = None) -> list[OpenItem]
 def _posted_invoices(
     connection: Connection, groups: list[PaymentGroup], zone: ZoneInfo
 ) -> list[OpenItem]:
+    # Plain values, not model instances: a shop has hundreds of thousands of invoices.
     bookings = (
         DocumentBooking.objects.filter(
             connection=connection,
             status=DocumentBooking.Status.BOOKED,
             entry__kind=JournalEntry.Kind.INVOICE,
         )
-        .select_related("document", "entry")
         .order_by("document_id")
+        .values_list(
+            "document_id",
+            "document__order_number",
+            "document__payment_reference",
+            "document__payment_method",
+            "entry_id",
+            "entry__number",
+            "entry__document_total",
+            "entry__currency",
+            "entry__document_date",
+        )
     )
     # Payments posted against a document and not reversed (bookkeeping/services/payments.py).
     paid: dict[int, Decimal] = {}
@@ -138,27 +149,25 @@ def _posted_invoices(
             continue
         credited[invoice_entry] = credited.get(invoice_entry, Decimal(0)) + abs(total)
     items = []
-    for booking in bookings:
-        entry, document = booking.entry, booking.document
-        assert entry is not None
-        credit = credited.get(entry.pk, Decimal(0))
-        if entry.document_total - credit <= 0:
+    for document, order, reference, method, entry, number, total, currency, day in bookings:
+        credit = credited.get(entry, Decimal(0))
+        if total - credit <= 0:
             continue  # credited in full: nothing was or is to be paid
-        open_amount = entry.document_total - credit - paid.get(document.pk, Decimal(0))
+        open_amount = total - credit - paid.get(document, Decimal(0))
         # Paid in full: kept as settled, so that a second payment naming it is recognised
         # as "already paid" instead of finding nothing.
         settled = open_amount <= 0
         items.append(
             OpenItem(
-                id=document.pk,
-                order_number=document.order_number,
-                invoice_number=entry.number,
-                payment_reference=document.payment_reference,
-                amount=entry.document_total if settled else open_amount,
-                total=entry.document_total,
-                currency=entry.currency,
-                invoice_date=entry.document_date,
-                group=_group_of(document.payment_method, groups),
+                id=document,
+                order_number=order,
+                invoice_number=number,
+                payment_reference=reference,
+                amount=total if settled else open_amount,
+                total=total,
+                currency=currency,
+                invoice_date=day,
+                group=_group_of(method, groups),
                 settled=settled,
             )
         )
