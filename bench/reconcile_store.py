@@ -335,6 +335,14 @@ def run_timed(connection_id: int, source_id: int, path: Path, config: MatchConfi
     try:
         with timed(times, "import"):
             imported = statement_import(source, path.read_bytes(), filename=path.name)
+        # The result holds every parsed line (for the preview): as in the app, it is done with
+        # before the matching starts.
+        counts = {
+            "statement_id": imported.statement_id,
+            "new_lines": imported.new,
+            "errors": len(imported.errors),
+        }
+        del imported
         with timed(times, "match"):
             summary = matching.transactions_match(connection, config=config)
     finally:
@@ -347,9 +355,7 @@ def run_timed(connection_id: int, source_id: int, path: Path, config: MatchConfi
         "match_lines_s": round(times["match_lines"], 2),
         "total_s": round(times["import"] + times["match"], 2),
         "total_cpu_s": round(time.process_time() - cpu, 2),
-        "statement_id": imported.statement_id,
-        "new_lines": imported.new,
-        "errors": len(imported.errors),
+        **counts,
         "matched_lines": summary.lines,
     }
 

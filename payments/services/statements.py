@@ -27,7 +27,9 @@ from ..parsers.base import LineError, ParsedStatement, StatementLine
 from ..parsers.csv_mapped import MappingError, parse_csv
 
 FORMATS = ("camt053", "camt052", "camt054", "mt940", "paypal", "stripe", "csv")
-LOOKUP_CHUNK = 500
+LOOKUP_CHUNK = 2000
+# Rows per INSERT: within PostgreSQL's 65,535 parameters even where Django cannot send arrays.
+INSERT_ROWS = 2000
 _AMOUNT_FIELD = StatementTransaction._meta.get_field("amount")
 
 
@@ -236,7 +238,7 @@ def statement_import(
                 for position, key, line in prepared.keyed
                 if key not in known
             ],
-            batch_size=500,
+            batch_size=INSERT_ROWS,
         )
     result.statement_id = statement.pk
     return result
