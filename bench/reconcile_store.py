@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -338,6 +339,9 @@ def run_timed(connection_id: int, source_id: int, path: Path, config: MatchConfi
         # The result holds every parsed line (for the preview): as in the app, it is done with
         # before the matching starts.
         counts = {
+            "peak_rss_after_import_mb": round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+            ),
             "statement_id": imported.statement_id,
             "new_lines": imported.new,
             "errors": len(imported.errors),

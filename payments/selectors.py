@@ -111,7 +111,8 @@ def open_items(connection: Connection, on: date | None = None) -> list[OpenItem]
 def _posted_invoices(
     connection: Connection, groups: list[PaymentGroup], zone: ZoneInfo
 ) -> list[OpenItem]:
-    # Plain values, not model instances: a shop has hundreds of thousands of invoices.
+    # Plain values, not model instances, read in chunks: a shop has hundreds of thousands of
+    # invoices.
     bookings = (
         DocumentBooking.objects.filter(
             connection=connection,
@@ -130,6 +131,7 @@ def _posted_invoices(
             "entry__currency",
             "entry__document_date",
         )
+        .iterator(chunk_size=10_000)  # not kept as a whole beside the items made of it
     )
     # Payments posted against a document and not reversed (bookkeeping/services/payments.py).
     paid: dict[int, Decimal] = {}

@@ -107,6 +107,7 @@ def transactions_match(
         )
         .order_by("booking_date", "pk")
         .values_list("pk", *_LINE_FIELDS)
+        .iterator(chunk_size=STORE_CHUNK)  # not kept as a whole beside the lines made of it
     )
     ids, lines = [], []
     for pk, *values in rows:
