@@ -155,7 +155,9 @@ def _posted_invoices(
         credit = credited.get(entry, Decimal(0))
         if total - credit <= 0:
             continue  # credited in full: nothing was or is to be paid
-        open_amount = total - credit - paid.get(document, Decimal(0))
+        payments = paid.get(document, Decimal(0))
+        # Most invoices have neither: their open amount is the total itself, not a copy.
+        open_amount = total - credit - payments if credit or payments else total
         # Paid in full: kept as settled, so that a second payment naming it is recognised
         # as "already paid" instead of finding nothing.
         settled = open_amount <= 0

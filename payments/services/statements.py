@@ -232,14 +232,16 @@ def statement_import(
             error_count=len(result.errors),
             errors=result.errors,
         )
-        StatementTransaction.objects.bulk_create(
-            [
-                _row(source, statement, position, key, line)
-                for position, key, line in prepared.keyed
-                if key not in known
-            ],
-            batch_size=INSERT_ROWS,
-        )
+        new = [keyed for keyed in prepared.keyed if keyed[1] not in known]
+        # The rows of one INSERT at a time: 50,000 model instances at once would take
+        # about a hundred megabytes.
+        for start in range(0, len(new), INSERT_ROWS):
+            StatementTransaction.objects.bulk_create(
+                [
+                    _row(source, statement, position, key, line)
+                    for position, key, line in new[start : start + INSERT_ROWS]
+                ]
+            )
     result.statement_id = statement.pk
     return result
 
