@@ -370,10 +370,12 @@ def run_child(connection_id: int, source_id: int, path: Path) -> dict:
     script = Path(__file__).with_name("reconcile.py")
     done = subprocess.run(
         [sys.executable, str(script), "--store-child", payload],
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if done.returncode != 0:
+        raise SystemExit(f"The timed run failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
