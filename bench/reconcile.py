@@ -12,9 +12,14 @@ the indexes and matching every line), measures peak RSS and compares the result 
 Typos in references are generated so that they never name another item of the same open
 amount: such a line names a real invoice with its exact amount, and no engine could tell.
 
+With ``--store`` it measures the whole run instead (``bench/reconcile_store.py``): the items
+stored in a PostgreSQL database (DATABASE_URL) as booked invoices, the lines written as one
+CAMT.053 file, then, timed, the file imported (parsed and stored) and its lines matched with
+the results stored, as the app does it; the stored results are compared with the truth.
+
 Usage: python bench/reconcile.py [--items 200000] [--lines 50000] [--seed 1] [--json out.json]
-Results are recorded in docs/benchmarks.md. (The whole run with parsing a statement file and
-storing on PostgreSQL is to be added as a further step once the payments models exist.)
+       DATABASE_URL=postgres://… python bench/reconcile.py --store [--items …] [--lines …]
+Results are recorded in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import platform
 import random
 import resource
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -36,6 +42,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from stdnum import iban as stdnum_iban  # noqa: E402
 
@@ -498,19 +505,79 @@ def run_matching(item_count: int, line_count: int, seed: int) -> dict[str, Any]:
     }
 
 
+def run_store(item_count: int, line_count: int, seed: int) -> dict[str, Any]:
+    """The whole run on PostgreSQL (``reconcile_store``): set up, then the timed run in a
+    process of its own, then its stored results against the truth."""
+    import reconcile_store as store
+
+    problem = store.refusal(os.environ.get("DATABASE_URL", ""))
+    if problem:
+        raise SystemExit(problem)
+    store.django_setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    items, lines, truths = generate(item_count, line_count, seed)
+    started = time.perf_counter()
+    name = f"bench {time.strftime('%Y-%m-%d %H:%M:%S')}"
+    connection_id, source_id = store.create_connection(name, CONFIG)
+    documents = store.store_items(connection_id, items)
+    folder = Path(tempfile.mkdtemp(prefix="reconcile-"))
+    path = folder / "statement.camt053.xml"
+    path.write_bytes(store.camt053(lines))
+    setup = time.perf_counter() - started
+    load = [round(value, 2) for value in os.getloadavg()]
+    figures = store.run_child(connection_id, source_id, path)
+    results = store.stored_results(figures["statement_id"], documents)
+    path.unlink()
+    folder.rmdir()
+    return {
+        "items": item_count,
+        "seed": seed,
+        "setup_s (not timed)": round(setup, 1),
+        "load_average_before_run": load,
+        **figures,
+        **evaluate(results, truths),
+    }
+
+
+def store_child(payload: str) -> None:
+    """The timed part of ``--store``, in the process that ``run_store`` starts."""
+    import reconcile_store as store
+
+    arguments = json.loads(payload)
+    store.django_setup()
+    figures = store.run_timed(
+        arguments["connection"], arguments["source"], Path(arguments["file"]), CONFIG
+    )
+    print(json.dumps({**figures, "peak_rss_mb": peak_rss_mb()}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=200_000)
     parser.add_argument("--lines", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--store",
+        action="store_true",
+        help="the whole run on PostgreSQL (DATABASE_URL): parse, match, store",
+    )
+    parser.add_argument("--store-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.store_child:
+        store_child(args.store_child)
+        return
     result = {
         "machine": f"{platform.machine()} {platform.python_version()}",
         "load_average_before": [round(load, 2) for load in os.getloadavg()],
         "date": date.today().isoformat(),
-        "matching": run_matching(args.items, args.lines, args.seed),
     }
+    if args.store:
+        result["whole_run"] = run_store(args.items, args.lines, args.seed)
+    else:
+        result["matching"] = run_matching(args.items, args.lines, args.seed)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

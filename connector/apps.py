@@ -14,3 +14,6 @@ class ConnectorConfig(AppConfig):
         # Ids beyond the built-in tables are named from Billbee's stored lists.
         enums.names_source(stored_names)
         from . import checks  # noqa: F401 - registers the system checks
+        from .fields import register_postgresql_type
+
+        register_postgresql_type()

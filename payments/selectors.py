@@ -128,11 +128,13 @@ def payer_ibans(connection: Connection) -> dict[str, tuple[str, ...]]:
     return {key: tuple(values) for key, values in ibans.items()}
 
 
-def _customer(document: ExternalOrder, ibans: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def _customer(
+    name: str, details: dict[str, Any] | None, ibans: dict[str, tuple[str, ...]]
+) -> dict[str, Any]:
     """An open item's customer fields: name, key and the IBANs remembered for the key."""
-    key = customer_key(document.customer or {})
+    key = customer_key(details or {})
     return {
-        "customer_name": document.customer_name,
+        "customer_name": name,
         "customer_id": key,
         "customer_ibans": ibans.get(key, ()) if key else (),
     }
@@ -165,14 +167,29 @@ def open_items(connection: Connection, on: date | None = None) -> list[OpenItem]
 def _posted_invoices(
     connection: Connection, groups: list[PaymentGroup], ibans: dict[str, tuple[str, ...]]
 ) -> list[OpenItem]:
+    # Plain values, not model instances, read in chunks: a shop has hundreds of thousands of
+    # invoices.
     bookings = (
         DocumentBooking.objects.filter(
             connection=connection,
             status=DocumentBooking.Status.BOOKED,
             entry__kind=JournalEntry.Kind.INVOICE,
         )
-        .select_related("document", "entry")
         .order_by("document_id")
+        .values_list(
+            "document_id",
+            "document__order_number",
+            "document__payment_reference",
+            "document__payment_method",
+            "entry_id",
+            "entry__number",
+            "entry__document_total",
+            "entry__currency",
+            "entry__document_date",
+            "document__customer_name",
+            "document__customer",
+        )
+        .iterator(chunk_size=10_000)  # not kept as a whole beside the items made of it
     )
     # Payments posted against a document and not reversed (bookkeeping/services/payments.py).
     paid: dict[int, Decimal] = {}
@@ -192,29 +209,41 @@ def _posted_invoices(
             continue
         credited[invoice_entry] = credited.get(invoice_entry, Decimal(0)) + abs(total)
     items = []
-    for booking in bookings:
-        entry, document = booking.entry, booking.document
-        assert entry is not None
-        credit = credited.get(entry.pk, Decimal(0))
-        if entry.document_total - credit <= 0:
+    for (
+        document,
+        order,
+        reference,
+        method,
+        entry,
+        number,
+        total,
+        currency,
+        day,
+        customer_name,
+        customer,
+    ) in bookings:
+        credit = credited.get(entry, Decimal(0))
+        if total - credit <= 0:
             continue  # credited in full: nothing was or is to be paid
-        open_amount = entry.document_total - credit - paid.get(document.pk, Decimal(0))
+        payments = paid.get(document, Decimal(0))
+        # Most invoices have neither: their open amount is the total itself, not a copy.
+        open_amount = total - credit - payments if credit or payments else total
         # Paid in full: kept as settled, so that a second payment naming it is recognised
         # as "already paid" instead of finding nothing.
         settled = open_amount <= 0
         items.append(
             OpenItem(
-                id=document.pk,
-                order_number=document.order_number,
-                invoice_number=entry.number,
-                payment_reference=document.payment_reference,
-                amount=entry.document_total if settled else open_amount,
-                total=entry.document_total,
-                currency=entry.currency,
-                invoice_date=entry.document_date,
-                group=_group_of(document.payment_method, groups),
+                id=document,
+                order_number=order,
+                invoice_number=number,
+                payment_reference=reference,
+                amount=total if settled else open_amount,
+                total=total,
+                currency=currency,
+                invoice_date=day,
+                group=_group_of(method, groups),
                 settled=settled,
-                **_customer(document, ibans),
+                **_customer(customer_name, customer, ibans),
             )
         )
     return items
@@ -256,7 +285,7 @@ def _awaiting_prepayment(
             currency=order.currency or "EUR",
             invoice_date=_local_date(order.invoice_date or order.order_date, zone) or on,
             group=PaymentGroup.Kind.PREPAYMENT,
-            **_customer(order, ibans),
+            **_customer(order.customer_name, order.customer, ibans),
         )
         for order in orders
         if order.total_gross is not None and order.total_gross > 0

@@ -8,6 +8,7 @@ confirmed without a person (see ``engine``). Reasons are sentences for the accou
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 from decimal import Decimal
 
 from payments.parsers.base import LineKind, StatementLine
@@ -32,9 +33,12 @@ def days_after_invoice(line: StatementLine, item: OpenItem) -> int:
     return (line.booking_date - item.invoice_date).days
 
 
-def in_date_window(line: StatementLine, item: OpenItem, config: MatchConfig) -> bool:
-    days = days_after_invoice(line, item)
-    return -config.days_before_invoice <= days <= config.date_window_days
+def date_window(line: StatementLine, config: MatchConfig) -> tuple[date, date]:
+    """The earliest and the latest invoice date of an item this line may pay."""
+    return (
+        line.booking_date - timedelta(days=config.date_window_days),
+        line.booking_date + timedelta(days=config.days_before_invoice),
+    )
 
 
 def within(difference: Decimal, config: MatchConfig) -> bool:

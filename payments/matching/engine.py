@@ -62,16 +62,19 @@ def match_lines(
     """Match each statement line against the open items; one result per line, same order."""
     lines = [paid_by_customer(line) for line in lines]
     # The indexes are hundreds of thousands of small objects and none of them form cycles: the
-    # cyclic garbage collector, run again and again while they are built, only costs time.
+    # cyclic garbage collector, run again and again while they are built, only costs time. The
+    # index is dropped before the collector runs again: the first collection after it is enabled
+    # walks every object allocated meanwhile, and the index would be most of them.
     collecting = gc.isenabled()
     gc.disable()
     try:
         index = ItemIndex.build(items, config.reference_prefixes)
         results = [match_line(line, index, config) for line in lines]
+        del index
+        point_out_split_payments(lines, results, config)
     finally:
         if collecting:
             gc.enable()
-    point_out_split_payments(lines, results, config)
     return results
 
 

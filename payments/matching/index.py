@@ -5,13 +5,14 @@ remembered IBANs and by the customer's name."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
+from operator import attrgetter
 from typing import NamedTuple
 
 from .references import key_of, prefix_pattern
@@ -20,8 +21,11 @@ from .types import OpenItem
 _NAME_WORD = re.compile(r"\w+")
 
 
+_HUNDRED = Decimal(100)
+
+
 def cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value())
+    return int((amount * _HUNDRED).to_integral_value())
 
 
 @lru_cache(maxsize=65536)
@@ -42,72 +46,71 @@ class ReferenceHit(NamedTuple):
     key: str  # as normalised
 
 
+def references_of(item: OpenItem, prefixes: re.Pattern[str]) -> list[ReferenceHit]:
+    """The item's references with their keys; a key the item has twice (an order number equal
+    to the invoice number) once."""
+    hits: list[ReferenceHit] = []
+    invoice, order, payment = item.invoice_number, item.order_number, item.payment_reference
+    invoice_key = key_of(invoice, prefixes) if invoice else ""
+    if invoice_key:
+        hits.append(_hit((item, "invoice number", invoice, invoice_key)))
+    order_key = key_of(order, prefixes) if order else ""
+    if order_key and order_key != invoice_key:
+        hits.append(_hit((item, "order number", order, order_key)))
+    payment_key = key_of(payment, prefixes) if payment else ""
+    if payment_key and payment_key not in (invoice_key, order_key):
+        hits.append(_hit((item, "payment reference", payment, payment_key)))
+    return hits
+
+
+# ``ReferenceHit(...)`` goes through a ``__new__`` written in Python; the index makes one hit per
+# reference of every item, so it calls the tuple constructor directly.
+_hit = partial(tuple.__new__, ReferenceHit)
+_BY_DATE = attrgetter("invoice_date")
+
+
 @dataclass
 class ItemIndex:
+    prefixes: re.Pattern[str]
     by_id: dict[int, OpenItem] = field(default_factory=dict)
     by_reference: dict[str, list[ReferenceHit]] = field(default_factory=dict)
-    keys_of: dict[int, list[ReferenceHit]] = field(default_factory=dict)  # by item id
-    # (currency, cents) → open items with that open amount, ordered by invoice date, with
-    # their invoice dates as ordinals beside them for bisecting the date window
-    by_open_amount: dict[tuple[str, int], tuple[list[int], list[OpenItem]]] = field(
-        default_factory=dict
-    )
-    # (currency, cents) → settled items with that total
-    by_settled_total: dict[tuple[str, int], list[OpenItem]] = field(default_factory=dict)
+    # (currency, cents) → open items with that open amount, ordered by invoice date and id
+    by_open_amount: dict[tuple[str, int], list[OpenItem]] = field(default_factory=dict)
     by_iban: dict[str, list[OpenItem]] = field(default_factory=dict)
     by_name: dict[str, list[OpenItem]] = field(default_factory=dict)
+    # item id → its references, filled as items are weighed for a typing error
+    _references: dict[int, list[ReferenceHit]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, items: Sequence[OpenItem], prefixes: tuple[str, ...]) -> ItemIndex:
+        pattern = prefix_pattern(prefixes)
         by_reference: dict[str, list[ReferenceHit]] = defaultdict(list)
         by_open_amount: dict[tuple[str, int], list[OpenItem]] = defaultdict(list)
-        by_settled_total: dict[tuple[str, int], list[OpenItem]] = defaultdict(list)
-        by_iban: dict[str, list[OpenItem]] = defaultdict(list)
-        by_name: dict[str, list[OpenItem]] = defaultdict(list)
         by_raw_iban: dict[str, list[OpenItem]] = defaultdict(list)
         by_raw_name: dict[str, list[OpenItem]] = defaultdict(list)
-        pattern = prefix_pattern(prefixes)
-        keys_of: dict[int, list[ReferenceHit]] = {}
         for item in items:
-            # Unrolled over the three references: this loop runs once per open item.
-            own: list[ReferenceHit] = []
-            invoice, order, payment = item.invoice_number, item.order_number, item.payment_reference
-            invoice_key = key_of(invoice, pattern) if invoice else ""
-            if invoice_key:
-                own.append(ReferenceHit(item, "invoice number", invoice, invoice_key))
-            order_key = key_of(order, pattern) if order else ""
-            if order_key and order_key != invoice_key:
-                own.append(ReferenceHit(item, "order number", order, order_key))
-            payment_key = key_of(payment, pattern) if payment else ""
-            if payment_key and payment_key not in (invoice_key, order_key):
-                own.append(ReferenceHit(item, "payment reference", payment, payment_key))
-            for hit in own:
+            for hit in references_of(item, pattern):
                 by_reference[hit.key].append(hit)
-            keys_of[item.id] = own
-            if item.settled:
-                by_settled_total[(item.currency, cents(item.total))].append(item)
-            else:
-                by_open_amount[(item.currency, cents(item.amount))].append(item)
             # Grouped by the names and IBANs as written first: far fewer keys to normalise.
             for iban in item.customer_ibans:
                 by_raw_iban[iban].append(item)
             if item.customer_name:
                 by_raw_name[item.customer_name].append(item)
+        # Sorted once, so that every amount's items are in date order as they are appended.
+        for item in sorted(items, key=attrgetter("invoice_date", "id")):
+            if not item.settled:
+                by_open_amount[(item.currency, cents(item.amount))].append(item)
+        by_iban: dict[str, list[OpenItem]] = defaultdict(list)
+        by_name: dict[str, list[OpenItem]] = defaultdict(list)
         for raw, grouped in by_raw_iban.items():
             by_iban[iban_key(raw)].extend(grouped)
         for raw, grouped in by_raw_name.items():
             by_name[name_key(raw)].extend(grouped)
-        for bucket in by_open_amount.values():
-            bucket.sort(key=lambda item: (item.invoice_date, item.id))
         return cls(
+            prefixes=pattern,
             by_id={item.id: item for item in items},
             by_reference=dict(by_reference),
-            keys_of=keys_of,
-            by_open_amount={
-                key: ([item.invoice_date.toordinal() for item in bucket], bucket)
-                for key, bucket in by_open_amount.items()
-            },
-            by_settled_total=dict(by_settled_total),
+            by_open_amount=dict(by_open_amount),
             # An IBAN remembered twice for a customer (written with and without spaces) must
             # not count an item twice.
             by_iban={
@@ -116,6 +119,13 @@ class ItemIndex:
             },
             by_name=dict(by_name),
         )
+
+    def references(self, item: OpenItem) -> list[ReferenceHit]:
+        """The item's references with their keys (``references_of``), kept once computed."""
+        found = self._references.get(item.id)
+        if found is None:
+            found = self._references[item.id] = references_of(item, self.prefixes)
+        return found
 
     def referenced(self, tokens: set[str]) -> tuple[dict[int, list[ReferenceHit]], bool]:
         """The items whose references occur in the text, with how; and whether some key found
@@ -157,7 +167,6 @@ class ItemIndex:
         found = self.by_open_amount.get((currency, amount_cents))
         if not found:
             return []
-        ordinals, bucket = found
-        low = bisect_right(ordinals, earliest.toordinal() - 1)
-        high = bisect_right(ordinals, latest.toordinal())
-        return bucket[max(low, high - limit) : high]
+        low = bisect_left(found, earliest, key=_BY_DATE)
+        high = bisect_right(found, latest, key=_BY_DATE)
+        return found[max(low, high - limit) : high]

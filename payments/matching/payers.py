@@ -4,7 +4,6 @@ and a reference with a typing error; and several invoices of one payer adding up
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -15,8 +14,8 @@ from payments.parsers.base import StatementLine
 from .candidates import (
     MAX_CUSTOMER_ITEMS,
     amount_reason,
+    date_window,
     days_after_invoice,
-    in_date_window,
     several_invoices,
     subsets_with_sum,
     within,
@@ -44,13 +43,14 @@ def payer_candidates(
     payer_name = name_key(line.counterparty_name)
     payer_iban = iban_key(line.counterparty_iban)
     known = {item.id for item in index.by_iban.get(payer_iban, ())} if payer_iban else set()
+    earliest, latest = date_window(line, config)
     customer = [
         item
         for item in index.customer_items(line.counterparty_iban, line.counterparty_name)
-        if not item.settled
+        if earliest <= item.invoice_date <= latest
+        and not item.settled
         and item.currency == line.currency
         and item.id not in exclude
-        and in_date_window(line, item, config)
     ]
     # The payer's own items of this amount first, then others of the amount (the latest).
     of_payer = {item.id for item in customer}
@@ -60,7 +60,7 @@ def payer_candidates(
         for item in amount_pool(line, config, index)
         if item.id not in exclude and item.id not in of_payer
     ]
-    candidates = by_amount(line, pool, payer_name, known, config, (by_length(tokens), index))
+    candidates = by_amount(line, pool, payer_name, known, config, (NearTokens(tokens), index))
     if len(customer) > MAX_CUSTOMER_ITEMS:
         customer.sort(key=lambda item: (abs(days_after_invoice(line, item)), item.id))
         customer = customer[:MAX_CUSTOMER_ITEMS]
@@ -78,8 +78,7 @@ def amount_pool(line: StatementLine, config: MatchConfig, index: ItemIndex) -> l
     target, tolerance = cents(line.amount), cents(config.tolerance)
     if tolerance > MAX_TOLERANCE_CENTS_SCANNED:
         tolerance = 0
-    earliest = line.booking_date - timedelta(days=config.date_window_days)
-    latest = line.booking_date + timedelta(days=config.days_before_invoice)
+    earliest, latest = date_window(line, config)
     pool = [
         item
         for amount in range(target - tolerance, target + tolerance + 1)
@@ -99,14 +98,35 @@ class _Scored(NamedTuple):
     typo: tuple[ReferenceHit, str] | None
 
 
+class NearTokens:
+    """The tokens of one remittance text by length: those that may be one typing error away
+    from a key of a given length, gathered once per length for all the items weighed."""
+
+    def __init__(self, tokens: set[str]) -> None:
+        self.by_length: dict[int, list[str]] = {}
+        for token in sorted(tokens):
+            self.by_length.setdefault(len(token), []).append(token)
+        self._near: dict[int, list[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.by_length)
+
+    def near(self, length: int) -> list[str]:
+        found = self._near.get(length)
+        if found is None:
+            get = self.by_length.get
+            found = get(length, []) + get(length - 1, []) + get(length + 1, [])
+            self._near[length] = found
+        return found
+
+
 def near_reference(
-    tokens: dict[int, list[str]], item: OpenItem, index: ItemIndex
+    tokens: NearTokens, item: OpenItem, index: ItemIndex
 ) -> tuple[ReferenceHit, str] | None:
     """A token of the text one typing error (a character changed, added, dropped, or two
-    swapped) away from one of the item's references. ``tokens`` by their length."""
-    for hit in index.keys_of.get(item.id, ()):
-        size = len(hit.key)
-        near = tokens.get(size, []) + tokens.get(size - 1, []) + tokens.get(size + 1, [])
+    swapped) away from one of the item's references."""
+    for hit in index.references(item):
+        near = tokens.near(len(hit.key))
         if not near:
             continue
         found = process.extractOne(hit.key, near, scorer=OSA.distance, score_cutoff=1)
@@ -115,27 +135,20 @@ def near_reference(
     return None
 
 
-def by_length(tokens: set[str]) -> dict[int, list[str]]:
-    grouped: dict[int, list[str]] = {}
-    for token in sorted(tokens):
-        grouped.setdefault(len(token), []).append(token)
-    return grouped
-
-
 def by_amount(
     line: StatementLine,
     pool: list[OpenItem],
     payer_name: str,
     known: set[int],
     config: MatchConfig,
-    context: tuple[dict[int, list[str]], ItemIndex],
+    context: tuple[NearTokens, ItemIndex],
 ) -> list[Candidate]:
     """The items of the line's amount, scored by a reference with a typing error, the payer's
     IBAN and name, and the date; only the best few are written out with their reasons."""
     tokens, index = context
     scored = []
     for item in pool:
-        days = days_after_invoice(line, item)
+        days = (line.booking_date - item.invoice_date).days
         # Nearer dates rank first among otherwise equal candidates.
         closeness = 0.05 * min(abs(days), config.date_window_days) / max(config.date_window_days, 1)
         ratio = 0.0

@@ -29,7 +29,7 @@ class LineKind:
     ALL = (PAYMENT, FEE, PAYOUT, REFUND, REVERSAL, CHARGEBACK, CONVERSION, OTHER)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatementLine:
     booking_date: date
     amount: Decimal  # signed, in ``currency``; for PSPs the net unless ``gross`` is given

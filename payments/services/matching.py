@@ -11,11 +11,13 @@ that the worker sends later (``writebacks_send``), never inside the transaction.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,7 +28,7 @@ from bookkeeping.models import DocumentBooking
 from connector.models import Connection, ExternalOrder
 
 from ..errors import PaymentsError
-from ..matching import MatchConfig, match_lines
+from ..matching import LineMatch, MatchConfig, match_lines
 from ..models import PaymentGroup, StatementTransaction, Writeback
 from ..parsers.base import StatementLine
 from ..selectors import match_config, open_items, payment_group_of, payment_groups
@@ -70,25 +72,35 @@ class MatchSummary:
         }
 
 
-def _line(tx: StatementTransaction) -> StatementLine:
-    return StatementLine(
-        booking_date=tx.booking_date,
-        amount=tx.amount,
-        currency=tx.currency,
-        kind=tx.kind,
-        value_date=tx.value_date,
-        counterparty_name=tx.counterparty_name,
-        counterparty_iban=tx.counterparty_iban,
-        counterparty_bic=tx.counterparty_bic,
-        remittance=tx.remittance,
-        end_to_end_id=tx.end_to_end_id,
-        bank_reference=tx.bank_reference,
-        related_reference=tx.related_reference,
-        gross=tx.gross,
-        fee=tx.fee,
-        return_reason=tx.return_reason,
-        status=tx.status,
-    )
+# The fields of a stored line that matching reads, in ``StatementLine``'s names.
+_LINE_FIELDS = (
+    "booking_date",
+    "amount",
+    "currency",
+    "kind",
+    "value_date",
+    "counterparty_name",
+    "counterparty_iban",
+    "counterparty_bic",
+    "remittance",
+    "end_to_end_id",
+    "bank_reference",
+    "related_reference",
+    "gross",
+    "fee",
+    "return_reason",
+    "status",
+)
+# Lines whose results one statement stores.
+STORE_CHUNK = 5000
+_STORE_RESULTS = """
+    UPDATE payments_statementtransaction AS line
+       SET state = result.state, reason = result.reason, auto = result.auto,
+           candidates = result.candidates::jsonb, updated_at = %s
+      FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::boolean[], %s::text[])
+           AS result (id, state, reason, auto, candidates)
+     WHERE line.id = result.id
+"""
 
 
 def transactions_match(
@@ -100,33 +112,79 @@ def transactions_match(
     payments whose invoice is booked now are booked first (``transfers.transfers_process``)."""
     booked = transfers_process(connection).as_dict()
     config = config or match_config(connection)
-    lines = list(
+    # Plain values, not model instances: a statement of 50,000 lines is read in a second.
+    rows = (
         StatementTransaction.objects.filter(
             source__connection=connection, state__in=UNCONFIRMED, confirmed_at__isnull=True
-        ).order_by("booking_date", "pk")
+        )
+        .order_by("booking_date", "pk")
+        .values_list("pk", *_LINE_FIELDS)
+        .iterator(chunk_size=STORE_CHUNK)  # not kept as a whole beside the lines made of it
     )
+    ids, lines = [], []
+    for pk, *values in rows:
+        ids.append(pk)
+        lines.append(StatementLine(**dict(zip(_LINE_FIELDS, values, strict=True))))
     summary = MatchSummary(lines=len(lines), booked=booked)
     if not lines:
         return summary
-    results = match_lines([_line(tx) for tx in lines], open_items(connection), config)
-    for tx, result in zip(lines, results, strict=True):
-        tx.state, tx.reason, tx.auto = result.state, result.reason, result.auto
-        tx.candidates = [
-            {
-                "documents": list(c.item_ids),
-                "kind": c.kind,
-                "score": round(c.score, 3),
-                "amount_difference": str(c.amount_difference),
-                "skonto": str(c.skonto),
-                "reasons": list(c.reasons),
-            }
-            for c in result.candidates
-        ]
+    results = match_lines(lines, open_items(connection), config)
+    for result in results:
         summary.states[result.state] = summary.states.get(result.state, 0) + 1
-    StatementTransaction.objects.bulk_update(
-        lines, ["state", "reason", "auto", "candidates", "updated_at"], batch_size=500
-    )
+    results_store(ids, results)
     return summary
+
+
+def _candidates(result: LineMatch) -> list[dict[str, Any]]:
+    return [
+        {
+            "documents": list(c.item_ids),
+            "kind": c.kind,
+            "score": round(c.score, 3),
+            "amount_difference": str(c.amount_difference),
+            "skonto": str(c.skonto),
+            "reasons": list(c.reasons),
+        }
+        for c in result.candidates
+    ]
+
+
+def results_store(ids: list[int], results: list[LineMatch]) -> None:
+    """Store each line's state, reason and candidates. On PostgreSQL one UPDATE per
+    ``STORE_CHUNK`` lines, the values as arrays (``bulk_update`` builds a CASE per field and
+    line, half a minute for 50,000 lines); elsewhere ``bulk_update``."""
+    now = timezone.now()
+    if db_connection.vendor != "postgresql":
+        StatementTransaction.objects.bulk_update(
+            [
+                StatementTransaction(
+                    pk=pk,
+                    state=result.state,
+                    reason=result.reason,
+                    auto=result.auto,
+                    candidates=_candidates(result),
+                    updated_at=now,
+                )
+                for pk, result in zip(ids, results, strict=True)
+            ],
+            ["state", "reason", "auto", "candidates", "updated_at"],
+            batch_size=500,
+        )
+        return
+    with db_connection.cursor() as cursor:
+        for start in range(0, len(ids), STORE_CHUNK):
+            chunk = results[start : start + STORE_CHUNK]
+            cursor.execute(
+                _STORE_RESULTS,
+                [
+                    now,
+                    ids[start : start + STORE_CHUNK],
+                    [result.state for result in chunk],
+                    [result.reason for result in chunk],
+                    [result.auto for result in chunk],
+                    [json.dumps(_candidates(result), ensure_ascii=False) for result in chunk],
+                ],
+            )
 
 
 def transactions_confirm_exact(connection: Connection, now: datetime | None = None) -> int:
