@@ -132,40 +132,62 @@ def returns_book(connection: Connection, *, now: datetime | None = None) -> int:
         return 0
     booked = 0
     returned = returned_lines(connection)
+    payments = _payments_named(lines, connection)
     for tx in lines:
-        original = _original_of(tx, connection, returned)
+        original = _original_of(tx, payments, returned)
         if original is not None and _return_book(tx, original, now):
             returned.add(original.pk)
             booked += 1
     return booked
 
 
-def _original_of(
-    tx: StatementTransaction, connection: Connection, returned: set[int]
-) -> StatementTransaction | None:
-    """The one confirmed payment the return names, if it names exactly one."""
-    named = Q()
-    if tx.related_reference:
-        named |= Q(bank_reference=tx.related_reference)
-    if tx.end_to_end_id:
-        named |= Q(end_to_end_id=tx.end_to_end_id)
-    if tx.bank_reference:
-        named |= Q(bank_reference=tx.bank_reference)
-    if tx.mandate_id:
-        principal = -(tx.gross if tx.gross is not None else tx.amount)
-        named |= Q(mandate_id=tx.mandate_id, amount=principal)
-    if not named:
-        return None
-    found = [
-        line
-        for line in StatementTransaction.objects.filter(
-            named,
+def _payments_named(
+    lines: list[StatementTransaction], connection: Connection
+) -> list[StatementTransaction]:
+    """The confirmed payments any of the returns may name, read in one query (a query per
+    return scanned the connection's lines once each: minutes for a statement of many)."""
+    references = {r for tx in lines for r in (tx.related_reference, tx.bank_reference) if r}
+    end_to_end = {tx.end_to_end_id for tx in lines if tx.end_to_end_id}
+    mandates = {tx.mandate_id for tx in lines if tx.mandate_id}
+    if not (references or end_to_end or mandates):
+        return []
+    return list(
+        StatementTransaction.objects.filter(
+            Q(bank_reference__in=references)
+            | Q(end_to_end_id__in=end_to_end)
+            | Q(mandate_id__in=mandates),
             source__connection=connection,
             confirmed_at__isnull=False,
             matched_document__isnull=False,
             amount__gt=0,
-        ).exclude(pk=tx.pk)
-        if line.pk not in returned
+        ).order_by("pk")
+    )
+
+
+def _names(tx: StatementTransaction, payment: StatementTransaction) -> bool:
+    """Whether the return ``tx`` names ``payment``: the bank's reference of the payment, the
+    same SEPA end-to-end id or bank reference, or the same mandate over the same amount."""
+    if tx.related_reference and payment.bank_reference == tx.related_reference:
+        return True
+    if tx.end_to_end_id and payment.end_to_end_id == tx.end_to_end_id:
+        return True
+    if tx.bank_reference and payment.bank_reference == tx.bank_reference:
+        return True
+    principal = -(tx.gross if tx.gross is not None else tx.amount)
+    return bool(tx.mandate_id) and (payment.mandate_id, payment.amount) == (
+        tx.mandate_id,
+        principal,
+    )
+
+
+def _original_of(
+    tx: StatementTransaction, payments: list[StatementTransaction], returned: set[int]
+) -> StatementTransaction | None:
+    """The one confirmed payment the return names, if it names exactly one."""
+    found = [
+        payment
+        for payment in payments
+        if payment.pk != tx.pk and payment.pk not in returned and _names(tx, payment)
     ]
     return found[0] if len(found) == 1 else None
 
