@@ -29,7 +29,6 @@ import json
 import os
 import platform
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -44,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from rss import peak_rss_mb  # noqa: E402
 from stdnum import iban as stdnum_iban  # noqa: E402
 
 from payments.matching import (  # noqa: E402
@@ -477,10 +477,6 @@ def evaluate(results: list[LineMatch], truths: list[Truth]) -> dict[str, Any]:
         "states": dict(Counter(result.state for result in results).most_common()),
         "wrong_examples": wrong_examples,
     }
-
-
-def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def run_matching(item_count: int, line_count: int, seed: int) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from lxml import etree
+from rss import peak_rss_mb
 
 from payments.matching import Candidate, LineMatch, MatchConfig, OpenItem
 from payments.parsers.base import LineKind, StatementLine
@@ -365,9 +365,7 @@ def run_timed(connection_id: int, source_id: int, path: Path, config: MatchConfi
         # The result holds every parsed line (for the preview): as in the app, it is done with
         # before the matching starts.
         counts = {
-            "peak_rss_after_import_mb": round(
-                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-            ),
+            "peak_rss_after_import_mb": peak_rss_mb(),
             "statement_id": imported.statement_id,
             "new_lines": imported.new,
             "errors": len(imported.errors),
