@@ -61,8 +61,8 @@ class Toolbox:
             yield client
         except BillbeeThrottled as exc:
             raise AssistantError(
-                f"Billbee allows this call again in {exc.retry_after:.0f} s "
-                f"({exc.message}); ask again after that."
+                f"Billbee allows this call again in {exc.retry_after:.0f} s (its limit for this "
+                "call); ask again after that."
             ) from None
         except BillbeeError as exc:
             raise AssistantError(explain(exc, self.connection)) from None
