@@ -842,6 +842,22 @@ class BillbeeClient:
             start_page=start_page,
         )
 
+    def get_product(self, key: str | int, lookup_by: str = "id") -> dict[str, Any]:
+        """``GET /products/{id}?lookupBy=id|sku|ean``: one product as Billbee sent it."""
+        from urllib.parse import quote
+
+        if lookup_by not in ("id", "sku", "ean"):
+            raise ValueError("lookup_by must be id, sku or ean")
+        envelope = self.request(
+            "GET",
+            f"/products/{quote(str(key), safe='')}",
+            params={"lookupBy": lookup_by},
+            endpoint="GET /products/{id}",
+        )
+        if not isinstance(envelope.data, dict):
+            raise BillbeeMalformedResponse("the response has no product", status=envelope.status)
+        return envelope.data
+
     def update_stock(
         self,
         *,

@@ -200,16 +200,26 @@ def update_stock(
         quantity = Decimal("NaN")
     if not quantity.is_finite():
         raise AssistantError(f"new_quantity {new_quantity!r} is not a number.")
-    product = sku or f"Billbee id {billbee_id}"
-    if not confirm:
-        return {
-            "product": product,
-            "changed": False,
-            "message": f"Would set the stock of {product} to {quantity} (absolute, not added)"
-            + (f" in stock {stock_id}" if stock_id else "")
-            + ". Nothing was changed: call again with confirm=true to apply it.",
-        }
+    product = f"SKU {sku}" if sku else f"Billbee id {billbee_id}"
     with box.billbee() as client:
+        try:
+            current = _product_summary(
+                client.get_product(sku, "sku") if sku else client.get_product(billbee_id or 0)
+            )
+        except BillbeeNotFound:
+            raise AssistantError(f"Billbee has no product with the {product}.") from None
+        if not confirm:
+            return {
+                "product": product,
+                "title": current["title"],
+                "changed": False,
+                "before": current["stock"],
+                "after": quantity,
+                "message": f"Would set the stock of {product} ({current['title'] or 'no title'})"
+                f" from {current['stock']} to {quantity} (absolute, not added)"
+                + (f" in stock {stock_id}" if stock_id else "")
+                + ". Nothing was changed: call again with confirm=true to apply it.",
+            }
         result = client.update_stock(
             new_quantity=quantity,
             sku=sku,

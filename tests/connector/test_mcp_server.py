@@ -260,6 +260,7 @@ def test_the_seed_questions_end_to_end_with_writes_allowed(make_sandbox, tmp_pat
         if (r["Customer"] or {}).get("Id") == customer["Id"] and ordered_at(r) >= since
     )
     log = tmp_path / "server.log"
+    product_sku: list[str] = []
 
     async def script(client: Client) -> None:
         calls = Calls(client)
@@ -297,16 +298,22 @@ def test_the_seed_questions_end_to_end_with_writes_allowed(make_sandbox, tmp_pat
 
         # Stock: described first, set with confirm, before and after in the answer.
         product = (await calls.ok("list_products", page_size=1))["products"][0]
+        product_sku.append(product["sku"])
         stock_preview = await calls.ok("update_stock", sku=product["sku"], new_quantity="17")
-        assert stock_preview["changed"] is False and "17" in stock_preview["message"]
+        assert stock_preview["changed"] is False and stock_preview["after"] == 17
+        assert stock_preview["before"] == product["stock"]
+        assert f"from {product['stock']} to 17" in stock_preview["message"]
         stock = await calls.ok("update_stock", sku=product["sku"], new_quantity="17", confirm=True)
-        assert stock["changed"] is True and str(stock["after"]) in ("17", "17.0")
+        assert stock["changed"] is True and stock["after"] == 17
+        assert stock["before"] == product["stock"]
+        again = await calls.ok("list_products", page_size=1)
+        assert again["products"][0]["stock"] == 17
 
     drive(stdio(log, "--allow-writes"), script)
     assert sandbox.raw_get(f"/orders/{unpaid['BillBeeOrderId']}")["Data"]["State"] == 3
     written = log.read_text()
     assert f"order {unpaid['BillBeeOrderId']} state {unpaid['State']} -> 3 (now 3)" in written
-    assert "stock of" in written and "-> 17" in written
+    assert f"stock of SKU {product_sku[0]} " in written and " -> 17" in written
     assert SANDBOX_PASSWORD not in written and SANDBOX_KEY not in written
 
 
