@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from billbee.client import BillbeeClient
 from billbee.dto import InvoiceListItem, Order, Page
@@ -29,7 +30,14 @@ def state(state_id: int | None) -> dict[str, Any]:
     return {"id": state_id, "name": order_state_label(state_id)}
 
 
-def order_summary(order: Order) -> dict[str, Any]:
+def local_time(value: datetime | None, zone: ZoneInfo) -> str | None:
+    """A moment in the merchant's zone to the second: what the console shows, and short."""
+    if value is None:
+        return None
+    return value.astimezone(zone).replace(microsecond=0).isoformat()
+
+
+def order_summary(order: Order, zone: ZoneInfo) -> dict[str, Any]:
     address = order.invoice_address or order.shipping_address
     shipping = order.shipping_address or order.invoice_address
     customer = order.customer
@@ -38,9 +46,9 @@ def order_summary(order: Order) -> dict[str, Any]:
         "billbee_id": order.billbee_order_id,
         "number": order.order_number,
         "state": state(order.state),
-        "ordered_at": order.created_at,
-        "paid_at": order.paid_at,
-        "shipped_at": order.shipped_at,
+        "ordered_at": local_time(order.created_at, zone),
+        "paid_at": local_time(order.paid_at, zone),
+        "shipped_at": local_time(order.shipped_at, zone),
         "shop": {
             "id": seller.billbee_shop_id if seller else None,
             "name": (seller.billbee_shop_name if seller else None) or order.api_account_name,
@@ -56,7 +64,7 @@ def order_summary(order: Order) -> dict[str, Any]:
         "currency": order.currency,
         "invoice_number": order.full_invoice_number,
         "items": len(order.items),
-        "tags": order.tags,
+        **({"tags": order.tags} if order.tags else {}),
     }
 
 
@@ -110,7 +118,7 @@ def list_orders(
     return {
         **_page_info(result, page, len(orders)),
         "unreadable": [str(f.error) for f in result.failures] if result else [],
-        "orders": [o.raw if full else order_summary(o) for o in orders],
+        "orders": [o.raw if full else order_summary(o, box.zone) for o in orders],
     }
 
 
@@ -132,7 +140,7 @@ def get_order(box: Toolbox, id_or_number: str, *, full: bool = False) -> dict[st
             f"Billbee has no order with the id or order number {id_or_number!r} "
             f"(connection {box.connection.name})."
         )
-    return order.raw if full else order_summary(order)
+    return order.raw if full else order_summary(order, box.zone)
 
 
 def get_order_states(box: Toolbox) -> dict[str, Any]:
@@ -325,18 +333,18 @@ def list_invoices(
                 start_page=page,
             )
         )
-    rows = [_invoice_summary(i) for i in (result.items if result else [])]
+    rows = [_invoice_summary(i, box.zone) for i in (result.items if result else [])]
     return _record_page(result, page, "invoices", rows)
 
 
-def _invoice_summary(item: InvoiceListItem) -> dict[str, Any]:
+def _invoice_summary(item: InvoiceListItem, zone: ZoneInfo) -> dict[str, Any]:
     return {
         "billbee_id": item.billbee_id,
         "invoice_number": item.invoice_number,
         "type": item.type,
         "order_number": item.order_number,
-        "invoice_date": item.invoice_date,
-        "paid_at": item.pay_date,
+        "invoice_date": local_time(item.invoice_date, zone),
+        "paid_at": local_time(item.pay_date, zone),
         "net": item.total_net,
         "gross": item.total_gross,
         "currency": item.currency,

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 from billbee.client import BillbeeClient
 from billbee.errors import BillbeeError, BillbeeThrottled
@@ -68,6 +69,11 @@ class Toolbox:
             raise AssistantError(explain(exc, self.connection)) from None
         finally:
             client.close()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The merchant's zone: the times in answers are local times with their offset."""
+        return self.connection.zoneinfo
 
     def require_writes(self, tool: str) -> None:
         if not self.allow_writes:

@@ -188,6 +188,9 @@ def test_every_tool_is_listed_and_answers_over_stdio_and_writes_are_refused(impo
         assert orders["next_page"] == 2 and orders["orders"][0]["state"]["name"]
         one = await calls.ok("get_order", id_or_number=order["OrderNumber"])
         assert one["billbee_id"] == order["BillBeeOrderId"]
+        # Billbee's naive time, read in its clock, shown in the merchant's zone to the second.
+        created = datetime.fromisoformat(order["CreatedAt"]).replace(tzinfo=BERLIN)
+        assert one["ordered_at"] == created.replace(microsecond=0).isoformat()
         full = await calls.ok("get_order", id_or_number=str(order["BillBeeOrderId"]), full=True)
         assert full["TotalCost"] == order["TotalCost"]
         products = await calls.ok("list_products", page_size=3)
