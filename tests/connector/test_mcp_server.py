@@ -23,23 +23,23 @@ from typing import Any
 
 import anyio
 import pytest
-from django.utils import timezone
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from billbee import jsonutil
 from billbee.throttle import RedisRateLimiter
-from bookkeeping.models import DocumentBooking
+from bookkeeping.models import DocumentBooking, JournalLine
 from bookkeeping.services.booking import documents_book
 from connector.assistant import billbee_tools
 from connector.assistant.billbee_tools import SUMMARY_PAGE_LIMIT
 from connector.assistant.toolbox import AssistantError, Toolbox
-from connector.models import Connection, ExternalOrder
+from connector.models import Connection, ExternalOrder, ImportRun
 from connector.services.connections import connection_upsert
-from connector.services.imports import orders_import
+from tests.bookkeeping.helpers import generated_books
 from tests.conftest import BERLIN, SANDBOX_END, SANDBOX_KEY, SANDBOX_PASSWORD, SANDBOX_USER
 from tests.connector.test_celery_worker import database_url
+from tests.connector.test_import import insert, run
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "token-for-the-assistant-tests-4Fq9"
@@ -79,14 +79,19 @@ def connect(sandbox, name: str = "shop") -> Connection:
 
 @pytest.fixture
 def imported(make_sandbox):
-    """A sandbox of 80 orders, imported and booked (no debtors yet: the bookings wait)."""
+    """80 generated orders imported and booked with every debtor assigned, and one more order
+    from a second shop whose debtor is missing: it waits in the work queue."""
     sandbox = make_sandbox(orders=80)
-    connection = connect(sandbox)
-    connection.import_start_date = SANDBOX_END.date() - timedelta(days=120)
-    connection.save()
-    orders_import(connection, now=timezone.now() + timedelta(minutes=10))
+    connection, _ = generated_books(sandbox)
+    waiting = insert(
+        sandbox,
+        Seller={"Platform": "Shopware", "BillbeeShopName": "Zweitshop", "BillbeeShopId": 4242},
+    )
+    # The new order says it was last modified on 15 November: read that day again.
+    day = datetime(2026, 11, 15, tzinfo=BERLIN)
+    run(connection, since=day, until=day + timedelta(days=1))
     documents_book(connection)
-    return sandbox, connection
+    return sandbox, connection, waiting
 
 
 def server_env(**extra: str) -> dict[str, str]:
@@ -165,10 +170,25 @@ def ordered_at(raw: dict[str, Any]) -> datetime:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_every_tool_is_listed_and_answers_over_stdio_and_writes_are_refused(imported, tmp_path):
-    sandbox, connection = imported
+    sandbox, connection, waiting_id = imported
     document = ExternalOrder.objects.filter(connection=connection).exclude(invoice_number="")[0]
-    waiting = DocumentBooking.objects.filter(connection=connection, status="waiting").count()
+    waiting = DocumentBooking.objects.get(document__billbee_order_id=waiting_id)
+    assert waiting.status == "waiting" and waiting.reason_code == "no_debtor"
+    revenue = sum(
+        (line.amount if line.side == "H" else -line.amount)
+        for line in JournalLine.objects.filter(
+            entry__connection=connection,
+            entry__document_date__year=2026,
+            entry__document_date__month=11,
+            role__in=("revenue", "shipping", "discount"),
+        )
+    )
     in_log = ExternalOrder.objects.filter(connection=connection).count()
+    run_counts = [(r.pk, r.fetched, r.imported) for r in ImportRun.objects.order_by("-created_at")]
+    assert run_counts[-1][1] == 80
+    in_november = ExternalOrder.objects.filter(
+        connection=connection, document_date__year=2026, document_date__month=11
+    ).count()
     order = raw_orders(sandbox)[0]
 
     async def script(client: Client) -> Calls:
@@ -184,7 +204,7 @@ def test_every_tool_is_listed_and_answers_over_stdio_and_writes_are_refused(impo
         states = await calls.ok("get_order_states")
         assert {"id": 3, "billbee_name": "Zahlung_erhalten", "name": "paid"} in states["states"]
         orders = await calls.ok("list_orders", page_size=5)
-        assert orders["returned"] == 5 and orders["total_rows"] == 80
+        assert orders["returned"] == 5 and orders["total_rows"] == 81
         assert orders["next_page"] == 2 and orders["orders"][0]["state"]["name"]
         one = await calls.ok("get_order", id_or_number=order["OrderNumber"])
         assert one["billbee_id"] == order["BillBeeOrderId"]
@@ -207,13 +227,20 @@ def test_every_tool_is_listed_and_answers_over_stdio_and_writes_are_refused(impo
         assert explained["billbee_order_id"] == document.billbee_order_id
         assert explained["trace"] and explained["status"] == document.status
         queue = await calls.ok("work_queue")
-        assert sum(g["count"] for g in queue["waiting_for_bookkeeping"]) == waiting > 0
-        assert all(g["what_to_do"] for g in queue["waiting_for_bookkeeping"])
+        [group] = queue["waiting_for_bookkeeping"]
+        assert group["code"] == "no_debtor" and group["count"] == 1 and group["what_to_do"]
+        assert group["documents"][0]["billbee_order_id"] == waiting_id
+        assert group["documents"][0]["reason"] == waiting.reason
         runs = await calls.ok("import_runs")
-        assert runs["runs"][0]["state"] == "succeeded" and runs["runs"][0]["fetched"] == 80
+        assert [r["state"] for r in runs["runs"]] == ["succeeded", "succeeded"]
+        assert [(r["id"], r["fetched"], r["imported"]) for r in runs["runs"]] == run_counts
         month = await calls.ok("period_summary", year=2026, month=11)
         assert month["month"] == "2026-11" and month["totals"]["balanced"] is True
         assert month["completeness"]["checked_with_billbee"] is False
+        logged = [d["count"] for d in month["documents"] if d["side"] == "upload log"]
+        assert sum(logged) == in_november > 0
+        assert month["revenue"] and month["oss_by_country"]
+        assert month["revenue_total"]["net"] == revenue != 0
         found = await calls.ok("search_upload_log", text=document.invoice_number)
         assert [d["billbee_id"] for d in found["documents"]] == [document.billbee_order_id]
         everything = await calls.ok("search_upload_log", limit=200)
