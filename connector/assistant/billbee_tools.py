@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from billbee.client import BillbeeClient
 from billbee.dto import InvoiceListItem, Order, Page
 from billbee.enums import order_state_label
-from billbee.errors import BillbeeNotFound
+from billbee.errors import BillbeeError, BillbeeNotFound
 
 from .toolbox import AssistantError, Toolbox, logger
 
@@ -177,16 +177,19 @@ def update_order_state(
                 "call again with confirm=true to apply it.",
             }
         client.update_order_state(order_id, new_state_id)
-        after = client.get_order(order_id)
+        try:
+            now: int | None = client.get_order(order_id).state
+        except BillbeeError:
+            now = None  # written: the read-back is a check, its failure must not hide that
     logger.info(
         "assistant write on %s: order %s state %s -> %s (now %s)",
         box.connection.name,
         order_id,
         before.state,
         new_state_id,
-        after.state,
+        "not read back" if now is None else now,
     )
-    return {**change, "after": state(after.state), "changed": after.state != before.state}
+    return {**change, "after": state(new_state_id if now is None else now), "changed": True}
 
 
 def update_stock(
