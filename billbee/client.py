@@ -538,11 +538,13 @@ class BillbeeClient:
         page_size: int,
         limit: int | None = None,
         extra_buckets: Callable[[int], Sequence[Bucket]] | None = None,
+        start_page: int = 1,
     ) -> Iterator[Page]:
-        """Pages of parsed records (``parse``), or of ``RawRecord`` when ``parse`` is None."""
+        """Pages of parsed records (``parse``), or of ``RawRecord`` when ``parse`` is None,
+        from page ``start_page`` on."""
         seen = 0
         for number, paging, records in self.iter_raw_pages(
-            path, params, page_size=page_size, extra_buckets=extra_buckets
+            path, params, page_size=page_size, extra_buckets=extra_buckets, start_page=start_page
         ):
             if limit is not None:
                 records = records[: max(0, limit - seen)]
@@ -585,8 +587,9 @@ class BillbeeClient:
         article_title_source: int | None = None,
         page_size: int = MAX_PAGE_SIZE,
         limit: int | None = None,
+        start_page: int = 1,
     ) -> Iterator[Page]:
-        """Pages of ``Order`` (``GET /orders``, billbee-api.md §2.1).
+        """Pages of ``Order`` (``GET /orders``, billbee-api.md §2.1) from ``start_page`` on.
 
         ``modified_at_min`` is exclusive and ``modified_at_max`` inclusive on Billbee's side.
         Records that cannot be parsed are in ``Page.failures`` with the reason.
@@ -604,7 +607,12 @@ class BillbeeClient:
             article_title_source=article_title_source,
         )
         return self._iter_parsed(
-            "/orders", params, self.parse_order, page_size=page_size, limit=limit
+            "/orders",
+            params,
+            self.parse_order,
+            page_size=page_size,
+            limit=limit,
+            start_page=start_page,
         )
 
     def iter_order_records(
@@ -725,6 +733,7 @@ class BillbeeClient:
         include_positions: bool = True,
         page_size: int = MAX_PAGE_SIZE,
         limit: int | None = None,
+        start_page: int = 1,
     ) -> Iterator[Page]:
         """Pages of ``InvoiceListItem`` (``GET /orders/invoices``, §2.2): invoices and credit
         notes. Each (page, minInvoiceDate) may be fetched once a minute; the limiter waits."""
@@ -751,6 +760,7 @@ class BillbeeClient:
             page_size=page_size,
             limit=limit,
             extra_buckets=buckets,
+            start_page=start_page,
         )
 
     def create_invoice(
@@ -807,6 +817,7 @@ class BillbeeClient:
         min_created_at: datetime | None = None,
         page_size: int = MAX_PAGE_SIZE,
         limit: int | None = None,
+        start_page: int = 1,
     ) -> Iterator[Page]:
         """Pages of product JSON objects (``GET /products``) as sent by Billbee."""
         return self._iter_parsed(
@@ -815,15 +826,37 @@ class BillbeeClient:
             _require_object,
             page_size=page_size,
             limit=limit,
+            start_page=start_page,
         )
 
     def iter_customers(
-        self, *, page_size: int = MAX_PAGE_SIZE, limit: int | None = None
+        self, *, page_size: int = MAX_PAGE_SIZE, limit: int | None = None, start_page: int = 1
     ) -> Iterator[Page]:
         """Pages of customer JSON objects (``GET /customers``) as sent by Billbee."""
         return self._iter_parsed(
-            "/customers", {}, _require_object, page_size=page_size, limit=limit
+            "/customers",
+            {},
+            _require_object,
+            page_size=page_size,
+            limit=limit,
+            start_page=start_page,
         )
+
+    def get_product(self, key: str | int, lookup_by: str = "id") -> dict[str, Any]:
+        """``GET /products/{id}?lookupBy=id|sku|ean``: one product as Billbee sent it."""
+        from urllib.parse import quote
+
+        if lookup_by not in ("id", "sku", "ean"):
+            raise ValueError("lookup_by must be id, sku or ean")
+        envelope = self.request(
+            "GET",
+            f"/products/{quote(str(key), safe='')}",
+            params={"lookupBy": lookup_by},
+            endpoint="GET /products/{id}",
+        )
+        if not isinstance(envelope.data, dict):
+            raise BillbeeMalformedResponse("the response has no product", status=envelope.status)
+        return envelope.data
 
     def update_stock(
         self,

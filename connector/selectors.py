@@ -11,6 +11,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from billbee import jsonutil
+from billbee.dto import Order
 from billbee.enums import order_state_label, payment_type_name
 from billbee.parsing import AMOUNT_LIMIT
 
@@ -169,6 +170,33 @@ def external_order_explanation(
 
     data["booking"] = booking_explanation(document)
     return data
+
+
+def order_explanation_live(order: Order, connection: Connection) -> dict[str, Any]:
+    """What an import would decide now for an order that is not in the upload log yet,
+    fetched from Billbee by the caller; writes nothing."""
+    from . import classify
+    from .services.channels import settings_snapshot
+    from .services.documents import find_parent
+
+    settings = settings_snapshot(connection)
+    facts = classify.facts_of(order, settings)
+    parent = find_parent(connection, facts) if facts.kind == classify.CREDIT_NOTE else None
+    decision = classify.classify(order, settings, None, parent, content_changed=True)
+    return {
+        "connection": connection.name,
+        "billbee_order_id": order.billbee_order_id,
+        "kind": facts.kind,
+        "order_number": order.order_number,
+        "invoice_number": facts.invoice_number,
+        "status": decision.status,
+        "reason": decision.reason,
+        "trace": decision.trace,
+        "origin": facts.origin,
+        "billbee_state": order.state,
+        "billbee_url": order.web_url,
+        "not_in_log": "not imported yet: this is what an import would decide now",
+    }
 
 
 # ---------------------------------------------------------------- the operator console

@@ -59,3 +59,28 @@ def test_page_size_outside_billbee_limits_is_refused_before_sending(sandbox, siz
     with pytest.raises(ValueError, match="page_size"):
         next(client.iter_orders(page_size=size))
     assert sandbox.stats()["requests"] == 0
+
+
+def test_start_page_begins_at_a_later_page_and_reads_only_from_there(make_sandbox):
+    sandbox = make_sandbox(orders=600)
+    client = sandbox.client()
+    every = [o.billbee_order_id for page in client.iter_orders(page_size=100) for o in page.items]
+    sandbox.control("POST", "stats/reset")
+
+    pages = list(client.iter_orders(page_size=100, start_page=5))
+
+    assert [page.number for page in pages] == [5, 6]
+    assert [o.billbee_order_id for page in pages for o in page.items] == every[400:]
+    assert sandbox.stats()["by_endpoint"] == {"GET /orders": 2}
+
+
+def test_get_product_by_sku_is_the_same_product_as_by_id(sandbox):
+    from billbee.errors import BillbeeNotFound
+
+    client = sandbox.client()
+    listed = next(iter(client.iter_products(page_size=1))).items[0]
+
+    assert client.get_product(listed["SKU"], "sku") == listed
+    assert client.get_product(listed["Id"]) == listed
+    with pytest.raises(BillbeeNotFound):
+        client.get_product("NO-SUCH-SKU", "sku")

@@ -133,6 +133,11 @@ def make_shop() -> Connection:
             "argument --end: 'tomorrow' is not a date or date/time",
         ),
         (["debtor_mapping", "set", "--connection", "shop"], "the following arguments are required"),
+        (
+            ["mcp_server", "--transport", "ftp"],
+            "argument --transport: invalid choice: 'ftp'",
+        ),
+        (["mcp_server", "--port", "0"], "argument --port: '0' is not a port from 1 to 65535"),
     ],
     ids=lambda value: value[0] if isinstance(value, list) else None,
 )
@@ -221,6 +226,7 @@ def test_export_from_after_to_is_refused():
         ["period_report", "--connection", "nope", "--month", "2026-11"],
         ["connection_test", "nope"],
         ["import_orders", "--connection", "nope"],
+        ["mcp_server", "--connection", "nope"],
     ],
     ids=lambda args: args[0],
 )

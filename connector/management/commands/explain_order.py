@@ -19,15 +19,17 @@ from connector import classify
 from connector.cli import OperatorCommand, input_error
 from connector.errors import ConnectorError
 from connector.models import Connection
-from connector.selectors import external_order_explanation, external_orders_find
-from connector.services.channels import settings_snapshot
+from connector.selectors import (
+    external_order_explanation,
+    external_orders_find,
+    order_explanation_live,
+)
 from connector.services.connections import (
     connection_client,
     connection_default,
     connection_get,
     explain,
 )
-from connector.services.documents import find_parent
 
 
 class Command(OperatorCommand):
@@ -83,24 +85,7 @@ class Command(OperatorCommand):
             raise CommandError(
                 f"{key!r} is neither in the upload log nor in Billbee ({connection.name})."
             )
-        settings = settings_snapshot(connection)
-        facts = classify.facts_of(order, settings)
-        parent = find_parent(connection, facts) if facts.kind == classify.CREDIT_NOTE else None
-        decision = classify.classify(order, settings, None, parent, content_changed=True)
-        return {
-            "connection": connection.name,
-            "billbee_order_id": order.billbee_order_id,
-            "kind": facts.kind,
-            "order_number": order.order_number,
-            "invoice_number": facts.invoice_number,
-            "status": decision.status,
-            "reason": decision.reason,
-            "trace": decision.trace,
-            "origin": facts.origin,
-            "billbee_state": order.state,
-            "billbee_url": order.web_url,
-            "not_in_log": "not imported yet: this is what an import would decide now",
-        }
+        return order_explanation_live(order, connection)
 
     def _print(self, e: dict[str, Any]) -> None:
         out = self.stdout.write
