@@ -5,6 +5,7 @@ reminder reads (the order's JSON, the account to pay to, the stored invoice PDF)
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -116,7 +117,8 @@ def payment_group_of(method: int | None, groups: list[PaymentGroup]) -> PaymentG
 
 def _group_of(method: int | None, groups: list[PaymentGroup]) -> str:
     group = payment_group_of(method, groups)
-    return str(group.kind) if group is not None else ""
+    # One shared string per kind (``str`` of a choice makes a new one each time).
+    return sys.intern(str(group.kind)) if group is not None else ""
 
 
 def payer_ibans(connection: Connection) -> dict[str, tuple[str, ...]]:
@@ -131,8 +133,10 @@ def payer_ibans(connection: Connection) -> dict[str, tuple[str, ...]]:
 def _customer(
     name: str, details: dict[str, Any] | None, ibans: dict[str, tuple[str, ...]]
 ) -> dict[str, Any]:
-    """An open item's customer fields: name, key and the IBANs remembered for the key."""
-    key = customer_key(details or {})
+    """An open item's customer fields: name, key and the IBANs remembered for the key. The
+    strings are interned: a customer's many items share one copy of their name and key."""
+    key = sys.intern(customer_key(details or {}))
+    name = sys.intern(name)
     return {
         "customer_name": name,
         "customer_id": key,
@@ -209,6 +213,7 @@ def _posted_invoices(
             continue
         credited[invoice_entry] = credited.get(invoice_entry, Decimal(0)) + abs(total)
     items = []
+    shared: dict[Any, Any] = {}
     for (
         document,
         order,
@@ -231,16 +236,18 @@ def _posted_invoices(
         # Paid in full: kept as settled, so that a second payment naming it is recognised
         # as "already paid" instead of finding nothing.
         settled = open_amount <= 0
+        # Amounts, currencies and dates repeat across a shop's invoices: one object each.
+        total = shared.setdefault(total, total)
         items.append(
             OpenItem(
                 id=document,
                 order_number=order,
                 invoice_number=number,
                 payment_reference=reference,
-                amount=total if settled else open_amount,
+                amount=total if settled else shared.setdefault(open_amount, open_amount),
                 total=total,
-                currency=currency,
-                invoice_date=day,
+                currency=sys.intern(currency),
+                invoice_date=shared.setdefault(day, day),
                 group=_group_of(method, groups),
                 settled=settled,
                 **_customer(customer_name, customer, ibans),

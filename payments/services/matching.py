@@ -91,6 +91,7 @@ _LINE_FIELDS = (
     "return_reason",
     "status",
 )
+_REPEATED_FIELDS = ("booking_date", "value_date", "currency", "kind", "status")
 # Lines whose results one statement stores.
 STORE_CHUNK = 5000
 _STORE_RESULTS = """
@@ -122,9 +123,13 @@ def transactions_match(
         .iterator(chunk_size=STORE_CHUNK)  # not kept as a whole beside the lines made of it
     )
     ids, lines = [], []
+    shared: dict[Any, Any] = {}  # dates, currencies, kinds and states repeat: one object each
     for pk, *values in rows:
         ids.append(pk)
-        lines.append(StatementLine(**dict(zip(_LINE_FIELDS, values, strict=True))))
+        fields = dict(zip(_LINE_FIELDS, values, strict=True))
+        for name in _REPEATED_FIELDS:
+            fields[name] = shared.setdefault(fields[name], fields[name])
+        lines.append(StatementLine(**fields))
     summary = MatchSummary(lines=len(lines), booked=booked)
     if not lines:
         return summary
