@@ -539,12 +539,18 @@ class BillbeeClient:
         limit: int | None = None,
         extra_buckets: Callable[[int], Sequence[Bucket]] | None = None,
         start_page: int = 1,
+        endpoint: str | None = None,
     ) -> Iterator[Page]:
         """Pages of parsed records (``parse``), or of ``RawRecord`` when ``parse`` is None,
         from page ``start_page`` on."""
         seen = 0
         for number, paging, records in self.iter_raw_pages(
-            path, params, page_size=page_size, extra_buckets=extra_buckets, start_page=start_page
+            path,
+            params,
+            page_size=page_size,
+            extra_buckets=extra_buckets,
+            start_page=start_page,
+            endpoint=endpoint,
         ):
             if limit is not None:
                 records = records[: max(0, limit - seen)]
@@ -613,6 +619,26 @@ class BillbeeClient:
             page_size=page_size,
             limit=limit,
             start_page=start_page,
+        )
+
+    def iter_customer_orders(
+        self,
+        customer_id: int,
+        *,
+        page_size: int = MAX_PAGE_SIZE,
+        limit: int | None = None,
+        start_page: int = 1,
+    ) -> Iterator[Page]:
+        """Pages of one customer's orders (``GET /customers/{id}/orders``), parsed like
+        ``iter_orders``."""
+        return self._iter_parsed(
+            f"/customers/{int(customer_id)}/orders",
+            {},
+            self.parse_order,
+            page_size=page_size,
+            limit=limit,
+            start_page=start_page,
+            endpoint="GET /customers/{id}/orders",
         )
 
     def iter_order_records(

@@ -468,6 +468,25 @@ class Api:
             404, envelope(None, code=11, message="Customer not found", description="InvalidData")
         )
 
+    def customer_orders(self, q: Query, m: dict[str, str], body: Any) -> Any:
+        """``GET /customers/{id}/orders``: the customer's orders, paged, in order-id order."""
+        wanted = int(m["id"])
+        index = next((i for i, c in enumerate(self.ds.customers) if c.customer_id == wanted), None)
+        if index is None:
+            raise ApiError(
+                404,
+                envelope(None, code=11, message="Customer not found", description="InvalidData"),
+            )
+
+        def of_customer(h: Any) -> bool:
+            if h.custom is not None:  # an order inserted whole: its own Customer object
+                customer = h.custom.get("Customer") or {}
+                return isinstance(customer, dict) and customer.get("Id") == wanted
+            return bool(h.customer == index)
+
+        rows = [h for h in self.state.query_orders({}) if of_customer(h)]
+        return paged_encoded(rows, q, self.state.order_json)
+
 
 # (method, path regex, endpoint name, Api method, per-resource throttle)
 # The per-resource throttle maps the path match and query to (key, count, seconds).
@@ -529,6 +548,13 @@ ROUTES: list[tuple[str, str, str, str, ResourceKey | None]] = [
     ("GET", r"/products/(?P<id>[^/]+)", "GET /products/{id}", "product_get", None),
     ("GET", r"/customers", "GET /customers", "customers_list", None),
     ("GET", r"/customers/(?P<id>\d+)", "GET /customers/{id}", "customer_get", None),
+    (
+        "GET",
+        r"/customers/(?P<id>\d+)/orders",
+        "GET /customers/{id}/orders",
+        "customer_orders",
+        None,
+    ),
 ]
 COMPILED: list[tuple[str, re.Pattern[str], str, str, ResourceKey | None]] = [
     (method, re.compile(r"/api/v1" + pattern + r"/?", re.IGNORECASE), endpoint, name, resource)

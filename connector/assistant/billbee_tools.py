@@ -83,6 +83,30 @@ def _one_page(pages: Any) -> Page | None:
     return next(iter(pages), None)
 
 
+def _within(
+    moment: datetime | None,
+    low: datetime | None,
+    high: datetime | None,
+    zone: ZoneInfo,
+    *,
+    after: bool = False,
+) -> bool:
+    """Whether ``moment`` lies between the bounds (a bound without a zone is read in the
+    merchant's); ``after``: the lower bound is exclusive, as Billbee's modification filter."""
+    if low is None and high is None:
+        return True
+    if moment is None:
+        return False
+
+    def aware(value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+
+    moment = aware(moment)
+    if low is not None and (moment <= aware(low) if after else moment < aware(low)):
+        return False
+    return high is None or moment <= aware(high)
+
+
 def list_orders(
     box: Toolbox,
     *,
@@ -99,22 +123,38 @@ def list_orders(
     full: bool = False,
 ) -> dict[str, Any]:
     with box.billbee() as client:
-        result = _one_page(
-            client.iter_orders(
-                min_order_date=min_order_date,
-                max_order_date=max_order_date,
-                modified_at_min=modified_since,
-                modified_at_max=modified_until,
-                states=state_ids or None,
-                shop_ids=shop_ids or None,
-                tags=tags or None,
-                page_size=page_size,
-                start_page=page,
+        if customer_id is not None:
+            # Billbee lists a customer's orders on their own (GET /customers/{id}/orders);
+            # the other filters are applied to that page.
+            result = _one_page(
+                client.iter_customer_orders(customer_id, page_size=page_size, start_page=page)
             )
-        )
+        else:
+            result = _one_page(
+                client.iter_orders(
+                    min_order_date=min_order_date,
+                    max_order_date=max_order_date,
+                    modified_at_min=modified_since,
+                    modified_at_max=modified_until,
+                    states=state_ids or None,
+                    shop_ids=shop_ids or None,
+                    tags=tags or None,
+                    page_size=page_size,
+                    start_page=page,
+                )
+            )
     orders: list[Order] = list(result.items) if result else []
     if customer_id is not None:
-        orders = [o for o in orders if o.customer and o.customer.id == customer_id]
+        zone = box.zone
+        orders = [
+            o
+            for o in orders
+            if _within(o.created_at, min_order_date, max_order_date, zone)
+            and _within(o.last_modified_at, modified_since, modified_until, zone, after=True)
+            and (not state_ids or o.state in state_ids)
+            and (not shop_ids or (o.seller is not None and o.seller.billbee_shop_id in shop_ids))
+            and (not tags or bool({t.casefold() for t in o.tags} & {t.casefold() for t in tags}))
+        ]
     return {
         **_page_info(result, page, len(orders)),
         "unreadable": [str(f.error) for f in result.failures] if result else [],

@@ -105,7 +105,8 @@ def _billbee_reads(server: MCPServer, box: Toolbox) -> None:
         shop_ids: Annotated[list[int] | None, Field(description="only these shops (ids)")] = None,
         tags: Annotated[list[str] | None, Field(description="only orders with these tags")] = None,
         customer_id: Annotated[
-            int | None, Field(description="only this customer's orders (within the page)")
+            int | None,
+            Field(description="only this customer's orders (Billbee's list of the customer)"),
         ] = None,
         page: Page = 1,
         page_size: PageSize = 50,

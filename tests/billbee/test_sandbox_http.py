@@ -1255,3 +1255,17 @@ def test_the_crafted_bad_orders_are_served_as_raw_json(sandbox):
     assert huge["TotalCost"] == "1E+30"
     again = {a["shape"]: a["BillBeeOrderId"] for a in sandbox.control("POST", "hostile")["orders"]}
     assert not set(again.values()) & set(added.values())
+
+
+def test_a_customers_orders_are_listed_and_paged(sandbox):
+    orders = get(sandbox, "/orders", pageSize=250).json["Data"]
+    customer_id = orders[0]["Customer"]["Id"]
+    expected = sorted(o["BillBeeOrderId"] for o in orders if o["Customer"]["Id"] == customer_id)
+
+    body = get(sandbox, f"/customers/{customer_id}/orders", pageSize=250).json
+
+    assert sorted(o["BillBeeOrderId"] for o in body["Data"])[: len(expected)] == expected
+    assert {o["Customer"]["Id"] for o in body["Data"]} == {customer_id}
+    assert body["Paging"]["TotalRows"] >= len(expected)
+    missing = call(sandbox, "GET", "/customers/1/orders")
+    assert missing.status == 404
