@@ -8,6 +8,7 @@ file or an overlapping statement adds nothing.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -349,6 +350,17 @@ class StatementTransaction(models.Model):
         return (
             f"{self.booking_date:%d.%m.%Y} {self.amount} {self.currency} {self.counterparty_name}"
         )
+
+    @property
+    def paid_amount(self) -> Decimal:
+        """What the customer paid, or got back: a provider's gross, before the fee it kept
+        (the line itself moved the net); a bank line's amount."""
+        return self.gross if self.gross is not None else self.amount
+
+    @property
+    def provider_fee(self) -> Decimal:
+        """The fee a provider took from this line, positive; zero when it took none."""
+        return -self.fee if self.fee is not None and self.fee < 0 else Decimal(0)
 
 
 class PaymentGroup(models.Model):

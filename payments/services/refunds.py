@@ -227,8 +227,7 @@ def payment_for_line(
         credit_note = refund_credit_note(invoice, refund)
         if credit_note is not None:
             return _refund_post(tx, credit_note, now), _refund_reason(tx, credit_note)
-    fee = -tx.fee if tx.fee is not None and tx.fee < 0 else ZERO
-    amount = tx.gross if tx.gross is not None else tx.amount
+    fee, amount = tx.provider_fee, tx.paid_amount
     still_open = open_amount(invoice) if amount > 0 else ZERO
     entry = payment_post(
         PaymentPosting(

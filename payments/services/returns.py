@@ -173,7 +173,7 @@ def _names(tx: StatementTransaction, payment: StatementTransaction) -> bool:
         return True
     if tx.bank_reference and payment.bank_reference == tx.bank_reference:
         return True
-    principal = -(tx.gross if tx.gross is not None else tx.amount)
+    principal = -tx.paid_amount
     return bool(tx.mandate_id) and (payment.mandate_id, payment.amount) == (
         tx.mandate_id,
         principal,
@@ -240,7 +240,7 @@ def _return_book(tx: StatementTransaction, original: StatementTransaction, now: 
 
 def return_post(tx: StatementTransaction, invoice: JournalEntry, now: datetime) -> JournalEntry:
     """The return's entry: the debtor owes the principal again; the fee to the fee account."""
-    principal = -(tx.gross if tx.gross is not None else tx.amount)
+    principal = -tx.paid_amount
     fee = -(tx.fee or ZERO) if tx.gross is not None else ZERO
     return payment_return_post(
         ReturnPosting(

@@ -94,7 +94,7 @@ class Rest:
 
 def part_with_rest(tx: StatementTransaction, document: ExternalOrder, rest: str) -> Part:
     """The whole line for ``document``; what then remains open of it settled as ``rest``."""
-    amount = tx.gross if tx.gross is not None else tx.amount
+    amount = tx.paid_amount
     if rest == Rest.OPEN:
         return Part(document.pk, amount)
     items = open_items(tx.source.connection, on=tx.booking_date)
@@ -131,7 +131,7 @@ def transaction_settle(
         documents_lock([p.document_id for p in parts])
         items = {item.id: item for item in open_items(connection, on=tx.booking_date)}
         groups = payment_groups(connection)
-        fee = -tx.fee if tx.fee is not None and tx.fee < 0 else ZERO
+        fee = tx.provider_fee
         documents = []
         for position, part in enumerate(parts):
             document = ExternalOrder.objects.filter(
@@ -188,7 +188,7 @@ def _check_parts(tx: StatementTransaction, parts: Sequence[Part]) -> None:
             f"The line is in {tx.currency}: payments are booked in EUR. Book the conversion "
             "first and settle the EUR line."
         )
-    line_amount = tx.gross if tx.gross is not None else tx.amount
+    line_amount = tx.paid_amount
     if line_amount <= 0:
         raise PaymentsError(
             "Only incoming payments are split or settled here: confirm a refund for its "
