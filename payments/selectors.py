@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -148,33 +149,43 @@ def _local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:
     return timezone.localtime(moment, zone).date() if moment else None
 
 
-def open_items(connection: Connection, on: date | None = None) -> list[OpenItem]:
+def open_items(
+    connection: Connection, on: date | None = None, documents: Collection[int] | None = None
+) -> list[OpenItem]:
     """Posted invoices not reversed, with what is still open (their total less the credit
     notes posted against them), plus the orders of a prepayment group awaiting payment: in
     one of the group's open states and ordered within its last ``open_items_months``.
 
-    Invoices paid in full by posted payments come back ``settled`` (for "already paid")."""
+    Invoices paid in full by posted payments come back ``settled`` (for "already paid").
+    ``documents``: only the open items of these documents (what a person settles), read
+    without the rest of the shop's."""
     zone = ZoneInfo(connection.time_zone)
     on = on or timezone.localdate(timezone=zone)
     groups = payment_groups(connection)
     ibans = payer_ibans(connection)
-    items = _posted_invoices(connection, groups, ibans)
+    only = list(documents) if documents is not None else None
+    items = _posted_invoices(connection, groups, ibans, only)
     seen = {item.id for item in items}
     items += [
         item
-        for item in _awaiting_prepayment(connection, groups, on, zone, ibans)
+        for item in _awaiting_prepayment(connection, groups, on, zone, ibans, only)
         if item.id not in seen
     ]
     return items
 
 
 def _posted_invoices(
-    connection: Connection, groups: list[PaymentGroup], ibans: dict[str, tuple[str, ...]]
+    connection: Connection,
+    groups: list[PaymentGroup],
+    ibans: dict[str, tuple[str, ...]],
+    documents: list[int] | None,
 ) -> list[OpenItem]:
     # Plain values, not model instances, read in chunks: a shop has hundreds of thousands of
     # invoices.
+    of_documents = Q() if documents is None else Q(document_id__in=documents)
     bookings = (
         DocumentBooking.objects.filter(
+            of_documents,
             connection=connection,
             status=DocumentBooking.Status.BOOKED,
             entry__kind=JournalEntry.Kind.INVOICE,
@@ -198,11 +209,15 @@ def _posted_invoices(
     # Payments posted against a document and not reversed (bookkeeping/services/payments.py).
     paid: dict[int, Decimal] = {}
     for document_id, total in JournalEntry.objects.filter(
-        connection=connection, kind=JournalEntry.Kind.PAYMENT, reversed_by__isnull=True
+        of_documents,
+        connection=connection,
+        kind=JournalEntry.Kind.PAYMENT,
+        reversed_by__isnull=True,
     ).values_list("document_id", "document_total"):
         paid[document_id] = paid.get(document_id, Decimal(0)) + total
     credited: dict[int, Decimal] = {}
     credit_notes = DocumentBooking.objects.filter(
+        Q() if documents is None else Q(entry__credit_for__document_id__in=documents),
         connection=connection,
         status=DocumentBooking.Status.BOOKED,
         entry__kind=JournalEntry.Kind.CREDIT_NOTE,
@@ -262,6 +277,7 @@ def _awaiting_prepayment(
     on: date,
     zone: ZoneInfo,
     ibans: dict[str, tuple[str, ...]],
+    documents: list[int] | None,
 ) -> list[OpenItem]:
     condition = Q()
     for group in groups:
@@ -278,6 +294,7 @@ def _awaiting_prepayment(
         return []
     orders = (
         ExternalOrder.objects.filter(condition, connection=connection, kind="invoice")
+        .filter(Q() if documents is None else Q(pk__in=documents))
         .exclude(total_gross__isnull=True)
         .order_by("pk")
     )

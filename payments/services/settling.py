@@ -97,7 +97,7 @@ def part_with_rest(tx: StatementTransaction, document: ExternalOrder, rest: str)
     amount = tx.paid_amount
     if rest == Rest.OPEN:
         return Part(document.pk, amount)
-    items = open_items(tx.source.connection, on=tx.booking_date)
+    items = open_items(tx.source.connection, on=tx.booking_date, documents=[document.pk])
     item = next((i for i in items if i.id == document.pk and not i.settled), None)
     if item is None:
         raise PaymentsError(
@@ -128,8 +128,11 @@ def transaction_settle(
         connection = tx.source.connection
         # The documents are locked before their open amounts are read: a second line settling
         # one of them waits, then finds what this one booked (never both read it open).
-        documents_lock([p.document_id for p in parts])
-        items = {item.id: item for item in open_items(connection, on=tx.booking_date)}
+        ids = [p.document_id for p in parts]
+        documents_lock(ids)
+        items = {
+            item.id: item for item in open_items(connection, on=tx.booking_date, documents=ids)
+        }
         groups = payment_groups(connection)
         fee = tx.provider_fee
         documents = []

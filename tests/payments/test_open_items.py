@@ -180,3 +180,29 @@ def test_posted_payments_reduce_what_is_open_and_a_full_one_settles_the_item(sho
     payment_reverse(full, now, note="wrong invoice")
     reopened = {item.id: item for item in open_items(connection, on=ON)}[full_item.id]
     assert (reopened.amount, reopened.settled) == (Decimal("25.00"), False)
+
+
+def test_the_open_items_of_some_documents_are_those_of_the_full_read(shop):
+    """Settling a line reads the open items of its documents only, not the whole shop's,
+    and gets exactly what the full read says of them (payments and credit notes included)."""
+    from django.utils import timezone
+
+    from bookkeeping.services.payments import PaymentPosting, payment_post
+
+    sandbox, connection = shop
+    partly = insert(sandbox, PaymentMethod=26)
+    credited = insert(sandbox, PaymentMethod=26)
+    insert_credit(sandbox, credited)
+    other = insert(sandbox, PaymentMethod=26)
+    waiting = insert(sandbox, **awaiting(CreatedAt="2026-10-01T09:00:00"))
+    import_and_book(connection)
+    entry = doc(partly, connection).booking.entry
+    payment_post(PaymentPosting(entry, date(2026, 11, 15), Decimal("10.00"), 1200), timezone.now())
+    wanted = [doc(order, connection).pk for order in (partly, credited, waiting)]
+
+    some = open_items(connection, on=ON, documents=wanted)
+
+    full = {item.id: item for item in open_items(connection, on=ON)}
+    assert doc(other, connection).pk in full
+    assert some == [full[pk] for pk in wanted if pk in full]
+    assert [item.id for item in some] == [wanted[0], wanted[2]]  # the credited one is not open
