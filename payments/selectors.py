@@ -4,9 +4,8 @@ reminder reads (the order's JSON, the account to pay to, the stored invoice PDF)
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Collection
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils import timezone
 
+from billbee import jsonutil
 from bookkeeping.models import DocumentBooking, JournalEntry
 from connector.customers import customer_key
 from connector.models import Connection, ExternalOrder, InvoiceRequest
@@ -150,7 +150,7 @@ def _local_date(moment: datetime | None, zone: ZoneInfo) -> date | None:
 
 
 def open_items(
-    connection: Connection, on: date | None = None, documents: Collection[int] | None = None
+    connection: Connection, on: date | None = None, documents: Iterable[int] | None = None
 ) -> list[OpenItem]:
     """Posted invoices not reversed, with what is still open (their total less the credit
     notes posted against them), plus the orders of a prepayment group awaiting payment: in
@@ -322,7 +322,7 @@ def _awaiting_prepayment(
 def order_raw(document: ExternalOrder) -> dict[str, Any]:
     """The order's JSON as Billbee last sent it."""
     version = document.latest_version()
-    return json.loads(version.raw_text, parse_float=Decimal) if version else {}
+    return jsonutil.loads(version.raw_text) if version else {}
 
 
 def payee_iban(connection: Connection, group: PaymentGroup) -> str:

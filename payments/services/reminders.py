@@ -127,16 +127,19 @@ def reminder_groups(connection: Connection) -> dict[str, PaymentGroup]:
     }
 
 
-def reminders_due(connection: Connection, on: date | None = None) -> list[DueReminder]:
+def reminders_due(
+    connection: Connection, on: date | None = None, documents: Iterable[int] | None = None
+) -> list[DueReminder]:
     """The reminders to send ``on`` (default: today in the connection's zone): overdue, not
-    settled open items of the groups with reminders on, the next level each."""
+    settled open items of the groups with reminders on, the next level each (only those of
+    ``documents`` when given)."""
     on = on or timezone.localdate(timezone=connection.zoneinfo)
     groups = reminder_groups(connection)
     if not groups:
         return []
     items = [
         i
-        for i in open_items(connection, on)
+        for i in open_items(connection, on, documents)
         if not i.settled and i.amount > 0 and i.group in groups
     ]
     logs: dict[int, dict[int, ReminderLog]] = {}
@@ -192,13 +195,15 @@ def _outcome(due: DueReminder, contact: OrderContact) -> ReminderOutcome:
     )
 
 
-def reminders_preview(connection: Connection, on: date | None = None) -> list[ReminderOutcome]:
+def reminders_preview(
+    connection: Connection, on: date | None = None, documents: Iterable[int] | None = None
+) -> list[ReminderOutcome]:
     """Each due reminder as it would go out, rendered, without asking Billbee or sending:
     the attachment is the stored invoice PDF, or the one Billbee will be asked for."""
     on = on or timezone.localdate(timezone=connection.zoneinfo)
     iban_of: dict[int, str] = {}
     previews = []
-    for due in reminders_due(connection, on):
+    for due in reminders_due(connection, on, documents):
         contact = order_contact(order_raw(due.document))
         outcome = _outcome(due, contact)
         iban = iban_of.setdefault(due.group.pk, payee_iban(connection, due.group))
@@ -240,15 +245,8 @@ def reminders_send(
     preview of what would be sent; nothing is sent, asked of Billbee or logged."""
     on = on or timezone.localdate(timezone=connection.zoneinfo)
     if dry_run:
-        previews = reminders_preview(connection, on)
-        if documents is not None:
-            wanted = set(documents)
-            previews = [p for p in previews if p.document_id in wanted]
-        return ReminderRun(dry_run=True, reminders=previews)
-    due = reminders_due(connection, on)
-    if documents is not None:
-        wanted = set(documents)
-        due = [d for d in due if d.document.pk in wanted]
+        return ReminderRun(dry_run=True, reminders=reminders_preview(connection, on, documents))
+    due = reminders_due(connection, on, documents)
     run = ReminderRun(dry_run=False)
     if not due:
         return run
