@@ -428,17 +428,16 @@ def open_items_at(connection: Connection, last: date) -> tuple[OpenItemRow, ...]
     keys = [key for key, value in balance.items() if value]
     if not keys:
         return ()
+    # Read whole and joined here: the open documents may be more than a query's parameters.
     invoices: dict[int, tuple[str, date, str, int, Decimal]] = {}
     standing = JournalEntry.objects.filter(
-        connection=connection,
-        kind=JournalEntry.Kind.INVOICE,
-        document_date__lte=last,
-        document_id__in=keys,
+        connection=connection, kind=JournalEntry.Kind.INVOICE, document_date__lte=last
     ).exclude(reversed_by__document_date__lte=last)
     for row in standing.order_by("pk").values_list(
         "document_id", "number", "document_date", "order_number", "debtor", "document_total"
     ):
-        invoices[row[0]] = row[1:]  # the latest standing entry of the document wins
+        if row[0] in balance:
+            invoices[row[0]] = row[1:]  # the latest standing entry of the document wins
     rows = [
         OpenItemRow(key, number, day, order or "", debtor, total, balance[key], (last - day).days)
         for key in keys
