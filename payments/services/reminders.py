@@ -143,8 +143,12 @@ def reminders_due(
         if not i.settled and i.amount > 0 and i.group in groups
     ]
     logs: dict[int, dict[int, ReminderLog]] = {}
-    for log in ReminderLog.objects.filter(document_id__in=[i.id for i in items]):
-        logs.setdefault(log.document_id, {})[log.level] = log
+    wanted = {i.id for i in items}
+    # The connection's log, joined here: the overdue items may be more than a query's
+    # parameters.
+    for log in ReminderLog.objects.filter(connection=connection).defer("body", "letter_pdf"):
+        if log.document_id in wanted:
+            logs.setdefault(log.document_id, {})[log.level] = log
     documents = ExternalOrder.objects.select_related("connection").in_bulk([i.id for i in items])
     due = []
     for item in items:
