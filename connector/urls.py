@@ -10,6 +10,8 @@ admin.site.index_title = "Operator console"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # The language switch of the console (POST language=de|en; kept in the session and a cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     # Console pages that are not a model's: before the admin, whose catch-all would take them.
     path("admin/", include(report_urls())),
     path("admin/", admin.site.urls),

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-from zoneinfo import ZoneInfo
-
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from billbee.parsing import AMOUNT_LIMIT
-
-CENT = Decimal("0.01")
+# Re-exported: the admin modules take every display helper from here.
+from connector.formatting import money as money
+from connector.formatting import when as when
 
 # Background colours of the badges; white text reads on each, in light and dark mode.
 STATUS_COLOURS = {
@@ -84,23 +79,6 @@ def status_badge(status: str, label: str, title: str = "") -> SafeString:
 
 def run_state_badge(state: str, label: str) -> SafeString:
     return badge(label, RUN_STATE_COLOURS.get(state, "#6e7781"))
-
-
-def money(value: Decimal | None, currency: str = "") -> str:
-    """Cents when that is exact (4.9000 → 4.90), else every digit Billbee sent."""
-    if value is None:
-        return "—"
-    if not value.is_finite() or abs(value) >= AMOUNT_LIMIT:  # stored before range checks
-        return f"{value} {currency} (out of range)".strip()
-    cents = value.quantize(CENT)
-    shown = cents if cents == value else value.normalize()
-    return f"{shown:f} {currency}".strip()
-
-
-def when(value: datetime | None, zone: ZoneInfo | None = None) -> str:
-    if value is None:
-        return "—"
-    return f"{timezone.localtime(value, zone):%d.%m.%Y %H:%M}"
 
 
 def admin_link(view: str, text: object, *args: object, query: str = "") -> SafeString:

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session (a user's chosen language), before CommonMiddleware: the console speaks
+    # the language the user chose, else the browser's (Accept-Language), else LANGUAGE_CODE.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -106,7 +109,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+# German first: the console, the reports and the e-mails speak German unless the user or the
+# browser asks for English. Dates and numbers take one format per language (connector/formats).
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="de")
+LANGUAGES = [("de", "Deutsch"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["connector.formats"]
+USE_THOUSAND_SEPARATOR = True
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True

@@ -16,3 +16,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     }
 # Tests pace their own clients; the default stays Billbee's limit.
 BILLBEE_TIMEOUT = 10.0
+# The suite reads the console in English; the German pages are tested by asking for them
+# (Accept-Language or the language switch), as a browser does.
+LANGUAGE_CODE = "en"
