@@ -115,7 +115,9 @@ LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="de")
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["connector.formats"]
-USE_THOUSAND_SEPARATOR = True
+# Identifiers (order, shop and account numbers) are numbers too: no grouping by default; amounts
+# are grouped by connector.formatting.
+USE_THOUSAND_SEPARATOR = False
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
