@@ -5,7 +5,11 @@ secrets. The overdue rule (shared with the console) at its boundaries."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connection
@@ -18,6 +22,7 @@ from tests.conftest import BERLIN
 
 pytestmark = pytest.mark.django_db
 
+PROJECT = Path(__file__).resolve().parents[2]
 SECRET_PASSWORD = "api-password-never-shown-4Tz"
 SECRET_KEY = "api-key-never-shown-9Qp"
 
@@ -182,6 +187,34 @@ def test_a_redis_broker_is_asked(client, broker, redis_url):
 
     assert response.status_code == 200
     assert response.json()["broker"] == "ok"
+
+
+# ---------------------------------------------------------------- docker-compose
+
+
+def compose_healthcheck(base_url: str) -> str:
+    yaml = pytest.importorskip("yaml", reason="PyYAML (a test dependency) reads docker-compose")
+    compose = yaml.safe_load((PROJECT / "docker-compose.yml").read_text())
+    command = compose["services"]["web"]["healthcheck"]["test"]
+    assert command[:3] == ["CMD", "python", "-c"]
+    assert "http://127.0.0.1:8000/healthz" in command[3]
+    return command[3].replace("http://127.0.0.1:8000", base_url)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_compose_health_check_asks_healthz_with_an_allowed_host(live_server, settings, broker):
+    settings.ALLOWED_HOSTS = ["connector.example.com"]
+    code = compose_healthcheck(live_server.url)
+    env = {**os.environ, "ALLOWED_HOSTS": "connector.example.com,other.example.com"}
+
+    def check() -> int:
+        return subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, timeout=60
+        ).returncode
+
+    assert check() == 0
+    broker("redis://127.0.0.1:1/3")
+    assert check() != 0
 
 
 # ---------------------------------------------------------------- the overdue rule
