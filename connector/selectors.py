@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from billbee import jsonutil
@@ -16,6 +16,7 @@ from billbee.enums import order_state_label, payment_type_name
 from billbee.parsing import AMOUNT_LIMIT
 
 from .models import ChannelRule, Connection, ExternalOrder, ImportRun, SalesChannel
+from .schedule import next_start
 
 CENT = Decimal("0.01")
 
@@ -233,6 +234,78 @@ def import_run_running(connection: Connection) -> ImportRun | None:
         .order_by("-pk")
         .first()
     )
+
+
+# ---------------------------------------------------------------- overdue imports
+
+# How long after its schedule's next import a connection may go without a successful one
+# before it counts as overdue (the console's alert, /healthz, the metrics).
+OVERDUE_GRACE = timedelta(hours=2)
+
+
+def _successful_imports() -> QuerySet[ImportRun]:
+    """Imports that succeeded; the short reads of open prepayment orders before a statement
+    is matched are no import of the shop's documents and do not count."""
+    return ImportRun.objects.filter(
+        state=ImportRun.State.SUCCEEDED, finished_at__isnull=False
+    ).exclude(trigger=ImportRun.Trigger.PAYMENTS)
+
+
+def last_successful_import(connection: Connection) -> ImportRun | None:
+    """The connection's latest import that succeeded."""
+    return (
+        _successful_imports()
+        .filter(connection=connection)
+        .order_by("-finished_at", "-pk")
+        .defer("reasons")
+        .first()
+    )
+
+
+def last_successful_imports(connection_ids: list[int]) -> dict[int, datetime]:
+    """Connection id → when its latest successful import finished, in one query; connections
+    without one are missing."""
+    rows = (
+        _successful_imports()
+        .filter(connection_id__in=connection_ids)
+        .values("connection_id")
+        .annotate(last=Max("finished_at"))
+    )
+    return {row["connection_id"]: row["last"] for row in rows}
+
+
+def import_due_by(connection: Connection, last_success_at: datetime | None) -> datetime | None:
+    """When the schedule should have run the next import after the last successful one (after
+    the connection's creation when none succeeded yet): the spacing later, moved to the next
+    start of the daily window when that falls outside it. None: the schedule is off."""
+    if not (connection.schedule_enabled and connection.is_active):
+        return None
+    reference = last_success_at or connection.created_at
+    return next_start(
+        now=reference,
+        tz=connection.zoneinfo,
+        window_start=connection.schedule_window_start,
+        window_end=connection.schedule_window_end,
+        spacing=timedelta(minutes=connection.schedule_spacing_minutes),
+        last_started=reference,
+    )
+
+
+def import_overdue_since(
+    connection: Connection, now: datetime, last_success_at: datetime | None
+) -> bool:
+    """``import_overdue`` with the last success already read (``last_successful_imports``)."""
+    due = import_due_by(connection, last_success_at)
+    return due is not None and now > due + OVERDUE_GRACE
+
+
+def import_overdue(connection: Connection, now: datetime) -> bool:
+    """No import succeeded for longer than the schedule's spacing plus two hours, while the
+    schedule is on. The spacing counts inside the daily window: an import due at night waits
+    for the window's start (the schedule starts none before), so the night does not count.
+    A connection that never imported counts from its creation."""
+    last = last_successful_import(connection)
+    return import_overdue_since(connection, now, last.finished_at if last else None)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,18 @@ from django.views.generic import RedirectView
 
 from bookkeeping.admin.reports import report_urls
 
+from .health import healthz
+from .metrics import metrics
+
 admin.site.site_header = "Billbee Connector"
 admin.site.site_title = "Billbee Connector"
 admin.site.index_title = "Operator console"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # For monitoring (docs/operations.md): health without login, metrics with METRICS_TOKEN.
+    path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     # The language switch of the console (POST language=de|en; kept in the session and a cookie).
     path("i18n/", include("django.conf.urls.i18n")),
     # Console pages that are not a model's: before the admin, whose catch-all would take them.

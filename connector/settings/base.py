@@ -192,6 +192,13 @@ LEASE_RENEW_SECONDS = env.float("LEASE_RENEW_SECONDS", default=10.0)
 IMPORT_STALE_AFTER = env.float("IMPORT_STALE_AFTER", default=35.0)
 BOOKING_LEASE_SECONDS = env.float("BOOKING_LEASE_SECONDS", default=35.0)
 
+# --- Monitoring (docs/operations.md) -----------------------------------------------------------
+# The bearer token /metrics wants (Authorization: Bearer <token>); empty: /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# /healthz answers over plain HTTP too, so that a container health check on the app's own port
+# is not redirected to HTTPS (it reveals nothing; every other page is redirected in production).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
