@@ -17,7 +17,9 @@ COPY pyproject.toml README.md ./
 COPY connector ./connector
 COPY billbee ./billbee
 COPY bookkeeping ./bookkeeping
+COPY payments ./payments
 COPY templates ./templates
+COPY locale ./locale
 COPY manage.py ./
 RUN pip install . \
     && useradd --create-home --uid 10001 connector \

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.connector.test_settings import CREDENTIALS_KEY, run_python
 
 PROJECT = Path(__file__).resolve().parents[2]
-APP_DIRS = ("billbee", "connector", "bookkeeping")
+APP_DIRS = ("billbee", "connector", "bookkeeping", "payments")
 # Read by docker-compose.yml (and Caddy) only, not by the Python code.
 COMPOSE_ONLY = {"POSTGRES_PASSWORD", "SITE_ADDRESS", "CADDY_TLS", "WEB_PORT"}
 ENV_READ = re.compile(
@@ -158,3 +159,17 @@ def test_env_example_names_only_documented_variables():
     names = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.M))
     assert {"SECRET_KEY", "CREDENTIALS_KEY", "SITE_ADDRESS", "CADDY_TLS"} <= names
     assert names <= documented_variables()
+
+
+def test_the_image_holds_every_app_and_the_translations():
+    """The image is built from what the Dockerfile copies: every app of our own, the templates
+    and the compiled translations must be among it, else the container starts without them."""
+    dockerfile = (PROJECT / "Dockerfile").read_text(encoding="utf-8")
+    copied = set(re.findall(r"^COPY (\S+) ", dockerfile, flags=re.MULTILINE))
+    ours = {
+        app.split(".")[0]
+        for app in settings.INSTALLED_APPS
+        if (PROJECT / app.split(".")[0] / "apps.py").is_file()
+    }
+    assert ours == {"connector", "billbee", "bookkeeping", "payments"}
+    assert ours | {"templates", "locale"} <= copied
