@@ -313,7 +313,7 @@ class OnboardingScheduleForm(forms.ModelForm):
             "schedule_spacing_minutes": _("Minutes between two imports"),
         }
         help_texts = {
-            "schedule_enabled": _("Import the changed orders by themselves inside the window."),
+            "schedule_enabled": _("Import the changed orders automatically inside the window."),
             "schedule_window_end": _(
                 "Imports start from the window's start up to (not including) its end, in the "
                 "connection's time zone."

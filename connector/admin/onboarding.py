@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..errors import ConnectorError
 from ..forms import (
@@ -223,7 +223,12 @@ class OnboardingViews:
                     if assigned:
                         self.message_user(
                             request,
-                            _("%(count)s debtor accounts saved.") % {"count": assigned},
+                            ngettext(
+                                "%(count)s debtor account saved.",
+                                "%(count)s debtor accounts saved.",
+                                assigned,
+                            )
+                            % {"count": assigned},
                             messages.SUCCESS,
                         )
                     return self._next(connection, 5)
@@ -250,7 +255,14 @@ class OnboardingViews:
                 if preview.ok:
                     wizard.onboarding_advance(connection, 7)
                 else:
-                    problem = preview.result["error"] or ""
+                    failed = preview.result["internal_errors"]
+                    problem = preview.result["error"] or ngettext(
+                        "%(count)s document could not be processed because of an internal "
+                        "error; the log of the web server has the details.",
+                        "%(count)s documents could not be processed because of an internal "
+                        "error; the log of the web server has the details.",
+                        failed,
+                    ) % {"count": failed}
         since, until = wizard.dry_run_span(connection, timezone.now(), wizard.DRY_RUN_DAYS)
         context = {
             "preview": preview,

@@ -89,17 +89,21 @@ class ChartLocked(ConnectorError):
 
 def chart_lock_reason(connection: Connection) -> str | None:
     """Why the chart can no longer change (entries were booked to its accounts), or None."""
-    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     from bookkeeping.models import JournalEntry
 
     booked = JournalEntry.objects.filter(connection=connection).count()
     if not booked:
         return None
-    return _(
+    return ngettext(
+        "The books already hold %(count)s journal entry booked to %(chart)s accounts: the "
+        "chart of accounts can no longer be changed (the entry and the DATEV files sent keep "
+        "their accounts).",
         "The books already hold %(count)s journal entries booked to %(chart)s accounts: the "
         "chart of accounts can no longer be changed (the entries and the DATEV files sent keep "
-        "their accounts)."
+        "their accounts).",
+        booked,
     ) % {"count": booked, "chart": connection.get_chart_display()}
 
 

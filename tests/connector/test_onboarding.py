@@ -294,6 +294,28 @@ def test_a_failed_test_is_explained_and_continuing_needs_an_explicit_choice(
     assert response["Location"] == _step_url(connection, 3)
 
 
+def test_a_dry_run_that_cannot_sign_in_says_why_and_does_not_open_the_last_step(
+    admin_client, recent_sandbox
+):
+    admin_client.post(reverse(SETUP), _access(recent_sandbox, new_api_password="wrong-password"))
+    connection = Connection.objects.get(name="shop")
+    admin_client.post(_step_url(connection, 2), {"_continue_untested": "1"})
+    admin_client.post(_step_url(connection, 3), _books())
+    admin_client.post(
+        _step_url(connection, 4),
+        {"excluded_platforms": [], "import_start_date": _start_date().isoformat()},
+    )
+    admin_client.post(
+        _step_url(connection, 5), {"form-TOTAL_FORMS": "0", "form-INITIAL_FORMS": "0"}
+    )
+    page = _page(admin_client.post(_step_url(connection, 6), {"_dry_run": "1"}))
+    assert "The dry run did not finish" in page
+    assert "wrong-password" not in page
+    connection.refresh_from_db()
+    assert connection.onboarding_step == 6
+    assert admin_client.get(_step_url(connection, 7))["Location"] == _step_url(connection, 6)
+
+
 def test_changed_access_needs_a_new_test(admin_client, recent_sandbox):
     connection = _new_connection(admin_client, recent_sandbox)
     admin_client.post(_step_url(connection, 2), {"_test": "1"})
