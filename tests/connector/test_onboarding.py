@@ -14,6 +14,7 @@ from django.utils import timezone
 from bookkeeping.models import Account, BookkeepingSettings, DebtorMapping, JournalEntry
 from connector.models import ChannelRule, Connection, ExternalOrder, SalesChannel
 from connector.services.connections import connection_upsert
+from connector.services.onboarding import connections_not_onboarded
 from tests.conftest import SANDBOX_KEY, SANDBOX_PASSWORD, SANDBOX_USER
 
 pytestmark = pytest.mark.django_db
@@ -506,3 +507,27 @@ def test_a_user_with_the_step_permissions_gets_through(client, login, recent_san
     assert response["Location"] == _step_url(connection, 4)
     assert client.get(_step_url(connection, 4)).status_code == 403
     assert User.objects.count() == 1
+
+
+def test_connections_older_than_the_wizard_count_as_set_up(recent_sandbox):
+    """Migration 0017 marks the connections that exist when it runs as set up."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("connector.migrations.0017_onboarding")
+    connection, _, _ = connection_upsert(
+        name="old",
+        api_url=recent_sandbox.api_url,
+        username=SANDBOX_USER,
+        api_password=SANDBOX_PASSWORD,
+        api_key=SANDBOX_KEY,
+    )
+    assert connection.onboarded_at is None and connection.onboarding_step == 1
+
+    migration.existing_connections_are_set_up(apps, None)
+
+    connection.refresh_from_db()
+    assert connection.onboarded_at == connection.created_at
+    assert connection.onboarding_step == 7
+    assert not connections_not_onboarded().exists()
