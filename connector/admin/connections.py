@@ -27,6 +27,7 @@ from ..services.channels import channel_rules_create_defaults
 from ..services.connections import connection_test
 from ..services.scheduling import connection_next_start
 from .display import HEALTH_COLOURS, HEALTH_SYMBOLS, admin_link, run_state_badge, when
+from .onboarding import OnboardingViews
 from .operations import (
     import_enqueue,
     reevaluate_enqueue,
@@ -83,9 +84,10 @@ class ConnectionRuleInline(admin.TabularInline):
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
+class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
     form = ConnectionAdminForm
     change_form_template = "admin/connector/connection/change_form.html"
+    change_list_template = "admin/connector/connection/change_list.html"
     inlines = (ConnectionRuleInline,)
     list_display = (
         "name",
@@ -307,6 +309,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         context.update(
             can_run_import=self.has_run_import_permission(request),
             can_reevaluate=self.has_change_permission(request),
+            can_onboard=self.has_change_permission(request),
         )
         return super().render_change_form(request, context, *args, **kwargs)
 
@@ -369,7 +372,7 @@ class ConnectionAdmin(admin.ModelAdmin):
                 name="connector_connection_reevaluate",
             ),
         ]
-        return own + super().get_urls()
+        return self.onboarding_urls() + own + super().get_urls()
 
     def import_now_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._task_view(

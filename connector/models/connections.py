@@ -190,6 +190,11 @@ class Connection(models.Model):
     last_test_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_test_ok = models.BooleanField(null=True, editable=False)
     last_test_message = models.TextField(blank=True, editable=False)
+    # --- onboarding (connector/services/onboarding.py) ---
+    # The furthest step of the set-up wizard reached (it resumes there), and when the wizard
+    # was finished (empty: not yet; connections older than the wizard count as finished).
+    onboarding_step = models.PositiveSmallIntegerField(default=1, editable=False)
+    onboarded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
