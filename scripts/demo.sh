@@ -63,6 +63,9 @@ if c.watermark is None:
 c.schedule_window_start, c.schedule_window_end = time(0, 0), time(23, 59)
 c.schedule_spacing_minutes = 10
 c.save()
+# This script is the set-up (access, test, chart, rules, schedule): the wizard is not offered.
+from connector.services.onboarding import onboarding_finish
+onboarding_finish(c)
 ChannelRule.objects.get_or_create(connection=c, action='include', platform='Shopify',
     shop_name='Möbel Verkauf 24', defaults={'note': 'demo: this shop has no direct ledger integration'})
 ChannelRule.objects.get_or_create(connection=c, action='include', platform='Amazon',
