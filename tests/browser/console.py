@@ -102,6 +102,12 @@ class Console:
         assert link is not None, f"no link {text!r} in {within} on {self.path}"
         return link  # type: ignore[no-any-return]
 
+    def follow_href(self, part: str, within: str = "body") -> None:
+        """Click the first link in ``within`` whose address contains ``part``."""
+        links = self.driver.find_elements(By.CSS_SELECTOR, f"{within} a[href*='{part}']")
+        assert links, f"no link to {part!r} in {within} on {self.path}"
+        self._leaving(links[0].click)
+
     def href(self, text: str, within: str = "body") -> str:
         return str(self._link(text, within).get_attribute("href")).removeprefix(self.url)
 

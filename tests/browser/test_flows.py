@@ -14,7 +14,6 @@ def test_logging_in_shows_the_console(console: Console) -> None:
     console.open("/admin/")
     assert "Site administration" in console.text or "Operator console" in console.text
     assert OPERATOR.upper() in console.text.upper()
-    console.shoot("admin-index")
 
 
 def test_a_wrong_password_is_refused_on_the_login_form(console: Console) -> None:
@@ -44,7 +43,6 @@ def test_import_now_from_the_connection_page_runs_and_reports_the_documents(
     assert counters["fetched"] == 40
     assert counters["imported"] > 0 and counters["rejected"] == 0
     assert sum(counters.values()) - counters["fetched"] == 40  # every order has one outcome
-    console.shoot("import-run")
 
 
 def test_the_work_queue_leads_to_the_debtor_mapping_and_fixing_it_books_the_documents(
@@ -71,6 +69,23 @@ def test_the_work_queue_leads_to_the_debtor_mapping_and_fixing_it_books_the_docu
     assert "no debtor account assigned" not in console.text
     console.open("/admin/bookkeeping/documentbooking/?status__exact=booked")
     assert f"{waiting} document booking" in console.text
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="the work queue's link from each group to where it is fixed (bookkeeping/worklist.py "
+    "action and url) is built in another branch and not merged here yet",
+)
+def test_the_work_queue_links_the_documents_waiting_for_a_debtor_to_the_debtor_mapping(
+    console: Console, imported_shop
+) -> None:
+    console.open("/admin/bookkeeping/work-queue/")
+    waiting = queue_count(console, "no_debtor")
+    console.follow_href("/admin/bookkeeping/debtormapping/", within="#content")
+
+    assert console.path.startswith("/admin/bookkeeping/debtormapping/")
+    assert console.rows() and all(row[3] in ("", "-") for row in console.rows())
+    assert sum(int(row[5]) for row in console.rows()) == waiting
 
 
 def queue_count(console: Console, code: str) -> int:
