@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -70,7 +71,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """A failed browser test leaves what the browser showed: a PNG and the page source."""
     report = yield
     console = getattr(item, "funcargs", {}).get("console")
-    if report.failed and isinstance(console, Console):
+    if report.when == "call" and report.failed and isinstance(console, Console):
         FAILURES.mkdir(parents=True, exist_ok=True)
         name = item.name.replace("/", "_").replace("[", "-").replace("]", "")
         try:
@@ -119,7 +120,8 @@ def _chromium_driver() -> Any:
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
+def chromium(server: Any) -> Iterator[Any]:
+    """The browser, quit before the live server stops (it depends on it)."""
     driver = _chromium_driver()
     driver.set_page_load_timeout(60)
     shutil.rmtree(DOWNLOADS, ignore_errors=True)
@@ -149,8 +151,16 @@ def _server_static_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
 
 
 @pytest.fixture(scope="session")
-def server(_server_static_root: None, live_server: Any) -> Any:
-    return live_server
+def server(_server_static_root: None, django_db_setup: None, live_server: Any) -> Iterator[Any]:
+    """The console on pytest-django's live server, stopped before the test database is
+    dropped (it depends on it)."""
+    yield live_server
+    # The browser has quit by now: the threads that served its kept-alive connections end,
+    # closing their database connections, which would otherwise keep PostgreSQL from
+    # dropping the test database.
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
