@@ -8,7 +8,7 @@ SANDBOX_PORT ?= 8765
 ADMIN_PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format bench install clean
+.PHONY: demo test lint format bench install clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ demo: $(VENV)/.installed-base
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests (Debian's chromium and chromium-driver) save the main screens in
+# var/screenshots/; the chosen ones are copied, palette-quantised, to docs/screenshots/.
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -p no:cacheprovider tests/browser $(PYTEST_ARGS)
+	$(BIN)/python tests/browser/publish_screenshots.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
