@@ -64,6 +64,7 @@ class QueueGroup:
     kind: str = WAITING
     action: str = ""  # what a person does about it (a sentence)
     url: str = ""  # where it is done: set by the admin layer
+    place: str = ""  # the name of that page
 
 
 @dataclass
