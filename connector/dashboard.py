@@ -11,10 +11,10 @@ of cents there) when the sum carries that field as its output.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -224,33 +224,27 @@ def chart_period(connection: Connection, today: date | None = None) -> tuple[dat
 def chart_data(connection: Connection, today: date | None = None) -> ChartData:
     first, last = chart_period(connection, today)
     days = tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
-    names = _channel_names(connection)
-    treatments = _net_by(connection, first, last, "entry__case")
+    channels = list(SalesChannel.objects.filter(connection=connection).select_related("connection"))
+    by_id = {c.pk: str(c) for c in channels}
+    by_origin = {c.origin: str(c) for c in channels}
+    net = _net_groups(connection, first, last)
+    documents = _documents_per_day(connection, first, last)
     return ChartData(
         first=first,
         last=last,
-        documents=_daily(days, names, _documents_per_day(connection, first, last)),
-        revenue=_daily(days, names, _revenue_per_day(connection, first, last)),
-        by_treatment=tuple(
-            sorted(
-                (
-                    LabelledAmount(case, _case_label(case), amount, n)
-                    for case, amount, n in treatments
-                ),
-                key=lambda row: (-row.amount, row.key),
-            )
+        documents=_daily(days, [(day, by_id.get(c, "?"), n) for day, c, n in documents]),
+        revenue=_daily(
+            days, [(g.day, by_origin.get(g.origin, g.origin or "?"), g.amount) for g in net]
         ),
-        by_oss_country=_oss_countries(connection, first, last),
+        by_treatment=_totals((g.case, _case_label(g.case), g) for g in net),
+        by_oss_country=_totals(
+            (country, country, g)
+            for g in net
+            if g.case in OSS_CASES
+            for country in [country_of(g.destination) or "?"]
+        ),
         runs=_runs(connection, first, last),
     )
-
-
-def _channel_names(connection: Connection) -> dict[int | None, str]:
-    names: dict[int | None, str] = {
-        c.pk: str(c) for c in SalesChannel.objects.filter(connection=connection)
-    }
-    names[None] = "?"
-    return names
 
 
 def _documents_per_day(
@@ -289,12 +283,30 @@ def _net_lines(connection: Connection, first: date, last: date) -> QuerySet[Jour
     )
 
 
-def _net_by(connection: Connection, first: date, last: date, *keys: str) -> list[tuple[Any, ...]]:
+@dataclass(frozen=True)
+class NetGroup:
+    """Net revenue of the entries of one day, channel, VAT treatment and destination."""
+
+    day: date
+    origin: str  # the channel's origin ("Bestellherkunft"), as the entry carries it
+    case: str
+    destination: str  # DATEV field 40: a country code or a VAT ID
+    amount: Decimal
+    entries: int
+
+
+def _net_groups(connection: Connection, first: date, last: date) -> list[NetGroup]:
     """Net revenue (credit − debit of the revenue, shipping, discount and voucher lines) and
-    the number of entries per ``keys``: rows of (*keys, amount, entries)."""
+    the number of entries, grouped once by the database for every revenue chart. Grouped by
+    the entry's origin rather than the document's channel: one join less on every line."""
     rows = (
         _net_lines(connection, first, last)
-        .values_list(*keys)
+        .values_list(
+            "entry__document_date",
+            "entry__origin",
+            "entry__case",
+            "entry__eu_destination",
+        )
         .annotate(
             credit=_amount_sum(JournalLine.Side.CREDIT),
             debit=_amount_sum(JournalLine.Side.DEBIT),
@@ -302,33 +314,38 @@ def _net_by(connection: Connection, first: date, last: date, *keys: str) -> list
         )
         .order_by()
     )
-    result = []
-    for row in rows:
-        *key, credit, debit, entries = row
-        result.append((*key, (credit or ZERO) - (debit or ZERO), entries))
-    return result
+    return [
+        NetGroup(day, origin, case, destination or "", (credit or ZERO) - (debit or ZERO), n)
+        for day, origin, case, destination, credit, debit, n in rows
+    ]
 
 
-def _revenue_per_day(
-    connection: Connection, first: date, last: date
-) -> list[tuple[date, int | None, Decimal]]:
-    rows = _net_by(connection, first, last, "entry__document_date", "entry__document__channel_id")
-    return [(day, channel, amount) for day, channel, amount, _ in rows]  # type: ignore[misc]
+def _totals(rows: Iterable[tuple[str, str, NetGroup]]) -> tuple[LabelledAmount, ...]:
+    """The groups' amounts and entries added up per key, the largest amount first."""
+    amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    entries: dict[str, int] = defaultdict(int)
+    labels: dict[str, str] = {}
+    for key, label, group in rows:
+        amounts[key] += group.amount
+        entries[key] += group.entries
+        labels[key] = label
+    return tuple(
+        sorted(
+            (LabelledAmount(key, labels[key], amounts[key], entries[key]) for key in amounts),
+            key=lambda row: (-row.amount, row.key),
+        )
+    )
 
 
-def _daily(
-    days: tuple[date, ...],
-    names: dict[int | None, str],
-    rows: list[tuple[date, int | None, Decimal]],
-) -> DailySeries:
+def _daily(days: tuple[date, ...], rows: list[tuple[date, str, Decimal]]) -> DailySeries:
+    """One series per channel name, one value per day (0 where the day has none)."""
     index = {day: n for n, day in enumerate(days)}
-    values: dict[int | None, list[Decimal]] = defaultdict(lambda: [ZERO] * len(days))
-    for day, channel, value in rows:
-        values[channel][index[day]] += value
-    ordered = sorted(values, key=lambda channel: names.get(channel, "?"))
+    values: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * len(days))
+    for day, name, value in rows:
+        values[name][index[day]] += value
     return DailySeries(
         days=days,
-        series=tuple((names.get(channel, "?"), tuple(values[channel])) for channel in ordered),
+        series=tuple((name, tuple(values[name])) for name in sorted(values)),
     )
 
 
@@ -336,26 +353,6 @@ def _case_label(case: str) -> str:
     from bookkeeping.reports.period import case_label
 
     return str(case_label(case))
-
-
-def _oss_countries(connection: Connection, first: date, last: date) -> tuple[LabelledAmount, ...]:
-    """Net revenue of the OSS treatments per destination country (DATEV field 40 holds a
-    country code or a VAT ID: its first two letters)."""
-    amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    entries: dict[str, int] = defaultdict(int)
-    rows = _net_by(connection, first, last, "entry__case", "entry__eu_destination")
-    for case, destination, amount, count in rows:
-        if case not in OSS_CASES:
-            continue
-        country = country_of(str(destination)) or "?"
-        amounts[country] += amount  # type: ignore[operator]
-        entries[country] += count  # type: ignore[operator]
-    return tuple(
-        sorted(
-            (LabelledAmount(c, c, amounts[c], entries[c]) for c in amounts),
-            key=lambda row: (-row.amount, row.key),
-        )
-    )
 
 
 def _runs(connection: Connection, first: date, last: date) -> tuple[RunPoint, ...]:

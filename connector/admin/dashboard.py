@@ -292,9 +292,19 @@ def _daily_chart(key: str, title: str, daily: DailySeries, fmt: Callable[[Any], 
 
 def _revenue_charts(data: ChartData) -> list[Chart]:
     result = []
-    for key, title, rows in (
-        ("treatment", _("Net revenue per VAT treatment (EUR)"), data.by_treatment),
-        ("oss", _("Net revenue per OSS destination country (EUR)"), data.by_oss_country),
+    for key, title, what, rows in (
+        (
+            "treatment",
+            _("Net revenue per VAT treatment (EUR)"),
+            _("VAT treatment"),
+            data.by_treatment,
+        ),
+        (
+            "oss",
+            _("Net revenue per OSS destination country (EUR)"),
+            _("country"),
+            data.by_oss_country,
+        ),
     ):
         svg = horizontal_bars(
             chart_id=f"chart-{key}",
@@ -305,7 +315,7 @@ def _revenue_charts(data: ChartData) -> list[Chart]:
             fmt=_eur,
         )
         table = [[row.label, _eur(row.amount), formatting.number(row.entries)] for row in rows]
-        result.append(Chart(key, title, svg, [_("of"), _("net"), _("entries")], table))
+        result.append(Chart(key, title, svg, [what, _("net"), _("entries")], table))
     return result
 
 

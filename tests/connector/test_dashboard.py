@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bookkeeping.models import DebtorMapping
 from bookkeeping.worklist import work_queue
@@ -369,6 +369,14 @@ def test_horizontal_bars_escape_their_labels():
 # ---------------------------------------------------------------- language and text
 
 
+@pytest.fixture
+def _language_restored():
+    """The middleware leaves the last request's language active in this thread."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.mark.usefixtures("_language_restored")
 def test_the_header_switches_the_language_by_a_form_post(admin_client):
     page = admin_client.get(reverse(INDEX)).content.decode()
     assert f'action="{reverse("set_language")}"' in page
