@@ -225,7 +225,7 @@ def chart_data(connection: Connection, today: date | None = None) -> ChartData:
     first, last = chart_period(connection, today)
     days = tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
     channels = list(SalesChannel.objects.filter(connection=connection).select_related("connection"))
-    by_id = {c.pk: str(c) for c in channels}
+    by_id: dict[int | None, str] = {c.pk: str(c) for c in channels}
     by_origin = {c.origin: str(c) for c in channels}
     net = _net_groups(connection, first, last)
     documents = _documents_per_day(connection, first, last)
