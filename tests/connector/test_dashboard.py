@@ -297,6 +297,10 @@ def test_the_work_queue_summary_matches_the_work_queue_and_links_to_the_place(ad
 
     queue_page = admin_client.get(reverse("bookkeeping_work_queue"), {"connection": books.pk})
     assert html.unescape(url) in html.unescape(queue_page.content.decode())
+    # Billbee's ids are names, not quantities: never grouped with thousands separators.
+    assert (
+        f"<td>{queue.waiting[0].documents[0].billbee_order_id}</td>" in queue_page.content.decode()
+    )
 
 
 def test_the_index_draws_the_charts_with_their_figures_as_svg_and_table(admin_client, books):
