@@ -8,19 +8,26 @@ Reads only. Every item names the document, why it is here and what to do:
 - documents the import could not read or store (no booking looks at them), internal errors
   first;
 - the EU delivery threshold (§ 3c (4) UStG) when it is exceeded without an OSS registration.
+
+Each group says what to do (``action``); where it is done (``url``) is a page of the console,
+filled in by the admin layer (bookkeeping/admin/worklist.py).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from connector.classify import CANCELLED_STATES
+from connector.formatting import money
 from connector.models import Connection, ExternalOrder
 from connector.storable import FAILURE_CODES
 
@@ -43,12 +50,21 @@ class QueueDocument:
     amount: Decimal | None = None  # for cancellations: what no credit note covers yet
 
 
+# The kinds of groups, in the order the queue lists them.
+CANCELLED, WAITING, REJECTED, UNREAD = "cancelled", "waiting", "rejected", "unread"
+CANCELLATIONS_CODE = "cancelled_without_credit_note"
+
+
 @dataclass(frozen=True)
 class QueueGroup:
     code: str
     title: str
     count: int
     documents: tuple[QueueDocument, ...]
+    kind: str = WAITING
+    action: str = ""  # what a person does about it (a sentence)
+    url: str = ""  # where it is done: set by the admin layer
+    place: str = ""  # the name of that page
 
 
 @dataclass
@@ -65,15 +81,81 @@ class WorkQueue:
         groups = sum(g.count for g in (*self.waiting, *self.rejected, *self.unread))
         return len(self.cancellations) + groups + bool(self.threshold)
 
+    @property
+    def groups(self) -> list[QueueGroup]:
+        """Every group with something in it, cancellations first: the queue's summary."""
+        cancelled = []
+        if self.cancellations:
+            cancelled.append(
+                QueueGroup(
+                    CANCELLATIONS_CODE,
+                    gettext("cancelled or deleted after invoicing: needs a credit note"),
+                    len(self.cancellations),
+                    tuple(self.cancellations),
+                    CANCELLED,
+                    str(ACTIONS[CANCELLATIONS_CODE]),
+                )
+            )
+        return [*cancelled, *self.waiting, *self.rejected, *self.unread]
 
-def work_queue(connection: Connection) -> WorkQueue:
+
+def work_queue(connection: Connection, *, listed: int = LISTED) -> WorkQueue:
+    """The connection's work queue with up to ``listed`` documents per group (0: the counts
+    only, for the start page)."""
     queue = WorkQueue(connection.name)
     queue.cancellations = cancellations_without_credit_note(connection)
-    queue.waiting = _groups(connection, DocumentBooking.Status.WAITING)
-    queue.rejected = _groups(connection, DocumentBooking.Status.REJECTED)
-    queue.unread = _unread_groups(connection)
+    queue.waiting = _groups(connection, DocumentBooking.Status.WAITING, listed)
+    queue.rejected = _groups(connection, DocumentBooking.Status.REJECTED, listed)
+    queue.unread = _unread_groups(connection, listed)
     queue.threshold = _threshold(connection)
     return queue
+
+
+# What to do, per reason; a reason not named here gets its kind's sentence.
+ACTIONS: dict[str, Promise] = {
+    CANCELLATIONS_CODE: _(
+        "Create the credit note (Storno) in Billbee; the next import and booking book it "
+        "against the invoice."
+    ),
+    "no_debtor": _(
+        "Assign a debtor account to the origin in the debtor mapping; the waiting documents "
+        "are booked right after saving."
+    ),
+    "no_exchange_rate": _(
+        "Import or enter the missing exchange rates; the next booking run books the documents."
+    ),
+    "original_not_booked": _(
+        "Nothing to do here: the credit note is booked once its original invoice is booked "
+        "(see why the original waits)."
+    ),
+    "no_revenue_account": _(
+        "Add the revenue account for the VAT treatment and rate in the tax accounts."
+    ),
+    "no_vat_account": _("Add the VAT account for the VAT treatment and rate in the tax accounts."),
+    "internal_error": _(
+        "Report it with the document's trace: it is tried again on every booking run."
+    ),
+}
+KIND_ACTIONS: dict[str, Promise] = {
+    WAITING: _(
+        "Fix the cause named in each document's reason; the next booking run decides the "
+        "documents again."
+    ),
+    REJECTED: _(
+        "Book these documents by hand, or correct the order in Billbee so that the next "
+        "import and booking take it."
+    ),
+    UNREAD: _("Correct the order in Billbee; the next import reads it again."),
+}
+UNREAD_ACTIONS: dict[str, Promise] = {
+    "internal_error": _("Report it with the document's trace: the next import reads it again."),
+}
+
+
+def _action(kind: str, code: str) -> str:
+    if kind == UNREAD:
+        return str(UNREAD_ACTIONS.get(code) or KIND_ACTIONS[UNREAD])
+    return str(ACTIONS.get(code) or KIND_ACTIONS[kind])
 
 
 def cancellations_without_credit_note(connection: Connection) -> list[QueueDocument]:
@@ -110,10 +192,16 @@ def cancellations_without_credit_note(connection: Connection) -> list[QueueDocum
         open_amount = entry.document_total + credited
         if not open_amount:
             continue
-        word = "cancelled" if document.billbee_state == 8 else "deleted"
-        reason = f"{word} after invoicing: needs a credit note"
+        if document.billbee_state == 8:
+            reason = gettext("cancelled after invoicing: needs a credit note")
+        else:
+            reason = gettext("deleted after invoicing: needs a credit note")
         if credited:
-            reason += f" (booked credit notes cover {-credited} of {entry.document_total})"
+            reason = gettext("%(reason)s (booked credit notes cover %(credited)s of %(total)s)") % {
+                "reason": reason,
+                "credited": money(-credited),
+                "total": money(entry.document_total),
+            }
         found.append(
             QueueDocument(
                 document.pk,
@@ -127,17 +215,32 @@ def cancellations_without_credit_note(connection: Connection) -> list[QueueDocum
     return found[:LISTED]
 
 
-def _groups(connection: Connection, status: str) -> list[QueueGroup]:
-    held = DocumentBooking.objects.filter(connection=connection, status=status)
-    counts = Counter(held.values_list("reason_code", flat=True))
+def _counts(rows: QuerySet[Any]) -> dict[str, int]:
+    """Rows per reason code, counted by the database."""
+    return dict(
+        rows.values("reason_code")
+        .annotate(n=Count("pk"))
+        .values_list("reason_code", "n")
+        .order_by()
+    )
+
+
+def _in_order(counts: dict[str, int]) -> list[str]:
     # Internal errors first: they stop the month's export and need a developer's eye.
-    order = sorted(counts, key=lambda code: (code != "internal_error", -counts[code], code))
+    return sorted(counts, key=lambda code: (code != "internal_error", -counts[code], code))
+
+
+def _groups(connection: Connection, status: str, listed: int = LISTED) -> list[QueueGroup]:
+    held = DocumentBooking.objects.filter(connection=connection, status=status)
+    counts = _counts(held)
     groups = []
-    for code in order:
+    for code in _in_order(counts):
         rows = (
             held.filter(reason_code=code)
             .select_related("document")
-            .order_by("document__document_date", "document__invoice_number")[:LISTED]
+            .order_by("document__document_date", "document__invoice_number")[:listed]
+            if listed
+            else held.none()
         )
         documents = tuple(
             QueueDocument(
@@ -149,19 +252,20 @@ def _groups(connection: Connection, status: str) -> list[QueueGroup]:
             )
             for b in rows
         )
-        title = _title(code, documents)
-        groups.append(QueueGroup(code, title, counts[code], documents))
+        title = _title(code, documents, held)
+        kind = WAITING if status == DocumentBooking.Status.WAITING else REJECTED
+        groups.append(QueueGroup(code, title, counts[code], documents, kind, _action(kind, code)))
     return groups
 
 
-def _unread_groups(connection: Connection) -> list[QueueGroup]:
+def _unread_groups(connection: Connection, listed: int = LISTED) -> list[QueueGroup]:
     """Documents the import rejected because it could not read or store them."""
     failed = ExternalOrder.objects.filter(
         connection=connection, status=ExternalOrder.Status.REJECTED, reason_code__in=FAILURE_CODES
     )
-    counts = Counter(failed.values_list("reason_code", flat=True))
+    counts = _counts(failed)
     groups = []
-    for code in sorted(counts, key=lambda code: (code != "internal_error", -counts[code], code)):
+    for code in _in_order(counts):
         rows = failed.filter(reason_code=code).order_by("document_date", "billbee_order_id")
         documents = tuple(
             QueueDocument(
@@ -171,23 +275,30 @@ def _unread_groups(connection: Connection) -> list[QueueGroup]:
                 d.document_date,
                 d.reason,
             )
-            for d in rows[:LISTED]
+            for d in (rows[:listed] if listed else ())
         )
-        groups.append(QueueGroup(code, UNREAD_TITLES[code], counts[code], documents))
+        title = str(UNREAD_TITLES.get(code, code))
+        groups.append(
+            QueueGroup(code, title, counts[code], documents, UNREAD, _action(UNREAD, code))
+        )
     return groups
 
 
-UNREAD_TITLES = {
-    "internal_error": "could not be processed by the import (internal error)",
-    "unparseable": "a value from Billbee that cannot be read",
-    "unstorable_value": "a value the upload log cannot hold",
+UNREAD_TITLES: dict[str, Promise] = {
+    "internal_error": _("could not be processed by the import (internal error)"),
+    "unparseable": _("a value from Billbee that cannot be read"),
+    "unstorable_value": _("a value the upload log cannot hold"),
 }
 
 
-def _title(code: str, documents: tuple[QueueDocument, ...]) -> str:
+def _title(code: str, documents: tuple[QueueDocument, ...], held: QuerySet[Any]) -> str:
+    """The reason's summary; a reason without one is named by a document's own reason."""
     if code in SUMMARIES:
-        return SUMMARIES[code]
-    return documents[0].reason if documents else code
+        return gettext(SUMMARIES[code])
+    if documents:
+        return documents[0].reason
+    reason = held.filter(reason_code=code).values_list("reason", flat=True).first()
+    return reason or code
 
 
 def _threshold(connection: Connection) -> str:
@@ -197,7 +308,7 @@ def _threshold(connection: Connection) -> str:
     registered = settings is not None and settings.oss_registered_since is not None
     if not status.exceeded or registered:
         return ""
-    return (
-        f"{status.text}. Distance sales are taxed in the destination countries: register "
-        "for OSS and enter the date in the bookkeeping settings"
-    )
+    return gettext(
+        "%(status)s. Distance sales are taxed in the destination countries: register for OSS "
+        "and enter the date in the bookkeeping settings"
+    ) % {"status": status.text}

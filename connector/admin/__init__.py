@@ -2,11 +2,17 @@
 log of external orders. Each page calls services, selectors and tasks; no business rules
 live here."""
 
+from django.contrib import admin
+
 from .channels import SalesChannelAdmin
 from .connections import ConnectionAdmin
+from .dashboard import install as install_dashboard
 from .documents import ExternalOrderAdmin
 from .invoices import BillbeeNameAdmin, InvoiceRequestAdmin
 from .runs import ImportRunAdmin
+
+# The start page ("what needs me?") on Django's own admin index.
+install_dashboard(admin.site)
 
 __all__ = [
     "BillbeeNameAdmin",
