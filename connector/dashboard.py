@@ -68,7 +68,7 @@ class ImportStatus:
 
 
 def import_status(connection: Connection, now: datetime) -> ImportStatus:
-    from .selectors import IMPORT_GRACE
+    from .selectors import OVERDUE_GRACE
 
     last_run = (
         ImportRun.objects.filter(connection=connection)
@@ -83,7 +83,7 @@ def import_status(connection: Connection, now: datetime) -> ImportStatus:
         next_start=connection_next_start(connection, now),
         scheduled=connection.schedule_enabled and connection.is_active,
         overdue=import_overdue(connection, now),
-        allowed=timedelta(minutes=connection.schedule_spacing_minutes) + IMPORT_GRACE,
+        allowed=timedelta(minutes=connection.schedule_spacing_minutes) + OVERDUE_GRACE,
     )
 
 

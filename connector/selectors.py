@@ -228,38 +228,6 @@ def connection_last_run(connection: Connection) -> ImportRun | None:
     return connection.runs.order_by("-created_at", "-pk").first()
 
 
-# Time a scheduled import may take beyond the spacing before it counts as missing: the
-# window may close for the night, and an import of a busy month runs for a while.
-IMPORT_GRACE = timedelta(hours=2)
-
-
-def last_successful_import(connection: Connection) -> ImportRun | None:
-    """The connection's latest import that succeeded; the short reads of open prepayment
-    orders (payments) do not count, since they do not move the import on."""
-    return (
-        ImportRun.objects.filter(connection=connection, state=ImportRun.State.SUCCEEDED)
-        .exclude(trigger=ImportRun.Trigger.PAYMENTS)
-        .order_by("-finished_at", "-pk")
-        .defer("reasons")
-        .first()
-    )
-
-
-def import_overdue(connection: Connection, now: datetime) -> bool:
-    """No import succeeded for longer than the schedule's spacing plus ``IMPORT_GRACE``
-    while scheduled imports are on (the console's alert and /healthz).
-
-    Counted from the last success's end; a connection that never imported successfully from
-    its creation, so that a new connection is given one spacing to start.
-    """
-    if not (connection.schedule_enabled and connection.is_active):
-        return False
-    allowed = timedelta(minutes=connection.schedule_spacing_minutes) + IMPORT_GRACE
-    last = last_successful_import(connection)
-    since = (last.finished_at or last.started_at or last.created_at) if last else None
-    return now - (since or connection.created_at) > allowed
-
-
 def import_run_running(connection: Connection) -> ImportRun | None:
     return (
         ImportRun.objects.filter(connection=connection, state=ImportRun.State.RUNNING)
