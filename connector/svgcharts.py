@@ -93,14 +93,14 @@ def stacked_bars(
 ) -> SafeString:
     """Vertical bars, one per category (a day), stacked by series (a channel). Negative
     values (more credit notes than sales) stack below the zero line."""
-    count = max(len(categories), 1)
+    count = len(categories)  # 0: no day or run yet, the axes alone
     up = [sum((max(v[i], Decimal(0)) for _, v in series), Decimal(0)) for i in range(count)]
     down = [sum((min(v[i], Decimal(0)) for _, v in series), Decimal(0)) for i in range(count)]
     top = nice_ceiling(float(max(up, default=0)))
     bottom = -nice_ceiling(float(-min(down, default=0)))
     span = (top - bottom) or 1.0
     plot_width = WIDTH - PLOT_LEFT - PLOT_RIGHT
-    slot = plot_width / count
+    slot = plot_width / max(count, 1)
 
     def y_of(value: float) -> float:
         return PLOT_TOP + (top - value) / span * height

@@ -406,3 +406,17 @@ def test_the_pages_text_is_marked_for_translation():
         words = set(re.findall(r"[A-Za-z][a-z]{3,}", text)) - {"Billbee", "Connector"}
         assert words == set(), f"{name}: text outside translate tags: {sorted(words)[:10]}"
         assert "{% translate" in source
+
+
+def test_a_chart_without_any_day_or_run_is_drawn_empty_not_an_error():
+    """A connection that never imported has no runs: its charts are empty, the page is shown."""
+    svg = stacked_bars(
+        chart_id="empty",
+        title="Import duration (seconds)",
+        description="no imports yet",
+        categories=[],
+        series=[("duration", [])],
+        fmt=str,
+    )
+    assert svg.startswith("<svg")
+    assert svg.count("<rect") == 1  # the legend's key of the one series, no bar
