@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as IbanError
 
+from connector import formatting
 from connector.fields import ExactDecimalField
 from connector.models import Connection
 
@@ -415,9 +416,9 @@ class StatementTransaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.booking_date:%d.%m.%Y} {self.amount} {self.currency} {self.counterparty_name}"
-        )
+        # Shown in the console (titles, breadcrumbs, checkboxes): in the reader's language.
+        amount = formatting.money(self.amount, self.currency)
+        return f"{formatting.day(self.booking_date)} {amount} {self.counterparty_name}".strip()
 
     @property
     def paid_amount(self) -> Decimal:
