@@ -4,6 +4,7 @@ written in its order's language whatever language the console runs in."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +21,7 @@ from payments.models import PaymentSource, Statement, StatementTransaction
 from payments.reminders import ReminderLetter, ReminderSchedule, reminder_email
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
+GLOSSARY = Path(settings.BASE_DIR) / "docs" / "glossary.md"
 CATALOGUES = [LOCALE / language / "LC_MESSAGES" for language in ("de", "en")]
 
 
@@ -42,6 +44,40 @@ def test_every_german_text_is_translated_and_none_is_fuzzy():
     assert len(texts) > 500  # the console's own texts, not an empty catalogue
     assert missing == [], "German translation missing (scripts/merge_translations.sh)"
     assert fuzzy == [], "fuzzy German translation: check it and remove the fuzzy flag"
+
+
+def _glossary() -> list[tuple[list[str], list[str]]]:
+    """(German terms, English words) of each row of docs/glossary.md's tables."""
+    rows = []
+    for line in GLOSSARY.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        bold = re.match(r"\*\*(.+?)\*\*", cells[0]) if len(cells) == 3 else None
+        if bold:
+            german = [t.strip() for t in bold.group(1).split("/")]
+            english = [w.strip() for w in re.split(r"[,/]", re.sub(r"\(.*?\)", "", cells[1]))]
+            rows.append((german, [w for w in english if w]))
+    return rows
+
+
+def test_the_console_uses_the_glossary_s_german_terms():
+    """Where the English console uses a glossary word as a text of its own, the German console
+    shows the glossary's German term for it (docs/glossary.md)."""
+    catalogue = {e.msgid: e.msgstr for e in polib.pofile(str(LOCALE / "de/LC_MESSAGES/django.po"))}
+    rows = _glossary()
+    checked = [
+        (english, catalogue[english], german)
+        for german, words in rows
+        for english in words
+        if catalogue.get(english)
+    ]
+
+    assert len(rows) > 40 and len(checked) > 20
+    wrong = [
+        (english, shown, german)
+        for english, shown, german in checked
+        if not any(term.lower() in shown.lower() for term in german)
+    ]
+    assert wrong == []
 
 
 @pytest.mark.parametrize("folder", CATALOGUES, ids=lambda folder: folder.parent.name)
