@@ -124,6 +124,7 @@ def test_the_console_speaks_german_to_a_german_browser(admin_client, statement_l
 
     assert 'lang="de"' in index
     assert "Kontoauszugszeilen" in index and "Buchungsstapel" in index and "Sachkonten" in index
+    assert "Buchhaltung" in index and "Zahlungen" in index  # the apps' names
     assert "Statement lines" not in index
     assert "1.298,00" in lines and "02.12.2026" in lines
     assert "Buchungsdatum" in lines  # the column of the field booking_date
