@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from connector import formatting
 from connector.models import Connection
 
+from .matching.types import CandidateKind
 from .models import (
     IgnoreRule,
     PayerAccount,
@@ -34,6 +35,28 @@ from .services.settling import transactions_confirm_exact_of
 
 IMPORT_PERMISSION = "payments.import_statement"
 CONFIRM_PERMISSION = "payments.confirm_payment"
+
+# Why a candidate was proposed, as the console says it (the lines store the codes).
+CANDIDATE_KINDS = {
+    CandidateKind.EXACT_REFERENCE: gettext_lazy("exact reference"),
+    CandidateKind.REFERENCE_AMOUNT_DIFFERS: gettext_lazy("reference, amount differs"),
+    CandidateKind.REFERENCE_CURRENCY_DIFFERS: gettext_lazy("reference, currency differs"),
+    CandidateKind.REFERENCE_TYPO: gettext_lazy("reference with a typo"),
+    CandidateKind.SEVERAL_INVOICES: gettext_lazy("several invoices"),
+    CandidateKind.PARTIAL: gettext_lazy("partial payment"),
+    CandidateKind.SKONTO: gettext_lazy("Skonto deducted"),
+    CandidateKind.OVERPAYMENT: gettext_lazy("overpayment"),
+    CandidateKind.ALREADY_PAID: gettext_lazy("already paid"),
+    CandidateKind.AMOUNT_DATE: gettext_lazy("amount and date"),
+    CandidateKind.PAYER_NAME: gettext_lazy("payer's name"),
+    CandidateKind.PAYER_IBAN: gettext_lazy("payer's IBAN"),
+    CandidateKind.REFUND: gettext_lazy("refund"),
+    CandidateKind.CHARGEBACK: gettext_lazy("chargeback"),
+}
+
+
+def candidate_kind(code: str) -> str:
+    return str(CANDIDATE_KINDS.get(code, code))
 
 
 class WaitingFilter(admin.SimpleListFilter):
@@ -390,7 +413,7 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
         best = obj.candidates[0]
         documents = ", ".join(str(d) for d in best["documents"])
         return _("%(kind)s (%(score)s): document %(documents)s") % {
-            "kind": best["kind"],
+            "kind": candidate_kind(best["kind"]),
             "score": formatting.number(Decimal(str(best["score"])), 2),
             "documents": documents,
         }
@@ -412,7 +435,7 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
                             for d in candidate["documents"]
                         ),
                     ),
-                    candidate["kind"],
+                    candidate_kind(candidate["kind"]),
                     formatting.number(Decimal(str(candidate["score"])), 2),
                     formatting.money(Decimal(str(candidate["amount_difference"])), obj.currency),
                     "; ".join(candidate["reasons"]),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from connector.models import Connection, ExternalOrder
 
+from .admin import candidate_kind
 from .errors import PaymentsError
 from .models import IgnoreRule, StatementTransaction
 from .selectors import documents_named
@@ -252,6 +253,7 @@ def _candidates(tx: StatementTransaction) -> list[dict[str, Any]]:
         {
             **c,
             "names": [names.get(d, str(d)) for d in c["documents"]],
+            "kind_label": candidate_kind(c["kind"]),
             "skonto": Decimal(c.get("skonto") or 0),
         }
         for c in tx.candidates
