@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from connector import formatting
 from connector.fields import ExactDecimalField
 from connector.models import Connection, ExternalOrder
 
@@ -177,7 +178,7 @@ class JournalEntry(Immutable):
         indexes = [models.Index(fields=["connection", "document_date"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.number} ({self.document_date:%d.%m.%Y})"
+        return f"{self.get_kind_display()} {self.number} ({formatting.day(self.document_date)})"
 
 
 class JournalLine(Immutable):
