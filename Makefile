@@ -8,7 +8,7 @@ SANDBOX_PORT ?= 8765
 ADMIN_PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format bench install clean screenshots
+.PHONY: demo test lint format bench install clean screenshots messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,15 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/book_and_export.py
 	$(BIN)/python bench/reconcile.py
+
+# The translation catalogues (locale/<language>/LC_MESSAGES): extract every text, fill in the
+# German translations from the catalogue itself and from the .po snippets in PO_SNIPPETS
+# (e.g. make messages PO_SNIPPETS="../de-reports.po ../de-dashboard.po"), compile the .mo
+# files, which are committed so that an installation needs no gettext. Needs GNU gettext.
+PO_SNIPPETS ?=
+messages: $(VENV)/.installed-base
+	PY=$(BIN)/python ./scripts/merge_translations.sh $(PO_SNIPPETS)
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var --ignore=staticfiles
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache

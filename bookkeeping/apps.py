@@ -5,6 +5,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_save
+from django.utils.translation import gettext_lazy as _
 
 
 def _connection_created(
@@ -19,7 +20,7 @@ def _connection_created(
 
 class BookkeepingConfig(AppConfig):
     name = "bookkeeping"
-    verbose_name = "Bookkeeping"
+    verbose_name = _("Bookkeeping")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

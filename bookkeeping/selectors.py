@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Case as SqlCase
 from django.db.models import Count, F, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import translation
 
 from billbee.enums import payment_type_name
 from connector.models import Connection, ExternalOrder
@@ -55,6 +56,15 @@ def entry_summary(entry: JournalEntry) -> dict[str, Any]:
     }
 
 
+def _case_in_english(case: str) -> str | None:
+    """The VAT treatment's label for the explanation (the command line, the assistant), in
+    English like the reasons and the trace beside it, whatever language is active."""
+    if not case:
+        return None
+    with translation.override(None):
+        return str(CASE_LABELS[Case(case)])
+
+
 def booking_explanation(document: ExternalOrder) -> dict[str, Any] | None:
     """How bookkeeping treated the document: status and reason, VAT treatment, debtor, the
     decision trace, and every journal entry posted for it (reversals included)."""
@@ -71,7 +81,7 @@ def booking_explanation(document: ExternalOrder) -> dict[str, Any] | None:
             reason=booking.reason,
             reason_code=booking.reason_code,
             case=booking.case or None,
-            case_label=CASE_LABELS.get(Case(booking.case)) if booking.case else None,
+            case_label=_case_in_english(booking.case),
             debtor=booking.debtor,
             vat_difference=_amount(booking.vat_difference),
             warnings=booking.warnings,

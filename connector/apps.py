@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConnectorConfig(AppConfig):
     name = "connector"
-    verbose_name = "Billbee import"
+    verbose_name = _("Billbee import")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from django.utils.translation import gettext as _
 
 from .crypto import KEY_FORMAT_HELP, malformed_keys
 
@@ -16,7 +17,7 @@ def credentials_key_check(app_configs: Any = None, **kwargs: Any) -> list[Error]
     only when the first credential is stored or read."""
     return [
         Error(
-            f"Key {position} of CREDENTIALS_KEY is not a Fernet key.",
+            _("Key %(position)s of CREDENTIALS_KEY is not a Fernet key.") % {"position": position},
             hint=KEY_FORMAT_HELP,
             id="connector.E001",
         )
@@ -35,10 +36,13 @@ def lease_settings_check(app_configs: Any = None, **kwargs: Any) -> list[Warning
         if renew <= 0 or value < 3 * renew:
             problems.append(
                 Warning(
-                    f"{name} ({value:g} s) is less than three times LEASE_RENEW_SECONDS "
-                    f"({renew:g} s): a live worker's run could be taken over.",
-                    hint=f"Set {name} to at least {3 * max(renew, 1):g} seconds, or renew more "
-                    "often.",
+                    _(
+                        "%(name)s (%(value)s s) is less than three times LEASE_RENEW_SECONDS "
+                        "(%(renew)s s): a live worker's run could be taken over."
+                    )
+                    % {"name": name, "value": f"{value:g}", "renew": f"{renew:g}"},
+                    hint=_("Set %(name)s to at least %(least)s seconds, or renew more often.")
+                    % {"name": name, "least": f"{3 * max(renew, 1):g}"},
                     id="connector.W001",
                 )
             )

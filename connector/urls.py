@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from bookkeeping.admin.reports import report_urls
@@ -9,7 +10,7 @@ from .metrics import metrics
 
 admin.site.site_header = "Billbee Connector"
 admin.site.site_title = "Billbee Connector"
-admin.site.index_title = "Operator console"
+admin.site.index_title = _("Operator console")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -4,6 +4,7 @@ statement with a preview before anything is stored."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -11,9 +12,13 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from connector import formatting
 from connector.models import Connection
 
+from .matching.types import CandidateKind
 from .models import (
     IgnoreRule,
     PayerAccount,
@@ -31,15 +36,37 @@ from .services.settling import transactions_confirm_exact_of
 IMPORT_PERMISSION = "payments.import_statement"
 CONFIRM_PERMISSION = "payments.confirm_payment"
 
+# Why a candidate was proposed, as the console says it (the lines store the codes).
+CANDIDATE_KINDS = {
+    CandidateKind.EXACT_REFERENCE: gettext_lazy("exact reference"),
+    CandidateKind.REFERENCE_AMOUNT_DIFFERS: gettext_lazy("reference, amount differs"),
+    CandidateKind.REFERENCE_CURRENCY_DIFFERS: gettext_lazy("reference, currency differs"),
+    CandidateKind.REFERENCE_TYPO: gettext_lazy("reference with a typo"),
+    CandidateKind.SEVERAL_INVOICES: gettext_lazy("several invoices"),
+    CandidateKind.PARTIAL: gettext_lazy("partial payment"),
+    CandidateKind.SKONTO: gettext_lazy("Skonto deducted"),
+    CandidateKind.OVERPAYMENT: gettext_lazy("overpayment"),
+    CandidateKind.ALREADY_PAID: gettext_lazy("already paid"),
+    CandidateKind.AMOUNT_DATE: gettext_lazy("amount and date"),
+    CandidateKind.PAYER_NAME: gettext_lazy("payer's name"),
+    CandidateKind.PAYER_IBAN: gettext_lazy("payer's IBAN"),
+    CandidateKind.REFUND: gettext_lazy("refund"),
+    CandidateKind.CHARGEBACK: gettext_lazy("chargeback"),
+}
+
+
+def candidate_kind(code: str) -> str:
+    return str(CANDIDATE_KINDS.get(code, code))
+
 
 class WaitingFilter(admin.SimpleListFilter):
     """Lines no one has confirmed yet, with or without candidates: the work of a person."""
 
-    title = "waiting for a person"
+    title = gettext_lazy("waiting for a person")
     parameter_name = "waiting"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
-        return [("candidates", "with candidates"), ("none", "without candidates")]
+        return [("candidates", _("with candidates")), ("none", _("without candidates"))]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
         if self.value() not in ("candidates", "none"):
@@ -83,13 +110,23 @@ class _PaymentSourceForm(forms.ModelForm):  # type: ignore[type-arg]
     """The CSV mapping as fields: a column by its header, or by its position (0 = first);
     several text columns separated by ``|``."""
 
-    csv_delimiter = forms.CharField(required=False, max_length=1, initial=";")
-    csv_encoding = forms.CharField(required=False, initial="cp1252")
-    csv_header_row = forms.IntegerField(
-        required=False, min_value=0, initial=1, help_text="Line of the table's header (0: none)."
+    csv_delimiter = forms.CharField(
+        required=False, max_length=1, initial=";", label=gettext_lazy("delimiter")
     )
-    csv_date_format = forms.CharField(required=False, initial="%d.%m.%Y")
-    csv_decimal_comma = forms.BooleanField(required=False, initial=True)
+    csv_encoding = forms.CharField(required=False, initial="cp1252", label=gettext_lazy("encoding"))
+    csv_header_row = forms.IntegerField(
+        required=False,
+        min_value=0,
+        initial=1,
+        label=gettext_lazy("header row"),
+        help_text=gettext_lazy("Line of the table's header (0: none)."),
+    )
+    csv_date_format = forms.CharField(
+        required=False, initial="%d.%m.%Y", label=gettext_lazy("date format")
+    )
+    csv_decimal_comma = forms.BooleanField(
+        required=False, initial=True, label=gettext_lazy("decimal comma")
+    )
 
     class Meta:
         model = PaymentSource
@@ -153,7 +190,10 @@ PaymentSourceForm = type(
     "PaymentSourceForm",
     (_PaymentSourceForm,),
     {
-        f"col_{key}": forms.CharField(label=f"column: {key.replace('_', ' ')}", required=False)
+        f"col_{key}": forms.CharField(
+            label=gettext_lazy("column: %(name)s") % {"name": key.replace("_", " ")},
+            required=False,
+        )
         for key in COLUMN_KEYS
     },
 )
@@ -174,12 +214,14 @@ class PaymentSourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 {"fields": _PaymentSourceForm.Meta.fields},
             ),
             (
-                "CSV column mapping (bank CSV files only)",
+                _("CSV column mapping (bank CSV files only)"),
                 {
-                    "description": "Name each column by its header as the file writes it, or "
-                    "by its position (0 = the first column). Give either the amount column "
-                    "or the debit (Soll) and credit (Haben) columns; several text columns are "
-                    "separated by |, e.g. Buchungstext | Verwendungszweck.",
+                    "description": _(
+                        "Name each column by its header as the file writes it, or by its "
+                        "position (0 = the first column). Give either the amount column or the "
+                        "debit (Soll) and credit (Haben) columns; several text columns are "
+                        "separated by |, e.g. Buchungstext | Verwendungszweck."
+                    ),
                     "fields": [
                         "csv_delimiter",
                         "csv_encoding",
@@ -216,7 +258,7 @@ class StatementAdmin(ReadOnlyAdmin):
     readonly_fields = ["errors_list"]
     exclude = ["errors"]
 
-    @admin.display(description="broken lines")
+    @admin.display(description=gettext_lazy("broken lines"))
     def errors_list(self, obj: Statement) -> str:
         if not obj.errors:
             return "—"
@@ -224,8 +266,15 @@ class StatementAdmin(ReadOnlyAdmin):
             "<ul>{}</ul>",
             format_html_join(
                 "",
-                "<li>position {}: {} <code>{}</code></li>",
-                ((e["position"], e["reason"], e.get("raw", "")) for e in obj.errors),
+                "<li>{}: {} <code>{}</code></li>",
+                (
+                    (
+                        _("position %(position)s") % {"position": e["position"]},
+                        e["reason"],
+                        e.get("raw", ""),
+                    )
+                    for e in obj.errors
+                ),
             ),
         )
 
@@ -263,7 +312,7 @@ class PaymentAllocationInline(admin.TabularInline):  # type: ignore[type-arg]
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "settled documents"
+    verbose_name_plural = gettext_lazy("settled documents")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -329,7 +378,7 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
         return super().change_view(request, object_id, form_url, context)
 
     @admin.action(
-        description="Confirm the exact matches among the selected lines (book them)",
+        description=gettext_lazy("Confirm the exact matches among the selected lines (book them)"),
         permissions=["confirm"],
     )
     def confirm_exact(self, request: HttpRequest, queryset: Any) -> None:
@@ -339,29 +388,37 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
         confirmed, problems = transactions_confirm_exact_of(lines)
         self.message_user(
             request,
-            f"{confirmed} payment(s) booked (Zahlungen gebucht); the other selected lines "
-            "wait for a person.",
+            ngettext(
+                "%(count)s payment booked; the other selected lines wait for a person.",
+                "%(count)s payments booked; the other selected lines wait for a person.",
+                confirmed,
+            )
+            % {"count": confirmed},
             messages.SUCCESS,
         )
         for problem in problems:
             self.message_user(request, problem, messages.WARNING)
 
-    @admin.display(description="remittance")
+    @admin.display(description=gettext_lazy("remittance"))
     def short_remittance(self, obj: StatementTransaction) -> str:
         text = obj.remittance
         return text if len(text) <= 80 else text[:79] + "…"
 
-    @admin.display(description="best candidate")
+    @admin.display(description=gettext_lazy("best candidate"))
     def best_candidate(self, obj: StatementTransaction) -> str:
         if obj.matched_document_id:
-            return f"confirmed: document {obj.matched_document_id}"
+            return _("confirmed: document %(document)s") % {"document": obj.matched_document_id}
         if not obj.candidates:
             return "—"
         best = obj.candidates[0]
         documents = ", ".join(str(d) for d in best["documents"])
-        return f"{best['kind']} ({best['score']:.2f}): document {documents}"
+        return _("%(kind)s (%(score)s): document %(documents)s") % {
+            "kind": candidate_kind(best["kind"]),
+            "score": formatting.number(Decimal(str(best["score"])), 2),
+            "documents": documents,
+        }
 
-    @admin.display(description="candidates, best first")
+    @admin.display(description=gettext_lazy("candidates, best first"))
     def candidates_table(self, obj: StatementTransaction) -> str:
         if not obj.candidates:
             return obj.reason or "—"
@@ -378,18 +435,23 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
                             for d in candidate["documents"]
                         ),
                     ),
-                    candidate["kind"],
-                    f"{candidate['score']:.2f}",
-                    candidate["amount_difference"],
+                    candidate_kind(candidate["kind"]),
+                    formatting.number(Decimal(str(candidate["score"])), 2),
+                    formatting.money(Decimal(str(candidate["amount_difference"])), obj.currency),
                     "; ".join(candidate["reasons"]),
                 )
                 for candidate in obj.candidates
             ),
         )
         return format_html(
-            "<p>{}</p><table><thead><tr><th>documents</th><th>kind</th><th>score</th>"
-            "<th>amount difference</th><th>why</th></tr></thead><tbody>{}</tbody></table>",
+            "<p>{}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
             obj.reason,
+            _("documents"),
+            _("kind"),
+            _("score"),
+            _("amount difference"),
+            _("why"),
             rows,
         )
 
@@ -438,12 +500,19 @@ class WritebackAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Approve: send to Billbee with the next tick", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Approve: send to Billbee with the next tick"),
+        permissions=["change"],
+    )
     def approve(self, request: HttpRequest, queryset: Any) -> None:
         approved = queryset.filter(state=Writeback.State.AWAITING_APPROVAL).update(
             state=Writeback.State.PENDING
         )
-        self.message_user(request, f"{approved} write-back(s) approved.")
+        self.message_user(
+            request,
+            ngettext("%(count)s write-back approved.", "%(count)s write-backs approved.", approved)
+            % {"count": approved},
+        )
 
 
 @admin.register(PayerAccount)

@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from connector.errors import ConnectorError
 from connector.models import Connection
@@ -55,12 +57,12 @@ class ReminderLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="letter (PDF)")
+    @admin.display(description=gettext_lazy("letter (PDF)"))
     def letter(self, obj: ReminderLog) -> str:
         if not obj.letter_pdf:
             return "—"
         url = reverse("admin:payments_reminderlog_letter", args=[obj.pk])
-        return format_html('<a href="{}">Download the letter</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Download the letter"))
 
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
@@ -82,7 +84,7 @@ class ReminderLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             raise PermissionDenied
         log = get_object_or_404(ReminderLog, pk=pk)
         if not log.letter_pdf:
-            raise Http404("This reminder went out as an e-mail: there is no letter.")
+            raise Http404(_("This reminder went out as an e-mail: there is no letter."))
         response = HttpResponse(bytes(log.letter_pdf), content_type="application/pdf")
         name = f"Mahnung_{log.level}_{log.invoice_number or log.document_id}.pdf"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -101,26 +103,34 @@ class ReminderLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             if not self.has_send_permission(request):
                 raise PermissionDenied
             if connection is None:
-                raise Http404("No connection.")
+                raise Http404(_("No connection."))
             documents = [int(d) for d in request.POST.getlist("document") if d.isdigit()]
             url = f"{reverse('admin:payments_reminderlog_due')}?connection={connection.pk}"
             try:
                 run = reminders_send(connection, documents=documents)
             except ConnectorError as exc:  # e.g. the connection's credentials cannot be read
-                self.message_user(request, f"Nothing was sent: {exc}", messages.ERROR)
+                self.message_user(
+                    request, _("Nothing was sent: %(error)s") % {"error": exc}, messages.ERROR
+                )
                 return redirect(url)
             sent, failed = run.count("sent"), run.count("failed")
             level = messages.WARNING if failed or run.count("skipped") else messages.SUCCESS
             self.message_user(
                 request,
-                f"{sent} reminder(s) sent, {failed} failed, {run.count('skipped')} not sent "
-                "(the reasons are on each reminder).",
+                ngettext(
+                    "%(sent)s reminder sent, %(failed)s failed, %(skipped)s not sent (the "
+                    "reasons are on each reminder).",
+                    "%(sent)s reminders sent, %(failed)s failed, %(skipped)s not sent (the "
+                    "reasons are on each reminder).",
+                    sent,
+                )
+                % {"sent": sent, "failed": failed, "skipped": run.count("skipped")},
                 level,
             )
             return redirect(url)
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
-            "title": "Reminders due",
+            "title": _("Reminders due"),
             "opts": self.model._meta,
             "connections": connections,
             "connection": connection,

@@ -15,9 +15,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from connector.models import Connection, ExternalOrder
 
+from .admin import candidate_kind
 from .errors import PaymentsError
 from .models import IgnoreRule, StatementTransaction
 from .selectors import documents_named
@@ -34,10 +37,15 @@ if TYPE_CHECKING:
     from .admin import StatementTransactionAdmin
 
 REST_CHOICES = [
-    (Rest.OPEN, "leave it open (a partial payment)"),
-    (Rest.SKONTO, "grant it as cash discount (Skonto), within the payment group's rate and term"),
-    (Rest.LOSS, "write it off as lost (Forderungsverlust)"),
-    (Rest.DIFFERENCE, "write it off as a small difference (Erlösschmälerung)"),
+    (Rest.OPEN, gettext_lazy("leave it open (a partial payment)")),
+    (
+        Rest.SKONTO,
+        gettext_lazy(
+            "grant it as cash discount (Skonto), within the payment group's rate and term"
+        ),
+    ),
+    (Rest.LOSS, gettext_lazy("write it off as lost (Forderungsverlust)")),
+    (Rest.DIFFERENCE, gettext_lazy("write it off as a small difference (Erlösschmälerung)")),
 ]
 
 
@@ -54,10 +62,13 @@ class _DocumentField(forms.CharField):
             return None
         found = documents_named(self.connection, text)
         if not found:
-            raise forms.ValidationError(f"No invoice of this shop is named {text!r}.")
+            raise forms.ValidationError(
+                _("No invoice of this shop is named %(name)r.") % {"name": text}
+            )
         if len(found) > 1:
             raise forms.ValidationError(
-                f"{text!r} names {len(found)} invoices: give the invoice number."
+                _("%(name)r names %(count)s invoices: give the invoice number.")
+                % {"name": text, "count": len(found)}
             )
         return found[0]
 
@@ -65,20 +76,29 @@ class _DocumentField(forms.CharField):
 class ConfirmForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput, initial="confirm")
     rest = forms.ChoiceField(
-        choices=REST_CHOICES, required=False, widget=forms.RadioSelect, label="the rest"
+        choices=REST_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+        label=gettext_lazy("the rest"),
     )
 
     def __init__(self, connection: Connection, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["document"] = _DocumentField(
-            connection, help_text="Invoice or order number, e.g. RE-2026-10440."
+            connection,
+            label=_("document"),
+            help_text=_("Invoice or order number, e.g. RE-2026-10440."),
         )
         self.order_fields(["action", "document", "rest"])
 
 
 class SplitRowForm(forms.Form):
-    document = forms.CharField(max_length=200, required=False)
-    amount = forms.DecimalField(max_digits=18, decimal_places=2, required=False, min_value=0)
+    document = forms.CharField(
+        max_length=200, required=False, label=gettext_lazy("invoice or order number")
+    )
+    amount = forms.DecimalField(
+        max_digits=18, decimal_places=2, required=False, min_value=0, label=gettext_lazy("amount")
+    )
 
 
 SplitFormSet = forms.formset_factory(SplitRowForm, extra=4, max_num=10)
@@ -87,18 +107,25 @@ SplitFormSet = forms.formset_factory(SplitRowForm, extra=4, max_num=10)
 class IgnoreForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput, initial="ignore")
     field = forms.ChoiceField(
-        choices=[(IgnoreRule.Field.IBAN, "by IBAN"), (IgnoreRule.Field.NAME, "by name")],
-        label="ignore the payer",
+        choices=[
+            (IgnoreRule.Field.IBAN, gettext_lazy("by IBAN")),
+            (IgnoreRule.Field.NAME, gettext_lazy("by name")),
+        ],
+        label=gettext_lazy("ignore the payer"),
     )
     reason = forms.CharField(
-        max_length=300, help_text="Shown on every line the rule sets aside, e.g. tax refunds."
+        max_length=300,
+        label=gettext_lazy("reason"),
+        help_text=gettext_lazy("Shown on every line the rule sets aside, e.g. tax refunds."),
     )
 
 
 class UndoForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput, initial="undo")
     note = forms.CharField(
-        max_length=200, label="why", help_text="Kept in the note of the reversal (Storno)."
+        max_length=200,
+        label=gettext_lazy("why"),
+        help_text=gettext_lazy("Kept in the note of the reversal (Storno)."),
     )
 
 
@@ -111,17 +138,18 @@ def _split_parts(tx: StatementTransaction, formset: Any) -> list[Part]:
         found = documents_named(connection, row["document"])
         if len(found) != 1:
             raise PaymentsError(
-                f"{row['document']!r} names {len(found) or 'no'} invoice(s) of this shop."
+                _("%(name)r names %(count)s invoice(s) of this shop.")
+                % {"name": row["document"], "count": len(found)}
             )
         if row.get("amount") is None:
-            raise PaymentsError(f"Give the amount for {row['document']}.")
+            raise PaymentsError(_("Give the amount for %(name)s.") % {"name": row["document"]})
         parts.append(Part(found[0].pk, row["amount"]))
     return parts
 
 
 def _booked(tx: StatementTransaction) -> str:
     what = tx.reason.removeprefix("Confirmed: ").rstrip(".")
-    return f"Payment booked (Zahlung gebucht): {what}."
+    return _("Payment booked: %(what)s.") % {"what": what}
 
 
 def statement_settle_view(
@@ -158,14 +186,17 @@ def statement_settle_view(
                 tx, field=ignore.cleaned_data["field"], reason=ignore.cleaned_data["reason"]
             )
             model_admin.message_user(
-                request, f"Payer ignored from now on ({rule}); the lines were matched again."
+                request,
+                _("Payer ignored from now on (%(rule)s); the lines were matched again.")
+                % {"rule": rule},
             )
             return redirect("admin:payments_statementtransaction_change", tx.pk)
         if action == "undo" and undo.is_valid():
             tx = transaction_undo(tx, note=undo.cleaned_data["note"])
             model_admin.message_user(
                 request,
-                f"Payment undone: its entries are reversed (Storno). {tx.reason}",
+                _("Payment undone: its entries are reversed (Storno). %(reason)s")
+                % {"reason": tx.reason},
                 messages.WARNING,
             )
             return redirect("admin:payments_statementtransaction_change", tx.pk)
@@ -173,7 +204,7 @@ def statement_settle_view(
         problems.append(str(exc))
     context: dict[str, Any] = {
         **model_admin.admin_site.each_context(request),
-        "title": f"Settle the line {tx}",
+        "title": _("Settle the line %(line)s") % {"line": tx},
         "opts": model_admin.model._meta,
         "line": tx,
         "candidates": _candidates(tx),
@@ -222,6 +253,7 @@ def _candidates(tx: StatementTransaction) -> list[dict[str, Any]]:
         {
             **c,
             "names": [names.get(d, str(d)) for d in c["documents"]],
+            "kind_label": candidate_kind(c["kind"]),
             "skonto": Decimal(c.get("skonto") or 0),
         }
         for c in tx.candidates

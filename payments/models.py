@@ -14,9 +14,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as IbanError
 
+from connector import formatting
 from connector.fields import ExactDecimalField
 from connector.models import Connection
 
@@ -27,8 +29,11 @@ def normalise_iban(value: str) -> str:
         return str(stdnum_iban.validate(value))
     except IbanError as exc:
         raise ValidationError(
-            f"{value!r} is not a valid IBAN ({exc}). Copy it from the bank's statement, "
-            "e.g. DE89 3704 0044 0532 0130 00."
+            _(
+                "%(value)r is not a valid IBAN (%(problem)s). Copy it from the bank's statement, "
+                "e.g. DE89 3704 0044 0532 0130 00."
+            )
+            % {"value": value, "problem": exc}
         ) from None
 
 
@@ -41,14 +46,14 @@ def validate_state_list(value: object) -> None:
     if not isinstance(value, list) or not all(
         isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 17 for v in value
     ):
-        raise ValidationError("Give a list of Billbee order state ids between 1 and 17.")
+        raise ValidationError(_("Give a list of Billbee order state ids between 1 and 17."))
 
 
 def validate_payment_methods(value: object) -> None:
     if not isinstance(value, list) or not all(
         isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
     ):
-        raise ValidationError("Give a list of Billbee payment method ids, e.g. [1, 59].")
+        raise ValidationError(_("Give a list of Billbee payment method ids, e.g. [1, 59]."))
 
 
 def validate_csv_mapping(value: object) -> None:
@@ -71,8 +76,10 @@ def validate_reminder_days(value: object) -> None:
         or value != sorted(set(value))
     ):
         raise ValidationError(
-            "Give one to three numbers of days after the invoice date, increasing, "
-            "e.g. [14, 28, 42]."
+            _(
+                "Give one to three numbers of days after the invoice date, increasing, "
+                "e.g. [14, 28, 42]."
+            )
         )
 
 
@@ -86,8 +93,10 @@ def validate_reminder_states(value: object) -> None:
         )
     ):
         raise ValidationError(
-            "Give up to three Billbee state ids, one per level, e.g. [15, 11, 12]; "
-            "null for a level that sets no state."
+            _(
+                "Give up to three Billbee state ids, one per level, e.g. [15, 11, 12]; "
+                "null for a level that sets no state."
+            )
         )
 
 
@@ -95,73 +104,93 @@ class PaymentSource(models.Model):
     """A bank account or payment-provider account of a connection, with its ledger account."""
 
     class Kind(models.TextChoices):
-        BANK = "bank", "bank account"
-        PAYPAL = "paypal", "PayPal"
-        STRIPE = "stripe", "Stripe"
-        CSV = "csv", "bank CSV (column mapping)"
+        BANK = "bank", _("bank account")
+        PAYPAL = "paypal", _("PayPal")
+        STRIPE = "stripe", _("Stripe")
+        CSV = "csv", _("bank CSV (column mapping)")
 
     class Format(models.TextChoices):
-        CAMT053 = "camt053", "CAMT.053 (daily statement)"
-        CAMT052 = "camt052", "CAMT.052 (intraday)"
-        CAMT054 = "camt054", "CAMT.054 (batch details)"
-        MT940 = "mt940", "MT940"
-        PAYPAL = "paypal", "PayPal activity CSV"
-        STRIPE = "stripe", "Stripe balance CSV"
-        CSV = "csv", "CSV through the column mapping"
+        CAMT053 = "camt053", _("CAMT.053 (daily statement)")
+        CAMT052 = "camt052", _("CAMT.052 (intraday)")
+        CAMT054 = "camt054", _("CAMT.054 (batch details)")
+        MT940 = "mt940", _("MT940")
+        PAYPAL = "paypal", _("PayPal activity CSV")
+        STRIPE = "stripe", _("Stripe balance CSV")
+        CSV = "csv", _("CSV through the column mapping")
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="payment_sources", db_index=False
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="payment_sources",
+        db_index=False,
+        verbose_name=_("connection"),
     )
-    name = models.CharField(max_length=100, help_text="e.g. Sparkasse Giro, PayPal.")
-    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.BANK)
+    name = models.CharField(
+        max_length=100, help_text=_("e.g. Sparkasse Giro, PayPal."), verbose_name=_("name")
+    )
+    kind = models.CharField(
+        max_length=6, choices=Kind.choices, default=Kind.BANK, verbose_name=_("kind")
+    )
     iban = models.CharField(
-        "IBAN",
+        _("IBAN"),
         max_length=34,
         blank=True,
         validators=[validate_iban],
-        help_text="Required for a bank account; statements of another account are refused.",
+        help_text=_("Required for a bank account; statements of another account are refused."),
     )
-    currency = models.CharField(max_length=3, default="EUR")
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
     ledger_account = models.PositiveIntegerField(
-        help_text="The bank account in the ledger (SKR03 1200, SKR04 1800), or the "
-        "provider's account that works like a bank (e.g. SKR03 1201, SKR04 1801)."
+        help_text=_(
+            "The bank account in the ledger (SKR03 1200, SKR04 1800), or the "
+            "provider's account that works like a bank (e.g. SKR03 1201, SKR04 1801)."
+        ),
+        verbose_name=_("ledger account"),
     )
     fee_account = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Fees of the bank or provider (SKR03 4970, SKR04 6855: no input VAT).",
+        help_text=_("Fees of the bank or provider (SKR03 4970, SKR04 6855: no input VAT)."),
+        verbose_name=_("fee account"),
     )
     transit_account = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Payouts to the bank go through this account (Geldtransit: SKR03 1360, "
-        "SKR04 1460).",
+        help_text=_(
+            "Payouts to the bank go through this account (Geldtransit: SKR03 1360, SKR04 1460)."
+        ),
+        verbose_name=_("transit account"),
     )
     payout_payer = models.CharField(
-        "payouts arrive as",
+        _("payouts arrive as"),
         max_length=200,
         blank=True,
-        help_text="Payment providers: the IBAN, payer name or a word of the text by which "
-        "this provider's payouts show on the bank statement (e.g. PayPal Europe). Empty: "
-        "the provider's name (PayPal, Stripe).",
+        help_text=_(
+            "Payment providers: the IBAN, payer name or a word of the text by which "
+            "this provider's payouts show on the bank statement (e.g. PayPal Europe). Empty: "
+            "the provider's name (PayPal, Stripe)."
+        ),
     )
     default_format = models.CharField(
-        max_length=7, choices=Format.choices, blank=True, help_text="Empty: recognised."
+        max_length=7,
+        choices=Format.choices,
+        blank=True,
+        help_text=_("Empty: recognised."),
+        verbose_name=_("default format"),
     )
     csv_mapping = models.JSONField(
-        "CSV column mapping",
+        _("CSV column mapping"),
         default=dict,
         blank=True,
         validators=[validate_csv_mapping],
-        help_text="Only for bank CSV files; see docs/payments.md.",
+        help_text=_("Only for bank CSV files; see docs/payments.md."),
     )
-    is_active = models.BooleanField("active", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("bank or PSP account")
+        verbose_name_plural = _("Bank and PSP accounts")
         ordering = ["connection", "name"]
-        verbose_name = "bank or PSP account"
-        verbose_name_plural = "Bank and PSP accounts"
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "name"], name="one_payment_source_name_per_connection"
@@ -181,19 +210,19 @@ class PaymentSource(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.iban:
             try:
                 self.iban = normalise_iban(self.iban)
             except ValidationError as exc:
                 errors["iban"] = exc.messages[0]
         elif self.kind == self.Kind.BANK:
-            errors["iban"] = "A bank account needs its IBAN."
+            errors["iban"] = _("A bank account needs its IBAN.")
         self.currency = (self.currency or "").upper()
         if len(self.currency) != 3 or not self.currency.isalpha():
-            errors["currency"] = "Give the ISO currency code, e.g. EUR."
+            errors["currency"] = _("Give the ISO currency code, e.g. EUR.")
         if self.kind == self.Kind.CSV and not self.csv_mapping:
-            errors["csv_mapping"] = "A CSV source needs its column mapping."
+            errors["csv_mapping"] = _("A CSV source needs its column mapping.")
         if errors:
             raise ValidationError(errors)
 
@@ -208,28 +237,38 @@ class PaymentSource(models.Model):
 class Statement(models.Model):
     """One imported file (or one statement of a file) and what became of its lines."""
 
-    source = models.ForeignKey(PaymentSource, on_delete=models.PROTECT, related_name="statements")
-    file_name = models.CharField(max_length=255, blank=True)
-    sha256 = models.CharField("SHA-256", max_length=64)
-    format = models.CharField(max_length=10)
-    imported_at = models.DateTimeField(auto_now_add=True)
-    account_iban = models.CharField("account IBAN", max_length=34, blank=True)
-    statement_id = models.CharField(max_length=140, blank=True)
-    period_from = models.DateField(null=True, blank=True)
-    period_to = models.DateField(null=True, blank=True)
-    opening_balance = ExactDecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    closing_balance = ExactDecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    line_count = models.PositiveIntegerField("lines", default=0)
-    new_count = models.PositiveIntegerField("new", default=0)
-    known_count = models.PositiveIntegerField("already known", default=0)
-    error_count = models.PositiveIntegerField("errors", default=0)
+    source = models.ForeignKey(
+        PaymentSource, on_delete=models.PROTECT, related_name="statements", verbose_name=_("source")
+    )
+    file_name = models.CharField(max_length=255, blank=True, verbose_name=_("file name"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    format = models.CharField(max_length=10, verbose_name=_("format"))
+    imported_at = models.DateTimeField(auto_now_add=True, verbose_name=_("imported at"))
+    account_iban = models.CharField(_("account IBAN"), max_length=34, blank=True)
+    statement_id = models.CharField(max_length=140, blank=True, verbose_name=_("statement ID"))
+    period_from = models.DateField(null=True, blank=True, verbose_name=_("period from"))
+    period_to = models.DateField(null=True, blank=True, verbose_name=_("period to"))
+    opening_balance = ExactDecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, verbose_name=_("opening balance")
+    )
+    closing_balance = ExactDecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, verbose_name=_("closing balance")
+    )
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    new_count = models.PositiveIntegerField(_("new"), default=0)
+    known_count = models.PositiveIntegerField(_("already known"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(
-        default=list, blank=True, help_text="Broken lines: position, reason, the text as read."
+        default=list,
+        blank=True,
+        help_text=_("Broken lines: position, reason, the text as read."),
+        verbose_name=_("errors"),
     )
 
     class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("Statements")
         ordering = ["-imported_at", "-id"]
-        verbose_name_plural = "Statements"
         indexes = [models.Index(fields=["source", "sha256"])]
         permissions = [("import_statement", "Can import bank and PSP statements")]
 
@@ -241,56 +280,84 @@ class StatementTransaction(models.Model):
     """One line of a statement, stored once per source (under its key)."""
 
     class State(models.TextChoices):
-        NEW = "new", "new (not matched yet)"
-        MATCHED = "matched", "matched"
-        ALREADY_PAID = "already_paid", "already paid"
-        PARTIALLY_PAID = "partially_paid", "partially paid"
-        NO_MATCH = "no_match", "no match"
-        AMOUNT_DIFFERS = "amount_differs", "amount differs"
-        AMBIGUOUS = "ambiguous", "ambiguous"
-        IGNORED = "ignored", "ignored"
-        ERROR = "error", "error"
+        NEW = "new", _("new (not matched yet)")
+        MATCHED = "matched", _("matched")
+        ALREADY_PAID = "already_paid", _("already paid")
+        PARTIALLY_PAID = "partially_paid", _("partially paid")
+        NO_MATCH = "no_match", _("no match")
+        AMOUNT_DIFFERS = "amount_differs", _("amount differs")
+        AMBIGUOUS = "ambiguous", _("ambiguous")
+        IGNORED = "ignored", _("ignored")
+        ERROR = "error", _("error")
 
     source = models.ForeignKey(
-        PaymentSource, on_delete=models.PROTECT, related_name="transactions", db_index=False
+        PaymentSource,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        db_index=False,
+        verbose_name=_("source"),
     )
     statement = models.ForeignKey(
         Statement,
         on_delete=models.PROTECT,
         related_name="transactions",
-        help_text="The first statement that brought this line.",
+        help_text=_("The first statement that brought this line."),
+        verbose_name=_("statement"),
     )
-    key = models.CharField(max_length=255, help_text="Unique per account (see docs).")
-    position = models.PositiveIntegerField(help_text="Position in the first statement.")
-    booking_date = models.DateField()
-    value_date = models.DateField(null=True, blank=True)
-    amount = ExactDecimalField(max_digits=18, decimal_places=2)
-    currency = models.CharField(max_length=3)
-    kind = models.CharField(max_length=10, default="payment")
-    counterparty_name = models.CharField(max_length=200, blank=True)
-    counterparty_iban = models.CharField(max_length=34, blank=True)
-    counterparty_bic = models.CharField(max_length=11, blank=True)
-    remittance = models.TextField(blank=True)
-    end_to_end_id = models.CharField(max_length=140, blank=True)
-    mandate_id = models.CharField(max_length=140, blank=True)
-    creditor_id = models.CharField(max_length=140, blank=True)
-    bank_reference = models.CharField(max_length=140, blank=True)
-    related_reference = models.CharField(max_length=140, blank=True)
-    gross = ExactDecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    fee = ExactDecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    return_reason = models.CharField(max_length=140, blank=True)
-    status = models.CharField(max_length=40, blank=True)
-    transaction_code = models.CharField(max_length=40, blank=True)
-    raw = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=14, choices=State.choices, default=State.NEW)
-    reason = models.TextField(blank=True)
+    key = models.CharField(
+        max_length=255, help_text=_("Unique per account (see docs)."), verbose_name=_("key")
+    )
+    position = models.PositiveIntegerField(
+        help_text=_("Position in the first statement."), verbose_name=_("position")
+    )
+    booking_date = models.DateField(verbose_name=_("booking date"))
+    value_date = models.DateField(null=True, blank=True, verbose_name=_("value date"))
+    amount = ExactDecimalField(max_digits=18, decimal_places=2, verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    kind = models.CharField(max_length=10, default="payment", verbose_name=_("kind"))
+    counterparty_name = models.CharField(
+        max_length=200, blank=True, verbose_name=_("counterparty name")
+    )
+    counterparty_iban = models.CharField(
+        max_length=34, blank=True, verbose_name=_("counterparty IBAN")
+    )
+    counterparty_bic = models.CharField(
+        max_length=11, blank=True, verbose_name=_("counterparty BIC")
+    )
+    remittance = models.TextField(blank=True, verbose_name=_("remittance"))
+    end_to_end_id = models.CharField(max_length=140, blank=True, verbose_name=_("end-to-end ID"))
+    mandate_id = models.CharField(max_length=140, blank=True, verbose_name=_("mandate ID"))
+    creditor_id = models.CharField(max_length=140, blank=True, verbose_name=_("creditor ID"))
+    bank_reference = models.CharField(max_length=140, blank=True, verbose_name=_("bank reference"))
+    related_reference = models.CharField(
+        max_length=140, blank=True, verbose_name=_("related reference")
+    )
+    gross = ExactDecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, verbose_name=_("gross")
+    )
+    fee = ExactDecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, verbose_name=_("fee")
+    )
+    return_reason = models.CharField(max_length=140, blank=True, verbose_name=_("return reason"))
+    status = models.CharField(max_length=40, blank=True, verbose_name=_("status"))
+    transaction_code = models.CharField(
+        max_length=40, blank=True, verbose_name=_("transaction code")
+    )
+    raw = models.JSONField(default=dict, blank=True, verbose_name=_("raw data"))
+    state = models.CharField(
+        max_length=14, choices=State.choices, default=State.NEW, verbose_name=_("state")
+    )
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
     candidates = models.JSONField(
         default=list,
         blank=True,
-        help_text="The matching's candidates, best first: documents, kind, score, reasons.",
+        help_text=_("The matching's candidates, best first: documents, kind, score, reasons."),
+        verbose_name=_("candidates"),
     )
     auto = models.BooleanField(
-        default=False, help_text="Matched by the exact 1:1 rule: may be confirmed unseen."
+        default=False,
+        help_text=_("Matched by the exact 1:1 rule: may be confirmed unseen."),
+        verbose_name=_("exact match"),
     )
     matched_document = models.ForeignKey(
         "connector.ExternalOrder",
@@ -298,7 +365,8 @@ class StatementTransaction(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="statement_payments",
-        help_text="The document the confirmed payment settles.",
+        help_text=_("The document the confirmed payment settles."),
+        verbose_name=_("matched document"),
     )
     payment_entry = models.ForeignKey(
         "bookkeeping.JournalEntry",
@@ -306,16 +374,17 @@ class StatementTransaction(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The journal entry of the confirmed payment (a reversal undoes it).",
+        help_text=_("The journal entry of the confirmed payment (a reversal undoes it)."),
+        verbose_name=_("payment entry"),
     )
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("Statement lines")
         ordering = ["-booking_date", "-id"]
-        verbose_name = "statement line"
-        verbose_name_plural = "Statement lines"
         permissions = [
             (
                 "confirm_payment",
@@ -347,9 +416,9 @@ class StatementTransaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.booking_date:%d.%m.%Y} {self.amount} {self.currency} {self.counterparty_name}"
-        )
+        # Shown in the console (titles, breadcrumbs, checkboxes): in the reader's language.
+        amount = formatting.money(self.amount, self.currency)
+        return f"{formatting.day(self.booking_date)} {amount} {self.counterparty_name}".strip()
 
     @property
     def paid_amount(self) -> Decimal:
@@ -368,119 +437,155 @@ class PaymentGroup(models.Model):
     which Billbee states mean open, paid, cancelled, overdue and refunded for it."""
 
     class Kind(models.TextChoices):
-        PREPAYMENT = "prepayment", "prepayment / bank transfer (Vorkasse)"
-        INVOICE = "invoice", "invoice (Rechnung)"
-        CASH_ON_DELIVERY = "cod", "cash on delivery (Nachnahme)"
+        PREPAYMENT = "prepayment", _("prepayment / bank transfer (Vorkasse)")
+        INVOICE = "invoice", _("invoice (Rechnung)")
+        CASH_ON_DELIVERY = "cod", _("cash on delivery (Nachnahme)")
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="payment_groups", db_index=False
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="payment_groups",
+        db_index=False,
+        verbose_name=_("connection"),
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
     payment_methods = models.JSONField(
         default=list,
         validators=[validate_payment_methods],
-        help_text="Billbee payment method ids, e.g. [1, 59] (Bankueberweisung, Vorkasse).",
+        help_text=_("Billbee payment method ids, e.g. [1, 59] (Bankueberweisung, Vorkasse)."),
+        verbose_name=_("payment methods"),
     )
     open_states = models.JSONField(
         default=list,
         validators=[validate_state_list],
-        help_text="Billbee states of an order awaiting payment, e.g. [1, 2].",
+        help_text=_("Billbee states of an order awaiting payment, e.g. [1, 2]."),
+        verbose_name=_("open states"),
     )
-    paid_state = models.PositiveSmallIntegerField(default=3, help_text="3: Zahlung_erhalten.")
-    cancelled_state = models.PositiveSmallIntegerField(null=True, blank=True)
-    overdue_state = models.PositiveSmallIntegerField(null=True, blank=True)
-    refunded_state = models.PositiveSmallIntegerField(null=True, blank=True)
+    paid_state = models.PositiveSmallIntegerField(
+        default=3, help_text=_("3: Zahlung_erhalten."), verbose_name=_("paid state")
+    )
+    cancelled_state = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("cancelled state")
+    )
+    overdue_state = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("overdue state")
+    )
+    refunded_state = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("refunded state")
+    )
 
     class Writeback(models.TextChoices):
-        OFF = "off", "not written back"
-        APPROVE = "approve", "after approval"
-        AUTO = "auto", "automatically"
+        OFF = "off", _("not written back")
+        APPROVE = "approve", _("after approval")
+        AUTO = "auto", _("automatically")
 
     writeback = models.CharField(
-        "mark paid in Billbee",
+        _("mark paid in Billbee"),
         max_length=7,
         choices=Writeback.choices,
         default=Writeback.APPROVE,
-        help_text="Whether a confirmed payment sets the order's paid state in Billbee.",
+        help_text=_("Whether a confirmed payment sets the order's paid state in Billbee."),
     )
     writeback_tag = models.CharField(
-        max_length=100, blank=True, help_text="Optional tag added to the order when marked paid."
+        max_length=100,
+        blank=True,
+        help_text=_("Optional tag added to the order when marked paid."),
+        verbose_name=_("write-back tag"),
     )
     open_items_months = models.PositiveSmallIntegerField(
-        default=2, help_text="Orders of the last this many months are read as open items."
+        default=2,
+        help_text=_("Orders of the last this many months are read as open items."),
+        verbose_name=_("open items months"),
     )
     skonto_rate = ExactDecimalField(
-        "Skonto rate (%)",
+        _("Skonto rate (%)"),
         max_digits=5,
         decimal_places=2,
         default=0,
         validators=[MinValueValidator(0), MaxValueValidator(10)],
-        help_text="Cash discount the customer may deduct, in percent of the invoice total, "
-        "e.g. 2.00 (0: none).",
+        help_text=_(
+            "Cash discount the customer may deduct, in percent of the invoice total, "
+            "e.g. 2.00 (0: none)."
+        ),
     )
     skonto_days = models.PositiveSmallIntegerField(
-        "Skonto term (days)",
+        _("Skonto term (days)"),
         default=0,
-        help_text="How many days after the invoice date the Skonto may be deducted.",
+        help_text=_("How many days after the invoice date the Skonto may be deducted."),
     )
 
     # Payment reminders (Zahlungserinnerung, Mahnung): payments/services/reminders.py.
     class ReminderChannel(models.TextChoices):
-        EMAIL = "email", "e-mail"
-        LETTER = "letter", "letter (PDF to print)"
+        EMAIL = "email", _("e-mail")
+        LETTER = "letter", _("letter (PDF to print)")
 
     reminders_enabled = models.BooleanField(
-        "send reminders",
+        _("send reminders"),
         default=False,
-        help_text="Overdue open items of this group get payment reminders (Mahnungen).",
+        help_text=_("Overdue open items of this group get payment reminders (Mahnungen)."),
     )
     reminder_days = models.JSONField(
         default=default_reminder_days,
         blank=True,
         validators=[validate_reminder_days],
-        help_text="Days after the invoice date at which each level is due, one to three "
-        "levels, e.g. [14, 28, 42].",
+        help_text=_(
+            "Days after the invoice date at which each level is due, one to three "
+            "levels, e.g. [14, 28, 42]."
+        ),
+        verbose_name=_("reminder days"),
     )
     reminder_pay_within_days = models.PositiveSmallIntegerField(
-        "time to pay (days)", default=7, help_text="The reminder asks for payment within this."
+        _("time to pay (days)"),
+        default=7,
+        help_text=_("The reminder asks for payment within this."),
     )
     reminder_states = models.JSONField(
-        "Billbee state per level",
+        _("Billbee state per level"),
         default=list,
         blank=True,
         validators=[validate_reminder_states],
-        help_text="Optional: the Billbee state set with each level, e.g. [15, 11, 12] "
-        "(Zahlungserinnerung, Mahnung, 2. Mahnung); null for a level that sets none.",
+        help_text=_(
+            "Optional: the Billbee state set with each level, e.g. [15, 11, 12] "
+            "(Zahlungserinnerung, Mahnung, 2. Mahnung); null for a level that sets none."
+        ),
     )
     reminder_channel = models.CharField(
-        "reminders go out as",
+        _("reminders go out as"),
         max_length=6,
         choices=ReminderChannel.choices,
         default=ReminderChannel.EMAIL,
     )
     reminder_from_email = models.EmailField(
-        "reminder sender",
+        _("reminder sender"),
         blank=True,
-        help_text="The From address of reminder e-mails; empty: the server's DEFAULT_FROM_EMAIL.",
+        help_text=_(
+            "The From address of reminder e-mails; empty: the server's DEFAULT_FROM_EMAIL."
+        ),
     )
     reminder_signature = models.CharField(
-        max_length=200, blank=True, help_text="The shop's name under the reminder."
+        max_length=200,
+        blank=True,
+        help_text=_("The shop's name under the reminder."),
+        verbose_name=_("reminder signature"),
     )
     reminder_iban = models.CharField(
-        "IBAN for payments",
+        _("IBAN for payments"),
         max_length=34,
         blank=True,
         validators=[validate_iban],
-        help_text="Named in the reminder as the account to pay to.",
+        help_text=_("Named in the reminder as the account to pay to."),
     )
     reminders_run_on = models.DateField(
         null=True,
         blank=True,
         editable=False,
-        help_text="The day the schedule last sent this group's reminders (once a day).",
+        help_text=_("The day the schedule last sent this group's reminders (once a day)."),
+        verbose_name=_("reminders run on"),
     )
 
     class Meta:
+        verbose_name = _("payment group")
+        verbose_name_plural = _("payment groups")
         ordering = ["connection", "kind"]
         constraints = [
             models.UniqueConstraint(
@@ -501,8 +606,11 @@ class PaymentGroup(models.Model):
         if isinstance(days, list) and isinstance(states, list) and len(states) > len(days):
             raise ValidationError(
                 {
-                    "reminder_states": f"{len(states)} Billbee states for {len(days)} reminder "
-                    "level(s): give at most one per level."
+                    "reminder_states": _(
+                        "%(states)s Billbee states for %(levels)s reminder level(s): give at "
+                        "most one per level."
+                    )
+                    % {"states": len(states), "levels": len(days)}
                 }
             )
 
@@ -512,20 +620,29 @@ class IgnoreRule(models.Model):
     provider's own payouts, salaries)."""
 
     class Field(models.TextChoices):
-        IBAN = "iban", "counterparty IBAN"
-        NAME = "name", "counterparty name"
-        TEXT = "text", "remittance text"
+        IBAN = "iban", _("counterparty IBAN")
+        NAME = "name", _("counterparty name")
+        TEXT = "text", _("remittance text")
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="payment_ignore_rules"
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="payment_ignore_rules",
+        verbose_name=_("connection"),
     )
-    field = models.CharField(max_length=4, choices=Field.choices)
+    field = models.CharField(max_length=4, choices=Field.choices, verbose_name=_("field"))
     pattern = models.CharField(
-        max_length=200, help_text="Compared without case; part of the name or text."
+        max_length=200,
+        help_text=_("Compared without case; part of the name or text."),
+        verbose_name=_("pattern"),
     )
-    reason = models.CharField(max_length=300, help_text="A sentence shown on the line.")
+    reason = models.CharField(
+        max_length=300, help_text=_("A sentence shown on the line."), verbose_name=_("reason")
+    )
 
     class Meta:
+        verbose_name = _("ignore rule")
+        verbose_name_plural = _("ignore rules")
         ordering = ["connection", "field", "pattern"]
         constraints = [
             models.CheckConstraint(
@@ -549,31 +666,42 @@ class Writeback(models.Model):
     (``payments/writeback.py``); done, stopped with the reason, or retried with back-off."""
 
     class State(models.TextChoices):
-        AWAITING_APPROVAL = "approval", "waiting for approval"
-        PENDING = "pending", "to send"
-        DONE = "done", "done"
-        STOPPED = "stopped", "stopped (see the reason)"
+        AWAITING_APPROVAL = "approval", _("waiting for approval")
+        PENDING = "pending", _("to send")
+        DONE = "done", _("done")
+        STOPPED = "stopped", _("stopped (see the reason)")
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="writebacks", db_index=False
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="writebacks",
+        db_index=False,
+        verbose_name=_("connection"),
     )
     # A line split over several orders marks each of them paid: one entry per order.
     transaction = models.ForeignKey(
-        StatementTransaction, on_delete=models.PROTECT, related_name="writebacks"
+        StatementTransaction,
+        on_delete=models.PROTECT,
+        related_name="writebacks",
+        verbose_name=_("transaction"),
     )
-    billbee_order_id = models.BigIntegerField()
-    open_states = models.JSONField(default=list)
-    paid_state = models.PositiveSmallIntegerField(default=3)
-    tag = models.CharField(max_length=100, blank=True)
-    message = models.CharField(max_length=500, blank=True)
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
-    reason = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    billbee_order_id = models.BigIntegerField(verbose_name=_("Billbee order ID"))
+    open_states = models.JSONField(default=list, verbose_name=_("open states"))
+    paid_state = models.PositiveSmallIntegerField(default=3, verbose_name=_("paid state"))
+    tag = models.CharField(max_length=100, blank=True, verbose_name=_("tag"))
+    message = models.CharField(max_length=500, blank=True, verbose_name=_("message"))
+    state = models.CharField(
+        max_length=8, choices=State.choices, default=State.PENDING, verbose_name=_("state")
+    )
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("writeback")
+        verbose_name_plural = _("writebacks")
         indexes = [models.Index(fields=["connection", "state", "next_attempt_at"])]
         constraints = [
             models.CheckConstraint(
@@ -596,34 +724,49 @@ class PaymentAllocation(models.Model):
     undone (they stay as its history)."""
 
     class WriteOffKind(models.TextChoices):
-        LOSS = "loss", "lost receivable (Forderungsverlust)"
-        DIFFERENCE = "difference", "small difference (Erlösschmälerung)"
+        LOSS = "loss", _("lost receivable (Forderungsverlust)")
+        DIFFERENCE = "difference", _("small difference (Erlösschmälerung)")
 
     transaction = models.ForeignKey(
-        StatementTransaction, on_delete=models.PROTECT, related_name="allocations"
+        StatementTransaction,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        verbose_name=_("transaction"),
     )
     document = models.ForeignKey(
-        "connector.ExternalOrder", on_delete=models.PROTECT, related_name="payment_allocations"
+        "connector.ExternalOrder",
+        on_delete=models.PROTECT,
+        related_name="payment_allocations",
+        verbose_name=_("document"),
     )
     amount = ExactDecimalField(
-        max_digits=18, decimal_places=2, help_text="The money of the line for this document."
+        max_digits=18,
+        decimal_places=2,
+        help_text=_("The money of the line for this document."),
+        verbose_name=_("amount"),
     )
-    skonto = ExactDecimalField(max_digits=18, decimal_places=2, default=0)
-    write_off = ExactDecimalField("written off", max_digits=18, decimal_places=2, default=0)
-    write_off_kind = models.CharField(max_length=10, choices=WriteOffKind.choices, blank=True)
+    skonto = ExactDecimalField(max_digits=18, decimal_places=2, default=0, verbose_name=_("Skonto"))
+    write_off = ExactDecimalField(_("written off"), max_digits=18, decimal_places=2, default=0)
+    write_off_kind = models.CharField(
+        max_length=10, choices=WriteOffKind.choices, blank=True, verbose_name=_("write-off kind")
+    )
     entry = models.ForeignKey(
         "bookkeeping.JournalEntry",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The payment's journal entry (empty: a prepayment whose invoice is not "
-        "booked yet).",
+        help_text=_(
+            "The payment's journal entry (empty: a prepayment whose invoice is not booked yet)."
+        ),
+        verbose_name=_("entry"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    undone_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    undone_at = models.DateTimeField(null=True, blank=True, verbose_name=_("undone at"))
 
     class Meta:
+        verbose_name = _("payment allocation")
+        verbose_name_plural = _("payment allocations")
         ordering = ["transaction", "id"]
         constraints = [
             models.CheckConstraint(
@@ -642,46 +785,68 @@ class ReminderLog(models.Model):
     reason and are tried again by the next run."""
 
     class Status(models.TextChoices):
-        SENDING = "sending", "being sent"
-        SENT = "sent", "sent"
-        FAILED = "failed", "failed (see the error)"
-        SKIPPED = "skipped", "not sent (see the error)"
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed (see the error)")
+        SKIPPED = "skipped", _("not sent (see the error)")
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="reminder_logs", db_index=False
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="reminder_logs",
+        db_index=False,
+        verbose_name=_("connection"),
     )
     document = models.ForeignKey(
-        "connector.ExternalOrder", on_delete=models.PROTECT, related_name="reminders"
+        "connector.ExternalOrder",
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        verbose_name=_("document"),
     )
-    level = models.PositiveSmallIntegerField()
-    channel = models.CharField(max_length=6, choices=PaymentGroup.ReminderChannel.choices)
-    status = models.CharField(max_length=7, choices=Status.choices, default=Status.SENDING)
-    dated = models.DateField(help_text="The reminder's date: its time to pay runs from it.")
-    sent_at = models.DateTimeField(null=True, blank=True)
+    level = models.PositiveSmallIntegerField(verbose_name=_("level"))
+    channel = models.CharField(
+        max_length=6, choices=PaymentGroup.ReminderChannel.choices, verbose_name=_("channel")
+    )
+    status = models.CharField(
+        max_length=7, choices=Status.choices, default=Status.SENDING, verbose_name=_("status")
+    )
+    dated = models.DateField(
+        help_text=_("The reminder's date: its time to pay runs from it."), verbose_name=_("date")
+    )
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
     to_address = models.TextField(
-        "to", blank=True, help_text="The e-mail address, or the postal address of a letter."
+        _("to"), blank=True, help_text=_("The e-mail address, or the postal address of a letter.")
     )
-    subject = models.CharField(max_length=300, blank=True)
-    body = models.TextField(blank=True)
-    amount_open = ExactDecimalField(max_digits=18, decimal_places=2)
-    currency = models.CharField(max_length=3)
-    invoice_number = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=300, blank=True, verbose_name=_("subject"))
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    amount_open = ExactDecimalField(max_digits=18, decimal_places=2, verbose_name=_("amount open"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    invoice_number = models.CharField(max_length=200, blank=True, verbose_name=_("invoice number"))
     attachment = models.CharField(
-        max_length=200, blank=True, help_text="The invoice PDF's file name; empty: none."
+        max_length=200,
+        blank=True,
+        help_text=_("The invoice PDF's file name; empty: none."),
+        verbose_name=_("attachment"),
     )
-    note = models.TextField(blank=True, help_text="E.g. why the invoice PDF is missing.")
-    billbee_state = models.PositiveSmallIntegerField(null=True, blank=True)
-    billbee_state_result = models.TextField(blank=True)
-    letter_pdf = models.BinaryField(null=True, blank=True, editable=False)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    note = models.TextField(
+        blank=True, help_text=_("E.g. why the invoice PDF is missing."), verbose_name=_("note")
+    )
+    billbee_state = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("Billbee state")
+    )
+    billbee_state_result = models.TextField(blank=True, verbose_name=_("Billbee state result"))
+    letter_pdf = models.BinaryField(
+        null=True, blank=True, editable=False, verbose_name=_("letter PDF")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    attempts = models.PositiveIntegerField(default=1, verbose_name=_("attempts"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("payment reminder")
+        verbose_name_plural = _("Payment reminders (Mahnungen)")
         ordering = ["-created_at", "-id"]
-        verbose_name = "payment reminder"
-        verbose_name_plural = "Payment reminders (Mahnungen)"
         permissions = [("send_reminders", "Can send payment reminders")]
         constraints = [
             models.UniqueConstraint(
@@ -709,23 +874,38 @@ class PayerAccount(models.Model):
     id, else the customer number, else the e-mail address)."""
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="payer_accounts", db_index=False
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="payer_accounts",
+        db_index=False,
+        verbose_name=_("connection"),
     )
-    customer_key = models.CharField(max_length=300)
-    iban = models.CharField("IBAN", max_length=34)
+    customer_key = models.CharField(max_length=300, verbose_name=_("customer key"))
+    iban = models.CharField(_("IBAN"), max_length=34)
     name = models.CharField(
-        max_length=200, blank=True, help_text="The payer's name on the latest payment."
+        max_length=200,
+        blank=True,
+        help_text=_("The payer's name on the latest payment."),
+        verbose_name=_("name"),
     )
-    customer_name = models.CharField(max_length=200, blank=True)
-    payments = models.PositiveIntegerField(default=1, help_text="Confirmed payments from it.")
+    customer_name = models.CharField(max_length=200, blank=True, verbose_name=_("customer name"))
+    payments = models.PositiveIntegerField(
+        default=1, help_text=_("Confirmed payments from it."), verbose_name=_("payments")
+    )
     last_transaction = models.ForeignKey(
-        StatementTransaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        StatementTransaction,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last transaction"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
-        verbose_name = "payer account"
+        verbose_name = _("payer account")
+        verbose_name_plural = _("payer accounts")
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "customer_key", "iban"], name="one_payer_account_per_iban"

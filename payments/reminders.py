@@ -2,12 +2,15 @@
 
 Up to three levels per open item, each a number of days after the invoice date, sent once and
 in order: level 2 only after level 1 was sent, however late the run. The e-mail is written in
-the order's language (German or English, German for anything else), with the amounts and
-dates as that language writes them, the tracking numbers of the shipments, and the invoice PDF
-from Billbee's CreateInvoice attached. Plain functions: which level is due, who the reminder
-goes to (read from the order as Billbee sent it), the message, and the letter for merchants
-who send paper; sending, logging per order and Billbee's reminder states are
-``payments/services/reminders.py``'s.
+the order's language (German or English, German for anything else): its text, subject and
+attachment name are rendered with that language active (``translation.override``), whatever
+language the console or the worker runs in, and its amounts and dates are written as that
+language writes them (``connector.formatting``: 1.298,50 EUR and 02.11.2026 in German,
+1,298.50 EUR and 2 Nov 2026 in English). It names the tracking numbers of the shipments and
+has the invoice PDF from Billbee's CreateInvoice attached. Plain functions: which level is
+due, who the reminder goes to (read from the order as Billbee sent it), the message, and the
+letter for merchants who send paper; sending, logging per order and Billbee's reminder states
+are ``payments/services/reminders.py``'s.
 """
 
 from __future__ import annotations
@@ -21,22 +24,18 @@ from typing import Any
 
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy, pgettext
 
-from bookkeeping.reports.render import format_decimal
+from connector import formatting
 
 LANGUAGES = ("de", "en")
-SUBJECTS = {
-    "de": (
-        "Zahlungserinnerung zur Rechnung {number}",
-        "2. Mahnung zur Rechnung {number}",
-        "Letzte Mahnung zur Rechnung {number}",
-    ),
-    "en": (
-        "Payment reminder: invoice {number}",
-        "Second reminder: invoice {number}",
-        "Final reminder: invoice {number}",
-    ),
-}
+SUBJECTS = (
+    gettext_lazy("Payment reminder: invoice %(number)s"),
+    gettext_lazy("Second reminder: invoice %(number)s"),
+    gettext_lazy("Final reminder: invoice %(number)s"),
+)
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -187,10 +186,9 @@ def language_of(code: str | None) -> str:
 
 
 def format_amount(amount: Decimal, language: str) -> str:
-    """1298.5 → "1.298,50" (German) or "1,298.50" (English)."""
-    if language == "en":
-        return f"{amount.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
-    return format_decimal(amount)  # the period report's German form
+    """1298.5 → "1.298,50" (German) or "1,298.50" (English): to the cent, half up."""
+    with translation.override(language_of(language)):
+        return formatting.number(amount.quantize(CENT, ROUND_HALF_UP), 2)
 
 
 def reminder_email(
@@ -202,11 +200,10 @@ def reminder_email(
     from_email: str | None = None,
 ) -> EmailMessage:
     """The reminder of ``level`` (1–3) as an e-mail, the invoice PDF attached when known."""
-    language = language_of(letter.language)
     context = reminder_context(letter, level, today, schedule)
     message = EmailMessage(
         subject=reminder_subject(letter, level),
-        body=_text_of(language, context) + "\n",
+        body=_text_of(letter, context) + "\n",
         from_email=from_email,
         to=[letter.email],
     )
@@ -215,19 +212,22 @@ def reminder_email(
     return message
 
 
-def _text_of(language: str, context: dict[str, Any]) -> str:
+def _text_of(letter: ReminderLetter, context: dict[str, Any]) -> str:
     """The reminder's text; paragraphs left out (no tracking, no attachment) leave no gap."""
-    text = render_to_string(f"payments/reminder_{language}.txt", context).strip()
+    with translation.override(language_of(letter.language)):
+        text = render_to_string("payments/reminder.txt", context).strip()
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
 def attachment_name(letter: ReminderLetter) -> str:
-    name = "Rechnung" if language_of(letter.language) == "de" else "Invoice"
+    with translation.override(language_of(letter.language)):
+        name = pgettext("file name of the attached invoice", "Invoice")
     return f"{name}_{letter.invoice_number}.pdf"
 
 
 def reminder_subject(letter: ReminderLetter, level: int) -> str:
-    return SUBJECTS[language_of(letter.language)][level - 1].format(number=letter.invoice_number)
+    with translation.override(language_of(letter.language)):
+        return str(SUBJECTS[level - 1]) % {"number": letter.invoice_number}
 
 
 def reminder_context(
@@ -236,20 +236,21 @@ def reminder_context(
     if not 1 <= level <= len(schedule.days):
         raise ValueError(f"there is no reminder level {level}")
     language = language_of(letter.language)
-    return {
-        "level": level,
-        "name": letter.name or ("Kundin, Kunde" if language == "de" else "customer"),
-        "order_number": letter.order_number,
-        "invoice_number": letter.invoice_number,
-        "invoice_date": letter.invoice_date,
-        "amount": format_amount(letter.amount, language),
-        "currency": letter.currency,
-        "due_date": today + timedelta(days=schedule.pay_within_days),
-        "tracking": list(letter.tracking),
-        "iban": letter.iban,
-        "sender": letter.sender,
-        "attached": bool(letter.pdf),
-    }
+    with translation.override(language):
+        return {
+            "level": level,
+            "name": letter.name or pgettext("salutation of a reminder", "customer"),
+            "order_number": letter.order_number,
+            "invoice_number": letter.invoice_number,
+            "invoice_date": formatting.day(letter.invoice_date),
+            "amount": format_amount(letter.amount, language),
+            "currency": letter.currency,
+            "due_date": formatting.day(today + timedelta(days=schedule.pay_within_days)),
+            "tracking": list(letter.tracking),
+            "iban": letter.iban,
+            "sender": letter.sender,
+            "attached": bool(letter.pdf),
+        }
 
 
 def reminder_letter_pdf(
@@ -264,18 +265,19 @@ def reminder_letter_pdf(
     language = language_of(letter.language)
     context = reminder_context(letter, level, today, schedule)
     context["attached"] = False
-    body = _text_of(language, context)
-    html = render_to_string(
-        "payments/reminder_letter.html",
-        {
-            "language": language,
-            "sender": letter.sender,
-            "address": address,
-            "today": today,
-            "subject": reminder_subject(letter, level),
-            "paragraphs": [p.strip() for p in body.split("\n\n") if p.strip()],
-        },
-    )
+    body = _text_of(letter, context)
+    with translation.override(language):
+        html = render_to_string(
+            "payments/reminder_letter.html",
+            {
+                "language": language,
+                "sender": letter.sender,
+                "address": address,
+                "today": formatting.day(today),
+                "subject": reminder_subject(letter, level),
+                "paragraphs": [p.strip() for p in body.split("\n\n") if p.strip()],
+            },
+        )
     with warnings.catch_warnings():
         # A packaging notice of WeasyPrint's about an optional system library (as in the
         # period report, bookkeeping/reports/render.py).

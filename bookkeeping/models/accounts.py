@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from connector.fields import ExactDecimalField
 from connector.models import Connection, country_code_validator
@@ -20,46 +21,52 @@ from ..vat.amounts import pct
 from ..vat.countries import vat_prefix
 
 CASE_LABELS = {
-    Case.DOMESTIC: "domestic",
-    Case.EU_B2C_HOME_TAXED: "EU consumer, home VAT (below the OSS threshold)",
-    Case.OSS: "EU consumer, destination VAT (OSS)",
-    Case.IC_SUPPLY: "intra-community supply (tax-free)",
-    Case.EXPORT: "export (tax-free)",
-    Case.FOREIGN_WAREHOUSE_LOCAL: "foreign warehouse, local sale (not German)",
-    Case.FOREIGN_WAREHOUSE_TO_HOME: "foreign warehouse to the home country",
-    Case.FOREIGN_WAREHOUSE_OSS: "foreign warehouse to another EU country (OSS)",
-    Case.FOREIGN_WAREHOUSE_IC_SUPPLY: "foreign warehouse, intra-community supply (not German)",
-    Case.FOREIGN_WAREHOUSE_EXPORT: "foreign warehouse, export (not German)",
-    Case.SMALL_BUSINESS: "small business (no VAT)",
+    Case.DOMESTIC: _("domestic"),
+    Case.EU_B2C_HOME_TAXED: _("EU consumer, home VAT (below the OSS threshold)"),
+    Case.OSS: _("EU consumer, destination VAT (OSS)"),
+    Case.IC_SUPPLY: _("intra-community supply (tax-free)"),
+    Case.EXPORT: _("export (tax-free)"),
+    Case.FOREIGN_WAREHOUSE_LOCAL: _("foreign warehouse, local sale (not German)"),
+    Case.FOREIGN_WAREHOUSE_TO_HOME: _("foreign warehouse to the home country"),
+    Case.FOREIGN_WAREHOUSE_OSS: _("foreign warehouse to another EU country (OSS)"),
+    Case.FOREIGN_WAREHOUSE_IC_SUPPLY: _("foreign warehouse, intra-community supply (not German)"),
+    Case.FOREIGN_WAREHOUSE_EXPORT: _("foreign warehouse, export (not German)"),
+    Case.SMALL_BUSINESS: _("small business (no VAT)"),
 }
 CASE_CHOICES = [(case.value, label) for case, label in CASE_LABELS.items()]
 
 gl_account_validators = [MinValueValidator(1), MaxValueValidator(9999)]
 debtor_validators = [MinValueValidator(DEBTOR_RANGE[0]), MaxValueValidator(DEBTOR_RANGE[1])]
-bu_key_validator = RegexValidator(r"^\d{0,4}$", "A BU key has up to four digits.")
+bu_key_validator = RegexValidator(r"^\d{0,4}$", _("A BU key has up to four digits."))
 
 
 class Account(models.Model):
     """A G/L account of a connection's chart (account length 4)."""
 
     class Kind(models.TextChoices):
-        REVENUE = "revenue", "revenue"
-        DISCOUNT = "discount", "sales deductions"
-        VAT = "vat", "VAT"
-        INTERIM = "interim", "interim / clearing"
-        OTHER = "other", "other"
+        REVENUE = "revenue", _("revenue")
+        DISCOUNT = "discount", _("sales deductions")
+        VAT = "vat", _("VAT")
+        INTERIM = "interim", _("interim / clearing")
+        OTHER = "other", _("other")
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="accounts")
-    number = models.PositiveIntegerField(validators=gl_account_validators)
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.OTHER)
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="accounts", verbose_name=_("connection")
+    )
+    number = models.PositiveIntegerField(validators=gl_account_validators, verbose_name=_("number"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    kind = models.CharField(
+        max_length=8, choices=Kind.choices, default=Kind.OTHER, verbose_name=_("kind")
+    )
     automatic = models.BooleanField(
-        "automatic (AM)",
+        _("automatic (AM)"),
         default=False,
-        help_text="DATEV derives the VAT from the gross amount booked to this account.",
+        help_text=_("DATEV derives the VAT from the gross amount booked to this account."),
     )
 
     class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
         ordering = ["connection", "number"]
         constraints = [
             models.UniqueConstraint(fields=["connection", "number"], name="one_account_number")
@@ -79,23 +86,39 @@ class DebtorMapping(models.Model):
     ANY_PAYMENT_METHOD = 0
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="debtor_mappings"
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="debtor_mappings",
+        verbose_name=_("connection"),
     )
-    origin = models.CharField(max_length=320)
+    origin = models.CharField(max_length=320, verbose_name=_("origin"))
     payment_method = models.IntegerField(
-        default=ANY_PAYMENT_METHOD, help_text="Billbee payment method id; 0 for any."
+        default=ANY_PAYMENT_METHOD,
+        help_text=_("Billbee payment method id; 0 for any."),
+        verbose_name=_("payment method"),
     )
-    payment_method_name = models.CharField(max_length=100, blank=True)
+    payment_method_name = models.CharField(
+        max_length=100, blank=True, verbose_name=_("payment method name")
+    )
     account = models.PositiveIntegerField(
-        null=True, blank=True, validators=debtor_validators, help_text="Debtor 10000–69999."
+        null=True,
+        blank=True,
+        validators=debtor_validators,
+        help_text=_("Debtor 10000–69999."),
+        verbose_name=_("account"),
     )
     name = models.CharField(
-        max_length=50, blank=True, help_text="Name of the debtor in DATEV (master data)."
+        max_length=50,
+        blank=True,
+        help_text=_("Name of the debtor in DATEV (master data)."),
+        verbose_name=_("name"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("debtor mapping")
+        verbose_name_plural = _("debtor mappings")
         ordering = ["connection", "origin", "payment_method"]
         constraints = [
             models.UniqueConstraint(
@@ -116,25 +139,32 @@ class CustomerDebtor(models.Model):
     """A debtor account of one Billbee customer (option "one debtor per customer")."""
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="customer_debtors"
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="customer_debtors",
+        verbose_name=_("connection"),
     )
     customer_key = models.CharField(
-        max_length=64, help_text="Billbee customer id (else the invoice address)."
+        max_length=64,
+        help_text=_("Billbee customer id (else the invoice address)."),
+        verbose_name=_("customer key"),
     )
-    account = models.PositiveIntegerField(validators=debtor_validators)
-    company = models.CharField(max_length=100, blank=True)
-    first_name = models.CharField(max_length=60, blank=True)
-    last_name = models.CharField(max_length=60, blank=True)
-    street = models.CharField(max_length=100, blank=True)
-    zip = models.CharField(max_length=20, blank=True)
-    city = models.CharField(max_length=60, blank=True)
-    country = models.CharField(max_length=2, blank=True)
-    email = models.CharField(max_length=200, blank=True)
-    vat_id = models.CharField(max_length=30, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    account = models.PositiveIntegerField(validators=debtor_validators, verbose_name=_("account"))
+    company = models.CharField(max_length=100, blank=True, verbose_name=_("company"))
+    first_name = models.CharField(max_length=60, blank=True, verbose_name=_("first name"))
+    last_name = models.CharField(max_length=60, blank=True, verbose_name=_("last name"))
+    street = models.CharField(max_length=100, blank=True, verbose_name=_("street"))
+    zip = models.CharField(max_length=20, blank=True, verbose_name=_("postcode"))
+    city = models.CharField(max_length=60, blank=True, verbose_name=_("city"))
+    country = models.CharField(max_length=2, blank=True, verbose_name=_("country"))
+    email = models.CharField(max_length=200, blank=True, verbose_name=_("e-mail"))
+    vat_id = models.CharField(max_length=30, blank=True, verbose_name=_("VAT ID"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("customer debtor")
+        verbose_name_plural = _("customer debtors")
         ordering = ["connection", "account"]
         constraints = [
             models.UniqueConstraint(
@@ -154,39 +184,59 @@ class TaxAccount(models.Model):
     """Which accounts a VAT treatment books to, per rate (rate empty: any rate)."""
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="tax_accounts"
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="tax_accounts",
+        verbose_name=_("connection"),
     )
-    case = models.CharField(max_length=20, choices=CASE_CHOICES)
+    case = models.CharField(max_length=20, choices=CASE_CHOICES, verbose_name=_("VAT treatment"))
     rate = ExactDecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True, help_text="Empty: any rate."
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty: any rate."),
+        verbose_name=_("VAT rate"),
     )
-    revenue_account = models.PositiveIntegerField(validators=gl_account_validators)
+    revenue_account = models.PositiveIntegerField(
+        validators=gl_account_validators, verbose_name=_("revenue account")
+    )
     vat_account = models.PositiveIntegerField(
-        null=True, blank=True, validators=gl_account_validators, help_text="Empty: tax-free."
+        null=True,
+        blank=True,
+        validators=gl_account_validators,
+        help_text=_("Empty: tax-free."),
+        verbose_name=_("VAT account"),
     )
-    bu_key = models.CharField("BU key", max_length=4, blank=True, validators=[bu_key_validator])
+    bu_key = models.CharField(_("BU key"), max_length=4, blank=True, validators=[bu_key_validator])
     shipping_account = models.PositiveIntegerField(
         null=True,
         blank=True,
         validators=gl_account_validators,
-        help_text="Separate-lines option: shipping (empty: the revenue account).",
+        help_text=_("Separate-lines option: shipping (empty: the revenue account)."),
+        verbose_name=_("shipping account"),
     )
     discount_account = models.PositiveIntegerField(
         null=True,
         blank=True,
         validators=gl_account_validators,
-        help_text="Separate-lines option: discounts (empty: the revenue account).",
+        help_text=_("Separate-lines option: discounts (empty: the revenue account)."),
+        verbose_name=_("discount account"),
     )
     voucher_account = models.PositiveIntegerField(
-        "single-purpose voucher account",
+        _("single-purpose voucher account"),
         null=True,
         blank=True,
         validators=gl_account_validators,
-        help_text="Redeemed single-purpose vouchers, net: the VAT was due when the voucher was "
-        "sold (§ 3 (14) UStG). Empty: the discount account, else the revenue account.",
+        help_text=_(
+            "Redeemed single-purpose vouchers, net: the VAT was due when the voucher was "
+            "sold (§ 3 (14) UStG). Empty: the discount account, else the revenue account."
+        ),
     )
 
     class Meta:
+        verbose_name = _("revenue and VAT account")
+        verbose_name_plural = _("revenue and VAT accounts")
         ordering = ["connection", "case", "-rate"]
         constraints = [
             models.UniqueConstraint(
@@ -199,7 +249,6 @@ class TaxAccount(models.Model):
                 name="one_tax_account_per_case_any_rate",
             ),
         ]
-        verbose_name = "revenue and VAT account"
 
     def __str__(self) -> str:
         rate = f"{pct(self.rate)} %" if self.rate is not None else "any rate"
@@ -213,7 +262,7 @@ class TaxAccount(models.Model):
 
     def clean(self) -> None:
         if self.vat_account is None and self.rate not in (None, 0) and self.case in _TAXED:
-            raise ValidationError({"vat_account": "A taxed rate needs a VAT account."})
+            raise ValidationError({"vat_account": _("A taxed rate needs a VAT account.")})
 
 
 _TAXED = {
@@ -236,43 +285,49 @@ class ForeignRegistration(models.Model):
     accounts, the first time a document ships from the country."""
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="foreign_registrations"
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="foreign_registrations",
+        verbose_name=_("connection"),
     )
-    country = models.CharField(max_length=2, validators=[country_code_validator])
+    country = models.CharField(
+        max_length=2, validators=[country_code_validator], verbose_name=_("country")
+    )
     vat_id = models.CharField(
-        "VAT ID there",
+        _("VAT ID there"),
         max_length=20,
         blank=True,
-        help_text="The merchant's VAT ID in this country (DATEV field 123, the report).",
+        help_text=_("The merchant's VAT ID in this country (DATEV field 123, the report)."),
     )
     local_account = models.PositiveIntegerField(
-        "local sales",
+        _("local sales"),
         validators=gl_account_validators,
-        help_text="Revenue of sales to customers in this country, net (not taxable in Germany).",
+        help_text=_("Revenue of sales to customers in this country, net (not taxable in Germany)."),
     )
     ic_supply_account = models.PositiveIntegerField(
-        "intra-community supplies from there",
+        _("intra-community supplies from there"),
         validators=gl_account_validators,
-        help_text="Tax-free supplies to businesses in other member states (that country's ZM).",
+        help_text=_("Tax-free supplies to businesses in other member states (that country's ZM)."),
     )
     export_account = models.PositiveIntegerField(
-        "exports from there", validators=gl_account_validators
+        _("exports from there"), validators=gl_account_validators
     )
     vat_account = models.PositiveIntegerField(
-        "VAT of that country",
+        _("VAT of that country"),
         validators=gl_account_validators,
-        help_text="The VAT of local sales, owed to that country's tax office.",
+        help_text=_("The VAT of local sales, owed to that country's tax office."),
     )
-    note = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("foreign VAT registration")
+        verbose_name_plural = _("foreign VAT registrations")
         ordering = ["connection", "country"]
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "country"], name="one_registration_per_country"
             )
         ]
-        verbose_name = "foreign VAT registration"
 
     def __str__(self) -> str:
         return f"{self.country} {self.vat_id}".strip()
@@ -282,7 +337,9 @@ class ForeignRegistration(models.Model):
             return
         check = check_vat_id(self.vat_id)
         if not check.valid or check.country != vat_prefix(self.country):
-            problem = check.reason or f"it is not a VAT ID of {self.country}"
+            problem = check.reason or _("it is not a VAT ID of %(country)s") % {
+                "country": self.country
+            }
             raise ValidationError({"vat_id": f"{self.vat_id}: {problem}"})
 
 
@@ -292,21 +349,27 @@ class CouponRule(models.Model):
     decides; without one the connection's setting does."""
 
     class Kind(models.TextChoices):
-        DISCOUNT_CODE = "discount_code", "discount code (reduces revenue and VAT)"
-        SINGLE_PURPOSE = "single_purpose", "single-purpose voucher (VAT due when sold)"
-        MULTI_PURPOSE = "multi_purpose", "multi-purpose voucher (a payment, no VAT)"
+        DISCOUNT_CODE = "discount_code", _("discount code (reduces revenue and VAT)")
+        SINGLE_PURPOSE = "single_purpose", _("single-purpose voucher (VAT due when sold)")
+        MULTI_PURPOSE = "multi_purpose", _("multi-purpose voucher (a payment, no VAT)")
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="coupon_rules"
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="coupon_rules",
+        verbose_name=_("connection"),
     )
     text = models.CharField(
         max_length=100,
-        help_text='Found in the coupon line\'s title or SKU, any case, e.g. "Geschenkkarte".',
+        help_text=_('Found in the coupon line\'s title or SKU, any case, e.g. "Geschenkkarte".'),
+        verbose_name=_("text"),
     )
-    kind = models.CharField(max_length=14, choices=Kind.choices)
-    note = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=14, choices=Kind.choices, verbose_name=_("kind"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("coupon rule")
+        verbose_name_plural = _("coupon rules")
         ordering = ["connection", "id"]
         constraints = [
             models.UniqueConstraint(fields=["connection", "text"], name="one_coupon_rule_per_text")
@@ -323,16 +386,27 @@ class ExchangeRate(models.Model):
     day."""
 
     class Kind(models.TextChoices):
-        MONTHLY = "monthly", "BMF monthly VAT conversion rate"
-        DAILY = "daily", "daily reference rate"
+        MONTHLY = "monthly", _("BMF monthly VAT conversion rate")
+        DAILY = "daily", _("daily reference rate")
 
-    currency = models.CharField(max_length=3)
-    day = models.DateField(help_text="A monthly rate is stored on the 1st of its month.")
-    kind = models.CharField(max_length=7, choices=Kind.choices, default=Kind.DAILY)
-    rate = ExactDecimalField(max_digits=14, decimal_places=6, validators=[MinValueValidator(0)])
-    source = models.CharField(max_length=50, default="ECB reference rate")
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    day = models.DateField(
+        help_text=_("A monthly rate is stored on the 1st of its month."), verbose_name=_("day")
+    )
+    kind = models.CharField(
+        max_length=7, choices=Kind.choices, default=Kind.DAILY, verbose_name=_("kind")
+    )
+    rate = ExactDecimalField(
+        max_digits=14,
+        decimal_places=6,
+        validators=[MinValueValidator(0)],
+        verbose_name=_("rate (units per EUR)"),
+    )
+    source = models.CharField(max_length=50, default="ECB reference rate", verbose_name=_("source"))
 
     class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
         ordering = ["currency", "-day"]
         constraints = [
             models.UniqueConstraint(

@@ -10,6 +10,7 @@ import zlib
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from connector.models import Connection
 
@@ -18,46 +19,65 @@ from .journal import JournalEntry
 
 class ExportBatch(models.Model):
     class Kind(models.TextChoices):
-        FIRST = "first", "first export of the month"
-        SUPPLEMENT = "supplement", "supplement (Nachtrag): booked after export, late changes"
-        REEXPORT = "reexport", "re-export (Wiederholung): everything again"
+        FIRST = "first", _("first export of the month")
+        SUPPLEMENT = "supplement", _("supplement (Nachtrag): booked after export, late changes")
+        REEXPORT = "reexport", _("re-export (Wiederholung): everything again")
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.PROTECT, related_name="export_batches"
+        Connection,
+        on_delete=models.PROTECT,
+        related_name="export_batches",
+        verbose_name=_("connection"),
     )
-    period_from = models.DateField()
-    period_to = models.DateField()
+    period_from = models.DateField(verbose_name=_("period from"))
+    period_to = models.DateField(verbose_name=_("period to"))
     part = models.PositiveSmallIntegerField(
-        default=1, help_text="Files of more than 99,999 rows are split into parts."
+        default=1,
+        help_text=_("Files of more than 99,999 rows are split into parts."),
+        verbose_name=_("part"),
     )
     reexport = models.BooleanField(
-        default=False, help_text="An explicit re-export of entries exported before."
+        default=False,
+        help_text=_("An explicit re-export of entries exported before."),
+        verbose_name=_("re-export"),
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FIRST)
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.FIRST, verbose_name=_("kind")
+    )
     sequence = models.PositiveSmallIntegerField(
         default=0,
-        help_text="Supplements and re-exports of a month are numbered 1, 2, …; the first "
-        "export is 0.",
+        help_text=_(
+            "Supplements and re-exports of a month are numbered 1, 2, …; the first export is 0."
+        ),
+        verbose_name=_("sequence"),
     )
     incomplete = models.TextField(
         blank=True,
-        help_text="Exported with documents still waiting, or before the month ended, on "
-        "explicit confirmation: what was open then.",
+        help_text=_(
+            "Exported with documents still waiting, or before the month ended, on "
+            "explicit confirmation: what was open then."
+        ),
+        verbose_name=_("incomplete"),
     )
-    file_name = models.CharField(max_length=200)
-    content = models.BinaryField(help_text="The file, zlib-compressed.")
-    sha256 = models.CharField(max_length=64)
-    rows = models.PositiveIntegerField()
-    entries = models.PositiveIntegerField()
-    warnings = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=200, verbose_name=_("file name"))
+    content = models.BinaryField(help_text=_("The file, zlib-compressed."), verbose_name=_("file"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
+    rows = models.PositiveIntegerField(verbose_name=_("rows"))
+    entries = models.PositiveIntegerField(verbose_name=_("entries"))
+    warnings = models.JSONField(default=list, blank=True, verbose_name=_("warnings"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("export batch")
+        verbose_name_plural = _("export batches")
         ordering = ["-created_at"]
-        verbose_name_plural = "export batches"
         permissions = [
             (
                 "export_datev",
@@ -75,11 +95,20 @@ class ExportBatch(models.Model):
 
 
 class ExportedEntry(models.Model):
-    batch = models.ForeignKey(ExportBatch, on_delete=models.PROTECT, related_name="items")
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="exports")
-    reexport = models.BooleanField(default=False)
+    batch = models.ForeignKey(
+        ExportBatch, on_delete=models.PROTECT, related_name="items", verbose_name=_("batch")
+    )
+    entry = models.ForeignKey(
+        JournalEntry,
+        on_delete=models.PROTECT,
+        related_name="exports",
+        verbose_name=_("journal entry"),
+    )
+    reexport = models.BooleanField(default=False, verbose_name=_("re-export"))
 
     class Meta:
+        verbose_name = _("exported entry")
+        verbose_name_plural = _("exported entries")
         constraints = [
             # Exported exactly once; re-exports are recorded apart.
             models.UniqueConstraint(

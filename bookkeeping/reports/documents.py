@@ -116,8 +116,8 @@ def document_counts(documents: QuerySet[ExternalOrder]) -> tuple[StatusCount, ..
     booked = Counter(
         DocumentBooking.objects.filter(document__in=documents).values_list("status", flat=True)
     )
-    log_labels = dict(ExternalOrder.Status.choices)
-    booking_labels = dict(DocumentBooking.Status.choices)
+    log_labels = {value: str(label) for value, label in ExternalOrder.Status.choices}
+    booking_labels = {value: str(label) for value, label in DocumentBooking.Status.choices}
     return (
         *(StatusCount("upload log", log_labels.get(s, s), n) for s, n in sorted(log.items())),
         *(

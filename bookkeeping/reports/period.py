@@ -323,7 +323,7 @@ def month_totals(lines: Iterable[LineFact]) -> Totals:
 
 def case_label(case: str) -> str:
     try:
-        return CASE_LABELS[Case(case)]
+        return str(CASE_LABELS[Case(case)])
     except ValueError:
         return case
 

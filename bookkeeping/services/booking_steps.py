@@ -22,7 +22,7 @@ from ..models import DocumentBooking, ExportedEntry, JournalEntry
 from ..posting import net_revenue
 from ..vat import Case
 from ..vat.threshold import DISTANCE_SALE_CASES, crossing_note
-from .decide import Booking, BookingContext, Original, booking_decide
+from .decide import Booking, BookingContext, Original, booking_decide, stored_status
 from .entries import entry_fields, entry_post, entry_reverse, lines_balance, plan_lines_of
 from .pgwrite import entry_and_booking_insert
 
@@ -94,7 +94,7 @@ def document_book(
     current = booking.entry if booking and booking.status == BOOKED else None
     if document.status not in ACCEPTED:
         if current is None and booking is not None:
-            note = f"not booked: the import {document.get_status_display()} it ({document.reason})"
+            note = f"not booked: the import {stored_status(document)} it ({document.reason})"
             _store(
                 ctx,
                 document,
@@ -108,9 +108,7 @@ def document_book(
             )
             result.nothing += 1
         if current is not None:
-            note = (
-                f"the document left the books ({document.get_status_display()}: {document.reason})"
-            )
+            note = f"the document left the books ({stored_status(document)}: {document.reason})"
             with transaction.atomic():
                 _reverse(ctx, current, note, result)
                 _store(

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count
+from django.utils import translation
 
 from billbee.dto import Order
 from connector.classify import CANCELLED_STATES
@@ -327,11 +328,19 @@ def _booking_date(ctx: BookingContext, order: Order) -> date:
     return day
 
 
+def stored_status(record: ExternalOrder | DocumentBooking) -> str:
+    """The record's status in English, for reasons and notes that are stored: the status
+    labels are translated for the console, stored text is not (whatever language the request
+    or the worker runs in)."""
+    with translation.override(None):
+        return str(record.get_status_display())
+
+
 def _credited_entry(original: Original | None, trace: list[str]) -> JournalEntry | None:
     booking = original.booking if original else None
     label = original.label if original else "?"
     if booking is None or booking.status != DocumentBooking.Status.BOOKED or not booking.entry:
-        state = f" ({booking.get_status_display()}: {booking.reason})" if booking else ""
+        state = f" ({stored_status(booking)}: {booking.reason})" if booking else ""
         raise Hold(
             WAITING,
             "original_not_booked",

@@ -129,7 +129,7 @@ class SalesChannelAdmin(admin.ModelAdmin):
     def document_counts(self, obj: Any) -> SafeString:
         rows = [
             (
-                status_badge(status, label),
+                status_badge(status, str(label)),
                 _documents_link(obj, getattr(obj, f"documents_{status}"), status),
             )
             for status, label in ExternalOrder.Status.choices

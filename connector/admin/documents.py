@@ -81,7 +81,7 @@ class FlagFilter(admin.SimpleListFilter):
     NONE = "none"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        flags = [(value, label) for value, label in ExternalOrder.Flag.choices if value]
+        flags = [(value, str(label)) for value, label in ExternalOrder.Flag.choices if value]
         return [(self.ANY, "any flag: needs attention"), *flags, (self.NONE, "no flag")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:

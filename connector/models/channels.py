@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .connections import Connection
 
@@ -27,13 +28,19 @@ class SalesChannel(models.Model):
     shop) form a channel of their own with empty platform and shop.
     """
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="channels")
-    platform = models.CharField(max_length=100, blank=True)
-    shop_name = models.CharField(max_length=200, blank=True)
-    shop_id = models.BigIntegerField(default=0, help_text="BillbeeShopId; 0 for manual orders.")
-    first_seen_at = models.DateTimeField(auto_now_add=True)
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="channels", verbose_name=_("connection")
+    )
+    platform = models.CharField(max_length=100, blank=True, verbose_name=_("platform"))
+    shop_name = models.CharField(max_length=200, blank=True, verbose_name=_("shop name"))
+    shop_id = models.BigIntegerField(
+        default=0, help_text=_("BillbeeShopId; 0 for manual orders."), verbose_name=_("shop ID")
+    )
+    first_seen_at = models.DateTimeField(auto_now_add=True, verbose_name=_("first seen at"))
 
     class Meta:
+        verbose_name = _("sales channel")
+        verbose_name_plural = _("sales channels")
         ordering = ["connection", "platform", "shop_name"]
         constraints = [
             models.UniqueConstraint(
@@ -61,39 +68,63 @@ class ChannelRule(models.Model):
     """
 
     class Action(models.TextChoices):
-        EXCLUDE = "exclude", "exclude"
-        INCLUDE = "include", "include"
+        EXCLUDE = "exclude", _("exclude")
+        INCLUDE = "include", _("include")
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="rules")
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="rules", verbose_name=_("connection")
+    )
     channel = models.ForeignKey(
         SalesChannel,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="rules",
-        help_text="Set when the rule was made for one sales channel: its platform and shop "
-        "name are then taken from the channel.",
+        help_text=_(
+            "Set when the rule was made for one sales channel: its platform and shop "
+            "name are then taken from the channel."
+        ),
+        verbose_name=_("channel"),
     )
-    action = models.CharField(max_length=7, choices=Action.choices, default=Action.EXCLUDE)
+    action = models.CharField(
+        max_length=7, choices=Action.choices, default=Action.EXCLUDE, verbose_name=_("action")
+    )
     platform = models.CharField(
-        max_length=100, blank=True, help_text="Billbee Platform, e.g. Amazon (any if empty)."
+        max_length=100,
+        blank=True,
+        help_text=_("Billbee Platform, e.g. Amazon (any if empty)."),
+        verbose_name=_("platform"),
     )
     shop_name = models.CharField(
-        max_length=200, blank=True, help_text="BillbeeShopName (any if empty)."
+        max_length=200,
+        blank=True,
+        help_text=_("BillbeeShopName (any if empty)."),
+        verbose_name=_("shop name"),
     )
-    valid_from = models.DateField(null=True, blank=True, help_text="From this day (inclusive).")
+    valid_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("From this day (inclusive)."),
+        verbose_name=_("valid from"),
+    )
     valid_until = models.DateField(
-        null=True, blank=True, help_text="Until this day (inclusive). Empty: open-ended."
+        null=True,
+        blank=True,
+        help_text=_("Until this day (inclusive). Empty: open-ended."),
+        verbose_name=_("valid until"),
     )
-    note = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
     is_default = models.BooleanField(
         default=False,
         editable=False,
-        help_text="Created with the connection for a platform with its own ledger integration.",
+        help_text=_("Created with the connection for a platform with its own ledger integration."),
+        verbose_name=_("default rule"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("channel rule")
+        verbose_name_plural = _("channel rules")
         ordering = ["connection", "action", "platform", "shop_name"]
         constraints = [
             models.CheckConstraint(
@@ -144,6 +175,6 @@ class ChannelRule(models.Model):
         if self.channel_id is not None:
             return
         if not self.platform.strip() and not self.shop_name.strip():
-            raise ValidationError("A rule needs a platform, a shop name or both.")
+            raise ValidationError(_("A rule needs a platform, a shop name or both."))
         if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
-            raise ValidationError({"valid_until": "The period ends before it starts."})
+            raise ValidationError({"valid_until": _("The period ends before it starts.")})

@@ -9,12 +9,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ..countries import country_problem
 from ..crypto import EncryptedSecretField, Secret
 
 country_code_validator = RegexValidator(
-    r"^[A-Z]{2}$", "Use a two-letter ISO country code, for example DE."
+    r"^[A-Z]{2}$", _("Use a two-letter ISO country code, for example DE.")
 )
 
 
@@ -22,7 +23,9 @@ def validate_time_zone(value: str) -> None:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Berlin)") from exc
+        raise ValidationError(
+            _("%(zone)r is not a known time zone (e.g. Europe/Berlin)") % {"zone": value}
+        ) from exc
 
 
 def default_api_url() -> str:
@@ -58,7 +61,7 @@ def validate_states(value: object) -> None:
         or not value
         or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 17 for v in value)
     ):
-        raise ValidationError("Give a list of Billbee order state ids between 1 and 17.")
+        raise ValidationError(_("Give a list of Billbee order state ids between 1 and 17."))
 
 
 class BillbeeClock(models.TextChoices):
@@ -67,8 +70,8 @@ class BillbeeClock(models.TextChoices):
     offset between the two (``connector.windows.CLOCK_OFFSET_MAX``), so that neither reading
     loses a change."""
 
-    BERLIN = "Europe/Berlin", "Europe/Berlin (German time, default)"
-    UTC = "UTC", "UTC"
+    BERLIN = "Europe/Berlin", _("Europe/Berlin (German time, default)")
+    UTC = "UTC", _("UTC")
 
 
 class Connection(models.Model):
@@ -79,117 +82,163 @@ class Connection(models.Model):
     """
 
     class Chart(models.TextChoices):
-        SKR03 = "skr03", "SKR03"
-        SKR04 = "skr04", "SKR04"
+        SKR03 = "skr03", _("SKR03")
+        SKR04 = "skr04", _("SKR04")
 
     name = models.CharField(
-        max_length=100, unique=True, help_text="Short name used on the command line."
+        max_length=100,
+        unique=True,
+        help_text=_("Short name used on the command line."),
+        verbose_name=_("name"),
     )
     label = models.CharField(
         max_length=50,
         default="[Billbee]",
-        help_text="Interface label ('Bezeichnung Schnittstelle'): the first part of every "
-        "order origin, e.g. [Billbee]-Shopify-Möbel Verkauf 24.",
+        help_text=_(
+            "Interface label ('Bezeichnung Schnittstelle'): the first part of every "
+            "order origin, e.g. [Billbee]-Shopify-Möbel Verkauf 24."
+        ),
+        verbose_name=_("label"),
     )
     api_url = models.URLField(
         default=default_api_url,
-        verbose_name="API URL",
-        help_text="Billbee API base URL, ending in /api/v1.",
+        verbose_name=_("API URL"),
+        help_text=_("Billbee API base URL, ending in /api/v1."),
     )
     username = models.CharField(
-        max_length=200, help_text="Billbee account login (main user name or e-mail)."
+        max_length=200,
+        help_text=_("Billbee account login (main user name or e-mail)."),
+        verbose_name=_("username"),
     )
     api_password = EncryptedSecretField(
         blank=True,
-        verbose_name="API password",
-        help_text="The API password from Billbee Settings → Billbee API (not the login "
-        "password). Stored encrypted; never displayed.",
+        verbose_name=_("API password"),
+        help_text=_(
+            "The API password from Billbee Settings → Billbee API (not the login "
+            "password). Stored encrypted; never displayed."
+        ),
     )
     api_key = EncryptedSecretField(
         blank=True,
-        verbose_name="API key",
-        help_text="Developer API key issued by Billbee. Stored encrypted; never displayed.",
+        verbose_name=_("API key"),
+        help_text=_("Developer API key issued by Billbee. Stored encrypted; never displayed."),
     )
     sender_country = models.CharField(
         max_length=2,
         default="DE",
         validators=[country_code_validator],
-        help_text="Ship-from country used when an order has no DeliverySourceCountryCode.",
+        help_text=_("Ship-from country used when an order has no DeliverySourceCountryCode."),
+        verbose_name=_("sender country"),
     )
     time_zone = models.CharField(
         max_length=64,
         default="Europe/Berlin",
         validators=[validate_time_zone],
-        help_text="The business's zone: calendar days of documents (VAT periods, DATEV), the "
-        "import schedule, dates typed on the command line.",
+        help_text=_(
+            "The business's zone: calendar days of documents (VAT periods, DATEV), the "
+            "import schedule, dates typed on the command line."
+        ),
+        verbose_name=_("time zone"),
     )
     billbee_clock = models.CharField(
-        "Billbee's clock",
+        _("Billbee's clock"),
         max_length=16,
         choices=BillbeeClock.choices,
         default=BillbeeClock.BERLIN,
-        help_text="The zone of the timestamps Billbee sends without offset (LastModifiedAt, "
-        "InvoiceDate …) and of the filter values sent to it. Check it on the live account "
-        "(docs/configuration.md): change an order at a noted time and compare its "
-        "LastModifiedAt.",
+        help_text=_(
+            "The zone of the timestamps Billbee sends without offset (LastModifiedAt, "
+            "InvoiceDate …) and of the filter values sent to it. Check it on the live account "
+            "(docs/configuration.md): change an order at a noted time and compare its "
+            "LastModifiedAt."
+        ),
     )
     chart = models.CharField(
-        max_length=5, choices=Chart.choices, default=Chart.SKR03, verbose_name="chart of accounts"
+        max_length=5,
+        choices=Chart.choices,
+        default=Chart.SKR03,
+        verbose_name=_("chart of accounts"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
 
     # --- import ---
     import_start_date = models.DateField(
         default=default_start_date,
-        help_text="Nothing older is imported: documents dated before this day are skipped.",
+        help_text=_("Nothing older is imported: documents dated before this day are skipped."),
+        verbose_name=_("import start date"),
     )
     imported_states = models.JSONField(
         default=default_imported_states,
         validators=[validate_states],
-        help_text="Billbee order states that are imported before an invoice exists (default "
-        "3 paid, 4 shipped, 7 completed, 17 returned). A document with an invoice number is "
-        "imported whatever its state.",
+        help_text=_(
+            "Billbee order states that are imported before an invoice exists (default "
+            "3 paid, 4 shipped, 7 completed, 17 returned). A document with an invoice number is "
+            "imported whatever its state."
+        ),
+        verbose_name=_("imported states"),
     )
     only_imported_states = models.BooleanField(
-        "AccountOne-compatible: only documents in the imported states",
+        _("AccountOne-compatible: only documents in the imported states"),
         default=False,
-        help_text="Warning: invoices in other states (archived, dunning, packed, cancelled …) "
-        "are then left out of the books although their VAT is due (§ 13 UStG) and every "
-        "issued invoice belongs in the books (§ 146 AO). Only for a switch from AccountOne "
-        "with the same figures.",
+        help_text=_(
+            "Warning: invoices in other states (archived, dunning, packed, cancelled …) "
+            "are then left out of the books although their VAT is due (§ 13 UStG) and every "
+            "issued invoice belongs in the books (§ 146 AO). Only for a switch from AccountOne "
+            "with the same figures."
+        ),
     )
     watermark = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Every order modified up to this moment has been imported. The next import "
-        "continues from here (minus the overlap).",
+        help_text=_(
+            "Every order modified up to this moment has been imported. The next import "
+            "continues from here (minus the overlap)."
+        ),
+        verbose_name=_("watermark"),
     )
     overlap_minutes = models.PositiveIntegerField(
-        default=10, help_text="Each import re-reads this much before the watermark."
+        default=10,
+        help_text=_("Each import re-reads this much before the watermark."),
+        verbose_name=_("overlap minutes"),
     )
     safety_lag_minutes = models.PositiveIntegerField(
         default=5,
-        help_text="Each import stops this long before now, so that changes still "
-        "being written in Billbee are read next time.",
+        help_text=_(
+            "Each import stops this long before now, so that changes still "
+            "being written in Billbee are read next time."
+        ),
+        verbose_name=_("safety lag minutes"),
     )
     schedule_enabled = models.BooleanField(
-        default=True, help_text="Import automatically inside the daily window."
+        default=True,
+        help_text=_("Import automatically inside the daily window."),
+        verbose_name=_("schedule enabled"),
     )
-    schedule_window_start = models.TimeField(default=default_window_start)
+    schedule_window_start = models.TimeField(
+        default=default_window_start, verbose_name=_("schedule window start")
+    )
     schedule_window_end = models.TimeField(
         default=default_window_end,
-        help_text="Imports start from the window's start up to (not "
-        "including) its end, in the connection's time zone.",
+        help_text=_(
+            "Imports start from the window's start up to (not "
+            "including) its end, in the connection's time zone."
+        ),
+        verbose_name=_("schedule window end"),
     )
     schedule_spacing_minutes = models.PositiveIntegerField(
-        default=480, help_text="At least this long between the starts of two imports."
+        default=480,
+        help_text=_("At least this long between the starts of two imports."),
+        verbose_name=_("schedule spacing minutes"),
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    last_test_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_test_ok = models.BooleanField(null=True, editable=False)
-    last_test_message = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    last_test_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last test at")
+    )
+    last_test_ok = models.BooleanField(null=True, editable=False, verbose_name=_("last test OK"))
+    last_test_message = models.TextField(
+        blank=True, editable=False, verbose_name=_("last test message")
+    )
     # --- onboarding (connector/services/onboarding.py) ---
     # The furthest step of the set-up wizard reached (it resumes there), and when the wizard
     # was finished (empty: not yet; connections older than the wizard count as finished).
@@ -197,6 +246,8 @@ class Connection(models.Model):
     onboarded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("connection")
+        verbose_name_plural = _("connections")
         ordering = ["name"]
         permissions = [
             ("test_connection", "Can test a connection against Billbee"),
@@ -209,7 +260,7 @@ class Connection(models.Model):
     def clean(self) -> None:
         if self.schedule_window_start >= self.schedule_window_end:
             raise ValidationError(
-                {"schedule_window_end": "The window must end after it starts (same day)."}
+                {"schedule_window_end": _("The window must end after it starts (same day).")}
             )
         problem = country_problem(self.sender_country or "")
         if problem and self.sender_country:  # an empty one is reported by the field itself

@@ -3,61 +3,71 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .connections import Connection
 
 
 class ImportRun(models.Model):
     class Trigger(models.TextChoices):
-        MANUAL = "manual", "manual (command line)"
-        SCHEDULED = "scheduled", "scheduled"
-        ADMIN = "admin", "admin"
+        MANUAL = "manual", _("manual (command line)")
+        SCHEDULED = "scheduled", _("scheduled")
+        ADMIN = "admin", _("admin")
         # Orders of the prepayment groups' open states, read before statement lines are
         # matched (payments/services/prepayments.py).
-        PAYMENTS = "payments", "open prepayment orders (payments)"
+        PAYMENTS = "payments", _("open prepayment orders (payments)")
 
     class State(models.TextChoices):
-        PENDING = "pending", "pending"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        PARTIAL = "partial", "partial"
-        FAILED = "failed", "failed"
+        PENDING = "pending", _("pending")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        PARTIAL = "partial", _("partial")
+        FAILED = "failed", _("failed")
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="runs")
-    trigger = models.CharField(max_length=10, choices=Trigger.choices)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    window_from = models.DateTimeField(null=True, blank=True)
-    window_to = models.DateTimeField(null=True, blank=True)
-    windows_total = models.PositiveIntegerField(default=0)
-    windows_done = models.PositiveIntegerField(default=0)
-    pages_total = models.PositiveIntegerField(default=0)
-    pages_done = models.PositiveIntegerField(default=0)
-    window_pages_total = models.PositiveIntegerField(default=0)
-    window_pages_done = models.PositiveIntegerField(default=0)
-    fetched = models.PositiveIntegerField(default=0)
-    imported = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)
-    excluded = models.PositiveIntegerField(default=0)
-    rejected = models.PositiveIntegerField(default=0)
-    waiting = models.PositiveIntegerField(default=0)
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="runs", verbose_name=_("connection")
+    )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, verbose_name=_("trigger"))
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PENDING, verbose_name=_("state")
+    )
+    window_from = models.DateTimeField(null=True, blank=True, verbose_name=_("window from"))
+    window_to = models.DateTimeField(null=True, blank=True, verbose_name=_("window to"))
+    windows_total = models.PositiveIntegerField(default=0, verbose_name=_("windows total"))
+    windows_done = models.PositiveIntegerField(default=0, verbose_name=_("windows done"))
+    pages_total = models.PositiveIntegerField(default=0, verbose_name=_("pages total"))
+    pages_done = models.PositiveIntegerField(default=0, verbose_name=_("pages done"))
+    window_pages_total = models.PositiveIntegerField(
+        default=0, verbose_name=_("window pages total")
+    )
+    window_pages_done = models.PositiveIntegerField(default=0, verbose_name=_("window pages done"))
+    fetched = models.PositiveIntegerField(default=0, verbose_name=_("fetched"))
+    imported = models.PositiveIntegerField(default=0, verbose_name=_("imported"))
+    updated = models.PositiveIntegerField(default=0, verbose_name=_("updated"))
+    unchanged = models.PositiveIntegerField(default=0, verbose_name=_("unchanged"))
+    skipped = models.PositiveIntegerField(default=0, verbose_name=_("skipped"))
+    excluded = models.PositiveIntegerField(default=0, verbose_name=_("excluded"))
+    rejected = models.PositiveIntegerField(default=0, verbose_name=_("rejected"))
+    waiting = models.PositiveIntegerField(default=0, verbose_name=_("waiting"))
     reasons = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Per outcome (skipped, excluded, rejected, waiting): reason → count.",
+        help_text=_("Per outcome (skipped, excluded, rejected, waiting): reason → count."),
+        verbose_name=_("reasons"),
     )
-    api_requests = models.PositiveIntegerField(default=0)
-    throttled = models.PositiveIntegerField(default=0)
-    retries = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    worker = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    api_requests = models.PositiveIntegerField(default=0, verbose_name=_("API requests"))
+    throttled = models.PositiveIntegerField(default=0, verbose_name=_("throttled"))
+    retries = models.PositiveIntegerField(default=0, verbose_name=_("retries"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    worker = models.CharField(max_length=200, blank=True, verbose_name=_("worker"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("heartbeat at"))
 
     class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
         ordering = ["-created_at"]
         constraints = [
             # One import per connection at a time, enforced by the database for every worker

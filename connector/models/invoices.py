@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .connections import Connection
 
@@ -15,28 +16,36 @@ class InvoiceRequest(models.Model):
     its reason and asked for again after that limit."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "to be asked again"
-        DONE = "done", "received"
-        FAILED = "failed", "failed"
+        PENDING = "pending", _("to be asked again")
+        DONE = "done", _("received")
+        FAILED = "failed", _("failed")
 
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="invoice_requests"
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="invoice_requests",
+        verbose_name=_("connection"),
     )
-    billbee_order_id = models.BigIntegerField("Billbee order id")
-    state = models.CharField(max_length=7, choices=State.choices, default=State.PENDING)
-    invoice_number = models.CharField(max_length=200, blank=True)
-    invoice_date = models.DateTimeField(null=True, blank=True)
-    pdf = models.BinaryField(null=True, blank=True)
-    pdf_download_url = models.URLField(max_length=500, blank=True)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    billbee_order_id = models.BigIntegerField(_("Billbee order id"))
+    state = models.CharField(
+        max_length=7, choices=State.choices, default=State.PENDING, verbose_name=_("state")
+    )
+    invoice_number = models.CharField(max_length=200, blank=True, verbose_name=_("invoice number"))
+    invoice_date = models.DateTimeField(null=True, blank=True, verbose_name=_("invoice date"))
+    pdf = models.BinaryField(null=True, blank=True, verbose_name=_("PDF"))
+    pdf_download_url = models.URLField(
+        max_length=500, blank=True, verbose_name=_("PDF download URL")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("invoice request")
+        verbose_name_plural = _("invoice requests")
         ordering = ["-updated_at"]
-        verbose_name = "invoice request"
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "billbee_order_id"], name="one_invoice_request_per_order"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class BillbeeName(models.Model):
@@ -13,17 +14,20 @@ class BillbeeName(models.Model):
     in the console, the reports and the decision trace."""
 
     class Kind(models.TextChoices):
-        PAYMENT_TYPE = "payment_type", "payment type"
-        ORDER_STATE = "order_state", "order state"
+        PAYMENT_TYPE = "payment_type", _("payment type")
+        ORDER_STATE = "order_state", _("order state")
 
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    billbee_id = models.IntegerField("Billbee id")
-    name = models.CharField(max_length=200)
-    refreshed_at = models.DateTimeField(help_text="When Billbee last listed this name.")
+    kind = models.CharField(max_length=12, choices=Kind.choices, verbose_name=_("kind"))
+    billbee_id = models.IntegerField(_("Billbee id"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    refreshed_at = models.DateTimeField(
+        help_text=_("When Billbee last listed this name."), verbose_name=_("refreshed at")
+    )
 
     class Meta:
+        verbose_name = _("Billbee name")
+        verbose_name_plural = _("Billbee names")
         ordering = ["kind", "billbee_id"]
-        verbose_name = "Billbee name"
         constraints = [
             models.UniqueConstraint(fields=["kind", "billbee_id"], name="one_name_per_billbee_id")
         ]

@@ -219,7 +219,7 @@ def test_a_line_shows_its_candidates_with_reasons_and_links_to_the_documents(adm
     listing = admin_client.get(reverse("admin:payments_statementtransaction_changelist"))
     page = admin_client.get(reverse("admin:payments_statementtransaction_change", args=[line.pk]))
 
-    assert "amount_date (0.60): document 41" in listing.content.decode()
+    assert "amount and date (0.60): document 41" in listing.content.decode()
     html = page.content.decode()
     assert "Two invoices fit equally well." in html
     assert reverse("admin:connector_externalorder_change", args=[43]) in html

@@ -98,7 +98,7 @@ def test_the_page_shows_the_candidates_and_confirms_the_best_with_its_skonto(
     assert entry.document_total == Decimal("226.00")
     assert [ln.account for ln in entry.lines.filter(role="skonto")] == [8736, 8731]
     shown = messages_of(client.get(response.url))
-    assert shown == ["Payment booked (Zahlung gebucht): 221.48 for RE-2026-12002 with Skonto 4.52."]
+    assert shown == ["Payment booked: 221.48 for RE-2026-12002 with Skonto 4.52."]
 
 
 def test_a_skonto_beyond_the_rate_is_refused_on_the_page_with_the_reason(login, shop, bank):  # noqa: F811
@@ -206,7 +206,10 @@ def test_the_bulk_action_confirms_only_the_exact_matches(login, shop, bank):  # 
     )
 
     assert [e.number for e in booked()] == ["RE-2026-12001"]
-    assert "1 payment(s) booked (Zahlungen gebucht)" in messages_of(client.get(response.url))[0]
+    assert (
+        "1 payment booked; the other selected lines wait for a person."
+        in messages_of(client.get(response.url))[0]
+    )
     waiting.refresh_from_db()
     assert waiting.confirmed_at is None
 

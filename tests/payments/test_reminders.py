@@ -80,7 +80,7 @@ def test_an_english_final_reminder_writes_english_amounts_and_dates():
     message = reminder_email(letter(language="en-GB"), 3, date(2026, 12, 14), SCHEDULE)
 
     assert message.subject == "Final reminder: invoice RE-2026-10440"
-    assert "1,298.50 EUR" in message.body and "02 Nov 2026" in message.body
+    assert "1,298.50 EUR" in message.body and "2 Nov 2026" in message.body
     assert "final reminder" in message.body
     assert message.attachments[0][0] == "Invoice_RE-2026-10440.pdf"
 
