@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from .countries import country_problem
 
@@ -46,7 +47,13 @@ def _one_line(parser: argparse.ArgumentParser) -> None:
 
 
 class OperatorCommand(BaseCommand):
-    """A command whose input errors are one line and exit code 2."""
+    """A command whose input errors are one line and exit code 2, and which speaks English
+    whatever the console's language: scripts and monitoring read its output (e-mails it sends
+    still take their reader's language)."""
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        with translation.override(None):
+            return super().execute(*args, **options)
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)

@@ -12,6 +12,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from billbee import jsonutil
 from connector.models import Connection
@@ -526,3 +527,14 @@ def test_billbee_wrong_credentials_is_a_command_error_with_the_explanation(sandb
     assert message.startswith("Billbee rejected the credentials (HTTP 401")
     assert "not the login password" in message
     assert "the-login-password" not in message
+
+
+def test_commands_speak_english_whatever_the_installation_s_language(credentials_env):
+    """Scripts and monitoring read the commands' output: it stays English when the console
+    (LANGUAGE_CODE, here the active language) is German."""
+    with translation.override("de"):
+        with pytest.raises(CommandError) as caught:
+            run("connection_create", "shop", "--api-url", "not a url")
+        assert translation.get_language() == "de"  # the caller's language is left as it was
+
+    assert "Enter a valid URL" in str(caught.value)

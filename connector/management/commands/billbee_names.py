@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from billbee.errors import BillbeeError
+from connector.cli import OperatorCommand
 from connector.errors import ConnectorError
 from connector.models import BillbeeName
 from connector.services.connections import connection_client, connection_get, explain
 from connector.services.names import billbee_names_refresh
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Refresh Billbee's names of payment types and order states (GET /enums/*)."
 
     def add_arguments(self, parser: CommandParser) -> None:

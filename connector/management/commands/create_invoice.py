@@ -13,15 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from connector.cli import OperatorCommand
 from connector.errors import ConnectorError
 from connector.models import InvoiceRequest
 from connector.services.connections import connection_get
 from connector.services.invoices import invoice_request, invoice_requests_retry
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Have Billbee create invoices (POST /orders/CreateInvoice) and store them."
 
     def add_arguments(self, parser: CommandParser) -> None:
