@@ -31,7 +31,8 @@ def money(value: Decimal | None, currency: str = "") -> str:
     if value is None:
         return "—"
     if not value.is_finite() or abs(value) >= AMOUNT_LIMIT:  # stored before range checks
-        return f"{value} {currency} ({_('out of range')})".replace("  ", " ")
+        out_of_range = _("out of range")
+        return f"{value} {currency} ({out_of_range})".replace("  ", " ")
     cents = value.quantize(CENT)
     if cents == value:
         text = number(cents, 2)
