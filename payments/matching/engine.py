@@ -69,7 +69,8 @@ def match_lines(
     gc.disable()
     try:
         index = ItemIndex.build(items, config.reference_prefixes)
-        results = [match_line(line, index, config) for line in lines]
+        tokens: dict[str, set[str]] = {}  # by remittance text: many lines share theirs
+        results = [match_line(line, index, config, tokens) for line in lines]
         del index
         point_out_split_payments(lines, results, config)
     finally:
@@ -131,14 +132,26 @@ def proposal(candidate: Candidate) -> str:
     return f"Proposed, to be confirmed: {'; '.join(candidate.reasons)}."
 
 
-def match_line(line: StatementLine, index: ItemIndex, config: MatchConfig) -> LineMatch:
+def match_line(
+    line: StatementLine,
+    index: ItemIndex,
+    config: MatchConfig,
+    known_tokens: dict[str, set[str]] | None = None,
+) -> LineMatch:
+    """One line's result; ``known_tokens`` keeps the reference tokens of the texts seen (they
+    are only read)."""
     ignored = ignore_reason(line, config)
     if ignored:
         return LineMatch(MatchState.IGNORED, ignored)
     error = error_reason(line)
     if error:
         return LineMatch(MatchState.ERROR, error)
-    tokens = reference_tokens(f"{line.remittance} {line.end_to_end_id}", config.reference_prefixes)
+    text = f"{line.remittance} {line.end_to_end_id}"
+    tokens = None if known_tokens is None else known_tokens.get(text)
+    if tokens is None:
+        tokens = reference_tokens(text, config.reference_prefixes)
+        if known_tokens is not None:
+            known_tokens[text] = tokens
     hits, shared = index.referenced(tokens)
     if line.amount < 0:
         found = c.money_out_candidates(line, hits, config, index)

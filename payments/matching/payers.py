@@ -4,6 +4,7 @@ and a reference with a typing error; and several invoices of one payer adding up
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -18,7 +19,6 @@ from .candidates import (
     days_after_invoice,
     several_invoices,
     subsets_with_sum,
-    within,
 )
 from .index import ItemIndex, ReferenceHit, cents, iban_key, name_key
 from .types import Candidate, CandidateKind, MatchConfig, OpenItem
@@ -54,7 +54,8 @@ def payer_candidates(
     ]
     # The payer's own items of this amount first, then others of the amount (the latest).
     of_payer = {item.id for item in customer}
-    pool = [item for item in customer if within(line.amount - item.amount, config)]
+    amount, tolerance = line.amount, config.tolerance
+    pool = [item for item in customer if abs(amount - item.amount) <= tolerance]  # ``within``
     pool += [
         item
         for item in amount_pool(line, config, index)
@@ -96,6 +97,10 @@ class _Scored(NamedTuple):
     ratio: float
     item: OpenItem
     typo: tuple[ReferenceHit, str] | None
+
+
+# ``_Scored(...)`` goes through a ``__new__`` written in Python; one is made per item weighed.
+_scored = partial(tuple.__new__, _Scored)
 
 
 class NearTokens:
@@ -147,10 +152,14 @@ def by_amount(
     IBAN and name, and the date; only the best few are written out with their reasons."""
     tokens, index = context
     scored = []
+    booking, window, spread = (
+        line.booking_date,
+        config.date_window_days,
+        max(config.date_window_days, 1),
+    )
     for item in pool:
-        days = (line.booking_date - item.invoice_date).days
         # Nearer dates rank first among otherwise equal candidates.
-        closeness = 0.05 * min(abs(days), config.date_window_days) / max(config.date_window_days, 1)
+        closeness = 0.05 * min(abs((booking - item.invoice_date).days), window) / spread
         ratio = 0.0
         if payer_name and item.customer_name:
             ratio = fuzz.token_set_ratio(
@@ -166,7 +175,7 @@ def by_amount(
         typo = near_reference(tokens, item, index) if tokens else None
         if typo is not None:
             score, kind = min(max(score, 0.75) + 0.1, 0.95), CandidateKind.REFERENCE_TYPO
-        scored.append(_Scored(score, kind, ratio, item, typo))
+        scored.append(_scored((score, kind, ratio, item, typo)))
     scored.sort(key=lambda entry: (-entry.score, entry.item.id))
     return [explain_by_amount(line, entry, config) for entry in scored[: config.max_candidates + 1]]
 

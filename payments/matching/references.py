@@ -38,22 +38,28 @@ _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 _DOTTED_DATE = re.compile(r"(?<![0-9.])[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{4}|[0-9]{2})(?![0-9.])")
 
 
+def _alternatives(prefixes: tuple[str, ...]) -> str:
+    words = {_NON_ALNUM.sub("", prefix.upper()) for prefix in prefixes}
+    return "|".join(sorted((w for w in words if w), key=len, reverse=True))
+
+
 @lru_cache(maxsize=16)
 def prefix_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
-    words = {_NON_ALNUM.sub("", prefix.upper()) for prefix in prefixes}
-    alternatives = "|".join(sorted((w for w in words if w), key=len, reverse=True))
+    alternatives = _alternatives(prefixes)
     if not alternatives:
         return re.compile(r"(?!x)x")  # matches nothing
     return re.compile(rf"^(?:{alternatives})+(?=[0-9])")
 
 
-def _key(joined: str, prefixes: re.Pattern[str]) -> str:
-    """The key of an already upper-case, alphanumeric string; "" when it cannot be one."""
-    if joined[0].isalpha():
-        joined = prefixes.sub("", joined, count=1)
-    if len(joined) < MIN_KEY_LENGTH or len(joined) > MAX_KEY_LENGTH:
-        return ""
-    return joined
+@lru_cache(maxsize=16)
+def _line_prefix_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    """``prefix_pattern`` after every line break of a text, where a letter starts the line
+    (``key_of`` strips prefixes only from a key that starts with a letter). It starts with the
+    line break, not ``^``: the regular expression engine then jumps from one to the next."""
+    alternatives = _alternatives(prefixes)
+    if not alternatives:
+        return re.compile(r"(?!x)x")
+    return re.compile(rf"\n(?=[A-Z])(?:{alternatives})+(?=[0-9])")
 
 
 def normalise(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PREFIXES) -> str:
@@ -70,15 +76,51 @@ def key_of(text: str, prefixes: re.Pattern[str]) -> str:
         short = _HASH_NUMBER.match(upper.strip())
         if short:
             return f"#{short.group(1)}"
-    # Most references are letters and digits with hyphens: spare them the regular expression.
     joined = upper.replace("-", "").replace(" ", "")
     if not (joined.isascii() and joined.isalnum()):
         joined = _NON_ALNUM.sub("", upper)
     if not joined or joined.isalpha():  # no digit: a word, not a reference
         return ""
-    if joined[0].isalpha():  # _key, inlined: this runs for every reference of every item
-        joined = prefixes.sub("", joined, count=1)
+    if joined[0].isalpha():
+        joined = _without_prefix(joined, prefixes)
     return joined if MIN_KEY_LENGTH <= len(joined) <= MAX_KEY_LENGTH else ""
+
+
+# Not a character of a key, in a text of keys one per line.
+_NON_KEY = re.compile(r"[^0-9A-Z\n]+")
+# A shop number with its hash ("#1001", ``_HASH_NUMBER``) alone on a line.
+_HASH_NUMBER_LINE = re.compile(r"^[^\S\n]*#[^\S\n]*([0-9]{3,4})[^\S\n]*$", re.MULTILINE)
+
+
+def keys_of(texts: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """``normalise`` for many references at once, position by position.
+
+    The index keys every reference of hundreds of thousands of open items; calling ``key_of``
+    for each would spend most of the time in the calls. Here each step of ``key_of`` runs once
+    over all the texts joined line by line: upper case (``str.upper`` makes no lower-case
+    letter and no line break of another character), everything but letters and digits
+    dropped, prefixes stripped; then the lines that are no key are emptied."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:  # a text with a line break of its own
+        pattern = prefix_pattern(prefixes)
+        return [key_of(text, pattern) for text in texts]
+    upper = joined.upper()
+    # Most references are letters and digits with hyphens: spare them the regular expression.
+    keys = upper.replace("-", "").replace(" ", "").replace("#", "")
+    if not (keys.isascii() and keys.replace("\n", "").isalnum()):
+        keys = _NON_KEY.sub("", upper)
+    keys = _line_prefix_pattern(prefixes).sub("\n", f"\n{keys}")[1:]
+    found = [
+        key if MIN_KEY_LENGTH <= len(key) <= MAX_KEY_LENGTH and not key.isalpha() else ""
+        for key in keys.split("\n")
+    ]
+    if "#" in upper:
+        line, start = 0, 0
+        for match in _HASH_NUMBER_LINE.finditer(upper):
+            line += upper.count("\n", start, match.start())
+            start = match.start()
+            found[line] = f"#{match.group(1)}"
+    return found
 
 
 def reference_tokens(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PREFIXES) -> set[str]:
@@ -92,13 +134,16 @@ def reference_tokens(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PR
         count = len(chunks)
         for start in range(count):
             joined = chunks[start]
+            # Prefixes are stripped from a key that starts with a letter, as in ``key_of``; all
+            # the keys of one start begin alike.
+            word = joined[0].isalpha()
             if joined.isalpha():
                 # A word may lead a reference ("RE2026", "Best"), never stand inside one.
                 if len(joined) > MAX_LEADING_WORD:
                     continue
             else:
-                key = _key(joined, pattern)
-                if key:
+                key = _without_prefix(joined, pattern) if word else joined
+                if MIN_KEY_LENGTH <= len(key) <= MAX_KEY_LENGTH:
                     tokens.add(key)
             for index in range(start + 1, min(count, start + MAX_CHUNKS)):
                 chunk = chunks[index]
@@ -107,7 +152,12 @@ def reference_tokens(text: str, prefixes: tuple[str, ...] = DEFAULT_REFERENCE_PR
                 joined += chunk
                 if len(joined) > MAX_KEY_LENGTH + MAX_LEADING_WORD:
                     break
-                key = _key(joined, pattern)
-                if key:
+                key = _without_prefix(joined, pattern) if word else joined
+                if MIN_KEY_LENGTH <= len(key) <= MAX_KEY_LENGTH:
                     tokens.add(key)
     return tokens
+
+
+def _without_prefix(joined: str, prefixes: re.Pattern[str]) -> str:
+    found = prefixes.match(joined)
+    return joined[found.end() :] if found else joined
