@@ -8,7 +8,6 @@ The page links its downloads relative to itself, so it works wherever it is moun
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -20,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.http import urlencode
 
+from connector.admin.form_defaults import connection_initial
 from connector.models import Connection
 
 from ..models import JournalEntry
@@ -68,7 +68,7 @@ class PeriodReportForm(forms.Form):
 def period_report_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("bookkeeping.view_journalentry"):
         raise PermissionDenied
-    form = PeriodReportForm(request.GET or None, initial={"month": _last_month()})
+    form = PeriodReportForm(request.GET or None, initial=connection_initial())
     if not form.is_valid():
         return _page(request, form, None, None)
     connection: Connection = form.cleaned_data["connection"]
@@ -170,11 +170,6 @@ def _page(
             for t in context["tables"]
         ]
     return TemplateResponse(request, "admin/bookkeeping/period_report.html", context)
-
-
-def _last_month() -> str:
-    first = date.today().replace(day=1)
-    return f"{first - timedelta(days=1):%Y-%m}"
 
 
 def _safe(name: str) -> str:
