@@ -61,7 +61,7 @@ def booking_reason_label(code: str) -> str:
 
 def booking_status_label(status: str | None) -> str:
     """DocumentBooking.Status's label; "not booked yet" without a booking."""
-    if not status or status == NOT_BOOKED:
+    if not status or status in (NOT_BOOKED, "not booked"):
         return str(_("not booked yet"))
     try:
         return str(DocumentBooking.Status(status).label)

@@ -18,7 +18,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
 from connector.admin.booking_status import booking_badge
-from connector.admin.display import day, money, short_text, when
+from connector.admin.display import day, money, plain_number, short_text, when
 
 from ..labels import booking_reason_label
 from ..list_resources import DocumentBookingResource, JournalLineResource
@@ -83,7 +83,7 @@ class JournalEntryAdmin(ListExport, ReadOnly):
         "kind",
         "number",
         "text",
-        "debtor",
+        "debtor_text",
         "total",
         "case",
         "late_change",
@@ -119,7 +119,7 @@ class JournalEntryAdmin(ListExport, ReadOnly):
         "currency",
         "exchange_rate",
         "document_total",
-        "debtor",
+        "debtor_text",
         "reverses",
         "reversed_by_link",
         "credit_for",
@@ -128,6 +128,8 @@ class JournalEntryAdmin(ListExport, ReadOnly):
         "note",
         "posted_at",
     )
+
+    debtor_text = plain_number("debtor", _("debtor"))
 
     class Media:
         css = LISTS_CSS
@@ -201,7 +203,7 @@ class DocumentBookingAdmin(ListExport, ReadOnly):
         "status_badge",
         "short_reason",
         "case",
-        "debtor",
+        "debtor_text",
         "vat_difference_text",
         "entry_link",
         "decided",
@@ -218,7 +220,7 @@ class DocumentBookingAdmin(ListExport, ReadOnly):
         "status",
         "reason",
         "case",
-        "debtor",
+        "debtor_text",
         "vat_difference",
         "warnings",
         "trace",
@@ -228,6 +230,8 @@ class DocumentBookingAdmin(ListExport, ReadOnly):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fields
+
+    debtor_text = plain_number("debtor", _("debtor"))
 
     class Media:
         css = LISTS_CSS

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from connector.admin.display import plain_number
 from connector.models import Connection
 
 from ..list_selectors import with_waiting_counts
@@ -152,7 +153,8 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
 @admin.register(Account)
 class AccountAdmin(SetupImportExport, admin.ModelAdmin):
     resource_classes = [AccountResource]
-    list_display = ("number", "name", "kind", "automatic", "connection")
+    list_display = ("number_text", "name", "kind", "automatic", "connection")
+    number_text = plain_number("number", _("account"))
     list_editable = ("name", "kind", "automatic")
     list_filter = ("connection", "kind", "automatic")
     search_fields = ("=number", "name")
@@ -348,7 +350,7 @@ def debtors_download(request: HttpRequest, connection_ids: set[int]) -> HttpResp
 @admin.register(CustomerDebtor)
 class CustomerDebtorAdmin(DebtorActions, admin.ModelAdmin):
     list_display = (
-        "account",
+        "account_text",
         "company",
         "last_name",
         "first_name",
@@ -360,6 +362,7 @@ class CustomerDebtorAdmin(DebtorActions, admin.ModelAdmin):
     list_filter = ("connection", "country")
     search_fields = ("=account", "company", "last_name", "email", "vat_id")
     readonly_fields = ("customer_key", "account", "connection")
+    account_text = plain_number("account", _("debtor account"))
     actions = ["datev_master_data"]
 
     @admin.action(

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 # Re-exported: the admin modules take every display helper from here.
 from connector.formatting import day as day
 from connector.formatting import money as money
 from connector.formatting import number as number
 from connector.formatting import when as when
+from connector.labels import REASON_LABELS as REASON_LABELS
+from connector.labels import reason_label as reason_label
 
 # Background colours of the badges; white text reads on each, in light and dark mode.
 STATUS_COLOURS = {
@@ -46,33 +48,6 @@ HEALTH_COLOURS = {
     "unknown": "#6e7781",
 }
 HEALTH_SYMBOLS = {"ok": "●", "warning": "▲", "error": "✖", "unknown": "○"}
-
-# Readable names of ExternalOrder.reason_code (connector.classify and services.documents).
-REASON_LABELS = {
-    "imported": _("imported"),
-    "updated": _("imported again: changed"),
-    "unchanged": _("imported, unchanged since"),
-    "channel_rule": _("excluded by a channel rule"),
-    "state_not_imported": _("order state not imported"),
-    "before_start_date": _("dated before the start date"),
-    "no_invoice_number": _("no invoice number yet"),
-    "cancelled_credit_note": _("cancelled credit note"),
-    "credit_without_positions": _("credit note without positions"),
-    "credit_not_negative": _("credit note total not negative"),
-    "credit_original_missing": _("original order not in the log"),
-    "credit_original_not_imported": _("original order not imported"),
-    "credit_exceeds_original": _("credit note exceeds the original"),
-    "cancelled_after_import": _("cancelled after import: needs a credit note"),
-    "deleted_after_import": _("deleted after import: needs a credit note"),
-    "credit_note_imported": _("cancelled after import, credit note imported"),
-    "unparseable": _("unreadable value from Billbee"),
-    "unstorable_value": _("a value the upload log cannot hold"),
-    "internal_error": _("could not be processed (internal error)"),
-}
-
-
-def reason_label(code: str) -> str:
-    return str(REASON_LABELS.get(code, code.replace("_", " ") or "—"))
 
 
 def badge(text: str, colour: str, title: str = "") -> SafeString:
@@ -136,3 +111,16 @@ def duration_text(seconds: float | None) -> str:
         return gettext("%(minutes)s min %(seconds)02d s") % {"minutes": minutes, "seconds": rest}
     hours, minutes = divmod(minutes, 60)
     return gettext("%(hours)s h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+
+
+def plain_number(field: str, description: Any) -> Any:
+    """A list column of an identifier (account, Billbee id, shop id) written without
+    thousands separators, whatever the language: "8400", never "8.400"."""
+    from django.contrib import admin
+
+    @admin.display(description=description, ordering=field)
+    def column(model_admin: Any, obj: Any) -> str:
+        value = getattr(obj, field)
+        return "—" if value is None else str(value)
+
+    return column
