@@ -38,15 +38,17 @@ class ExternalOrderAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [ExternalOrderResource]
     formats = [CSV, XLSX]
     export_form_class = ExportForm
+    # The key columns (status and reason) come first: they stay in view at 1366 px with both
+    # sidebars open; origin and Billbee state may scroll.
     list_display = (
         "date",
         "document",
-        "short_origin",
-        "total",
-        "state",
         "status_badge",
         "booking_badge",
         "short_reason",
+        "total",
+        "short_origin",
+        "state",
     )
     list_display_links = ("document",)
     list_filter = (
