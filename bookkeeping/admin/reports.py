@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from connector.admin.form_defaults import connection_initial
 from connector.models import Connection
@@ -47,15 +48,22 @@ REGISTER_REUSE_SECONDS = 300
 
 
 class PeriodReportForm(forms.Form):
-    connection = forms.ModelChoiceField(queryset=Connection.objects.order_by("name"))
+    connection = forms.ModelChoiceField(
+        queryset=Connection.objects.order_by("name"), label=_("connection")
+    )
     month = forms.CharField(
-        max_length=7, help_text="YYYY-MM, e.g. 2026-10", widget=forms.TextInput({"size": 8})
+        label=_("month"),
+        max_length=7,
+        help_text=_("YYYY-MM, e.g. 2026-11; preset: the last closed month"),
+        widget=forms.TextInput({"size": 8}),
     )
     check_billbee = forms.BooleanField(
-        label="check against Billbee",
+        label=_("check against Billbee"),
         required=False,
-        help_text="Read Billbee's invoice register of the month and compare it with the "
-        "upload log (Billbee allows this once a minute per page).",
+        help_text=_(
+            "Read Billbee's invoice register of the month and compare it with the "
+            "upload log (Billbee allows this once a minute per page)."
+        ),
     )
 
     def clean_month(self) -> tuple[int, int]:
@@ -155,7 +163,7 @@ def _page(
 ) -> TemplateResponse:
     context: dict[str, Any] = {
         **admin.site.each_context(request),
-        "title": "Period report",
+        "title": _("Period report"),
         "form": form,
         "opts": JournalEntry._meta,
     }
