@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
+from connector.admin.form_defaults import only_one
+
 from .errors import PaymentsError
 from .models import PaymentSource
 from .services.statements import (
@@ -71,7 +73,9 @@ def statement_upload_view(model_admin: StatementAdmin, request: HttpRequest) -> 
     problems: list[str] = []
     preview: StatementImportResult | None = None
     confirm: ConfirmForm | None = None
-    upload = UploadForm()
+    # The only account is preselected.
+    only = only_one(UploadForm.base_fields["source"].queryset)  # type: ignore[attr-defined]
+    upload = UploadForm(initial={"source": only.pk} if only is not None else None)
     if request.method == "POST" and "_confirm" in request.POST:
         confirmed = ConfirmForm(request.POST)
         if confirmed.is_valid():

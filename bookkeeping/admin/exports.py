@@ -13,9 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from connector.admin.form_defaults import connection_initial
 from connector.models import Connection
 
 from ..errors import ExportIncomplete, ExportRefused
@@ -25,20 +29,30 @@ from ..services.export import datev_export
 
 
 class ExportForm(forms.Form):
-    connection = forms.ModelChoiceField(queryset=Connection.objects.all())
+    connection = forms.ModelChoiceField(
+        queryset=Connection.objects.all(), label=gettext_lazy("connection")
+    )
     month = forms.CharField(
-        help_text="YYYY-MM, e.g. 2026-11", max_length=7, widget=forms.TextInput({"size": 8})
+        label=gettext_lazy("month"),
+        help_text=gettext_lazy("YYYY-MM, e.g. 2026-11; preset: the last closed month"),
+        max_length=7,
+        widget=forms.TextInput({"size": 8}),
     )
     reexport = forms.BooleanField(
         required=False,
-        help_text="Export again entries that were exported before (recorded as a re-export). "
-        "Importing the re-export and the earlier file into DATEV books them twice.",
+        label=gettext_lazy("re-export"),
+        help_text=gettext_lazy(
+            "Export again entries that were exported before (recorded as a re-export). "
+            "Importing the re-export and the earlier file into DATEV books them twice."
+        ),
     )
     allow_incomplete = forms.BooleanField(
         required=False,
-        label="Export although incomplete",
-        help_text="The month is not over, or documents of it still wait for bookkeeping "
-        "(listed below after a first attempt): export anyway. The batch records it.",
+        label=gettext_lazy("Export although incomplete"),
+        help_text=gettext_lazy(
+            "The month is not over, or documents of it still wait for bookkeeping "
+            "(listed below after a first attempt): export anyway. The batch records it."
+        ),
     )
 
     def clean_month(self) -> tuple[date, date]:
@@ -46,7 +60,7 @@ class ExportForm(forms.Form):
         try:
             return month_bounds(*parse_month(self.cleaned_data["month"]))
         except ValueError:
-            raise forms.ValidationError("Give the month as YYYY-MM.") from None
+            raise forms.ValidationError(_("Give the month as YYYY-MM.")) from None
 
 
 @admin.register(ExportBatch)
@@ -122,14 +136,14 @@ class ExportBatchAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.display(description="incomplete", boolean=True)
+    @admin.display(description=gettext_lazy("incomplete"), boolean=True)
     def incomplete_flag(self, obj: ExportBatch) -> bool:
         return bool(obj.incomplete)
 
-    @admin.display(description="file")
+    @admin.display(description=gettext_lazy("file"))
     def download(self, obj: ExportBatch) -> SafeString:
         url = reverse("admin:bookkeeping_exportbatch_download", args=[obj.pk])
-        return format_html('<a href="{}">download</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("download"))
 
     def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         batch = get_object_or_404(ExportBatch, pk=pk)
@@ -144,7 +158,7 @@ class ExportBatchAdmin(admin.ModelAdmin):
             raise PermissionDenied
         findings: list[Any] = []
         open_months: list[Any] = []
-        form = ExportForm(request.POST or None, initial={"month": f"{date.today():%Y-%m}"})
+        form = ExportForm(request.POST or None, initial=connection_initial())
         if request.method == "POST" and form.is_valid():
             first, last = form.cleaned_data["month"]
             try:
@@ -160,8 +174,11 @@ class ExportBatchAdmin(admin.ModelAdmin):
                 open_months = exc.months
                 self.message_user(
                     request,
-                    f"{first:%m/%Y} is not complete: nothing was exported. Book the documents "
-                    "listed below first, or tick “Export although incomplete”.",
+                    _(
+                        "%(month)s is not complete: nothing was exported. Book the documents "
+                        "listed below first, or tick “Export although incomplete”."
+                    )
+                    % {"month": _month(first)},
                     messages.WARNING,
                 )
             except ExportRefused as exc:
@@ -172,17 +189,23 @@ class ExportBatchAdmin(admin.ModelAdmin):
                     self.message_user(request, notice, messages.WARNING)
                 if not result.batches:
                     self.message_user(
-                        request, f"Nothing (new) to export for {first:%m/%Y}.", messages.WARNING
+                        request,
+                        _("Nothing (new) to export for %(month)s.") % {"month": _month(first)},
+                        messages.WARNING,
                     )
                 for batch in result.batches:
                     self.message_user(
                         request,
                         format_html(
-                            '{}: {} rows, {} entries — <a href="{}">download</a>',
-                            batch.file_name,
-                            batch.rows,
-                            batch.entries,
+                            '{} — <a href="{}">{}</a>',
+                            _("%(file)s: %(rows)s rows, %(entries)s entries")
+                            % {
+                                "file": batch.file_name,
+                                "rows": batch.rows,
+                                "entries": batch.entries,
+                            },
                             reverse("admin:bookkeeping_exportbatch_download", args=[batch.pk]),
+                            _("download"),
                         ),
                         messages.SUCCESS,
                     )
@@ -190,7 +213,7 @@ class ExportBatchAdmin(admin.ModelAdmin):
                     return redirect("admin:bookkeeping_exportbatch_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "title": "Export a period to DATEV",
+            "title": _("Export a period to DATEV"),
             "form": form,
             "open_months": open_months,
             "waiting_url": reverse("admin:bookkeeping_documentbooking_changelist"),
@@ -206,3 +229,8 @@ class ExportBatchAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/bookkeeping/exportbatch/export.html", context)
+
+
+def _month(first: date) -> str:
+    """A month as the page's language writes it: "November 2026"."""
+    return formats.date_format(first, "YEAR_MONTH_FORMAT")

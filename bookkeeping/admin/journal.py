@@ -6,14 +6,32 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
 
-from ..models import DocumentBooking, JournalEntry, JournalLine
+from connector.admin.booking_status import booking_badge
+from connector.admin.display import day, money, plain_number, short_text, when
+
+from ..labels import booking_reason_label
+from ..list_resources import DocumentBookingResource, JournalLineResource
+from ..models import DocumentBooking, ExportedEntry, JournalEntry, JournalLine
+
+LISTS_CSS = {"all": ("bookkeeping/lists.css",)}
+
+
+class ListExport(ExportMixin):
+    """CSV and XLSX of the list as filtered, every column (``*_resources``)."""
+
+    formats = [CSV, XLSX]
+    export_form_class = ExportForm
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -57,14 +75,15 @@ def document_link(document_id: int, label: str) -> SafeString:
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnly):
+class JournalEntryAdmin(ListExport, ReadOnly):
     change_list_template = "admin/bookkeeping/journalentry/change_list.html"
+    resource_classes = [JournalLineResource]
     list_display = (
-        "document_date",
+        "date",
         "kind",
         "number",
         "text",
-        "debtor",
+        "debtor_text",
         "total",
         "case",
         "late_change",
@@ -100,7 +119,7 @@ class JournalEntryAdmin(ReadOnly):
         "currency",
         "exchange_rate",
         "document_total",
-        "debtor",
+        "debtor_text",
         "reverses",
         "reversed_by_link",
         "credit_for",
@@ -110,45 +129,86 @@ class JournalEntryAdmin(ReadOnly):
         "posted_at",
     )
 
+    debtor_text = plain_number("debtor", _("debtor"))
+
+    class Media:
+        css = LISTS_CSS
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fields
 
-    @admin.display(description="total")
+    def get_queryset(self, request: HttpRequest) -> QuerySet[JournalEntry]:
+        exported = ExportedEntry.objects.filter(entry_id=OuterRef("pk"), reexport=False)
+        return super().get_queryset(request).annotate(is_exported=Exists(exported))
+
+    def get_export_queryset(self, request: HttpRequest) -> Any:
+        return JournalLineResource.lines_of(super().get_export_queryset(request))
+
+    def get_export_filename(self, request: HttpRequest, queryset: Any, file_format: Any) -> str:
+        return f"journal.{file_format.get_extension()}"
+
+    @admin.display(description=_("date"), ordering="document_date")
+    def date(self, obj: JournalEntry) -> str:
+        return day(obj.document_date)
+
+    @admin.display(description=_("total"), ordering="document_total")
     def total(self, obj: JournalEntry) -> str:
-        return f"{obj.document_total} {obj.currency}"
+        return money(obj.document_total, obj.currency)
 
-    @admin.display(description="exported", boolean=True)
+    @admin.display(description=_("exported"), boolean=True, ordering="is_exported")
     def exported(self, obj: JournalEntry) -> bool:
-        return obj.exports.filter(reexport=False).exists()
+        return bool(getattr(obj, "is_exported", False))
 
-    @admin.display(description="document in the upload log")
+    @admin.display(description=_("document in the upload log"))
     def document_link_field(self, obj: JournalEntry) -> SafeString | str:
         if obj.document_id is None:
-            return "none (a transfer between own accounts)"
-        return document_link(obj.document_id, f"Billbee order {obj.billbee_order_id}")
+            return gettext("none (a transfer between own accounts)")
+        return document_link(
+            obj.document_id, gettext("Billbee order %(id)s") % {"id": obj.billbee_order_id}
+        )
 
-    @admin.display(description="reversed by")
+    @admin.display(description=_("reversed by"))
     def reversed_by_link(self, obj: JournalEntry) -> SafeString | str:
         reversal = JournalEntry.objects.filter(reverses=obj).first()
         if reversal is None:
             return "—"
         url = reverse("admin:bookkeeping_journalentry_change", args=[reversal.pk])
-        return format_html('<a href="{}">entry #{}</a>', url, reversal.pk)
+        return format_html(
+            '<a href="{}">{}</a>', url, gettext("entry #%(id)s") % {"id": reversal.pk}
+        )
+
+
+class BookingReasonFilter(admin.SimpleListFilter):
+    title = _("reason")
+    parameter_name = "reason_code"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        codes = (
+            DocumentBooking.objects.exclude(reason_code="")
+            .order_by("reason_code")
+            .values_list("reason_code", flat=True)
+            .distinct()
+        )
+        return sorted(((c, booking_reason_label(c)) for c in codes), key=lambda c: c[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(reason_code=self.value()) if self.value() else queryset
 
 
 @admin.register(DocumentBooking)
-class DocumentBookingAdmin(ReadOnly):
+class DocumentBookingAdmin(ListExport, ReadOnly):
+    resource_classes = [DocumentBookingResource]
     list_display = (
         "document_label",
-        "status",
+        "status_badge",
         "short_reason",
         "case",
-        "debtor",
-        "vat_difference",
+        "debtor_text",
+        "vat_difference_text",
         "entry_link",
-        "decided_at",
+        "decided",
     )
-    list_filter = ("connection", "status", "reason_code", "case")
+    list_filter = ("connection", "status", BookingReasonFilter, "case")
     search_fields = (
         "document__order_number",
         "document__invoice_number",
@@ -160,7 +220,7 @@ class DocumentBookingAdmin(ReadOnly):
         "status",
         "reason",
         "case",
-        "debtor",
+        "debtor_text",
         "vat_difference",
         "warnings",
         "trace",
@@ -171,19 +231,42 @@ class DocumentBookingAdmin(ReadOnly):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fields
 
+    debtor_text = plain_number("debtor", _("debtor"))
+
+    class Media:
+        css = LISTS_CSS
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[DocumentBooking]:
         return super().get_queryset(request).select_related("document", "entry")
 
-    @admin.display(description="document", ordering="document__invoice_number")
+    def get_export_queryset(self, request: HttpRequest) -> Any:
+        return DocumentBookingResource.prepared(super().get_export_queryset(request))
+
+    def get_export_filename(self, request: HttpRequest, queryset: Any, file_format: Any) -> str:
+        return f"document-bookings.{file_format.get_extension()}"
+
+    @admin.display(description=_("document"), ordering="document__invoice_number")
     def document_label(self, obj: DocumentBooking) -> SafeString:
         d = obj.document
         return document_link(d.pk, d.invoice_number or d.order_number or str(d.billbee_order_id))
 
-    @admin.display(description="reason")
-    def short_reason(self, obj: DocumentBooking) -> str:
-        return Truncator(obj.reason).chars(90)
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj: DocumentBooking) -> SafeString:
+        return booking_badge(obj.status, obj.reason_code)
 
-    @admin.display(description="entry")
+    @admin.display(description=_("reason"), ordering="reason_code")
+    def short_reason(self, obj: DocumentBooking) -> SafeString | str:
+        return short_text(obj.reason, 90)
+
+    @admin.display(description=_("VAT vs Billbee"), ordering="vat_difference")
+    def vat_difference_text(self, obj: DocumentBooking) -> str:
+        return money(obj.vat_difference) if obj.vat_difference is not None else "—"
+
+    @admin.display(description=_("decided"), ordering="decided_at")
+    def decided(self, obj: DocumentBooking) -> str:
+        return when(obj.decided_at)
+
+    @admin.display(description=_("entry"))
     def entry_link(self, obj: DocumentBooking) -> SafeString | str:
         if obj.entry_id is None:
             return "—"

@@ -8,7 +8,6 @@ The page links its downloads relative to itself, so it works wherever it is moun
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -19,7 +18,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
+from connector.admin.form_defaults import connection_initial
 from connector.models import Connection
 
 from ..models import JournalEntry
@@ -47,15 +48,22 @@ REGISTER_REUSE_SECONDS = 300
 
 
 class PeriodReportForm(forms.Form):
-    connection = forms.ModelChoiceField(queryset=Connection.objects.order_by("name"))
+    connection = forms.ModelChoiceField(
+        queryset=Connection.objects.order_by("name"), label=_("connection")
+    )
     month = forms.CharField(
-        max_length=7, help_text="YYYY-MM, e.g. 2026-10", widget=forms.TextInput({"size": 8})
+        label=_("month"),
+        max_length=7,
+        help_text=_("YYYY-MM, e.g. 2026-11; preset: the last closed month"),
+        widget=forms.TextInput({"size": 8}),
     )
     check_billbee = forms.BooleanField(
-        label="check against Billbee",
+        label=_("check against Billbee"),
         required=False,
-        help_text="Read Billbee's invoice register of the month and compare it with the "
-        "upload log (Billbee allows this once a minute per page).",
+        help_text=_(
+            "Read Billbee's invoice register of the month and compare it with the "
+            "upload log (Billbee allows this once a minute per page)."
+        ),
     )
 
     def clean_month(self) -> tuple[int, int]:
@@ -68,7 +76,7 @@ class PeriodReportForm(forms.Form):
 def period_report_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("bookkeeping.view_journalentry"):
         raise PermissionDenied
-    form = PeriodReportForm(request.GET or None, initial={"month": _last_month()})
+    form = PeriodReportForm(request.GET or None, initial=connection_initial())
     if not form.is_valid():
         return _page(request, form, None, None)
     connection: Connection = form.cleaned_data["connection"]
@@ -155,7 +163,7 @@ def _page(
 ) -> TemplateResponse:
     context: dict[str, Any] = {
         **admin.site.each_context(request),
-        "title": "Period report",
+        "title": _("Period report"),
         "form": form,
         "opts": JournalEntry._meta,
     }
@@ -170,11 +178,6 @@ def _page(
             for t in context["tables"]
         ]
     return TemplateResponse(request, "admin/bookkeeping/period_report.html", context)
-
-
-def _last_month() -> str:
-    first = date.today().replace(day=1)
-    return f"{first - timedelta(days=1):%Y-%m}"
 
 
 def _safe(name: str) -> str:

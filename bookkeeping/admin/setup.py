@@ -11,9 +11,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from connector.admin.display import plain_number
 from connector.models import Connection
 
+from ..list_selectors import with_waiting_counts
 from ..models import (
     Account,
     BookkeepingSettings,
@@ -28,7 +32,10 @@ from ..resources import AccountResource, DebtorMappingResource, TaxAccountResour
 from ..selectors import debtor_mapping_waiting, distance_sales_status
 from ..services.rates import documents_waiting_for_a_rate_book_soon
 from ..services.rebooking import documents_book_soon
+from .debtor_assign import debtor_assign_view
 from .transfer import SetupImportExport
+
+LISTS_CSS = {"all": ("bookkeeping/lists.css",)}
 
 
 class DebtorActions:
@@ -146,7 +153,8 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
 @admin.register(Account)
 class AccountAdmin(SetupImportExport, admin.ModelAdmin):
     resource_classes = [AccountResource]
-    list_display = ("number", "name", "kind", "automatic", "connection")
+    list_display = ("number_text", "name", "kind", "automatic", "connection")
+    number_text = plain_number("number", _("account"))
     list_editable = ("name", "kind", "automatic")
     list_filter = ("connection", "kind", "automatic")
     search_fields = ("=number", "name")
@@ -174,11 +182,14 @@ class DebtorMappingAdmin(DebtorActions, SetupImportExport, RebookingAdmin):
     list_editable = ("account", "name")
     list_filter = (AssignedFilter, "connection")
     search_fields = ("origin", "payment_method_name")
-    search_help_text = "Origin or payment method"
-    actions = ["book_waiting", "datev_master_data"]
+    search_help_text = _("Origin or payment method")
+    actions = ["assign_debtor", "book_waiting", "datev_master_data"]
+
+    class Media:
+        css = LISTS_CSS
 
     @admin.action(
-        description="Download the DATEV master data of these connections' debtors",
+        description=_("Download the DATEV master data of these connections' debtors"),
         permissions=["export_datev"],
     )
     def datev_master_data(
@@ -186,18 +197,48 @@ class DebtorMappingAdmin(DebtorActions, SetupImportExport, RebookingAdmin):
     ) -> HttpResponse | None:
         return debtors_download(request, set(queryset.values_list("connection_id", flat=True)))
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[DebtorMapping]:
-        return super().get_queryset(request).select_related("connection")
+    @admin.action(
+        description=_("Assign a debtor account to the selected origins"), permissions=["change"]
+    )
+    def assign_debtor(
+        self, request: HttpRequest, queryset: QuerySet[DebtorMapping]
+    ) -> HttpResponse | None:
+        return debtor_assign_view(self, request, queryset)
 
-    @admin.display(description="payment method", ordering="payment_method")
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DebtorMapping]:
+        return with_waiting_counts(super().get_queryset(request).select_related("connection"))
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # "the mapping of this origin", linked from a document waiting for a debtor
+        return lookup == "origin" or super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description=_("payment method"), ordering="payment_method")
     def payment_method_label(self, obj: DebtorMapping) -> str:
         if obj.payment_method == DebtorMapping.ANY_PAYMENT_METHOD:
-            return "any payment method"
+            return str(_("any payment method"))
         return f"{obj.payment_method} {obj.payment_method_name}"
 
-    @admin.display(description="documents waiting for it")
+    @admin.display(description=_("documents waiting for it"), ordering="waiting_count")
     def waiting(self, obj: DebtorMapping) -> int:
-        return debtor_mapping_waiting(obj)
+        return int(getattr(obj, "waiting_count", 0))
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Counted before saving: the booking that follows takes them off the list.
+        waiting = debtor_mapping_waiting(obj) if obj.account else 0
+        super().save_model(request, obj, form, change)
+        if waiting:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(origin)s: %(count)s document waited for this debtor account and is "
+                    "being booked now.",
+                    "%(origin)s: %(count)s documents waited for this debtor account and are "
+                    "being booked now.",
+                    waiting,
+                )
+                % {"origin": obj, "count": waiting},
+                messages.SUCCESS,
+            )
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         if (
@@ -211,12 +252,22 @@ class DebtorMappingAdmin(DebtorActions, SetupImportExport, RebookingAdmin):
         return super().changelist_view(request, extra_context)
 
     @admin.action(
-        description="Book the documents waiting for these debtors now",
+        description=_("Book the documents waiting for these debtors now"),
         permissions=["book_documents"],
     )
     def book_waiting(self, request: HttpRequest, queryset: QuerySet[DebtorMapping]) -> None:
-        documents_book_soon(set(queryset.values_list("connection_id", flat=True)))
-        self.message_user(request, "Booking queued.", messages.SUCCESS)
+        connections = set(queryset.values_list("connection_id", flat=True))
+        documents_book_soon(connections)
+        self.message_user(
+            request,
+            ngettext(
+                "Booking queued for %(count)s connection.",
+                "Booking queued for %(count)s connections.",
+                len(connections),
+            )
+            % {"count": len(connections)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(TaxAccount)
@@ -299,7 +350,7 @@ def debtors_download(request: HttpRequest, connection_ids: set[int]) -> HttpResp
 @admin.register(CustomerDebtor)
 class CustomerDebtorAdmin(DebtorActions, admin.ModelAdmin):
     list_display = (
-        "account",
+        "account_text",
         "company",
         "last_name",
         "first_name",
@@ -311,6 +362,7 @@ class CustomerDebtorAdmin(DebtorActions, admin.ModelAdmin):
     list_filter = ("connection", "country")
     search_fields = ("=account", "company", "last_name", "email", "vat_id")
     readonly_fields = ("customer_key", "account", "connection")
+    account_text = plain_number("account", _("debtor account"))
     actions = ["datev_master_data"]
 
     @admin.action(

@@ -7,19 +7,24 @@ Selectors over the upload log (``ExternalOrder.document_date`` decides the month
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
-from connector.models import ExternalOrder
+from connector.labels import reason_label
+from connector.models import ChannelRule, ExternalOrder
 
+from ..labels import NOT_BOOKED, booking_reason_label
 from ..models import DocumentBooking
-from .rows import HeldDocument, ReasonGroup, StatusCount, VatDifferenceRow
+from .rows import HeldDocument, ReasonDetail, ReasonGroup, StatusCount, VatDifferenceRow
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+DELETED_RULE = 0  # the documents of a channel rule deleted since their decision
 # How many held documents the report lists one by one (the groups count all of them).
 LISTED_DOCUMENTS = 50
 NOT_ACCEPTED = (
@@ -38,7 +43,15 @@ def held_documents(
     reason, the first documents, and how many there are."""
     found = [*_held_bookings(documents), *_not_booked(documents)]
     found.sort(key=lambda d: (d.document_date or date.min, d.invoice_number, d.billbee_id))
-    groups = reason_groups((d.status, d.reason_code, d.reason) for d in found)
+    # Documents waiting for a debtor: the origins that lack one, each with its count.
+    groups = reason_groups(
+        (
+            (d.status, d.reason_code, d.origin if d.reason_code == "no_debtor" else None)
+            for d in found
+        ),
+        booking_reason_label,
+        lambda origin: str(origin),
+    )
     return groups, tuple(found[:LISTED_DOCUMENTS]), len(found)
 
 
@@ -67,26 +80,66 @@ def _not_booked(documents: QuerySet[ExternalOrder]) -> list[HeldDocument]:
         "pk", "invoice_number", "order_number", "billbee_order_id", "document_date", "origin"
     )
     reason = "accepted, not booked yet: run the booking"
-    return [HeldDocument("not booked", "not_booked", reason, *row) for row in rows]
+    return [HeldDocument("not booked", NOT_BOOKED, reason, *row) for row in rows]
 
 
-def reason_groups(rows: Iterable[tuple[str, str, str]]) -> tuple[ReasonGroup, ...]:
-    """(status, reason code, reason) → one group per status and code, most frequent first;
-    the reason shown is the group's most frequent wording (reasons name the document)."""
+def reason_groups(
+    rows: Iterable[tuple[str, str, Any]],
+    label_of: Callable[[str], str],
+    detail_label: Callable[[Any], str],
+) -> tuple[ReasonGroup, ...]:
+    """(status, reason code, detail key or None) → one group per status and code, most
+    frequent first, named by its code's label (stored reasons name one document each, so no
+    reason is the group's name); the details (a rule, an origin) listed with their counts."""
     counts: Counter[tuple[str, str]] = Counter()
-    wording: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for status, code, reason in rows:
+    details: dict[tuple[str, str], Counter[Any]] = defaultdict(Counter)
+    for status, code, key in rows:
         counts[(status, code)] += 1
-        wording[(status, code)][reason] += 1
+        if key is not None:
+            details[(status, code)][key] += 1
     return tuple(
-        ReasonGroup(status, code, wording[(status, code)].most_common(1)[0][0], count)
+        ReasonGroup(
+            status,
+            code,
+            label_of(code),
+            count,
+            tuple(
+                ReasonDetail(detail_label(key), n)
+                for key, n in sorted(
+                    details[(status, code)].items(), key=lambda kv: (-kv[1], str(kv[0]))
+                )
+            ),
+        )
         for (status, code), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     )
 
 
 def not_accepted_groups(documents: QuerySet[ExternalOrder]) -> tuple[ReasonGroup, ...]:
-    rows = documents.filter(status__in=NOT_ACCEPTED).values_list("status", "reason_code", "reason")
-    return reason_groups(rows)
+    """Not accepted by the import, by reason; the channel rules that excluded documents
+    listed under "excluded by a channel rule", each with its own count."""
+    rows = list(
+        documents.filter(status__in=NOT_ACCEPTED).values_list("status", "reason_code", "rule_id")
+    )
+    rule_ids = {rule for _, code, rule in rows if code == "channel_rule" and rule is not None}
+    rules = {rule.pk: rule for rule in ChannelRule.objects.filter(pk__in=rule_ids)}
+
+    def rule_label(rule_id: int) -> str:
+        if rule_id == DELETED_RULE:
+            return gettext("a rule deleted since")
+        return gettext("rule #%(id)s: %(rule)s") % {"id": rule_id, "rule": rules[rule_id]}
+
+    return reason_groups(
+        (
+            (
+                status,
+                code,
+                (rule if rule in rules else DELETED_RULE) if code == "channel_rule" else None,
+            )
+            for status, code, rule in rows
+        ),
+        reason_label,
+        rule_label,
+    )
 
 
 def vat_differences(documents: QuerySet[ExternalOrder]) -> tuple[VatDifferenceRow, ...]:

@@ -1,9 +1,10 @@
 """The period report as a file: PDF (WeasyPrint, A4), XLSX (one sheet per section), CSV (one
 section, the way German Excel opens it) and JSON (for scripts).
 
-Every output is made from the same tables (``sections.report_tables``). Amounts are shown in
-German notation ("1.234,56 €") in the PDF and the HTML, written as numbers with a number
-format in the workbook, and with a decimal comma and no thousands separator in the CSV.
+Every output is made from the same tables (``sections.report_tables``). Amounts and dates are
+shown in the active language's format in the PDF and the HTML ("1.234,56 EUR", "02.12.2026"
+in German; connector.formatting), written as numbers with a number format in the workbook,
+and with a decimal comma and no thousands separator in the CSV (for German Excel).
 
 The workbook is written with openpyxl rather than through tablib's XLSX format: tablib
 writes no number formats, and an accountant's workbook needs amounts that sum as amounts and
@@ -27,6 +28,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from connector import formatting
 
 from .completeness import Completeness
 from .period import PeriodReport
@@ -71,17 +74,24 @@ def format_rate(value: Decimal) -> str:
 
 
 def format_cell(value: Any, kind: str) -> str:
+    """A cell of the HTML and PDF, in the active language's format."""
     if value is None or value == "":
         return ""
     if kind == "money":
-        return format_amount(Decimal(value))
+        return formatting.money(_cents(value), "EUR")
     if kind == "amount":
-        return format_decimal(Decimal(value))
+        return formatting.number(_cents(value), 2)
     if kind == "rate":
-        return format_rate(Decimal(value))
+        rate = Decimal(value).normalize()
+        places = max(0, -rate.as_tuple().exponent)  # type: ignore[operator]
+        return f"{formatting.number(rate, places)} %"
     if kind == "date" and isinstance(value, date):
-        return f"{value:%d.%m.%Y}"
+        return formatting.day(value)
     return str(value)  # counts too: ids and account numbers are never grouped
+
+
+def _cents(value: Any) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 # --- HTML and PDF --------------------------------------------------------------------------
@@ -125,8 +135,8 @@ def report_context(report: PeriodReport, completeness: Completeness | None) -> d
     return {
         "report": report,
         "completeness": completeness,
-        "generated_at": f"{report.generated_at.astimezone(tz):%d.%m.%Y %H:%M}",
-        "period": f"{report.period_from:%d.%m.%Y} – {report.period_to:%d.%m.%Y}",
+        "generated_at": formatting.when(report.generated_at, tz),
+        "period": f"{formatting.day(report.period_from)} – {formatting.day(report.period_to)}",
         "tables": html_tables(report_tables(report, completeness)),
     }
 
@@ -237,12 +247,10 @@ def _csv_value(value: Any, kind: str) -> str:
         return ""
     if kind in ("money", "amount", "rate"):
         return format_decimal(Decimal(value), 2, grouped=False)
-    if kind in ("date", "count"):
-        return (
-            format_cell(value, kind).replace(".", "")
-            if kind == "count"
-            else (format_cell(value, kind))
-        )
+    if kind == "date" and isinstance(value, date):
+        return f"{value:%d.%m.%Y}"
+    if kind == "count":
+        return str(value)
     text = str(value)
     return f"'{text}" if text.startswith(FORMULA_START) else text
 

@@ -98,11 +98,20 @@ class RoundingRow:
 
 
 @dataclass(frozen=True)
+class ReasonDetail:
+    """A part of a group with its own count: one channel rule, one origin."""
+
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
 class ReasonGroup:
     status: str
     reason_code: str
-    reason: str  # the most frequent wording in the group
+    reason: str  # the group's name (its reason code's label), never one document's reason
     count: int
+    details: tuple[ReasonDetail, ...] = ()
 
 
 @dataclass(frozen=True)

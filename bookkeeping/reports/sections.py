@@ -11,10 +11,14 @@ from zoneinfo import ZoneInfo
 
 from import_export.resources import Resource
 
+from connector import formatting
+from connector.models import ExternalOrder
+
+from ..labels import booking_status_label
 from ..vat.threshold import THRESHOLD
 from .completeness import Completeness
 from .period import PeriodReport, case_label
-from .rows import VatDifferenceRow
+from .rows import ReasonGroup, VatDifferenceRow
 from .tables import (
     CompletenessResource,
     CorrectionResource,
@@ -124,12 +128,6 @@ _LISTS: dict[str, tuple[str, type[Resource], str, str]] = {
         "they are in the month's supplement batches (Nachtrag). Totals in the document's "
         "currency.",
     ),
-    "not_accepted": (
-        "Upload log: documents not accepted",
-        ReasonResource,
-        "Not accepted",
-        "Documents of the month that the import did not accept, by reason.",
-    ),
     "documents": (
         "Documents of the month",
         StatusCountResource,
@@ -154,7 +152,7 @@ def report_tables(report: PeriodReport, completeness: Completeness | None = None
         _listed(report, "corrections"),
         _rounding(report),
         *_held(report),
-        _listed(report, "not_accepted"),
+        _not_accepted(report),
         _vat_differences(report),
         _listed(report, "documents"),
     ]
@@ -225,7 +223,7 @@ def _threshold(report: PeriodReport) -> Table:
         figures = [
             Figure(f"net EU distance sales {status.year - 1}", status.previous_year),
             Figure(
-                f"net EU distance sales {status.year} up to {report.period_to:%d.%m.%Y}",
+                f"net EU distance sales {status.year} up to {formatting.day(report.period_to)}",
                 status.current_year,
                 "exceeded" if status.exceeded else "below",
             ),
@@ -304,7 +302,7 @@ def _held(report: PeriodReport) -> list[Table]:
             "held",
             "Not in the journal: waiting and rejected",
             ReasonResource,
-            report.held,
+            reason_rows(report.held, booking_status_label),
             sheet="Held",
             note="Documents of the month that the journal does not hold: waiting or rejected "
             "by bookkeeping, or accepted and not booked yet.",
@@ -318,6 +316,39 @@ def _held(report: PeriodReport) -> list[Table]:
             note=f"Each one with its reason.{more}",
         ),
     ]
+
+
+def _not_accepted(report: PeriodReport) -> Table:
+    labels = dict(ExternalOrder.Status.choices)
+    return build_table(
+        "not_accepted",
+        "Upload log: documents not accepted",
+        ReasonResource,
+        reason_rows(report.not_accepted, lambda status: str(labels.get(status, status))),
+        sheet="Not accepted",
+        note="Documents of the month that the import did not accept, by reason; under "
+        "“excluded by a channel rule” each rule with the documents it excluded.",
+    )
+
+
+def reason_rows(groups: tuple[ReasonGroup, ...], status_label: Any) -> list[SimpleNamespace]:
+    """One row per group (its status, name, code and count), and beneath it a row per
+    detail (a rule, an origin) with its own count."""
+    rows: list[SimpleNamespace] = []
+    for group in groups:
+        rows.append(
+            SimpleNamespace(
+                status=status_label(group.status),
+                reason=group.reason,
+                reason_code=group.reason_code,
+                count=group.count,
+            )
+        )
+        rows += [
+            SimpleNamespace(status="", reason=f"– {d.label}", reason_code="", count=d.count)
+            for d in group.details
+        ]
+    return rows
 
 
 def _vat_differences(report: PeriodReport) -> Table:
@@ -359,7 +390,7 @@ def completeness_tables(completeness: Completeness, tz: ZoneInfo) -> list[Table]
 
 def _completeness(c: Completeness, tz: ZoneInfo) -> Table:
     if c.checked:
-        read = f"{c.read_at.astimezone(tz):%d.%m.%Y %H:%M}"
+        read = formatting.when(c.read_at, tz)
         state = f"Billbee's invoice register, read {read}: {c.register_count} documents"
         if c.unreadable:
             state += f"; {c.unreadable} entries of the register could not be read"
@@ -382,7 +413,7 @@ def _completeness(c: Completeness, tz: ZoneInfo) -> Table:
 
 def _pending(c: Completeness, tz: ZoneInfo) -> Table:
     if c.checked and c.watermark is not None:
-        watermark = f"{c.watermark.astimezone(tz):%d.%m.%Y %H:%M}"
+        watermark = formatting.when(c.watermark, tz)
         note = (
             "In Billbee's register, not in the upload log yet: Billbee changed their orders "
             f"after the last import (everything up to {watermark} is imported). Not a gap: "
@@ -408,7 +439,7 @@ def _pending(c: Completeness, tz: ZoneInfo) -> Table:
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str:
-    return f"{moment.astimezone(tz):%d.%m.%Y %H:%M}" if moment else ""
+    return formatting.when(moment, tz) if moment else ""
 
 
 def _missing(c: Completeness) -> Table:

@@ -11,10 +11,11 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from ..models import ChannelRule, ExternalOrder, SalesChannel
 from ..selectors import channel_rules_matching, channels_with_document_counts
-from .display import admin_link, status_badge
+from .display import admin_link, plain_number, status_badge
 from .operations import rules_changed, rules_changed_message
 
 
@@ -45,7 +46,7 @@ class SalesChannelAdmin(admin.ModelAdmin):
         "platform",
         "shop_name",
         "origin",
-        "shop_id",
+        "shop_id_text",
         "accepted",
         "excluded",
         "skipped",
@@ -63,14 +64,14 @@ class SalesChannelAdmin(admin.ModelAdmin):
         "connection",
         "platform",
         "shop_name",
-        "shop_id",
+        "shop_id_text",
         "origin",
         "first_seen_at",
         "document_counts",
         "matching_rules",
     )
     fieldsets = (
-        (None, {"fields": ("connection", ("platform", "shop_name", "shop_id"), "origin")}),
+        (None, {"fields": ("connection", ("platform", "shop_name", "shop_id_text"), "origin")}),
         ("Documents", {"fields": ("document_counts", "first_seen_at")}),
         (
             "Rules of the whole connection that match this channel",
@@ -81,6 +82,11 @@ class SalesChannelAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+    shop_id_text = plain_number("shop_id", _("Billbee shop id"))
+
+    class Media:
+        css = {"all": ("bookkeeping/lists.css",)}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SalesChannel]:
         return channels_with_document_counts(super().get_queryset(request))

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 # Re-exported: the admin modules take every display helper from here.
+from connector.formatting import day as day
 from connector.formatting import money as money
+from connector.formatting import number as number
 from connector.formatting import when as when
+from connector.labels import REASON_LABELS as REASON_LABELS
+from connector.labels import reason_label as reason_label
 
 # Background colours of the badges; white text reads on each, in light and dark mode.
 STATUS_COLOURS = {
+    # The bookkeeping status of a document (DocumentBooking.Status) and "not booked yet".
+    "booked": "#1a7f37",
+    "nothing": "#4f7a5a",
+    "reversed": "#6e7781",
+    "not_booked": "#6e7781",
     "imported": "#1a7f37",
     "updated": "#0b6e4f",
     "unchanged": "#4f7a5a",
@@ -34,33 +48,6 @@ HEALTH_COLOURS = {
     "unknown": "#6e7781",
 }
 HEALTH_SYMBOLS = {"ok": "●", "warning": "▲", "error": "✖", "unknown": "○"}
-
-# Readable names of ExternalOrder.reason_code (connector.classify and services.documents).
-REASON_LABELS = {
-    "imported": "imported",
-    "updated": "imported again: changed",
-    "unchanged": "imported, unchanged since",
-    "channel_rule": "excluded by a channel rule",
-    "state_not_imported": "order state not imported",
-    "before_start_date": "dated before the start date",
-    "no_invoice_number": "no invoice number yet",
-    "cancelled_credit_note": "cancelled credit note",
-    "credit_without_positions": "credit note without positions",
-    "credit_not_negative": "credit note total not negative",
-    "credit_original_missing": "original order not in the log",
-    "credit_original_not_imported": "original order not imported",
-    "credit_exceeds_original": "credit note exceeds the original",
-    "cancelled_after_import": "cancelled after import: needs a credit note",
-    "deleted_after_import": "deleted after import: needs a credit note",
-    "credit_note_imported": "cancelled after import, credit note imported",
-    "unparseable": "unreadable value from Billbee",
-    "unstorable_value": "a value the upload log cannot hold",
-    "internal_error": "could not be processed (internal error)",
-}
-
-
-def reason_label(code: str) -> str:
-    return REASON_LABELS.get(code, code.replace("_", " ") or "—")
 
 
 def badge(text: str, colour: str, title: str = "") -> SafeString:
@@ -105,13 +92,35 @@ def progress_bar(run_id: int, fraction: float, url: str | None) -> SafeString:
     )
 
 
+def short_text(text: str, length: int) -> SafeString | str:
+    """``text`` cut to ``length`` characters, the whole of it as the tooltip: long reasons
+    and origins keep a list's columns narrow."""
+    cut = Truncator(text).chars(length)
+    if cut == text:
+        return text
+    return format_html('<span title="{}">{}</span>', text, cut)
+
+
 def duration_text(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     if seconds < 60:
-        return f"{seconds:.1f} s"
+        return gettext("%(seconds)s s") % {"seconds": number(Decimal(str(round(seconds, 1))), 1)}
     minutes, rest = divmod(int(seconds), 60)
     if minutes < 60:
-        return f"{minutes} min {rest:02d} s"
+        return gettext("%(minutes)s min %(seconds)02d s") % {"minutes": minutes, "seconds": rest}
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return gettext("%(hours)s h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+
+
+def plain_number(field: str, description: Any) -> Any:
+    """A list column of an identifier (account, Billbee id, shop id) written without
+    thousands separators, whatever the language: "8400", never "8.400"."""
+    from django.contrib import admin
+
+    @admin.display(description=description, ordering=field)
+    def column(model_admin: Any, obj: Any) -> str:
+        value = getattr(obj, field)
+        return "—" if value is None else str(value)
+
+    return column

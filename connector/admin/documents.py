@@ -1,116 +1,59 @@
-"""The upload log ("External orders"): every Billbee document and the decision about it,
-read-only, with the decision trace, the raw JSON and the version history."""
+"""The upload log ("External orders"): every Billbee document, the import's decision and what
+bookkeeping made of it, read-only, with the decision trace, the raw JSON and the version
+history; exports of the list (CSV, XLSX) and the actions "decide again" and "book now"."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
 
 from billbee.enums import VAT_MODES, order_state_label
 
 from ..models import ExternalOrder
+from ..resources import ExternalOrderResource, with_booking_status
 from ..selectors import external_order_detail
-from .display import money, reason_label, status_badge
+from . import document_actions
+from .booking_status import booking_badge, booking_fix, booking_values
+from .display import day, money, reason_label, short_text, status_badge
+from .document_filters import BookingFilter, FlagFilter, MonthFilter, ReasonFilter
 
-
-class ReasonFilter(admin.SimpleListFilter):
-    title = "reason"
-    parameter_name = "reason"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        codes = (
-            model_admin.get_queryset(request)
-            .order_by("reason_code")
-            .values_list("reason_code", flat=True)
-            .distinct()
-        )
-        return sorted(((code, reason_label(code)) for code in codes), key=lambda c: c[1])
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        return queryset.filter(reason_code=value) if value else queryset
-
-
-class MonthFilter(admin.SimpleListFilter):
-    """The months that have documents (by document date), newest first."""
-
-    title = "month"
-    parameter_name = "month"
-    NO_DATE = "none"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        documents = model_admin.get_queryset(request)
-        months = (
-            documents.filter(document_date__isnull=False)
-            .annotate(month=TruncMonth("document_date"))
-            .order_by("-month")
-            .values_list("month", flat=True)
-            .distinct()
-        )
-        choices = [(f"{m:%Y-%m}", f"{m:%B %Y}") for m in months]
-        if documents.filter(document_date__isnull=True).exists():
-            choices.append((self.NO_DATE, "no document date"))
-        return choices
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if not value:
-            return queryset
-        if value == self.NO_DATE:
-            return queryset.filter(document_date__isnull=True)
-        try:
-            year, month = (int(part) for part in value.split("-"))
-            first = date(year, month, 1)
-        except ValueError:
-            return queryset.none()
-        following = date(year + month // 12, month % 12 + 1, 1)
-        return queryset.filter(document_date__gte=first, document_date__lt=following)
-
-
-class FlagFilter(admin.SimpleListFilter):
-    title = "flag"
-    parameter_name = "flag"
-    ANY = "any"
-    NONE = "none"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        flags = [(value, str(label)) for value, label in ExternalOrder.Flag.choices if value]
-        return [(self.ANY, "any flag: needs attention"), *flags, (self.NONE, "no flag")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if value == self.ANY:
-            return queryset.exclude(flag="")
-        if value == self.NONE:
-            return queryset.filter(flag="")
-        return queryset.filter(flag=value) if value else queryset
+LISTS_CSS = {"all": ("bookkeeping/lists.css",)}
 
 
 @admin.register(ExternalOrder)
-class ExternalOrderAdmin(admin.ModelAdmin):
+class ExternalOrderAdmin(ExportMixin, admin.ModelAdmin):
     change_form_template = "admin/connector/externalorder/change_form.html"
+    resource_classes = [ExternalOrderResource]
+    formats = [CSV, XLSX]
+    export_form_class = ExportForm
+    # The key columns (status and reason) come first: they stay in view at 1366 px with both
+    # sidebars open; origin and Billbee state may scroll.
     list_display = (
-        "document_date",
-        "kind",
-        "invoice_number",
-        "order_number",
-        "origin",
-        "total",
-        "state",
+        "date",
+        "document",
         "status_badge",
+        "booking_badge",
         "short_reason",
-        "flag",
+        "total",
+        "short_origin",
+        "state",
     )
-    list_display_links = ("invoice_number", "order_number")
+    list_display_links = ("document",)
     list_filter = (
         "status",
+        BookingFilter,
         ReasonFilter,
         "channel",
         "kind",
@@ -118,14 +61,30 @@ class ExternalOrderAdmin(admin.ModelAdmin):
         "connection",
         FlagFilter,
     )
-    list_select_related = ("connection", "channel")
+    list_select_related = ("connection",)
     list_per_page = 100
-    search_fields = ("order_number", "invoice_number", "external_id")
-    search_help_text = (
-        "Order number, invoice number or shop order id (part of it), or the Billbee order id."
+    search_fields = (
+        "order_number",
+        "invoice_number",
+        "external_id",
+        "customer_name",
+        "customer__email",
     )
+    search_help_text = _(
+        "Order number, invoice number, shop order id, customer name or e-mail (part of it), "
+        "or the Billbee order id."
+    )
+    actions = ["reevaluate_selected", "book_selected"]
     # The detail page is the custom template; the form only needs one field to exist.
     fields = ("status",)
+
+    class Media:
+        css = LISTS_CSS
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ExternalOrder]:
+        # The list never shows the trace, the payments or the customer's details: not read.
+        documents = super().get_queryset(request).defer("trace", "payments", "register_vat_flags")
+        return with_booking_status(documents)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -135,6 +94,13 @@ class ExternalOrderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_reevaluate_permission(self, request: HttpRequest) -> bool:
+        """As "Apply the rules again" on the connection."""
+        return request.user.has_perm("connector.change_connection")
+
+    def has_book_documents_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("bookkeeping.book_documents")
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # "documents last seen by this run", linked from an import run's page
@@ -151,25 +117,79 @@ class ExternalOrderAdmin(admin.ModelAdmin):
             found |= queryset.filter(billbee_order_id=int(term))
         return found, may_have_duplicates
 
+    # ---------------------------------------------------------------- export
+
+    def get_export_queryset(self, request: HttpRequest) -> QuerySet[ExternalOrder]:
+        return ExternalOrderResource.prepared(super().get_export_queryset(request))
+
+    def get_export_filename(self, request: HttpRequest, queryset: Any, file_format: Any) -> str:
+        return f"upload-log.{file_format.get_extension()}"
+
+    # ---------------------------------------------------------------- actions
+
+    @admin.action(
+        description=_("Decide again about the selected documents (current rules)"),
+        permissions=["reevaluate"],
+    )
+    def reevaluate_selected(self, request: HttpRequest, queryset: QuerySet[ExternalOrder]) -> None:
+        document_actions.reevaluate_selected(request, queryset)
+
+    @admin.action(description=_("Book the selected documents now"), permissions=["book_documents"])
+    def book_selected(self, request: HttpRequest, queryset: QuerySet[ExternalOrder]) -> None:
+        document_actions.book_selected(request, queryset)
+
     # ---------------------------------------------------------------- columns
 
-    @admin.display(description="total", ordering="total_gross")
+    @admin.display(description=_("date"), ordering="document_date")
+    def date(self, obj: ExternalOrder) -> str:
+        return day(obj.document_date)
+
+    @admin.display(description=_("document"), ordering="invoice_number")
+    def document(self, obj: ExternalOrder) -> SafeString:
+        """The invoice number (the order number until there is one); the order number and
+        the kind beneath it."""
+        main = obj.invoice_number or obj.order_number or str(obj.billbee_order_id)
+        details = [obj.order_number] if obj.invoice_number and obj.order_number else []
+        if obj.kind == ExternalOrder.Kind.CREDIT_NOTE:
+            details.append(str(obj.get_kind_display()))
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', main, " · ".join(details) or "\u00a0"
+        )
+
+    @admin.display(description=_("origin"), ordering="origin")
+    def short_origin(self, obj: ExternalOrder) -> SafeString | str:
+        return short_text(obj.origin, 34)
+
+    @admin.display(description=_("total"), ordering="total_gross")
     def total(self, obj: ExternalOrder) -> str:
         return money(obj.total_gross, obj.currency)
 
-    @admin.display(description="Billbee state", ordering="billbee_state")
-    def state(self, obj: ExternalOrder) -> str:
+    @admin.display(description=_("Billbee state"), ordering="billbee_state")
+    def state(self, obj: ExternalOrder) -> SafeString | str:
         if obj.billbee_state is None:
             return "—"
-        return f"{obj.billbee_state} {order_state_label(obj.billbee_state)}"
+        return format_html(
+            '<span title="{}">{}</span>', order_state_label(obj.billbee_state), obj.billbee_state
+        )
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("import"), ordering="status")
     def status_badge(self, obj: ExternalOrder) -> SafeString:
-        return status_badge(obj.status, obj.get_status_display(), reason_label(obj.reason_code))
+        badge = status_badge(obj.status, obj.get_status_display(), reason_label(obj.reason_code))
+        if not obj.flag:
+            return badge
+        return format_html('{} <span class="flag">⚑ {}</span>', badge, obj.get_flag_display())
 
-    @admin.display(description="reason", ordering="reason_code")
-    def short_reason(self, obj: ExternalOrder) -> str:
-        return Truncator(obj.reason).chars(70)
+    @admin.display(description=_("bookkeeping"), ordering="booking_status")
+    def booking_badge(self, obj: ExternalOrder) -> SafeString:
+        return booking_badge(*booking_values(obj))
+
+    @admin.display(description=_("reason"), ordering="reason_code")
+    def short_reason(self, obj: ExternalOrder) -> SafeString | str:
+        status, _code, booking_reason = booking_values(obj)
+        # Held by bookkeeping: its reason is the one to act on.
+        if status in ("waiting", "rejected") and booking_reason:
+            return short_text(booking_reason, 60)
+        return short_text(obj.reason, 60)
 
     # ---------------------------------------------------------------- the detail page
 
@@ -183,22 +203,52 @@ class ExternalOrderAdmin(admin.ModelAdmin):
         document = self.get_object(request, object_id)
         context = dict(extra_context or {})
         if document is not None:
-            detail = external_order_detail(document)
-            context.update(
-                detail=detail,
-                reason_label=reason_label(document.reason_code),
-                status_html=status_badge(document.status, document.get_status_display()),
-                vat_mode_label=(
-                    VAT_MODES.get(document.vat_mode, f"unknown ({document.vat_mode})")
-                    if document.vat_mode is not None
-                    else "—"
-                ),
-                totals_rows=[
-                    ("lines, each rounded to cents", detail["totals"]["lines_rounded"]),
-                    ("shipping", detail["totals"]["shipping"]),
-                    ("adjustment", detail["totals"]["adjustment"]),
-                    ("total (TotalCost)", detail["totals"]["total_cost"]),
-                    ("rounding difference", detail["totals"]["rounding_difference"]),
-                ],
-            )
+            context.update(self._detail_context(request, document))
         return super().change_view(request, object_id, form_url, context)
+
+    def _detail_context(self, request: HttpRequest, document: ExternalOrder) -> dict[str, Any]:
+        detail = external_order_detail(document)
+        totals = {k: _money_text(v, document.currency) for k, v in detail["totals"].items()}
+        if detail.get("booking"):
+            for entry in detail["booking"]["entries"]:
+                entry["date_text"] = day(date.fromisoformat(entry["document_date"]))
+                entry["total_text"] = _money_text(entry["total"], entry["currency"])
+                for line in entry["lines"]:
+                    line["amount_text"] = _money_text(line["amount"], "")
+                    line["rate_text"] = _money_text(line["rate"], "")
+        context: dict[str, Any] = {
+            "detail": detail,
+            "reason_label": reason_label(document.reason_code),
+            "status_html": status_badge(document.status, document.get_status_display()),
+            "vat_mode_label": (
+                VAT_MODES.get(document.vat_mode, gettext("unknown (%s)") % document.vat_mode)
+                if document.vat_mode is not None
+                else "—"
+            ),
+            "totals_rows": [
+                (gettext("lines, each rounded to cents"), totals["lines_rounded"]),
+                (gettext("shipping"), totals["shipping"]),
+                (gettext("adjustment"), totals["adjustment"]),
+                (gettext("total (TotalCost)"), totals["total_cost"]),
+                (gettext("rounding difference"), totals["rounding_difference"]),
+            ],
+        }
+        if request.user.has_perm("bookkeeping.view_documentbooking"):
+            status, code, reason = booking_values(document)
+            context.update(
+                booking_html=booking_badge(status, code, reason),
+                booking_fix=booking_fix(
+                    document, status, code, getattr(document, "booking_entry_id", None)
+                ),
+            )
+        return context
+
+
+def _money_text(value: str | None, currency: str) -> str:
+    """An amount of the selectors' plain data ("134.0900") in the page's language."""
+    if value is None:
+        return "—"
+    try:
+        return money(Decimal(value), currency)
+    except InvalidOperation:  # "… (out of range)": shown as stored
+        return value

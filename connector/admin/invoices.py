@@ -6,8 +6,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from ..models import BillbeeName, InvoiceRequest
+from .display import plain_number
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -24,7 +26,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(InvoiceRequest)
 class InvoiceRequestAdmin(ReadOnlyAdmin):
     list_display = (
-        "billbee_order_id",
+        "billbee_order_id_text",
         "connection",
         "state",
         "invoice_number",
@@ -35,10 +37,12 @@ class InvoiceRequestAdmin(ReadOnlyAdmin):
     list_filter = ("state", "connection")
     search_fields = ("invoice_number", "=billbee_order_id")
     exclude = ("pdf",)
+    billbee_order_id_text = plain_number("billbee_order_id", _("Billbee order id"))
 
 
 @admin.register(BillbeeName)
 class BillbeeNameAdmin(ReadOnlyAdmin):
-    list_display = ("kind", "billbee_id", "name", "refreshed_at")
+    list_display = ("kind", "billbee_id_text", "name", "refreshed_at")
     list_filter = ("kind",)
     search_fields = ("name", "=billbee_id")
+    billbee_id_text = plain_number("billbee_id", _("Billbee id"))

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import include, path
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -170,9 +170,10 @@ def document(billbee_id: int) -> ExternalOrder:
 
 
 def german(amount: Decimal) -> str:
-    """1234.5 → "1.234,50 €", written out here so the test does not use the renderer's."""
+    """1234.5 → "1.234,50 EUR" (the console's German format), written out here so the test
+    does not use the renderer's."""
     text = f"{abs(amount):,.2f}".replace(",", "#").replace(".", ",").replace("#", ".")
-    return f"{'-' if amount < 0 else ''}{text} €"
+    return f"{'-' if amount < 0 else ''}{text} EUR"
 
 
 def pdf_text(content: bytes) -> str:
@@ -347,7 +348,11 @@ def test_a_document_without_debtor_account_waits_in_the_report_with_its_reason(b
 
     groups = {(g.status, g.reason_code): g for g in report.held}
     assert groups[("waiting", "no_debtor")].count == 1
-    assert UNMAPPED_ORIGIN in groups[("waiting", "no_debtor")].reason
+    # Named by the group; the origin that lacks a debtor beneath it, with its count.
+    assert groups[("waiting", "no_debtor")].reason == "no debtor account assigned"
+    assert [(d.label, d.count) for d in groups[("waiting", "no_debtor")].details] == [
+        (UNMAPPED_ORIGIN, 1)
+    ]
     listed = {d.invoice_number: d for d in report.held_documents}
     assert listed["RT-2026-3"].reason == waiting.reason
     assert "assign a debtor account" in listed["RT-2026-3"].reason
@@ -624,11 +629,13 @@ def test_the_pdf_shows_the_connection_the_month_and_the_figures(books):
     )
 
     content = render_pdf(report, completeness_check(books.connection, *OCTOBER, client=False))
+    with translation.override("de"):
+        german_pdf = pdf_text(render_pdf(report))
 
     assert content.startswith(b"%PDF")
     text = pdf_text(content)
     assert "Period report shop · 10/2026" in text
-    assert german(revenue) in text
+    assert german(revenue) in german_pdf
     assert "RT-2026-3" in text and "RTG-2026-1" in text
     pages = len(PdfReader(io.BytesIO(content)).pages)
     assert pages > 1 and f"page {pages} of {pages}" in text
@@ -714,10 +721,17 @@ def test_staff_see_the_report_page_with_its_figures(books, admin_client):
         "/admin/bookkeeping/period-report/", {"connection": books.connection.pk, "month": "2026-10"}
     )
 
+    german = admin_client.get(
+        "/admin/bookkeeping/period-report/",
+        {"connection": books.connection.pk, "month": "2026-10"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
     assert response.status_code == 200
     page = response.content.decode()
     assert "Period report 10/2026 · shop" in page
-    assert TESTSHOP_ORIGIN in page and "21,01 €" in page
+    assert TESTSHOP_ORIGIN in page and "21.01 EUR" in page
+    assert "21,01 EUR" in german.content.decode()
     assert "RT-2026-3" in page  # the waiting document
     assert "not checked against Billbee" in page
     assert "format=pdf" in page and "format=xlsx" in page and "section=oss" in page
