@@ -11,6 +11,9 @@ from .metrics import metrics
 admin.site.site_header = "Billbee Connector"
 admin.site.site_title = "Billbee Connector"
 admin.site.index_title = _("Operator console")
+# Django's side bar repeats the start page's list of apps and takes a quarter of a 1366 px
+# screen from every list: the header's links and the start page lead everywhere instead.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
