@@ -17,16 +17,13 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.contrib import admin
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import include, path
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from bookkeeping.admin.reports import report_urls
 from bookkeeping.models import DebtorMapping, DocumentBooking, JournalEntry, JournalLine
 from bookkeeping.reports import (
     completeness_check,
@@ -48,8 +45,8 @@ from tests.connector.test_import import insert, insert_credit, make_connection, 
 pytestmark = pytest.mark.django_db
 
 # The report's URL mounted under the admin, in front of the admin's own URLs.
-urlpatterns = [path("admin/", include(report_urls())), path("admin/", admin.site.urls)]
-ADMIN_URLS = pytest.mark.urls(__name__)
+# The console as served: its report pages, the admin and the language switch of the header.
+ADMIN_URLS = pytest.mark.urls("connector.urls")
 
 OCTOBER = (2026, 10)
 FIRST, LAST = date(2026, 10, 1), date(2026, 10, 31)
