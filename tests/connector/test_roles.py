@@ -309,7 +309,7 @@ def test_the_operator_runs_imports_settles_and_maps_but_does_not_export(
     listing = client.get(reverse("admin:bookkeeping_exportbatch_changelist"))
     assert export not in listing.content.decode()
     mappings = client.get(reverse("admin:bookkeeping_debtormapping_changelist"))
-    assert admin_actions(mappings) == {"", "book_waiting"}
+    assert admin_actions(mappings) == {"", "book_waiting", "assign_debtor"}
 
     connections = reverse("admin:connector_connection_changelist")
     assert admin_actions(client.get(connections)) == {
