@@ -26,7 +26,7 @@ from bookkeeping.vat.model import OSS_CASES
 
 from .fields import ExactDecimalField
 from .models import Connection, ExternalOrder, ImportRun, SalesChannel
-from .selectors import import_overdue, last_successful_import
+from .selectors import import_overdue_since, last_successful_import
 from .services.scheduling import connection_next_start
 
 ZERO = Decimal("0.00")
@@ -77,12 +77,15 @@ def import_status(connection: Connection, now: datetime) -> ImportStatus:
         .defer("reasons")
         .first()
     )
+    last_success = last_successful_import(connection)
     return ImportStatus(
         last_run=last_run,
-        last_success=last_successful_import(connection),
+        last_success=last_success,
         next_start=connection_next_start(connection, now),
         scheduled=connection.schedule_enabled and connection.is_active,
-        overdue=import_overdue(connection, now),
+        overdue=import_overdue_since(
+            connection, now, last_success.finished_at if last_success else None
+        ),
         allowed=timedelta(minutes=connection.schedule_spacing_minutes) + OVERDUE_GRACE,
     )
 
