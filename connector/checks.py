@@ -1,4 +1,7 @@
-"""System checks run at startup (``manage.py check``, ``runserver``, every command that checks)."""
+"""System checks run at startup (``manage.py check``, ``runserver``, every command that checks).
+
+Their messages are English whatever ``LANGUAGE_CODE`` says, like Django's own checks and the
+project's commands: they are read on the command line and by scripts."""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
-from django.utils.translation import gettext as _
 
 from .crypto import KEY_FORMAT_HELP, malformed_keys
 
@@ -17,7 +19,7 @@ def credentials_key_check(app_configs: Any = None, **kwargs: Any) -> list[Error]
     only when the first credential is stored or read."""
     return [
         Error(
-            _("Key %(position)s of CREDENTIALS_KEY is not a Fernet key.") % {"position": position},
+            f"Key {position} of CREDENTIALS_KEY is not a Fernet key.",
             hint=KEY_FORMAT_HELP,
             id="connector.E001",
         )
@@ -36,13 +38,10 @@ def lease_settings_check(app_configs: Any = None, **kwargs: Any) -> list[Warning
         if renew <= 0 or value < 3 * renew:
             problems.append(
                 Warning(
-                    _(
-                        "%(name)s (%(value)s s) is less than three times LEASE_RENEW_SECONDS "
-                        "(%(renew)s s): a live worker's run could be taken over."
-                    )
-                    % {"name": name, "value": f"{value:g}", "renew": f"{renew:g}"},
-                    hint=_("Set %(name)s to at least %(least)s seconds, or renew more often.")
-                    % {"name": name, "least": f"{3 * max(renew, 1):g}"},
+                    f"{name} ({value:g} s) is less than three times LEASE_RENEW_SECONDS "
+                    f"({renew:g} s): a live worker's run could be taken over.",
+                    hint=f"Set {name} to at least {3 * max(renew, 1):g} seconds, "
+                    "or renew more often.",
                     id="connector.W001",
                 )
             )
