@@ -10,10 +10,10 @@ from django.utils.dates import MONTHS
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from billbee.enums import ORDER_STATE_LABELS
 from bookkeeping.charts import DEBTOR_RANGE
 
 from .models import DEFAULT_EXCLUDED_PLATFORMS, ChannelRule, Connection
+from .states import order_state_choices
 
 # The import and schedule settings. A POST without the hidden ``settings_shown`` marker (a
 # script or an old form that only sets credentials) leaves them as they are: checkboxes send
@@ -45,15 +45,16 @@ class SectionMarkerField(forms.CharField):
 
 
 class OrderStatesField(forms.TypedMultipleChoiceField):
-    """The 17 Billbee order states as checkboxes, stored as a sorted list of ids."""
+    """The 17 Billbee order states as checkboxes, stored as a sorted list of ids; ``extra``
+    adds ids Billbee listed beyond them (a stored value is always offered)."""
 
     widget = forms.CheckboxSelectMultiple
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, extra: Any = (), **kwargs: Any) -> None:
         super().__init__(
-            choices=[(state, f"{state} {label}") for state, label in ORDER_STATE_LABELS.items()],
+            choices=order_state_choices(extra),
             coerce=int,
-            error_messages={"required": "Choose at least one order state."},
+            error_messages={"required": _("Choose at least one order state.")},
             **kwargs,
         )
 

@@ -9,14 +9,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from billbee.enums import PAYMENT_TYPES, payment_type_name
 from connector import formatting
-from connector.models import Connection
+from connector.forms import OrderStatesField
+from connector.models import BillbeeName, Connection
+from connector.states import order_state_choices, order_state_name
 
 from .matching.types import CandidateKind
 from .models import (
@@ -34,6 +38,7 @@ from .services.groups import payment_groups_ensure
 from .services.settling import transactions_confirm_exact_of
 
 IMPORT_PERMISSION = "payments.import_statement"
+REMINDER_LEVELS = (1, 2, 3)
 CONFIRM_PERMISSION = "payments.confirm_payment"
 
 # Why a candidate was proposed, as the console says it (the lines store the codes).
@@ -233,6 +238,171 @@ class PaymentSourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 },
             ),
         ]
+
+
+# ---------------------------------------------------------------- payment groups
+
+
+GROUP_BILLBEE_FIELDS: tuple[str, ...] = (
+    "payment_methods",
+    "open_states",
+    "paid_state",
+    "cancelled_state",
+    "overdue_state",
+    "refunded_state",
+    "open_items_months",
+)
+GROUP_REMINDER_FIELDS: tuple[str, ...] = (
+    "reminders_enabled",
+    "reminder_days",
+    "reminder_pay_within_days",
+    "reminder_states",
+    "reminder_channel",
+    "reminder_from_email",
+    "reminder_signature",
+    "reminder_iban",
+)
+
+
+class LevelsWidget(forms.MultiWidget):
+    """One input per reminder level (up to three), side by side."""
+
+    def __init__(self, inner: type[forms.Widget], **kwargs: Any) -> None:
+        attrs = kwargs.pop("attrs", {})
+        widgets = []
+        for level in REMINDER_LEVELS:
+            title = _("level %(level)s") % {"level": level}
+            widgets.append(inner(attrs={**attrs, "title": title, "aria-label": title}, **kwargs))
+        super().__init__(widgets)
+
+    def decompress(self, value: Any) -> list[Any]:
+        values = list(value) if isinstance(value, list) else []
+        return (values + [None] * len(REMINDER_LEVELS))[: len(REMINDER_LEVELS)]
+
+
+class LevelsField(forms.MultiValueField):
+    """A value per reminder level, stored as a list without the empty levels at its end."""
+
+    def __init__(self, inner: forms.Field, widget: forms.MultiWidget, **kwargs: Any) -> None:
+        fields = [inner.__class__(**_field_kwargs(inner)) for _level in REMINDER_LEVELS]
+        super().__init__(fields, widget=widget, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list: list[Any]) -> list[Any]:
+        values = list(data_list or [])
+        while values and values[-1] in (None, ""):
+            values.pop()
+        return [None if v in ("", None) else int(v) for v in values]
+
+
+def _field_kwargs(field: forms.Field) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"required": False}
+    if isinstance(field, forms.TypedChoiceField):
+        kwargs.update(choices=field.choices, coerce=int, empty_value=None)
+    if isinstance(field, forms.IntegerField):
+        kwargs.update(min_value=1, max_value=365)
+    return kwargs
+
+
+def _state_choice(extra: Any = (), *, empty: str | None = None) -> forms.TypedChoiceField:
+    blank = [("", empty)] if empty is not None else []
+    return forms.TypedChoiceField(
+        choices=[*blank, *order_state_choices(extra)],
+        coerce=int,
+        empty_value=None,
+        required=empty is None,
+    )
+
+
+def _numbered_state(state: int | None) -> str:
+    return "—" if state is None else f"{state} {order_state_name(state)}"
+
+
+class PaymentGroupForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A payment group with choices instead of lists of ids: its Billbee payment methods and
+    open states as lists to pick from, each state as Billbee names it, the reminder levels
+    side by side."""
+
+    class Meta:
+        model = PaymentGroup
+        fields = [
+            "connection",
+            "kind",
+            *GROUP_BILLBEE_FIELDS,
+            "writeback",
+            "writeback_tag",
+            "skonto_rate",
+            "skonto_days",
+            *GROUP_REMINDER_FIELDS,
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        group = self.instance
+        stored_states = [
+            *(group.open_states or []),
+            *(s for s in group.reminder_states or [] if s is not None),
+            group.paid_state,
+            group.cancelled_state,
+            group.overdue_state,
+            group.refunded_state,
+        ]
+        fields = self.fields
+        if "payment_methods" not in fields:  # shown, not edited (PaymentGroupAdmin.READ_ONLY)
+            return
+        listed = BillbeeName.objects.filter(kind=BillbeeName.Kind.PAYMENT_TYPE)
+        methods = sorted(
+            {*PAYMENT_TYPES, *listed.values_list("billbee_id", flat=True), *group.payment_methods},
+            key=lambda method: payment_type_name(method).casefold(),
+        )
+        fields["payment_methods"] = forms.TypedMultipleChoiceField(
+            label=fields["payment_methods"].label,
+            choices=[(m, f"{payment_type_name(m)} ({m})") for m in methods],
+            coerce=int,
+            required=False,
+            widget=FilteredSelectMultiple(gettext_lazy("payment methods"), is_stacked=False),
+            help_text=gettext_lazy(
+                "The Billbee payment methods of this group's orders, e.g. Bankueberweisung "
+                "and Vorkasse for prepayment."
+            ),
+        )
+        fields["open_states"] = OrderStatesField(
+            extra=stored_states,
+            required=False,
+            label=fields["open_states"].label,
+            help_text=gettext_lazy("The Billbee states of an order that awaits payment."),
+        )
+        for name in ("paid_state", "cancelled_state", "overdue_state", "refunded_state"):
+            empty = None if name == "paid_state" else _("none")
+            label = fields[name].label
+            fields[name] = _state_choice(stored_states, empty=empty)
+            fields[name].label = label
+        fields["reminder_days"] = LevelsField(
+            forms.IntegerField(),
+            LevelsWidget(forms.NumberInput, attrs={"min": 1, "max": 365, "class": "vIntegerField"}),
+            label=fields["reminder_days"].label,
+            help_text=gettext_lazy(
+                "Days after the invoice date at which each level is due: one to three levels, "
+                "increasing (e.g. 14, 28, 42); leave the later levels empty for fewer."
+            ),
+        )
+        state_field = _state_choice(stored_states, empty="—")
+        fields["reminder_states"] = LevelsField(
+            state_field,
+            LevelsWidget(forms.Select, choices=state_field.choices),
+            label=fields["reminder_states"].label,
+            help_text=gettext_lazy(
+                "Optional: the Billbee state each level sets, e.g. payment reminder, dunning, "
+                "second dunning; — sets none."
+            ),
+        )
+
+    def clean_reminder_days(self) -> list[int]:
+        days = self.cleaned_data.get("reminder_days") or []
+        if None in days:
+            raise forms.ValidationError(
+                _("Fill the levels in order: a later level needs the ones before it.")
+            )
+        return days
 
 
 # ---------------------------------------------------------------- statements and their lines
@@ -461,8 +631,69 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
 
 @admin.register(PaymentGroup)
 class PaymentGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["connection", "kind", "payment_methods", "open_states", "open_items_months"]
+    form = PaymentGroupForm
+    list_display = ["connection", "kind", "methods", "states", "open_items_months"]
     list_filter = ["connection", "kind"]
+    fieldsets = [
+        (None, {"fields": ["connection", "kind"]}),
+        (gettext_lazy("Orders in Billbee"), {"fields": GROUP_BILLBEE_FIELDS}),
+        (
+            gettext_lazy("Payments"),
+            {"fields": ["writeback", "writeback_tag", "skonto_rate", "skonto_days"]},
+        ),
+        (gettext_lazy("Payment reminders"), {"fields": GROUP_REMINDER_FIELDS}),
+    ]
+
+    # What a reader without the change permission sees instead of the stored lists of ids.
+    READ_ONLY = {
+        "payment_methods": "methods",
+        "open_states": "states",
+        "paid_state": "paid_state_name",
+        "cancelled_state": "cancelled_state_name",
+        "overdue_state": "overdue_state_name",
+        "refunded_state": "refunded_state_name",
+        "reminder_days": "reminder_days_text",
+        "reminder_states": "reminder_states_text",
+    }
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        shown = self.READ_ONLY
+        return [
+            (title, {**options, "fields": [shown.get(str(f), f) for f in options["fields"]]})
+            for title, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None or self.has_change_permission(request, obj):
+            return super().get_readonly_fields(request, obj)
+        return list(self.READ_ONLY.values())
+
+    @admin.display(description=gettext_lazy("paid state"))
+    def paid_state_name(self, obj: PaymentGroup) -> str:
+        return _numbered_state(obj.paid_state)
+
+    @admin.display(description=gettext_lazy("cancelled state"))
+    def cancelled_state_name(self, obj: PaymentGroup) -> str:
+        return _numbered_state(obj.cancelled_state)
+
+    @admin.display(description=gettext_lazy("overdue state"))
+    def overdue_state_name(self, obj: PaymentGroup) -> str:
+        return _numbered_state(obj.overdue_state)
+
+    @admin.display(description=gettext_lazy("refunded state"))
+    def refunded_state_name(self, obj: PaymentGroup) -> str:
+        return _numbered_state(obj.refunded_state)
+
+    @admin.display(description=gettext_lazy("reminder days"))
+    def reminder_days_text(self, obj: PaymentGroup) -> str:
+        return ", ".join(str(days) for days in obj.reminder_days) or "—"
+
+    @admin.display(description=gettext_lazy("Billbee state per level"))
+    def reminder_states_text(self, obj: PaymentGroup) -> str:
+        return ", ".join(_numbered_state(s) for s in obj.reminder_states) or "—"
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         """Shows every connection's three groups: those not configured yet are created with
@@ -471,6 +702,14 @@ class PaymentGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             for connection in Connection.objects.all():
                 payment_groups_ensure(connection)
         return super().changelist_view(request, extra_context)
+
+    @admin.display(description=gettext_lazy("payment methods"))
+    def methods(self, obj: PaymentGroup) -> str:
+        return ", ".join(payment_type_name(m) for m in obj.payment_methods) or "—"
+
+    @admin.display(description=gettext_lazy("open states"))
+    def states(self, obj: PaymentGroup) -> str:
+        return ", ".join(order_state_name(s) for s in obj.open_states) or "—"
 
 
 @admin.register(IgnoreRule)

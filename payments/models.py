@@ -78,7 +78,7 @@ def validate_reminder_days(value: object) -> None:
         raise ValidationError(
             _(
                 "Give one to three numbers of days after the invoice date, increasing, "
-                "e.g. [14, 28, 42]."
+                "e.g. 14, 28, 42."
             )
         )
 

@@ -19,11 +19,12 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
-from billbee.enums import VAT_MODES, order_state_label
+from billbee.enums import VAT_MODES
 
 from ..models import ExternalOrder
 from ..resources import ExternalOrderResource, with_booking_status
 from ..selectors import external_order_detail
+from ..states import order_state_name
 from . import document_actions
 from .booking_status import booking_badge, booking_fix, booking_values
 from .display import day, money, reason_label, short_text, status_badge
@@ -169,7 +170,7 @@ class ExternalOrderAdmin(ExportMixin, admin.ModelAdmin):
         if obj.billbee_state is None:
             return "—"
         return format_html(
-            '<span title="{}">{}</span>', order_state_label(obj.billbee_state), obj.billbee_state
+            '<span title="{}">{}</span>', order_state_name(obj.billbee_state), obj.billbee_state
         )
 
     @admin.display(description=_("import"), ordering="status")

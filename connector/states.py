@@ -1,0 +1,57 @@
+"""Billbee's order states as the console names them, in the reader's language.
+
+``billbee.enums.ORDER_STATE_LABELS`` names them in English for the client, the logs and the
+stored reasons; a German merchant knows them by the names Billbee's German interface shows
+(Bestellt, Zahlung erhalten, Mahnung …). The console's choices and labels come from here; a
+state Billbee added later than this table falls back to the name Billbee lists for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.functional import lazy
+from django.utils.translation import pgettext_lazy
+
+from billbee.enums import order_state_label
+
+ORDER_STATE_NAMES = {
+    1: pgettext_lazy("Billbee order state", "ordered"),
+    2: pgettext_lazy("Billbee order state", "confirmed"),
+    3: pgettext_lazy("Billbee order state", "payment received"),
+    4: pgettext_lazy("Billbee order state", "shipped"),
+    5: pgettext_lazy("Billbee order state", "complaint"),
+    6: pgettext_lazy("Billbee order state", "deleted"),
+    7: pgettext_lazy("Billbee order state", "completed"),
+    8: pgettext_lazy("Billbee order state", "cancelled"),
+    9: pgettext_lazy("Billbee order state", "archived"),
+    10: pgettext_lazy("Billbee order state", "rated"),
+    11: pgettext_lazy("Billbee order state", "dunning"),
+    12: pgettext_lazy("Billbee order state", "second dunning"),
+    13: pgettext_lazy("Billbee order state", "packed"),
+    14: pgettext_lazy("Billbee order state", "offered"),
+    15: pgettext_lazy("Billbee order state", "payment reminder"),
+    16: pgettext_lazy("Billbee order state", "in fulfilment"),
+    17: pgettext_lazy("Billbee order state", "returned"),
+}
+
+
+def order_state_name(state: int | None) -> str:
+    """The state's name in the active language (Billbee's own name for a state added later)."""
+    if state in ORDER_STATE_NAMES:
+        return str(ORDER_STATE_NAMES[state])
+    return order_state_label(state)
+
+
+def _numbered(state: int) -> str:
+    return f"{state} {order_state_name(state)}"
+
+
+numbered_state_name = lazy(_numbered, str)
+
+
+def order_state_choices(extra: Any = ()) -> list[tuple[int, Any]]:
+    """The 17 states (and any other id in ``extra``) as form choices: "3 Zahlung erhalten",
+    translated when the form is rendered."""
+    states = sorted(set(ORDER_STATE_NAMES) | {int(s) for s in extra if s is not None})
+    return [(state, numbered_state_name(state)) for state in states]
