@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 SANDBOX_PORT ?= 8765
 ADMIN_PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs in one process per core (pytest-xdist); each has its own test database.
+# `--dist load` hands tests out in pytest-django's order, so that every process runs its
+# transactional tests (which empty the database) after the others. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
 
 .PHONY: demo test lint format bench install clean screenshots messages
 
@@ -32,7 +36,7 @@ demo: $(VENV)/.installed-base
 	PY=$(BIN)/python SANDBOX_PORT=$(SANDBOX_PORT) ADMIN_PORT=$(ADMIN_PORT) ./scripts/demo.sh
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # The browser tests (Debian's chromium and chromium-driver) save the main screens in
 # var/screenshots/; the chosen ones are copied, palette-quantised, to docs/screenshots/.
