@@ -128,11 +128,13 @@ class ConnectionAccessForm(forms.ModelForm):
 
 class ConnectionAdminForm(ConnectionAccessForm):
     imported_states = OrderStatesField(
-        label="Imported states",
-        help_text="Billbee order states that are imported before an invoice exists (usually "
-        "3 paid, 4 shipped, 7 completed, 17 returned). A document with an invoice number is "
-        "imported whatever its state; a document imported before stays in the books when it "
-        "leaves these states.",
+        label=_("Imported states"),
+        help_text=_(
+            "Billbee order states that are imported before an invoice exists (usually 3 payment "
+            "received, 4 shipped, 7 completed, 17 returned). A document with an invoice number "
+            "is imported whatever its state; a document imported before stays in the books "
+            "when it leaves these states."
+        ),
     )
     settings_shown = SectionMarkerField()
 
@@ -174,7 +176,7 @@ class ChannelRuleForm(forms.ModelForm):
         if self.instance.channel_id is not None:
             for name in ("platform", "shop_name"):
                 self.fields[name].disabled = True
-                self.fields[name].help_text = "Taken from the sales channel."
+                self.fields[name].help_text = _("Taken from the sales channel.")
 
 
 # ---------------------------------------------------------------- the set-up wizard

@@ -9,12 +9,14 @@ from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billbee import jsonutil
 from billbee.dto import Order
 from billbee.enums import order_state_label, payment_type_name
 from billbee.parsing import AMOUNT_LIMIT
 
+from .formatting import number, when
 from .models import ChannelRule, Connection, ExternalOrder, ImportRun, SalesChannel
 from .schedule import next_start
 
@@ -346,47 +348,58 @@ def connection_health(connection: Connection, last_run: ImportRun | None, now: d
     """
     findings: list[Finding] = []
     if not connection.is_active:
-        findings.append(Finding("unknown", "inactive"))
+        findings.append(Finding("unknown", gettext("inactive")))
     if connection.last_test_ok is None:
-        findings.append(Finding("unknown", "not tested"))
+        findings.append(Finding("unknown", gettext("not tested")))
     elif connection.last_test_ok:
-        findings.append(Finding("ok", "works"))
+        findings.append(Finding("ok", gettext("works")))
     else:
+        message = _short(connection.last_test_message or "?")  # stored, in English
         findings.append(
-            Finding("error", "test failed: " + _short(connection.last_test_message or "?"))
+            Finding("error", gettext("test failed: %(message)s") % {"message": message})
         )
     findings.append(_last_run_finding(last_run))
     scheduled = connection.schedule_enabled and connection.is_active
     if scheduled and connection.watermark is not None:
         allowed = 2 * timedelta(minutes=connection.schedule_spacing_minutes)
         if now - connection.watermark > allowed:
-            local = timezone.localtime(connection.watermark, connection.zoneinfo)
             findings.append(
                 Finding(
                     "warning",
-                    f"imported only up to {local:%d.%m.%Y %H:%M}: older than twice the "
-                    f"spacing ({_hours(allowed)}), so scheduled imports are not keeping up",
+                    gettext(
+                        "imported only up to %(moment)s: older than twice the spacing "
+                        "(%(hours)s h), so scheduled imports are not keeping up"
+                    )
+                    % {
+                        "moment": when(connection.watermark, connection.zoneinfo),
+                        "hours": _hours(allowed),
+                    },
                 )
             )
     return Health(tuple(findings))
 
 
 def _hours(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours:g} h"
+    """Hours in the reader's language: 16, 1,5."""
+    hours = Decimal(int(delta.total_seconds())) / 3600
+    return number(hours if hours != hours.to_integral_value() else int(hours))
 
 
 def _last_run_finding(run: ImportRun | None) -> Finding:
     if run is None:
-        return Finding("unknown", "no import yet")
+        return Finding("unknown", gettext("no import yet"))
     states = ImportRun.State
+    values = {"id": run.pk, "state": run.get_state_display()}
     if run.state in (states.RUNNING, states.PENDING):
-        return Finding("ok", f"import #{run.pk} {run.state} ({run.progress:.0%})")
+        text = gettext("import #%(id)s %(state)s (%(percent)s%%)")
+        return Finding("ok", text % {**values, "percent": int(run.progress * 100)})
     if run.state == states.SUCCEEDED:
-        return Finding("ok", f"last import #{run.pk} succeeded")
+        return Finding("ok", gettext("last import #%(id)s succeeded") % values)
     level = "warning" if run.state == states.PARTIAL else "error"
-    detail = f": {_short(run.error)}" if run.error else ""
-    return Finding(level, f"last import #{run.pk} {run.state}{detail}")
+    if run.error:  # the error is stored, in English
+        text = gettext("last import #%(id)s %(state)s: %(error)s")
+        return Finding(level, text % {**values, "error": _short(run.error)})
+    return Finding(level, gettext("last import #%(id)s %(state)s") % values)
 
 
 def channels_with_document_counts(queryset: QuerySet[SalesChannel]) -> QuerySet[SalesChannel]:

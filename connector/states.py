@@ -1,4 +1,4 @@
-"""Billbee's order states as the console names them, in the reader's language.
+"""Billbee's order states (and VAT modes) as the console names them, in the reader's language.
 
 ``billbee.enums.ORDER_STATE_LABELS`` names them in English for the client, the logs and the
 stored reasons; a German merchant knows them by the names Billbee's German interface shows
@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.functional import lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 
-from billbee.enums import order_state_label
+from billbee.enums import VAT_MODES, order_state_label
 
 ORDER_STATE_NAMES = {
     1: pgettext_lazy("Billbee order state", "ordered"),
@@ -55,3 +55,20 @@ def order_state_choices(extra: Any = ()) -> list[tuple[int, Any]]:
     translated when the form is rendered."""
     states = sorted(set(ORDER_STATE_NAMES) | {int(s) for s in extra if s is not None})
     return [(state, numbered_state_name(state)) for state in states]
+
+
+# Billbee's VatMode of an order (billbee.enums.VAT_MODES names them in English for the logs).
+VAT_MODE_NAMES = {
+    0: pgettext_lazy("Billbee VAT mode", "VAT shown"),
+    1: pgettext_lazy("Billbee VAT mode", "no VAT: small business (§19 UStG)"),
+    2: pgettext_lazy("Billbee VAT mode", "no VAT: intra-community supply"),
+    3: pgettext_lazy("Billbee VAT mode", "no VAT: export to a third country"),
+    4: pgettext_lazy("Billbee VAT mode", "margin scheme"),
+}
+
+
+def vat_mode_name(mode: int) -> str:
+    """The VAT mode's name in the active language (Billbee's own name for any other)."""
+    if mode in VAT_MODE_NAMES:
+        return str(VAT_MODE_NAMES[mode])
+    return VAT_MODES.get(mode) or gettext("unknown (%s)") % mode

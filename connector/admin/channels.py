@@ -11,6 +11,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ChannelRule, ExternalOrder, SalesChannel
@@ -26,8 +27,8 @@ class ChannelOwnRuleInline(admin.TabularInline):
     fk_name = "channel"
     fields = ("action", "valid_from", "valid_until", "note")
     extra = 0
-    verbose_name = "rule for this channel"
-    verbose_name_plural = "Rules for this channel only (an include rule wins over exclude rules)"
+    verbose_name = _("rule for this channel")
+    verbose_name_plural = _("Rules for this channel only (an include rule wins over exclude rules)")
 
 
 def _documents_link(channel: SalesChannel, count: int, status: str = "") -> SafeString | str:
@@ -72,13 +73,15 @@ class SalesChannelAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("connection", ("platform", "shop_name", "shop_id_text"), "origin")}),
-        ("Documents", {"fields": ("document_counts", "first_seen_at")}),
+        (_("Documents"), {"fields": ("document_counts", "first_seen_at")}),
         (
-            "Rules of the whole connection that match this channel",
+            _("Rules of the whole connection that match this channel"),
             {
                 "fields": ("matching_rules",),
-                "description": "These decide about this channel's documents together with "
-                "the channel's own rules below. Edit them on the connection's page.",
+                "description": _(
+                    "These decide about this channel's documents together with the channel's "
+                    "own rules below. Edit them on the connection's page."
+                ),
             },
         ),
     )
@@ -99,39 +102,39 @@ class SalesChannelAdmin(admin.ModelAdmin):
 
     # ---------------------------------------------------------------- columns
 
-    @admin.display(description="sales channel", ordering="platform")
+    @admin.display(description=_("sales channel"), ordering="platform")
     def channel(self, obj: SalesChannel) -> str:
         return str(obj)
 
-    @admin.display(description="origin")
+    @admin.display(description=_("origin"))
     def origin(self, obj: SalesChannel) -> str:
         return obj.origin
 
-    @admin.display(description="in the books", ordering="documents_accepted")
+    @admin.display(description=_("in the books"), ordering="documents_accepted")
     def accepted(self, obj: Any) -> SafeString | str:
         return _documents_link(obj, obj.documents_accepted)
 
-    @admin.display(description="excluded", ordering="documents_excluded")
+    @admin.display(description=_("excluded"), ordering="documents_excluded")
     def excluded(self, obj: Any) -> SafeString | str:
         return _documents_link(obj, obj.documents_excluded, "excluded")
 
-    @admin.display(description="skipped", ordering="documents_skipped")
+    @admin.display(description=_("skipped"), ordering="documents_skipped")
     def skipped(self, obj: Any) -> SafeString | str:
         return _documents_link(obj, obj.documents_skipped, "skipped")
 
-    @admin.display(description="rejected", ordering="documents_rejected")
+    @admin.display(description=_("rejected"), ordering="documents_rejected")
     def rejected(self, obj: Any) -> SafeString | str:
         return _documents_link(obj, obj.documents_rejected, "rejected")
 
-    @admin.display(description="waiting", ordering="documents_waiting")
+    @admin.display(description=_("waiting"), ordering="documents_waiting")
     def waiting(self, obj: Any) -> SafeString | str:
         return _documents_link(obj, obj.documents_waiting, "waiting")
 
-    @admin.display(description="total", ordering="documents_total")
+    @admin.display(description=_("total"), ordering="documents_total")
     def total(self, obj: Any) -> SafeString | str:
         return _documents_link(obj, obj.documents_total)
 
-    @admin.display(description="documents by status")
+    @admin.display(description=_("documents by status"))
     def document_counts(self, obj: Any) -> SafeString:
         rows = [
             (
@@ -141,16 +144,17 @@ class SalesChannelAdmin(admin.ModelAdmin):
             for status, label in ExternalOrder.Status.choices
         ]
         return format_html(
-            "{} · total {}",
+            "{} · {} {}",
             format_html_join(" · ", "{} {}", rows),
+            gettext("total"),
             _documents_link(obj, obj.documents_total),
         )
 
-    @admin.display(description="matching rules")
+    @admin.display(description=_("matching rules"))
     def matching_rules(self, obj: SalesChannel) -> SafeString | str:
         rules = channel_rules_matching(obj)
         if not rules:
-            return "No rule of the whole connection matches this channel."
+            return gettext("No rule of the whole connection matches this channel.")
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -160,24 +164,40 @@ class SalesChannelAdmin(admin.ModelAdmin):
                     rule.get_action_display(),
                     self._target(rule),
                     rule.describe_period(),
-                    rule.note or ("default" if rule.is_default else ""),
+                    rule.note or (gettext("default") if rule.is_default else ""),
                 )
                 for rule in rules
             ),
         )
+        headers = format_html_join(
+            "",
+            "<th>{}</th>",
+            (
+                (gettext("rule"),),
+                (gettext("action"),),
+                (gettext("matches"),),
+                (gettext("period"),),
+                (gettext("note"),),
+            ),
+        )
         return format_html(
-            "<table><thead><tr><th>rule</th><th>action</th><th>matches</th><th>period</th>"
-            "<th>note</th></tr></thead><tbody>{}</tbody></table><p>{}</p>",
+            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table><p>{}</p>",
+            headers,
             rows,
             admin_link(
-                "connection_change", f"Edit the rules of {obj.connection}", obj.connection_id
+                "connection_change",
+                gettext("Edit the rules of %(connection)s") % {"connection": obj.connection},
+                obj.connection_id,
             ),
         )
 
     @staticmethod
     def _target(rule: ChannelRule) -> str:
         if rule.channel_id is not None:
-            return f"{rule.describe_target()} (made for channel {rule.channel})"
+            return gettext("%(target)s (made for channel %(channel)s)") % {
+                "target": rule.describe_target(),
+                "channel": rule.channel,
+            }
         return rule.describe_target()
 
     # ---------------------------------------------------------------- saving

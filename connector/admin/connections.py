@@ -18,15 +18,24 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
-from ..crypto import UNREADABLE
 from ..forms import ChannelRuleForm, ConnectionAdminForm
 from ..models import DEFAULT_EXCLUDED_PLATFORMS, ChannelRule, Connection
 from ..selectors import connection_health, connection_last_run, connections_with_last_run
 from ..services.channels import channel_rules_create_defaults
 from ..services.connections import connection_test
 from ..services.scheduling import connection_next_start
-from .display import HEALTH_COLOURS, HEALTH_SYMBOLS, admin_link, run_state_badge, when
+from .display import (
+    HEALTH_COLOURS,
+    HEALTH_LABELS,
+    HEALTH_SYMBOLS,
+    admin_link,
+    check_label,
+    run_state_badge,
+    when,
+)
 from .onboarding import OnboardingViews
 from .operations import (
     import_enqueue,
@@ -48,6 +57,10 @@ DECISION_FIELDS = frozenset(
         "only_imported_states",
     }
 )
+# The section that explains the default exclusion rules on a new connection's page.
+IMPORT_SECTION = _("Import")
+# connector.crypto.UNREADABLE in the reader's language.
+UNREADABLE = _("credentials unreadable with the current key: enter them again")
 
 
 class ConnectionRuleInline(admin.TabularInline):
@@ -68,18 +81,18 @@ class ConnectionRuleInline(admin.TabularInline):
         "is_default",
     )
     readonly_fields = ("for_channel", "is_default")
-    verbose_name = "channel rule"
-    verbose_name_plural = (
+    verbose_name = _("channel rule")
+    verbose_name_plural = _(
         "Channel rules (an include rule wins over exclude rules; empty platform or shop: any)"
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ChannelRule]:
         return super().get_queryset(request).select_related("channel")
 
-    @admin.display(description="for channel")
+    @admin.display(description=_("for channel"))
     def for_channel(self, rule: ChannelRule) -> SafeString | str:
         if rule.channel_id is None:
-            return "all matching channels"
+            return gettext("all matching channels")
         return admin_link("saleschannel_change", rule.channel, rule.channel_id)
 
 
@@ -115,7 +128,7 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "label", "is_active")}),
         (
-            "Billbee API",
+            _("Billbee API"),
             {
                 "fields": (
                     "api_url",
@@ -127,9 +140,9 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
                 )
             },
         ),
-        ("Bookkeeping", {"fields": ("sender_country", "time_zone", "chart")}),
+        (_("Bookkeeping"), {"fields": ("sender_country", "time_zone", "chart")}),
         (
-            "Import",
+            IMPORT_SECTION,
             {
                 "fields": (
                     "import_start_date",
@@ -142,7 +155,7 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
             },
         ),
         (
-            "Schedule",
+            _("Schedule"),
             {
                 "fields": (
                     "schedule_enabled",
@@ -152,8 +165,8 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
                 ),
             },
         ),
-        ("Last test", {"fields": ("last_test_at", "last_test_ok", "last_test_message")}),
-        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        (_("Last test"), {"fields": ("last_test_at", "last_test_ok", "last_test_message")}),
+        (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
@@ -171,8 +184,11 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
             if connection is not None and connection.credentials_unreadable:
                 messages.warning(
                     request,
-                    f"Connection {connection.name}: {UNREADABLE} (API password and API key below; "
-                    "CREDENTIALS_KEY no longer holds the key they were encrypted with).",
+                    gettext(
+                        "Connection %(name)s: %(problem)s (API password and API key below; "
+                        "CREDENTIALS_KEY no longer holds the key they were encrypted with)."
+                    )
+                    % {"name": connection.name, "problem": UNREADABLE},
                 )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -180,14 +196,16 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None:
             return fieldsets
-        defaults = ", ".join(DEFAULT_EXCLUDED_PLATFORMS)
-        description = (
-            f"When you save, exclusion rules for {defaults} are created: a ledger usually "
+        description = gettext(
+            "When you save, exclusion rules for %(platforms)s are created: a ledger usually "
             "books those platforms through its own integration. Delete a rule or add an "
             "include rule to import them."
-        )
+        ) % {"platforms": ", ".join(DEFAULT_EXCLUDED_PLATFORMS)}
         return [
-            (name, {**options, "description": description} if name == "Import" else options)
+            (
+                name,
+                {**options, "description": description} if name is IMPORT_SECTION else options,
+            )
             for name, options in fieldsets
         ]
 
@@ -210,22 +228,24 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
 
     # ---------------------------------------------------------------- columns
 
-    @admin.display(description="credentials")
+    @admin.display(description=_("credentials"))
     def credentials(self, obj: Connection) -> str:
         # Says whether a credential is stored, never what it is.
         if obj.credentials_unreadable:
-            return UNREADABLE
+            return str(UNREADABLE)
         parts = [
-            f"API password {'stored' if obj.has_api_password else 'MISSING'}",
-            f"API key {'stored' if obj.has_api_key else 'MISSING'}",
+            gettext("API password stored")
+            if obj.has_api_password
+            else gettext("API password MISSING"),
+            gettext("API key stored") if obj.has_api_key else gettext("API key MISSING"),
         ]
         return "; ".join(parts)
 
-    @admin.display(description="last import")
+    @admin.display(description=_("last import"))
     def last_import(self, obj: Connection) -> SafeString | str:
         run = connection_last_run(obj)
         if run is None:
-            return "never"
+            return gettext("never")
         return format_html(
             "{} {}",
             run_state_badge(run.state, run.get_state_display()),
@@ -236,39 +256,42 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
             ),
         )
 
-    @admin.display(description="next scheduled import")
+    @admin.display(description=_("next scheduled import"))
     def next_import(self, obj: Connection) -> str:
         if obj.pk is None:
             return "—"
         now = timezone.now()
         upcoming = connection_next_start(obj, now)
         if upcoming is None:
-            return "off"
+            return gettext("off")
         if upcoming <= now:
-            return "due now (at the next tick)"
+            return gettext("due now (at the next tick)")
         return f"{when(upcoming, obj.zoneinfo)} ({obj.time_zone})"
 
-    @admin.display(description="health")
+    @admin.display(description=_("health"))
     def health(self, obj: Connection) -> SafeString:
         state = connection_health(obj, connection_last_run(obj), timezone.now())
         return format_html(
             '<span style="color:{}" title="{}">{} {}</span>',
             HEALTH_COLOURS[state.level],
-            state.level,
+            HEALTH_LABELS[state.level],
             HEALTH_SYMBOLS[state.level],
             format_html_join("; ", "{}", ((f.text,) for f in state.findings)),
         )
 
-    @admin.display(description="watermark")
+    @admin.display(description=_("watermark"))
     def watermark_display(self, obj: Connection) -> str:
         if obj.watermark is None:
-            return "nothing imported yet: the first import starts at the start date"
+            return gettext("nothing imported yet: the first import starts at the start date")
         age = timezone.now() - obj.watermark
-        hours = int(age.total_seconds() // 3600)
-        return (
-            f"{when(obj.watermark, obj.zoneinfo)} ({obj.time_zone}), {hours} h ago. Every "
-            "order modified up to here is imported; the next import continues from here."
-        )
+        return gettext(
+            "%(moment)s (%(zone)s), %(hours)s h ago. Every order modified up to here is "
+            "imported; the next import continues from here."
+        ) % {
+            "moment": when(obj.watermark, obj.zoneinfo),
+            "zone": obj.time_zone,
+            "hours": int(age.total_seconds() // 3600),
+        }
 
     # ---------------------------------------------------------------- saving
 
@@ -279,9 +302,11 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
         if obj.only_imported_states:
             self.message_user(
                 request,
-                "AccountOne-compatible: invoices outside the imported states (archived, dunning, "
-                "packed, cancelled …) are left out of the books, although their VAT is due "
-                "(§ 13 UStG) and every issued invoice belongs in the books (§ 146 AO).",
+                gettext(
+                    "AccountOne-compatible: invoices outside the imported states (archived, "
+                    "dunning, packed, cancelled …) are left out of the books, although their VAT "
+                    "is due (§ 13 UStG) and every issued invoice belongs in the books (§ 146 AO)."
+                ),
                 messages.WARNING,
             )
         if not change:
@@ -289,8 +314,14 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
             if created:
                 self.message_user(
                     request,
-                    f"{len(created)} default exclusion rules were created "
-                    f"({', '.join(r.platform for r in created)}): see the rules below.",
+                    ngettext(
+                        "%(count)s default exclusion rule was created (%(platforms)s): see the "
+                        "rules below.",
+                        "%(count)s default exclusion rules were created (%(platforms)s): see the "
+                        "rules below.",
+                        len(created),
+                    )
+                    % {"count": len(created), "platforms": ", ".join(r.platform for r in created)},
                     messages.INFO,
                 )
 
@@ -331,27 +362,32 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
     def has_run_import_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("connector.run_import")
 
-    @admin.action(description="Test the selected connections", permissions=["test_connection"])
+    @admin.action(description=_("Test the selected connections"), permissions=["test_connection"])
     def test_connections(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         for connection in queryset:
             result = connection_test(connection)
             if result.ok:
                 self.message_user(
-                    request, f"{connection.name}: connection works.", messages.SUCCESS
+                    request,
+                    gettext("%(name)s: connection works.") % {"name": connection.name},
+                    messages.SUCCESS,
                 )
             else:
+                # The checks' own messages are the service's (English, as stored).
                 failed = "; ".join(
-                    f"{c.name}: {c.message}" for c in result.checks if not c.ok and c.required
+                    f"{check_label(c.name)}: {c.message}"
+                    for c in result.checks
+                    if not c.ok and c.required
                 )
                 self.message_user(request, f"{connection.name}: {failed}", messages.ERROR)
 
-    @admin.action(description="Import now", permissions=["run_import"])
+    @admin.action(description=_("Import now"), permissions=["run_import"])
     def import_now(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         for connection in queryset:
             level, message = import_enqueue(connection)
             self.message_user(request, message, level)
 
-    @admin.action(description="Apply the rules again", permissions=["change"])
+    @admin.action(description=_("Apply the rules again"), permissions=["change"])
     def apply_rules_again(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         for connection in queryset:
             level, message = reevaluate_enqueue(connection)
@@ -378,11 +414,13 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
         return self._task_view(
             request,
             object_id,
-            title="Import now",
-            explanation="Reads every order changed since the watermark (minus the overlap) "
-            "from Billbee and decides about each one, as a scheduled import does, but right "
-            "now and outside the daily window.",
-            button="Import now",
+            title=gettext("Import now"),
+            explanation=gettext(
+                "Reads every order changed since the watermark (minus the overlap) from Billbee "
+                "and decides about each one, as a scheduled import does, but right now and "
+                "outside the daily window."
+            ),
+            button=gettext("Import now"),
             perform=import_enqueue,
             done_url="admin:connector_importrun_changelist",
             allowed=self.has_run_import_permission,
@@ -392,11 +430,13 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
         return self._task_view(
             request,
             object_id,
-            title="Apply the rules again",
-            explanation="Decides again about every document already in the log with the "
-            "current rules and settings, from the stored JSON: nothing is fetched from "
-            "Billbee. Documents still in the books stay there.",
-            button="Apply the rules again",
+            title=gettext("Apply the rules again"),
+            explanation=gettext(
+                "Decides again about every document already in the log with the current rules "
+                "and settings, from the stored JSON: nothing is fetched from Billbee. Documents "
+                "still in the books stay there."
+            ),
+            button=gettext("Apply the rules again"),
             perform=reevaluate_enqueue,
             done_url="admin:connector_externalorder_changelist",
             allowed=lambda request: self.has_change_permission(request),
@@ -418,7 +458,7 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
             raise PermissionDenied
         connection = self.get_object(request, unquote(object_id))
         if connection is None:
-            raise Http404(f"There is no connection with the id {object_id!r}.")
+            raise Http404(gettext("There is no connection with the id %(id)r.") % {"id": object_id})
         if request.method == "POST":
             level, message = perform(connection)
             self.message_user(request, message, level)

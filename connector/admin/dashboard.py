@@ -42,7 +42,7 @@ from ..dashboard import (
     import_status,
     payments_work,
 )
-from ..models import Connection
+from ..models import Connection, ImportRun
 from ..svgcharts import horizontal_bars, stacked_bars
 
 
@@ -351,7 +351,7 @@ def _run_charts(data: ChartData) -> list[Chart]:
     table = [
         [
             label,
-            run.state,
+            _run_state_label(run.state),
             _number(durations[i]) if run.duration_s is not None else "—",
             formatting.number(run.api_requests),
             formatting.number(run.throttled),
@@ -371,6 +371,12 @@ def _run_charts(data: ChartData) -> list[Chart]:
         Chart("duration", _("Import duration (seconds)"), duration_svg, headers, table),
         Chart("throttling", _("Billbee's 429 answers per import"), throttle_svg, headers, []),
     ]
+
+
+def _run_state_label(state: str) -> str:
+    if state in ImportRun.State.values:
+        return str(ImportRun.State(state).label)
+    return state
 
 
 def _seconds(value: float | None) -> Decimal:

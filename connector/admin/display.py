@@ -6,10 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # Re-exported: the admin modules take every display helper from here.
 from connector.formatting import day as day
@@ -48,6 +49,31 @@ HEALTH_COLOURS = {
     "unknown": "#6e7781",
 }
 HEALTH_SYMBOLS = {"ok": "●", "warning": "▲", "error": "✖", "unknown": "○"}
+HEALTH_LABELS = {
+    "ok": _("ok"),
+    "warning": _("warning"),
+    "error": _("error"),
+    "unknown": _("unknown"),
+}
+# The checks of a connection test (connector.services.connections) by their names.
+CHECK_LABELS = {
+    "credentials": _("credentials"),
+    "authentication": _("authentication"),
+    "orders": _("orders"),
+    "invoices": _("invoices"),
+    "shops": _("shops"),
+}
+
+
+def check_label(name: str) -> str:
+    return str(CHECK_LABELS.get(name, name))
+
+
+def html_text(text: str, **values: str) -> SafeString:
+    """A translated text with markup and ``%(name)s`` placeholders, filled in: the values are
+    escaped (a value that is markup already, such as a link from ``admin_link``, stays as it
+    is); the text itself comes from the code and its catalogue."""
+    return mark_safe(text % {name: conditional_escape(v) for name, v in values.items()})  # noqa: S308
 
 
 def badge(text: str, colour: str, title: str = "") -> SafeString:

@@ -19,12 +19,10 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
-from billbee.enums import VAT_MODES
-
 from ..models import ExternalOrder
 from ..resources import ExternalOrderResource, with_booking_status
 from ..selectors import external_order_detail
-from ..states import order_state_name
+from ..states import order_state_name, vat_mode_name
 from . import document_actions
 from .booking_status import booking_badge, booking_fix, booking_values
 from .display import day, money, reason_label, short_text, status_badge
@@ -222,9 +220,13 @@ class ExternalOrderAdmin(ExportMixin, admin.ModelAdmin):
             "reason_label": reason_label(document.reason_code),
             "status_html": status_badge(document.status, document.get_status_display()),
             "vat_mode_label": (
-                VAT_MODES.get(document.vat_mode, gettext("unknown (%s)") % document.vat_mode)
-                if document.vat_mode is not None
-                else "—"
+                vat_mode_name(document.vat_mode) if document.vat_mode is not None else "—"
+            ),
+            # Named in the reader's language (the explanation names it in English).
+            "billbee_state_name": (
+                order_state_name(document.billbee_state)
+                if document.billbee_state is not None
+                else ""
             ),
             "totals_rows": [
                 (gettext("lines, each rounded to cents"), totals["lines_rounded"]),

@@ -28,6 +28,7 @@ from ..forms import (
 from ..models import Connection, SalesChannel
 from ..services import onboarding as wizard
 from ..services.connections import connection_test
+from .display import check_label
 
 STEP_TITLES = {
     1: gettext_lazy("Billbee access"),
@@ -144,7 +145,10 @@ class OnboardingViews:
                     messages.WARNING,
                 )
                 return self._next(connection, 2)
-        return self._render(request, connection, 2, {"result": result})
+        # The checks by their names in the reader's language; their messages are the
+        # service's (English, as stored with the connection).
+        checks = [(check_label(c.name), c) for c in result.checks] if result else []
+        return self._render(request, connection, 2, {"result": result, "checks": checks})
 
     def _step_3(self, request: HttpRequest, connection: Connection) -> HttpResponse:
         from bookkeeping.services.setup import bookkeeping_settings

@@ -9,14 +9,14 @@ from django.contrib import messages
 from django.db import transaction
 from django.forms import BaseInlineFormSet
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from ..models import ChannelRule, Connection, ImportRun
 from ..selectors import import_run_running
 from ..services.import_runs import import_run_enqueue
 from ..tasks import import_orders_task, reevaluate_task
-from .display import admin_link
+from .display import admin_link, html_text
 
 
 def import_enqueue(connection: Connection) -> tuple[int, SafeString]:
@@ -26,22 +26,31 @@ def import_enqueue(connection: Connection) -> tuple[int, SafeString]:
     )
     current = import_run_running(connection)
     if current is not None:  # the import would refuse to start; say so now
-        return messages.WARNING, format_html(
-            "{}: an import is already running ({}); no second one was started.",
-            connection.name,
-            admin_link("importrun_change", f"run #{current.pk}", current.pk),
+        return messages.WARNING, html_text(
+            gettext(
+                "%(connection)s: an import is already running (%(run)s); no second one was started."
+            ),
+            connection=connection.name,
+            run=_run_link(current),
         )
     # A pending run shows at once in the console; the worker begins it.
     run = import_run_enqueue(connection, ImportRun.Trigger.ADMIN)
     transaction.on_commit(
         partial(import_orders_task.delay, connection.pk, ImportRun.Trigger.ADMIN, run.pk)
     )
-    return messages.SUCCESS, format_html(
-        '{}: import queued as {}. Follow it in the <a href="{}">import runs</a>.',
-        connection.name,
-        admin_link("importrun_change", f"run #{run.pk}", run.pk),
-        runs,
+    return messages.SUCCESS, html_text(
+        gettext(
+            '%(connection)s: import queued as %(run)s. Follow it in the <a href="%(runs)s">'
+            "import runs</a>."
+        ),
+        connection=connection.name,
+        run=_run_link(run),
+        runs=runs,
     )
+
+
+def _run_link(run: ImportRun) -> SafeString:
+    return admin_link("importrun_change", gettext("run #%(id)s") % {"id": run.pk}, run.pk)
 
 
 def reevaluate_enqueue(connection: Connection) -> tuple[int, SafeString]:
@@ -50,21 +59,27 @@ def reevaluate_enqueue(connection: Connection) -> tuple[int, SafeString]:
     documents = reverse("admin:connector_externalorder_changelist") + (
         f"?connection__id__exact={connection.pk}"
     )
-    return messages.SUCCESS, format_html(
-        "{}: the current rules and settings are being applied again to the documents in the "
-        'log. The <a href="{}">external orders</a> show the new decisions when it is done.',
-        connection.name,
-        documents,
+    return messages.SUCCESS, html_text(
+        gettext(
+            "%(connection)s: the current rules and settings are being applied again to the "
+            'documents in the log. The <a href="%(documents)s">external orders</a> show the new '
+            "decisions when it is done."
+        ),
+        connection=connection.name,
+        documents=documents,
     )
 
 
 def rules_changed_message(connection: Connection) -> SafeString:
     url = reverse("admin:connector_connection_reevaluate", args=[connection.pk])
-    return format_html(
-        "Rules or settings that decide about documents changed. The documents already in the "
-        'log keep their old decision until you <a href="{}">apply the rules again to {}</a>.',
-        url,
-        connection.name,
+    return html_text(
+        gettext(
+            "Rules or settings that decide about documents changed. The documents already in "
+            'the log keep their old decision until you <a href="%(url)s">apply the rules again '
+            "to %(connection)s</a>."
+        ),
+        url=url,
+        connection=connection.name,
     )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ..formatting import day
 from .connections import Connection
 
 # Platforms a ledger usually books through its own direct integration: their Billbee orders
@@ -51,7 +53,7 @@ class SalesChannel(models.Model):
 
     def __str__(self) -> str:
         if not self.platform and not self.shop_name:
-            return "manual orders (no shop)"
+            return gettext("manual orders (no shop)")
         return f"{self.platform or '?'} · {self.shop_name or '?'}"
 
     @property
@@ -139,8 +141,14 @@ class ChannelRule(models.Model):
             ),
         ]
 
+    # In the reader's language, for the console. The reasons stored with the documents describe
+    # their rule in English of their own (connector.classify.RuleSpec.describe).
     def __str__(self) -> str:
-        return f"{self.action} {self.describe_target()} ({self.describe_period()})"
+        return gettext("%(action)s %(target)s (%(period)s)") % {
+            "action": self.get_action_display(),
+            "target": self.describe_target(),
+            "period": self.describe_period(),
+        }
 
     def save(self, *args: object, **kwargs: object) -> None:
         channel = self.channel if self.channel_id is not None else None
@@ -153,23 +161,23 @@ class ChannelRule(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def describe_target(self) -> str:
-        if self.channel_id is not None and not self.platform and not self.shop_name:
-            return "manual orders"
-        parts = []
+        names = {"platform": self.platform, "shop": self.shop_name}
+        if self.platform and self.shop_name:
+            return gettext("platform %(platform)s and shop %(shop)s") % names
         if self.platform:
-            parts.append(f"platform {self.platform}")
+            return gettext("platform %(platform)s") % names
         if self.shop_name:
-            parts.append(f"shop {self.shop_name}")
-        return " and ".join(parts)
+            return gettext("shop %(shop)s") % names
+        return gettext("manual orders") if self.channel_id is not None else ""
 
     def describe_period(self) -> str:
         if self.valid_from and self.valid_until:
-            return f"{self.valid_from:%d.%m.%Y}–{self.valid_until:%d.%m.%Y}"
+            return f"{day(self.valid_from)}–{day(self.valid_until)}"
         if self.valid_from:
-            return f"from {self.valid_from:%d.%m.%Y}"
+            return gettext("from %(day)s") % {"day": day(self.valid_from)}
         if self.valid_until:
-            return f"until {self.valid_until:%d.%m.%Y}"
-        return "whole period"
+            return gettext("until %(day)s") % {"day": day(self.valid_until)}
+        return gettext("whole period")
 
     def clean(self) -> None:
         if self.channel_id is not None:

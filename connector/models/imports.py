@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .connections import Connection
@@ -81,7 +82,11 @@ class ImportRun(models.Model):
         indexes = [models.Index(fields=["connection", "-started_at"])]
 
     def __str__(self) -> str:
-        return f"import #{self.pk} of {self.connection} ({self.state})"
+        return gettext("import #%(id)s of %(connection)s (%(state)s)") % {
+            "id": self.pk,
+            "connection": self.connection,
+            "state": self.get_state_display(),
+        }
 
     @property
     def progress(self) -> float:
