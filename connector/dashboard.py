@@ -26,7 +26,7 @@ from bookkeeping.vat.model import OSS_CASES
 
 from .fields import ExactDecimalField
 from .models import Connection, ExternalOrder, ImportRun, SalesChannel
-from .selectors import import_overdue_since, last_successful_import
+from .selectors import import_due_by, import_overdue_since, last_successful_import
 from .services.scheduling import connection_next_start
 
 ZERO = Decimal("0.00")
@@ -55,11 +55,9 @@ class ImportStatus:
     next_start: datetime | None
     scheduled: bool
     overdue: bool
-    allowed: timedelta  # spacing plus grace: older than this since the last success is overdue
-
-    @property
-    def allowed_hours(self) -> Decimal:
-        return (Decimal(int(self.allowed.total_seconds())) / 3600).quantize(Decimal("0.1"))
+    # When the schedule should have run the next import after the last success (the spacing
+    # later, inside the daily window); overdue once two hours more have passed.
+    due_at: datetime | None
 
     @property
     def last_success_at(self) -> datetime | None:
@@ -68,8 +66,6 @@ class ImportStatus:
 
 
 def import_status(connection: Connection, now: datetime) -> ImportStatus:
-    from .selectors import OVERDUE_GRACE
-
     last_run = (
         ImportRun.objects.filter(connection=connection)
         .exclude(trigger=ImportRun.Trigger.PAYMENTS)
@@ -78,15 +74,14 @@ def import_status(connection: Connection, now: datetime) -> ImportStatus:
         .first()
     )
     last_success = last_successful_import(connection)
+    succeeded_at = last_success.finished_at if last_success else None
     return ImportStatus(
         last_run=last_run,
         last_success=last_success,
         next_start=connection_next_start(connection, now),
         scheduled=connection.schedule_enabled and connection.is_active,
-        overdue=import_overdue_since(
-            connection, now, last_success.finished_at if last_success else None
-        ),
-        allowed=timedelta(minutes=connection.schedule_spacing_minutes) + OVERDUE_GRACE,
+        overdue=import_overdue_since(connection, now, succeeded_at),
+        due_at=import_due_by(connection, succeeded_at),
     )
 
 

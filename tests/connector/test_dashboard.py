@@ -19,9 +19,10 @@ from django.utils import timezone, translation
 
 from bookkeeping.models import DebtorMapping
 from bookkeeping.worklist import work_queue
+from connector import formatting
 from connector.dashboard import chart_data
 from connector.models import Connection, ImportRun
-from connector.selectors import import_overdue, last_successful_import
+from connector.selectors import import_due_by, import_overdue, last_successful_import
 from connector.services.connections import connection_upsert
 from connector.svgcharts import horizontal_bars, nice_ceiling, stacked_bars
 from tests.bookkeeping.helpers import AUSTRIA, MANUAL, ORIGIN, book, item
@@ -118,12 +119,30 @@ def test_the_index_shows_the_last_and_next_import_and_the_alert(admin_client):
     assert "console-badge-succeeded" in panel
     assert "180 s" in panel  # the run's duration
     assert 'data-alert="import-overdue"' in panel
-    assert "more than 3.0 hours" in panel
+    # The alert names the last success and when the schedule had the next one due.
+    due = import_due_by(shop, run_.finished_at)
+    assert run_.finished_at < due <= run_.finished_at + timedelta(hours=1)
+    assert f"No import has succeeded since {formatting.when(run_.finished_at)}" in panel
+    assert f"the next was due by {formatting.when(due)}" in panel
     assert 'data-field="next-import">—' not in panel  # the schedule names a moment
 
     succeeded(shop, now - timedelta(minutes=30))
     page = admin_client.get(reverse(INDEX)).content.decode()
     assert 'data-alert="import-overdue"' not in _panel(page, shop)
+
+
+def test_the_alert_of_a_connection_that_never_imported_names_when_the_first_was_due(
+    admin_client,
+):
+    shop = offline_connection(schedule_spacing_minutes=60)
+    Connection.objects.filter(pk=shop.pk).update(created_at=timezone.now() - timedelta(hours=5))
+    shop.refresh_from_db()
+
+    panel = _panel(admin_client.get(reverse(INDEX)).content.decode(), shop)
+
+    assert 'data-alert="import-overdue"' in panel
+    due = formatting.when(import_due_by(shop, None))
+    assert f"No import of this connection has succeeded yet: the first was due by {due}" in panel
 
 
 def _panel(page: str, connection: Connection) -> str:
