@@ -10,7 +10,6 @@ from django.utils import translation
 from django.utils.timezone import now
 
 from connector.models import BillbeeName
-
 from payments.models import PaymentGroup
 from payments.services.groups import payment_groups_ensure
 
