@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -190,17 +191,35 @@ class _PaymentSourceForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
+# What each column of the mapping holds, named as the statement line's field it fills.
+COLUMN_NAMES = {
+    "date": gettext_lazy("booking date"),
+    "value_date": gettext_lazy("value date"),
+    "amount": gettext_lazy("amount"),
+    "debit": gettext_lazy("debit"),
+    "credit": gettext_lazy("credit"),
+    "currency": gettext_lazy("currency"),
+    "name": gettext_lazy("counterparty name"),
+    "iban": gettext_lazy("counterparty IBAN"),
+    "bic": gettext_lazy("counterparty BIC"),
+    "text": gettext_lazy("remittance"),
+    "reference": gettext_lazy("bank reference"),
+    "end_to_end_id": gettext_lazy("end-to-end ID"),
+}
+
+
+def _column_label(key: str) -> str:
+    return _("column: %(name)s") % {"name": COLUMN_NAMES[key]}
+
+
+# Evaluated when a page shows it, in that page's language (the fields are made at import time).
+column_label = lazy(_column_label, str)
+
 # One field per column of the mapping, declared on the class so that the admin knows them.
 PaymentSourceForm = type(
     "PaymentSourceForm",
     (_PaymentSourceForm,),
-    {
-        f"col_{key}": forms.CharField(
-            label=gettext_lazy("column: %(name)s") % {"name": key.replace("_", " ")},
-            required=False,
-        )
-        for key in COLUMN_KEYS
-    },
+    {f"col_{key}": forms.CharField(label=column_label(key), required=False) for key in COLUMN_KEYS},
 )
 
 

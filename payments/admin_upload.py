@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from connector.admin.form_defaults import only_one
 
@@ -31,21 +33,27 @@ if TYPE_CHECKING:
     from .admin import StatementAdmin
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-FORMAT_CHOICES = [("", "the account's format, else recognised"), *((f, f) for f in FORMATS)]
+FORMAT_CHOICES = [
+    ("", gettext_lazy("the account's format, else recognised")),
+    *((f, f) for f in FORMATS),
+]
 
 
 class UploadForm(forms.Form):
     source = forms.ModelChoiceField(
         queryset=PaymentSource.objects.filter(is_active=True).select_related("connection"),
-        label="account",
+        label=gettext_lazy("bank or PSP account"),
     )
-    file = forms.FileField(help_text="CAMT (XML), MT940, PayPal or Stripe CSV, or a bank CSV.")
-    format = forms.ChoiceField(choices=FORMAT_CHOICES, required=False)
+    file = forms.FileField(
+        label=gettext_lazy("file"),
+        help_text=gettext_lazy("CAMT (XML), MT940, PayPal or Stripe CSV, or a bank CSV."),
+    )
+    format = forms.ChoiceField(choices=FORMAT_CHOICES, required=False, label=gettext_lazy("format"))
 
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError("The file is larger than 20 MB: split the export.")
+            raise forms.ValidationError(_("The file is larger than 20 MB: split the export."))
         self.file_name = upload.name
         return bytes(upload.read())
 
@@ -64,7 +72,7 @@ class ConfirmForm(forms.Form):
         try:
             return base64.b64decode(self.cleaned_data["content"], validate=True)
         except (binascii.Error, ValueError):
-            raise forms.ValidationError("The previewed file did not come back intact.") from None
+            raise forms.ValidationError(_("The previewed file did not come back intact.")) from None
 
 
 def statement_upload_view(model_admin: StatementAdmin, request: HttpRequest) -> HttpResponse:
@@ -119,7 +127,7 @@ def statement_upload_view(model_admin: StatementAdmin, request: HttpRequest) -> 
                 )
     context: dict[str, Any] = {
         **model_admin.admin_site.each_context(request),
-        "title": "Import a statement",
+        "title": _("Import a statement"),
         "opts": model_admin.model._meta,
         "form": upload,
         "problems": problems,
@@ -130,10 +138,18 @@ def statement_upload_view(model_admin: StatementAdmin, request: HttpRequest) -> 
 
 
 def _summary(result: StatementImportResult) -> str:
-    text = (
-        f"{result.source}: {result.lines} lines, {result.new} new, {result.known} already "
-        f"known, {len(result.errors)} with errors."
-    )
+    text = ngettext(
+        "%(source)s: %(lines)s line, %(new)s new, %(known)s already known, %(broken)s with errors.",
+        "%(source)s: %(lines)s lines, %(new)s new, %(known)s already known, %(broken)s with "
+        "errors.",
+        result.lines,
+    ) % {
+        "source": result.source,
+        "lines": result.lines,
+        "new": result.new,
+        "known": result.known,
+        "broken": len(result.errors),
+    }
     if result.errors:
-        text += " The broken lines are listed on the statement's page with their reason."
+        text += " " + _("The broken lines are listed on the statement's page with their reason.")
     return text

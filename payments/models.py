@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as IbanError
@@ -714,7 +715,10 @@ class Writeback(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"paid → Billbee order {self.billbee_order_id} ({self.get_state_display()})"
+        return gettext("paid → Billbee order %(order)s (%(state)s)") % {
+            "order": self.billbee_order_id,
+            "state": self.get_state_display(),
+        }
 
 
 class PaymentAllocation(models.Model):
@@ -776,7 +780,10 @@ class PaymentAllocation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} → document {self.document_id}"
+        return gettext("%(amount)s → document %(document)s") % {
+            "amount": self.amount,
+            "document": self.document_id,
+        }
 
 
 class ReminderLog(models.Model):
@@ -863,7 +870,10 @@ class ReminderLog(models.Model):
         indexes = [models.Index(fields=["connection", "status"])]
 
     def __str__(self) -> str:
-        return f"reminder {self.level} for {self.invoice_number or self.document_id}"
+        return gettext("reminder %(level)s for %(invoice)s") % {
+            "level": self.level,
+            "invoice": self.invoice_number or self.document_id,
+        }
 
 
 class PayerAccount(models.Model):

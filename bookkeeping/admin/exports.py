@@ -3,6 +3,7 @@ lints the file first and lists every finding with its Billbee order."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -23,7 +24,7 @@ from connector.admin.form_defaults import connection_initial
 from connector.models import Connection
 
 from ..errors import ExportIncomplete, ExportRefused
-from ..models import ExportBatch
+from ..models import DocumentBooking, ExportBatch
 from ..reports.period import month_bounds, parse_month
 from ..services.export import datev_export
 
@@ -171,7 +172,7 @@ class ExportBatchAdmin(admin.ModelAdmin):
                     user=request.user,
                 )
             except ExportIncomplete as exc:
-                open_months = exc.months
+                open_months = _with_status_labels(exc.months)
                 self.message_user(
                     request,
                     _(
@@ -229,6 +230,21 @@ class ExportBatchAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/bookkeeping/exportbatch/export.html", context)
+
+
+def _with_status_labels(months: list[Any]) -> list[dict[str, Any]]:
+    """The open months for the page, each document's status named as the console names it
+    (the months carry the stored codes)."""
+    labels = dict(DocumentBooking.Status.choices)
+    return [
+        {
+            **asdict(month),
+            "documents": [
+                {**asdict(d), "status": labels.get(d.status, d.status)} for d in month.documents
+            ],
+        }
+        for month in months
+    ]
 
 
 def _month(first: date) -> str:

@@ -76,7 +76,10 @@ def document_link(document_id: int, label: str) -> SafeString:
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(ListExport, ReadOnly):
-    change_list_template = "admin/bookkeeping/journalentry/change_list.html"
+    # The list's own buttons beside the export's: import-export wraps the base list template
+    # and shows that template's buttons only to users who may add entries (no one may), so the
+    # buttons sit in the template import-export renders.
+    import_export_change_list_template = "admin/bookkeeping/journalentry/change_list.html"
     resource_classes = [JournalLineResource]
     list_display = (
         "date",

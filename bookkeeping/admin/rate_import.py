@@ -15,7 +15,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from ..models import ExchangeRate
 from ..parsers.exchange_rates import RateFile, RateFileError, exchange_rates_parse
 from ..services.rates import RateImport, exchange_rates_import
 
@@ -23,30 +26,37 @@ if TYPE_CHECKING:
     from .setup import ExchangeRateAdmin
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
-KIND_CHOICES = [
-    ("", "as the file says"),
-    ("monthly", "BMF monthly VAT conversion rates"),
-    ("daily", "daily reference rates"),
-]
+# The kinds as the rates' own list names them (the parser's MONTHLY and DAILY are their values).
+KIND_CHOICES = [("", gettext_lazy("as the file says")), *ExchangeRate.Kind.choices]
+# What the preview does with each rate of the file.
+ACTIONS = {
+    "create": gettext_lazy("create"),
+    "update": gettext_lazy("update"),
+    "unchanged": gettext_lazy("unchanged"),
+}
 
 
 class RateFileForm(forms.Form):
     file = forms.FileField(
-        help_text="CSV: currency;month;rate, currency;date;rate, or the BMF's table "
-        "(country, currency, January … December)."
+        label=gettext_lazy("file"),
+        help_text=gettext_lazy(
+            "CSV: currency;month;rate, currency;date;rate, or the BMF's table "
+            "(country, currency, January … December)."
+        ),
     )
-    kind = forms.ChoiceField(choices=KIND_CHOICES, required=False)
+    kind = forms.ChoiceField(choices=KIND_CHOICES, required=False, label=gettext_lazy("kind"))
     year = forms.IntegerField(
         required=False,
         min_value=1999,
         max_value=2100,
-        help_text="The year of a BMF table (its rows do not name it).",
+        label=gettext_lazy("year"),
+        help_text=gettext_lazy("The year of a BMF table (its rows do not name it)."),
     )
 
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError("The file is larger than 2 MB.")
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
         return bytes(upload.read())
 
 
@@ -61,7 +71,7 @@ class ConfirmForm(forms.Form):
         try:
             return base64.b64decode(self.cleaned_data["content"], validate=True)
         except (binascii.Error, ValueError):
-            raise forms.ValidationError("The previewed file did not come back intact.") from None
+            raise forms.ValidationError(_("The previewed file did not come back intact.")) from None
 
 
 def rate_import_view(model_admin: ExchangeRateAdmin, request: HttpRequest) -> HttpResponse:
@@ -98,12 +108,13 @@ def rate_import_view(model_admin: ExchangeRateAdmin, request: HttpRequest) -> Ht
                 )
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": "Import exchange rates",
+        "title": _("Import exchange rates"),
         "opts": model_admin.model._meta,
         "form": upload,
         "problems": problems,
         "preview": preview,
         "rows": _rows(preview) if preview else [],
+        "kind_label": ExchangeRate.Kind(preview.kind).label if preview else "",
         "confirm": confirm,
     }
     return TemplateResponse(request, "admin/bookkeeping/exchangerate/import.html", context)
@@ -118,25 +129,31 @@ def _parse(data: bytes, kind: str, year: int | None) -> tuple[RateFile | None, l
 
 def _rows(result: RateImport) -> list[dict[str, Any]]:
     """The preview's table: what happens to each rate, changes first."""
-    rows: list[dict[str, Any]] = [
-        {"action": "create", "rate": r, "old": None, "when": result.when(r)} for r in result.created
+    changes = [
+        *(("create", r, None) for r in result.created),
+        *(("update", r, old) for r, old in result.updated),
+        *(("unchanged", r, None) for r in result.unchanged),
     ]
-    rows += [
-        {"action": "update", "rate": r, "old": old, "when": result.when(r)}
-        for r, old in result.updated
+    return [
+        {
+            "action": action,
+            "action_label": ACTIONS[action],
+            "rate": r,
+            "old": old,
+            "when": result.when(r),
+        }
+        for action, r, old in changes
     ]
-    rows += [
-        {"action": "unchanged", "rate": r, "old": None, "when": result.when(r)}
-        for r in result.unchanged
-    ]
-    return rows
 
 
 def _summary(result: RateImport) -> str:
-    text = (
-        f"Exchange rates: {len(result.created)} created, {len(result.updated)} updated, "
-        f"{len(result.unchanged)} unchanged."
-    )
+    text = _(
+        "Exchange rates: %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
+    ) % {
+        "created": len(result.created),
+        "updated": len(result.updated),
+        "unchanged": len(result.unchanged),
+    }
     if result.rebooking:
-        text += " The documents waiting for an exchange rate are being booked again."
+        text += " " + _("The documents waiting for an exchange rate are being booked again.")
     return text

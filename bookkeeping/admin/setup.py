@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from connector.admin.display import plain_number
 from connector.models import Connection
@@ -84,7 +84,7 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
             },
         ),
         (
-            "VAT",
+            _("VAT"),
             {
                 "fields": (
                     "home_country",
@@ -96,7 +96,7 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
             },
         ),
         (
-            "Posting",
+            _("Posting"),
             {
                 "fields": (
                     "document_date",
@@ -108,20 +108,24 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
             },
         ),
         (
-            "Coupons and vouchers",
+            _("Coupons and vouchers"),
             {
-                "description": "A Billbee coupon line is a discount code (revenue and VAT "
-                "reduced at the goods' rates), a multi-purpose voucher (a payment, § 3 (15) "
-                "UStG) or a single-purpose voucher (taxed when sold, § 3 (14) UStG). Coupon "
-                "rules tell them apart by a text in the line's title or SKU.",
+                "description": _(
+                    "A Billbee coupon line is a discount code (revenue and VAT reduced at the "
+                    "goods' rates), a multi-purpose voucher (a payment, § 3 (15) UStG) or a "
+                    "single-purpose voucher (taxed when sold, § 3 (14) UStG). Coupon rules "
+                    "tell them apart by a text in the line's title or SKU."
+                ),
                 "fields": ("coupon_kind", "coupon_account"),
             },
         ),
         (
-            "Payments: Skonto and write-offs",
+            _("Payments: Skonto and write-offs"),
             {
-                "description": "Where the rest of an invoice settled by a payment goes, with "
-                "its VAT correction per rate. 0: the chart's preset (automatic accounts).",
+                "description": _(
+                    "Where the rest of an invoice settled by a payment goes, with its VAT "
+                    "correction per rate. 0: the chart's preset (automatic accounts)."
+                ),
                 "fields": (
                     "skonto_account_19",
                     "skonto_account_7",
@@ -131,7 +135,7 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
             },
         ),
         (
-            "Debtors",
+            _("Debtors"),
             {"fields": ("debtor_per_customer", "customer_debtor_first", "customer_debtor_last")},
         ),
     )
@@ -140,7 +144,7 @@ class BookkeepingSettingsAdmin(RebookingAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created with the connection
 
-    @admin.display(description="EU delivery threshold (§ 3c (4) UStG)")
+    @admin.display(description=_("EU delivery threshold (§ 3c (4) UStG)"))
     def distance_sales_threshold(self, obj: BookkeepingSettings) -> str:
         """From the books: this year's and last year's net distance sales."""
         today = timezone.localdate(timezone=obj.connection.zoneinfo)
@@ -161,11 +165,11 @@ class AccountAdmin(SetupImportExport, admin.ModelAdmin):
 
 
 class AssignedFilter(admin.SimpleListFilter):
-    title = "account"
+    title = _("debtor account")
     parameter_name = "assigned"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("no", "not assigned yet"), ("yes", "assigned")]
+        return [("no", gettext("not assigned yet")), ("yes", gettext("assigned"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "no":
@@ -332,14 +336,18 @@ def debtors_download(request: HttpRequest, connection_ids: set[int]) -> HttpResp
     from ..services.debtor_export import datev_debtors_file
 
     if len(connection_ids) != 1:
-        messages.error(request, "Select the debtors of one connection.")
+        messages.error(request, gettext("Select the debtors of one connection."))
         return None
     connection = Connection.objects.get(pk=connection_ids.pop())
     try:
         data, _ = datev_debtors_file(connection)
     except ExportRefused as exc:
         for finding in exc.findings[:20]:
-            messages.error(request, f"line {finding.line}, {finding.field}: {finding.message}")
+            messages.error(
+                request,
+                gettext("line %(line)s, %(field)s: %(message)s")
+                % {"line": finding.line, "field": finding.field, "message": finding.message},
+            )
         return None
     response = HttpResponse(data, content_type="text/csv; charset=windows-1252")
     name = f"EXTF_Debitoren_Kreditoren_{connection.name}.csv"
@@ -366,7 +374,7 @@ class CustomerDebtorAdmin(DebtorActions, admin.ModelAdmin):
     actions = ["datev_master_data"]
 
     @admin.action(
-        description="Download the DATEV master data of these connections' debtors",
+        description=_("Download the DATEV master data of these connections' debtors"),
         permissions=["export_datev"],
     )
     def datev_master_data(

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
@@ -36,11 +37,15 @@ class SetupImportExport(ImportExportMixin):
     def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
         if not (result.has_errors() or result.has_validation_errors()):
             return super().process_result(result, request)  # type: ignore[no-any-return]
-        problems = [
-            f"row {row.number}: {validation_reason(row.error)}" for row in result.invalid_rows
-        ]
-        problems += [f"row {n}: {errors[0].error}" for n, errors in result.row_errors()]
+        problems = [_row(row.number, validation_reason(row.error)) for row in result.invalid_rows]
+        problems += [_row(n, errors[0].error) for n, errors in result.row_errors()]
         problems += [str(error.error) for error in result.base_errors]
-        messages.error(request, f"Nothing was imported: {'; '.join(problems[:5])}")
+        messages.error(
+            request, _("Nothing was imported: %(problems)s") % {"problems": "; ".join(problems[:5])}
+        )
         opts = self.model._meta  # type: ignore[attr-defined]
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+
+
+def _row(number: int, reason: object) -> str:
+    return _("row %(number)s: %(reason)s") % {"number": number, "reason": reason}

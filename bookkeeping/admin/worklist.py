@@ -14,11 +14,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from connector.models import Connection
 
+from ..models import ExchangeRate
 from ..worklist import CANCELLED, UNREAD, QueueGroup, WorkQueue, work_queue
 
 
@@ -81,7 +83,7 @@ def group_place(group: QueueGroup, connection: Connection) -> Place:
     if group.code == "no_exchange_rate":  # rates are the installation's, not a connection's
         return Place(
             reverse("admin:bookkeeping_exchangerate_changelist"),
-            _("Exchange rates"),
+            str(capfirst(ExchangeRate._meta.verbose_name_plural)),  # the list's own name
             "bookkeeping.view_exchangerate",
         )
     if group.code in SETTINGS_PLACES:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from connector import formatting
@@ -304,4 +305,7 @@ class DocumentBooking(models.Model):
         permissions = [("book_documents", "Can book the waiting documents now")]
 
     def __str__(self) -> str:
-        return f"booking of {self.document_id}: {self.status}"
+        return gettext("booking of %(document)s: %(status)s") % {
+            "document": self.document_id,
+            "status": self.get_status_display(),
+        }

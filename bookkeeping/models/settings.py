@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from connector.fields import ExactDecimalField
@@ -235,7 +236,7 @@ class BookkeepingSettings(models.Model):
         verbose_name_plural = _("bookkeeping settings")
 
     def __str__(self) -> str:
-        return f"bookkeeping of {self.connection}"
+        return gettext("bookkeeping of %(connection)s") % {"connection": self.connection}
 
     def clean(self) -> None:
         if self.customer_debtor_first > self.customer_debtor_last:

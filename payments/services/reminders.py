@@ -33,7 +33,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from billbee.client import BillbeeClient
 from billbee.errors import BillbeeError
@@ -88,6 +89,11 @@ class ReminderOutcome:
     status: str = "due"
     reason: str = ""
     log_id: int | None = None
+
+    @property
+    def channel_label(self) -> str:
+        """The channel as the console names it ("e-mail", "letter (PDF to print)")."""
+        return str(PaymentGroup.ReminderChannel(self.channel).label)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -215,25 +221,31 @@ def reminders_preview(
         letter = _letter(due, contact, iban, pdf)
         message = reminder_email(letter, due.level, on, schedule_of(due.group))
         outcome.subject, outcome.body = str(message.subject), str(message.body)
+        # The preview's notes are the reader's (the console's language); the attachment's name
+        # is the order's, like the e-mail it goes with.
         if outcome.channel == PaymentGroup.ReminderChannel.LETTER:
-            outcome.reason = "A letter (PDF) to print; it is kept on the reminder's page."
+            outcome.reason = gettext("A letter (PDF) to print; it is kept on the reminder's page.")
         elif pdf:
             outcome.attachment = attachment_name(letter)
         else:
-            outcome.attachment = f"{attachment_name(letter)} (asked of Billbee when sent)"
+            outcome.attachment = gettext("%(name)s (asked of Billbee when sent)") % {
+                "name": attachment_name(letter)
+            }
         outcome.reason = _problem(outcome, contact) or outcome.reason
         previews.append(outcome)
     return previews
 
 
 def _problem(outcome: ReminderOutcome, contact: OrderContact) -> str:
+    """Why the reminder cannot go out ("" when it can), in the active language: the preview's
+    reader's; ``_deliver`` stores it in English, like every stored reason."""
     if outcome.channel == PaymentGroup.ReminderChannel.EMAIL and not contact.email:
-        return (
+        return gettext(
             "The order has no e-mail address (invoice address, customer): add one in Billbee; "
             "the reminder is tried again by the next run after the next import."
         )
     if outcome.channel == PaymentGroup.ReminderChannel.LETTER and not contact.address:
-        return "The order has no invoice address for a letter: add it in Billbee."
+        return gettext("The order has no invoice address for a letter: add it in Billbee.")
     return ""
 
 
@@ -327,7 +339,8 @@ def _deliver(
     outcome: ReminderOutcome,
     log: ReminderLog,
 ) -> None:
-    problem = _problem(outcome, contact)
+    with translation.override(None):  # stored: English whatever language sends it
+        problem = _problem(outcome, contact)
     if problem:
         log.status, log.error = Status.FAILED, problem
         return
