@@ -36,6 +36,18 @@ def _require_or_skip(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """Each test starts and ends in the settings' language: a request in German (the
+    browser's Accept-Language, via LocaleMiddleware) leaves German active on the thread, and the
+    next test in the process would read German where it expects English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     url = os.environ.get("REDIS_URL")

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 
 from bookkeeping.admin import rate_import
 from bookkeeping.models import DebtorMapping, DocumentBooking, ExchangeRate
@@ -22,14 +21,6 @@ from tests.connector.test_import import insert, make_connection
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("static_root")]
 GERMAN = {"HTTP_ACCEPT_LANGUAGE": "de"}
 RATES = b"currency;month;rate\nCHF;2026-09;0,9400\nCHF;2026-10;0,9370\n"
-
-
-@pytest.fixture(autouse=True)
-def _default_language_afterwards():
-    """A German request leaves German active in the test's thread: the tests after these
-    expect the default language."""
-    yield
-    translation.deactivate()
 
 
 def german(client, path: str, data=None, *, post: bool = False, follow: bool = False) -> str:

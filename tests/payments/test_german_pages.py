@@ -30,14 +30,6 @@ def _no_pacing(settings):
     settings.BILLBEE_RATE_LIMIT = 0
 
 
-@pytest.fixture(autouse=True)
-def _default_language_afterwards():
-    """A German request leaves German active in the test's thread: the tests after these
-    expect the default language."""
-    yield
-    translation.deactivate()
-
-
 def german(client, path: str, data=None, *, post: bool = False, follow: bool = False) -> str:
     send = client.post if post else client.get
     response = send(path, data or {}, follow=follow, **GERMAN)
