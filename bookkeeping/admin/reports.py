@@ -8,6 +8,7 @@ The page links its downloads relative to itself, so it works wherever it is moun
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from typing import Any
 
 from django import forms
@@ -17,7 +18,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from connector.admin.form_defaults import connection_initial
@@ -81,8 +84,11 @@ def period_report_view(request: HttpRequest) -> HttpResponse:
         return _page(request, form, None, None)
     connection: Connection = form.cleaned_data["connection"]
     year, month = form.cleaned_data["month"]
-    report = period_report(connection, year, month)
     fmt = request.GET.get("format", "")
+    # The page, the PDF and the workbook speak the reader's language; a CSV is English
+    # whatever the language (render_csv), and so are the labels its report holds.
+    with translation.override(None) if fmt == "csv" else nullcontext():
+        report = period_report(connection, year, month)
     completeness = _completeness(
         connection, year, month, form.cleaned_data["check_billbee"], reuse=bool(fmt)
     )
@@ -148,7 +154,7 @@ def _download(
         name = f"{name}-{section}"
     else:
         return HttpResponseBadRequest(
-            "format must be pdf, xlsx or csv", content_type="text/plain; charset=utf-8"
+            gettext("format must be pdf, xlsx or csv"), content_type="text/plain; charset=utf-8"
         )
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{_safe(name)}.{fmt}"'

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from billbee.client import BillbeeClient
 from billbee.errors import BillbeeDataError, BillbeeError
@@ -41,7 +42,10 @@ from .period import month_bounds
 
 INVOICE = ExternalOrder.Kind.INVOICE.value
 CREDIT_NOTE = ExternalOrder.Kind.CREDIT_NOTE.value
-MANUAL = "manual orders (no shop)"
+# Names the data keep in English; the report shows them in the reader's language (gettext).
+MANUAL = gettext_noop("manual orders (no shop)")
+ALL_SHOPS = gettext_noop("all shops")
+UPLOAD_LOG = gettext_noop("upload log")
 # Upload-log status → the column of the completeness table it counts in.
 BUCKETS: dict[str, str] = {
     ExternalOrder.Status.IMPORTED.value: "accepted",
@@ -53,7 +57,6 @@ BUCKETS: dict[str, str] = {
     ExternalOrder.Status.WAITING.value: "waiting",
 }
 LOOKUP_CHUNK = 500
-NOT_ASKED = "not checked against Billbee (switched off): only the upload log is checked"
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ class Completeness:
     period_from: date
     period_to: date
     checked: bool  # compared with Billbee's register
-    reason: str  # why not, when not checked
+    reason: str  # why not, when not checked (in the language the check ran in)
     read_at: datetime
     register_count: int
     unreadable: int  # register entries that could not be parsed
@@ -173,7 +176,7 @@ def completeness_check(
     comparison = register_compare(register, list(log.values()), month_log, changed, watermark)
     series = (
         *invoice_number_gaps((d.invoice_number for d in register), "Billbee"),
-        *invoice_number_gaps((d.invoice_number for d in month_log), "upload log"),
+        *invoice_number_gaps((d.invoice_number for d in month_log), UPLOAD_LOG),
     )
     return Completeness(
         connection=connection.name,
@@ -208,7 +211,7 @@ def _read_register(
     """(register, unreadable entries, reason when there is no register, the orders modified
     after the watermark with their modification time)."""
     if client is False:
-        return None, 0, NOT_ASKED, {}
+        return None, 0, _not_asked(), {}
     own = client is None
     try:
         if client is None:
@@ -216,13 +219,21 @@ def _read_register(
         found, unreadable = billbee_register(client, connection.zoneinfo, first, last)
         changed = changed_since(client, connection) if found else {}
     except BillbeeError as exc:
-        return None, 0, f"Billbee could not be read: {explain(exc, connection)}", {}
+        return None, 0, _unreadable(explain(exc, connection)), {}
     except ConnectorError as exc:
-        return None, 0, f"Billbee could not be read: {exc}", {}
+        return None, 0, _unreadable(str(exc)), {}
     finally:
         if own and client:
             client.close()
     return found, unreadable, "", changed
+
+
+def _not_asked() -> str:
+    return gettext("not checked against Billbee (switched off): only the upload log is checked")
+
+
+def _unreadable(why: str) -> str:
+    return gettext("Billbee could not be read: %(why)s") % {"why": why}
 
 
 def changed_since(client: BillbeeClient, connection: Connection) -> dict[int, datetime | None]:
@@ -353,7 +364,7 @@ def _log_only(
         total=rows_total(rows),
         missing=(),
         unlisted=(),
-        series=invoice_number_gaps((d.invoice_number for d in log), "upload log"),
+        series=invoice_number_gaps((d.invoice_number for d in log), UPLOAD_LOG),
     )
 
 
@@ -470,7 +481,7 @@ def rows_total(rows: Iterable[CompletenessRow]) -> CompletenessRow:
     checked = any(r.in_register is not None for r in rows)
     return CompletenessRow(
         kind="all",
-        shop="all shops",
+        shop=ALL_SHOPS,
         in_register=total("in_register") if checked else None,
         found=total("found"),
         accepted=total("accepted"),

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from connector.labels import reason_label
 from connector.models import ChannelRule, ExternalOrder
@@ -27,6 +27,10 @@ ZERO = Decimal(0)
 DELETED_RULE = 0  # the documents of a channel rule deleted since their decision
 # How many held documents the report lists one by one (the groups count all of them).
 LISTED_DOCUMENTS = 50
+# The data keep these English; the report shows them in the reader's language (gettext).
+NOT_BOOKED_REASON = gettext_noop("accepted, not booked yet: run the booking")
+UPLOAD_LOG = gettext_noop("upload log")
+BOOKKEEPING = gettext_noop("bookkeeping")
 NOT_ACCEPTED = (
     ExternalOrder.Status.EXCLUDED,
     ExternalOrder.Status.REJECTED,
@@ -79,8 +83,7 @@ def _not_booked(documents: QuerySet[ExternalOrder]) -> list[HeldDocument]:
     rows = documents.filter(status__in=ExternalOrder.ACCEPTED, booking__isnull=True).values_list(
         "pk", "invoice_number", "order_number", "billbee_order_id", "document_date", "origin"
     )
-    reason = "accepted, not booked yet: run the booking"
-    return [HeldDocument("not booked", NOT_BOOKED, reason, *row) for row in rows]
+    return [HeldDocument("not booked", NOT_BOOKED, NOT_BOOKED_REASON, *row) for row in rows]
 
 
 def reason_groups(
@@ -172,9 +175,6 @@ def document_counts(documents: QuerySet[ExternalOrder]) -> tuple[StatusCount, ..
     log_labels = {value: str(label) for value, label in ExternalOrder.Status.choices}
     booking_labels = {value: str(label) for value, label in DocumentBooking.Status.choices}
     return (
-        *(StatusCount("upload log", log_labels.get(s, s), n) for s, n in sorted(log.items())),
-        *(
-            StatusCount("bookkeeping", booking_labels.get(s, s), n)
-            for s, n in sorted(booked.items())
-        ),
+        *(StatusCount(UPLOAD_LOG, log_labels.get(s, s), n) for s, n in sorted(log.items())),
+        *(StatusCount(BOOKKEEPING, booking_labels.get(s, s), n) for s, n in sorted(booked.items())),
     )

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from connector.models import Connection, ExternalOrder
 
@@ -141,7 +142,7 @@ def parse_month(text: str) -> tuple[int, int]:
     """``"2026-10"`` → ``(2026, 10)``; raises ``ValueError`` with a readable message."""
     parts = text.strip().split("-")
     if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
-        raise ValueError(f"{text!r} is not a month: give it as YYYY-MM, e.g. 2026-10")
+        raise ValueError(_not_a_month(repr(text)))
     year, month = int(parts[0]), int(parts[1])
     month_bounds(year, month)
     return year, month
@@ -149,10 +150,15 @@ def parse_month(text: str) -> tuple[int, int]:
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
     if not 1 <= month <= 12 or not 2000 <= year <= 2999:
-        raise ValueError(f"{year}-{month:02d} is not a month: give it as YYYY-MM, e.g. 2026-10")
+        raise ValueError(_not_a_month(f"{year}-{month:02d}"))
     first = date(year, month, 1)
     following = date(year + month // 12, month % 12 + 1, 1)
     return first, following - timedelta(days=1)
+
+
+def _not_a_month(text: str) -> str:
+    # Shown under the console's month fields, so in the reader's language.
+    return gettext("%(text)s is not a month: give it as YYYY-MM, e.g. 2026-10") % {"text": text}
 
 
 def period_report(connection: Connection, year: int, month: int) -> PeriodReport:
@@ -406,8 +412,14 @@ def _transfers(entries: QuerySet[JournalEntry]) -> tuple[TransferRow, ...]:
     return tuple(TransferRow(*key, count[key], total[key]) for key in sorted(count))
 
 
-# Ages of open items, days since the invoice date: (label, up to this many days).
-AGE_BUCKETS = (("0–30 days", 30), ("31–60 days", 60), ("61–90 days", 90), ("over 90 days", None))
+# Ages of open items, days since the invoice date: (label, up to this many days). The labels
+# stay English in the data; the report shows them in the reader's language.
+AGE_BUCKETS = (
+    (gettext_noop("0–30 days"), 30),
+    (gettext_noop("31–60 days"), 60),
+    (gettext_noop("61–90 days"), 90),
+    (gettext_noop("over 90 days"), None),
+)
 
 
 def open_items_at(connection: Connection, last: date) -> tuple[OpenItemRow, ...]:

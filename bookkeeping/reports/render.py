@@ -1,10 +1,13 @@
 """The period report as a file: PDF (WeasyPrint, A4), XLSX (one sheet per section), CSV (one
 section, the way German Excel opens it) and JSON (for scripts).
 
-Every output is made from the same tables (``sections.report_tables``). Amounts and dates are
-shown in the active language's format in the PDF and the HTML ("1.234,56 EUR", "02.12.2026"
-in German; connector.formatting), written as numbers with a number format in the workbook,
-and with a decimal comma and no thousands separator in the CSV (for German Excel).
+Every output is made from the same tables (``sections.report_tables``). The HTML, the PDF and
+the workbook speak the active language (titles, headings, notes, labels); the CSV is written
+in English whatever the language, like the command line's outputs, so that what reads it
+finds the same columns every time. Amounts and dates are shown in the active language's
+format in the PDF and the HTML ("1.234,56 EUR", "02.12.2026" in German; connector.formatting),
+written as numbers with a number format in the workbook, and with a decimal comma and no
+thousands separator in the CSV (for German Excel).
 
 The workbook is written with openpyxl rather than through tablib's XLSX format: tablib
 writes no number formats, and an accountant's workbook needs amounts that sum as amounts and
@@ -24,6 +27,8 @@ from zoneinfo import ZoneInfo
 
 import tablib
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -33,7 +38,7 @@ from connector import formatting
 
 from .completeness import Completeness
 from .period import PeriodReport
-from .sections import report_tables, table_of
+from .sections import SECTIONS, UnknownSection, report_tables, table_of
 from .tables import Table
 
 # Excel's number formats; Excel shows them with the reader's separators (1.234,56 in German).
@@ -163,14 +168,17 @@ def render_pdf(report: PeriodReport, completeness: Completeness | None = None) -
 def render_xlsx(report: PeriodReport, completeness: Completeness | None = None) -> bytes:
     workbook = Workbook()
     about = workbook.active
-    about.title = "Report"
+    about.title = _sheet_name(_("Report"))
     for label, value in _about(report, completeness):
         about.append([label, value])
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 70
     for table in report_tables(report, completeness):
         _sheet(workbook, table)
-    workbook.properties.title = f"Period report {report.connection} {report.month_label}"
+    workbook.properties.title = _("Period report %(connection)s %(month)s") % {
+        "connection": report.connection,
+        "month": report.month_label,
+    }
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -179,15 +187,18 @@ def render_xlsx(report: PeriodReport, completeness: Completeness | None = None) 
 def _about(report: PeriodReport, completeness: Completeness | None) -> list[tuple[str, str]]:
     tz = ZoneInfo(report.time_zone)
     rows = [
-        ("Period report", f"{report.connection} ({report.connection_label})"),
-        ("Month", report.month_label),
-        ("Period", f"{report.period_from:%d.%m.%Y} – {report.period_to:%d.%m.%Y}"),
-        ("Generated at", f"{report.generated_at.astimezone(tz):%d.%m.%Y %H:%M} ({tz.key})"),
-        ("Currency", "EUR (journal amounts)"),
+        (_("Period report"), f"{report.connection} ({report.connection_label})"),
+        (_("Month"), report.month_label),
+        (
+            _("Period"),
+            f"{formatting.day(report.period_from)} – {formatting.day(report.period_to)}",
+        ),
+        (_("Generated at"), f"{formatting.when(report.generated_at, tz)} ({tz.key})"),
+        (_("Currency"), _("EUR (journal amounts)")),
     ]
     if completeness is not None:
-        checked = "checked against Billbee" if completeness.checked else completeness.reason
-        rows.append(("Completeness", checked))
+        checked = _("checked against Billbee") if completeness.checked else completeness.reason
+        rows.append((_("Completeness"), checked))
     return rows
 
 
@@ -233,8 +244,12 @@ def render_csv(
     report: PeriodReport, section: str, completeness: Completeness | None = None
 ) -> bytes:
     """One section as CSV for German Excel: UTF-8 with BOM, ``;``, decimal comma, dates
-    DD.MM.YYYY. Raises ``UnknownSection`` for a section the report does not have."""
-    table = table_of(report, section, completeness)
+    DD.MM.YYYY, headings and labels in English whatever the active language. Raises
+    ``UnknownSection`` for a section the report does not have."""
+    if section not in SECTIONS:
+        raise UnknownSection(section)  # in the reader's language: the console shows it
+    with translation.override(None):
+        table = table_of(report, section, completeness)
     dataset = tablib.Dataset(headers=list(table.headers))
     for values in (*table.rows, *([table.footer] if table.footer else [])):
         dataset.append([_csv_value(v, k) for v, k in zip(values, table.kinds, strict=True)])

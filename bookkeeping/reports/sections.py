@@ -1,47 +1,56 @@
-"""Which sections the report has, in which order, with the words an accountant reads."""
+"""Which sections the report has, in which order, with the words an accountant reads.
+
+The words are the reader's: titles, notes, column headings and the labels of figures,
+statuses, kinds, VAT treatments and reason groups are read in the active language when the
+tables are built (from the codes the report holds). The few labels the report holds as
+text (the upload log's statuses per document count, the channel rules under their group)
+are in the language it was selected in: the console selects and renders in one language.
+What the data name (origins, numbers, a document's stored reason or note) is shown as stored.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from import_export.resources import Resource
 
 from connector import formatting
+from connector.labels import reason_label
 from connector.models import ExternalOrder
 
-from ..labels import booking_status_label
+from ..labels import NOT_BOOKED, booking_reason_label, booking_status_label
+from ..models import JournalEntry
 from ..vat.threshold import THRESHOLD
 from .completeness import Completeness
+from .completeness_sections import COMPLETENESS_SECTIONS, completeness_tables
+from .documents import NOT_BOOKED_REASON
 from .period import PeriodReport, case_label
 from .rows import ReasonGroup, VatDifferenceRow
 from .tables import (
-    CompletenessResource,
     CorrectionResource,
     CreditNoteResource,
     Figure,
     FigureResource,
     ForeignResource,
     HeldDocumentResource,
-    MissingResource,
     OpenItemAgeResource,
     OpenItemResource,
     OssResource,
-    PendingResource,
     ReasonResource,
     ReceiptResource,
     RevenueResource,
     RoundingResource,
-    SeriesResource,
-    SeriesRow,
     StatusCountResource,
     Table,
     TransferResource,
-    UnlistedResource,
     VatDifferenceResource,
     build_table,
 )
@@ -65,74 +74,84 @@ PERIOD_SECTIONS = (
     "vat_differences",
     "documents",
 )
-COMPLETENESS_SECTIONS = ("completeness", "pending", "missing", "unlisted", "number_gaps")
 SECTIONS = PERIOD_SECTIONS + COMPLETENESS_SECTIONS
-KIND_LABELS = {"invoice": "invoice", "credit_note": "credit note", "all": "all"}
 ZERO = Decimal(0)
-NOT_READ = "Not checked: Billbee's register was not read."
-Row = TypeVar("Row")
+CENT = Decimal("0.01")
 
 
 class UnknownSection(ValueError):
     def __init__(self, section: str) -> None:
-        super().__init__(f"there is no section {section!r}: choose one of {', '.join(SECTIONS)}")
+        super().__init__(
+            _("there is no section '%(section)s': choose one of %(sections)s")
+            % {"section": section, "sections": ", ".join(SECTIONS)}
+        )
 
 
-# Sections that list one field of the report as it is: (title, resource, sheet, note).
-_LISTS: dict[str, tuple[str, type[Resource], str, str]] = {
+# Sections that list one field of the report: (title, resource, sheet, note).
+_LISTS: dict[str, tuple[Promise, type[Resource], Promise, Promise]] = {
     "credit_notes": (
-        "Credit notes",
+        gettext_lazy("Credit notes"),
         CreditNoteResource,
-        "Credit notes",
-        "Totals in the document's currency, negative as on the credit note.",
+        gettext_lazy("Credit notes"),
+        gettext_lazy("Totals in the document's currency, negative as on the credit note."),
     ),
     "receipts": (
-        "Payments received",
+        gettext_lazy("Payments received"),
         ReceiptResource,
-        "Payments",
-        "Payments from bank and payment-provider statements booked in the month, per account: "
-        "what customers paid less refunds (gross), the providers' fees, and what settled "
-        "invoices besides the money: Skonto granted and rests written off (gross; their VAT "
-        "correction is in the DATEV export). Reversed payments are left out.",
+        gettext_lazy("Payments"),
+        gettext_lazy(
+            "Payments from bank and payment-provider statements booked in the month, per "
+            "account: what customers paid less refunds (gross), the providers' fees, and what "
+            "settled invoices besides the money: Skonto granted and rests written off (gross; "
+            "their VAT correction is in the DATEV export). Reversed payments are left out."
+        ),
     ),
     "open_items_age": (
-        "Open items at the month's end, by age",
+        gettext_lazy("Open items at the month's end, by age"),
         OpenItemAgeResource,
-        "Open items by age",
-        "Invoices not cleared on the month's last day (Offene Posten), by days since the "
-        "invoice date: what the debtors still owe, in EUR. Negative: customers paid more.",
+        gettext_lazy("Open items by age"),
+        gettext_lazy(
+            "Invoices not cleared on the month's last day (Offene Posten), by days since the "
+            "invoice date: what the debtors still owe, in EUR. Negative: customers paid more."
+        ),
     ),
     "open_items": (
-        "Open items at the month's end (OPOS)",
+        gettext_lazy("Open items at the month's end (OPOS)"),
         OpenItemResource,
-        "Open items",
-        "Every invoice whose debtor is not cleared by the payments, credit notes, returns and "
-        "reversals dated up to the month's last day, as DATEV's open-item list shows it for "
-        "the same batches. A negative amount is a customer's credit (overpaid).",
+        gettext_lazy("Open items"),
+        gettext_lazy(
+            "Every invoice whose debtor is not cleared by the payments, credit notes, returns "
+            "and reversals dated up to the month's last day, as DATEV's open-item list shows "
+            "it for the same batches. A negative amount is a customer's credit (overpaid)."
+        ),
     ),
     "transfers": (
-        "Transfers between own accounts (Geldtransit)",
+        gettext_lazy("Transfers between own accounts (Geldtransit)"),
         TransferResource,
-        "Transfers",
-        "Payouts of payment providers to the bank, booked on their own statement dates via the "
-        "transit account (Geldtransit): the provider's account to transit, transit to the bank. "
-        "When both halves are booked the transit account is clear; a half whose partner has "
-        "not arrived yet stays as its balance. Reversed transfers are left out.",
+        gettext_lazy("Transfers"),
+        gettext_lazy(
+            "Payouts of payment providers to the bank, booked on their own statement dates via "
+            "the transit account (Geldtransit): the provider's account to transit, transit to "
+            "the bank. When both halves are booked the transit account is clear; a half whose "
+            "partner has not arrived yet stays as its balance. Reversed transfers are left out."
+        ),
     ),
     "corrections": (
-        "Reversals, late changes and documents booked after export",
+        gettext_lazy("Reversals, late changes and documents booked after export"),
         CorrectionResource,
-        "Corrections",
-        "Reversals (Storno), corrections posted after the month had been exported (late "
-        "changes) and documents booked for the first time after it (booked after export): "
-        "they are in the month's supplement batches (Nachtrag). Totals in the document's "
-        "currency.",
+        gettext_lazy("Corrections"),
+        gettext_lazy(
+            "Reversals (Storno), corrections posted after the month had been exported (late "
+            "changes) and documents booked for the first time after it (booked after export): "
+            "they are in the month's supplement batches (Nachtrag). Totals in the document's "
+            "currency."
+        ),
     ),
     "documents": (
-        "Documents of the month",
+        gettext_lazy("Documents of the month"),
         StatusCountResource,
-        "Documents",
-        "Documents dated in the month (invoice date, else order date), per status.",
+        gettext_lazy("Documents"),
+        gettext_lazy("Documents dated in the month (invoice date, else order date), per status."),
     ),
 }
 
@@ -144,26 +163,32 @@ def report_tables(report: PeriodReport, completeness: Completeness | None = None
         _oss(report),
         _foreign(report),
         _threshold(report),
-        _listed(report, "credit_notes"),
-        _listed(report, "receipts"),
-        _listed(report, "open_items_age"),
-        _listed(report, "open_items"),
-        _listed(report, "transfers"),
-        _listed(report, "corrections"),
+        _listed("credit_notes", report.credit_notes),
+        _listed("receipts", report.receipts),
+        _listed(
+            "open_items_age",
+            [replace(row, bucket=_(row.bucket)) for row in report.open_items_age],
+        ),
+        _listed("open_items", report.open_items),
+        _listed("transfers", report.transfers),
+        _listed(
+            "corrections",
+            [replace(row, kind=entry_kind_label(row.kind)) for row in report.corrections],
+        ),
         _rounding(report),
         *_held(report),
         _not_accepted(report),
         _vat_differences(report),
-        _listed(report, "documents"),
+        _listed("documents", [replace(row, side=_(row.side)) for row in report.documents]),
     ]
     if completeness is not None:
         tables.extend(completeness_tables(completeness, ZoneInfo(report.time_zone)))
     return tables
 
 
-def _listed(report: PeriodReport, key: str) -> Table:
+def _listed(key: str, rows: Iterable[Any]) -> Table:
     title, resource, sheet, note = _LISTS[key]
-    return build_table(key, title, resource, getattr(report, key), sheet=sheet, note=note)
+    return build_table(key, title, resource, rows, sheet=sheet, note=note)
 
 
 def table_of(report: PeriodReport, section: str, completeness: Completeness | None = None) -> Table:
@@ -174,30 +199,47 @@ def table_of(report: PeriodReport, section: str, completeness: Completeness | No
     return next(t for t in report_tables(report, completeness) if t.key == section)
 
 
+def entry_kind_label(kind: str) -> str:
+    """A journal entry's kind as the reader's language names it ("reversal" → "Storno…")."""
+    try:
+        return str(JournalEntry.Kind(kind).label)
+    except ValueError:
+        return kind
+
+
+def _check(ok: bool) -> str:
+    return _("ok") if ok else _("CHECK")
+
+
 def _summary(report: PeriodReport) -> Table:
     t = report.totals
     figures = [
-        Figure("Σ debit (Soll)", t.debit),
-        Figure("Σ credit (Haben)", t.credit),
-        Figure("debit − credit", t.debit - t.credit, "ok" if t.balanced else "CHECK"),
-        Figure("debtors (debit − credit)", t.debtors),
-        Figure("revenue, net (revenue, shipping, discounts)", t.revenue),
-        Figure("VAT", t.vat),
-        Figure("rounding differences", t.rounding),
-        Figure("vouchers redeemed", t.vouchers),
+        Figure(_("Σ debit (Soll)"), t.debit),
+        Figure(_("Σ credit (Haben)"), t.credit),
+        Figure(_("debit − credit"), t.debit - t.credit, _check(t.balanced)),
+        Figure(_("debtors (debit − credit)"), t.debtors),
+        Figure(_("revenue, net (revenue, shipping, discounts)"), t.revenue),
+        Figure(_("VAT"), t.vat),
+        Figure(_("rounding differences"), t.rounding),
+        Figure(_("vouchers redeemed"), t.vouchers),
         Figure(
-            "debtors − (revenue + VAT + rounding − vouchers)",
+            _("debtors − (revenue + VAT + rounding − vouchers)"),
             t.debtor_difference,
-            "ok" if not t.debtor_difference else "CHECK",
+            _check(not t.debtor_difference),
         ),
     ]
     return build_table(
         "summary",
-        "Totals and cross-check",
+        _("Totals and cross-check"),
         FigureResource,
         figures,
-        sheet="Summary",
-        note=f"{t.entries} journal entries dated in the month (Belegdatum), in EUR.",
+        sheet=_("Summary"),
+        note=ngettext(
+            "%(count)s journal entry dated in the month (Belegdatum), in EUR.",
+            "%(count)s journal entries dated in the month (Belegdatum), in EUR.",
+            t.entries,
+        )
+        % {"count": t.entries},
     )
 
 
@@ -205,14 +247,16 @@ def _foreign(report: PeriodReport) -> Table:
     rows = [replace(row, case=case_label(row.case)) for row in report.foreign]
     return build_table(
         "foreign",
-        "Foreign warehouses: sales not taxable in Germany",
+        _("Foreign warehouses: sales not taxable in Germany"),
         ForeignResource,
         rows,
-        sheet="Foreign warehouses",
-        note="Sales whose place of supply is a foreign warehouse's country (§ 3 (6) UStG): "
-        "local sales with that country's VAT, intra-community supplies and exports from "
-        "there. They belong in that country's VAT return (and EC sales list), not in the "
-        "German UStVA or ZM. Net and VAT in EUR, credit positive.",
+        sheet=_("Foreign warehouses"),
+        note=_(
+            "Sales whose place of supply is a foreign warehouse's country (§ 3 (6) UStG): "
+            "local sales with that country's VAT, intra-community supplies and exports from "
+            "there. They belong in that country's VAT return (and EC sales list), not in the "
+            "German UStVA or ZM. Net and VAT in EUR, credit positive."
+        ),
     )
 
 
@@ -221,24 +265,30 @@ def _threshold(report: PeriodReport) -> Table:
     figures = []
     if status is not None:
         figures = [
-            Figure(f"net EU distance sales {status.year - 1}", status.previous_year),
             Figure(
-                f"net EU distance sales {status.year} up to {formatting.day(report.period_to)}",
-                status.current_year,
-                "exceeded" if status.exceeded else "below",
+                _("net EU distance sales %(year)s") % {"year": status.year - 1},
+                status.previous_year,
             ),
-            Figure("threshold (§ 3c (4) UStG)", THRESHOLD),
+            Figure(
+                _("net EU distance sales %(year)s up to %(day)s")
+                % {"year": status.year, "day": formatting.day(report.period_to)},
+                status.current_year,
+                _("exceeded") if status.exceeded else _("below"),
+            ),
+            Figure(_("threshold (§ 3c (4) UStG)"), THRESHOLD),
         ]
+    counted = _(
+        "Counted from the books: intra-community distance sales dispatched from home (EU "
+        "consumers taxed at home or via OSS), net, by date of supply; sales from a warehouse "
+        "abroad do not count."
+    )
     return build_table(
         "threshold",
-        "EU-wide delivery threshold (§ 3c (4) UStG)",
+        _("EU-wide delivery threshold (§ 3c (4) UStG)"),
         FigureResource,
         figures,
-        sheet="Threshold",
-        note=(status.text + ". " if status else "")
-        + "Counted from the books: intra-community distance sales dispatched from home "
-        "(EU consumers taxed at home or via OSS), net, by date of supply; sales from a "
-        "warehouse abroad do not count.",
+        sheet=_("Threshold"),
+        note=f"{status.text}. {counted}" if status else counted,
     )
 
 
@@ -246,14 +296,16 @@ def _revenue(report: PeriodReport) -> Table:
     total = report.revenue_total
     return build_table(
         "revenue",
-        "Revenue per sales channel and VAT treatment",
+        _("Revenue per sales channel and VAT treatment"),
         RevenueResource,
-        report.revenue,
-        sheet="Revenue",
-        note="Revenue, shipping and discount lines are net, VAT lines VAT. Credit counts "
-        "positive, debit negative: credit notes and reversals reduce the figures. In EUR.",
+        [replace(row, case_label=case_label(row.case)) for row in report.revenue],
+        sheet=_("Revenue"),
+        note=_(
+            "Revenue, shipping and discount lines are net, VAT lines VAT. Credit counts "
+            "positive, debit negative: credit notes and reversals reduce the figures. In EUR."
+        ),
         footer={
-            "origin": "total",
+            "origin": _("total"),
             "net": total.net,
             "vat": total.vat,
             "gross": total.gross,
@@ -265,14 +317,16 @@ def _revenue(report: PeriodReport) -> Table:
 def _oss(report: PeriodReport) -> Table:
     return build_table(
         "oss",
-        "OSS: sales taxed in the destination country",
+        _("OSS: sales taxed in the destination country"),
         OssResource,
         report.oss,
         sheet="OSS",
-        note="What goes into the quarterly OSS return: net and VAT per destination country "
-        "and rate, apart by the country the goods were shipped from. In EUR.",
+        note=_(
+            "What goes into the quarterly OSS return: net and VAT per destination country "
+            "and rate, apart by the country the goods were shipped from. In EUR."
+        ),
         footer={
-            "country": "total",
+            "country": _("total"),
             "net": sum((r.net for r in report.oss), ZERO),
             "vat": sum((r.vat for r in report.oss), ZERO),
         }
@@ -284,36 +338,53 @@ def _oss(report: PeriodReport) -> Table:
 def _rounding(report: PeriodReport) -> Table:
     return build_table(
         "rounding",
-        "Rounding differences",
+        _("Rounding differences"),
         RoundingResource,
-        report.rounding,
-        sheet="Rounding",
-        note="Billbee's total minus the lines rounded to cents, booked to the rounding "
-        "account (credit positive). In EUR.",
-        footer={"number": "total", "amount": report.rounding_total} if report.rounding else None,
+        [replace(row, kind=entry_kind_label(row.kind)) for row in report.rounding],
+        sheet=_("Rounding"),
+        note=_(
+            "Billbee's total minus the lines rounded to cents, booked to the rounding "
+            "account (credit positive). In EUR."
+        ),
+        footer={"number": _("total"), "amount": report.rounding_total} if report.rounding else None,
     )
 
 
 def _held(report: PeriodReport) -> list[Table]:
     listed, total = len(report.held_documents), report.held_total
-    more = f" The first {listed} of {total} are listed." if listed < total else ""
+    note = _("Each one with its reason.")
+    if listed < total:
+        more = _("The first %(listed)s of %(total)s are listed.")
+        note += " " + more % {"listed": listed, "total": total}
+    # Stored reasons name one document each and are shown as stored; the one a document
+    # without a booking run gets is the report's own words.
+    documents = [
+        replace(
+            d,
+            status=booking_status_label(d.status),
+            reason=_(NOT_BOOKED_REASON) if d.reason_code == NOT_BOOKED else d.reason,
+        )
+        for d in report.held_documents
+    ]
     return [
         build_table(
             "held",
-            "Not in the journal: waiting and rejected",
+            _("Not in the journal: waiting and rejected"),
             ReasonResource,
-            reason_rows(report.held, booking_status_label),
-            sheet="Held",
-            note="Documents of the month that the journal does not hold: waiting or rejected "
-            "by bookkeeping, or accepted and not booked yet.",
+            reason_rows(report.held, booking_status_label, booking_reason_label),
+            sheet=_("Held"),
+            note=_(
+                "Documents of the month that the journal does not hold: waiting or rejected "
+                "by bookkeeping, or accepted and not booked yet."
+            ),
         ),
         build_table(
             "held_documents",
-            "Not in the journal: the documents",
+            _("Not in the journal: the documents"),
             HeldDocumentResource,
-            report.held_documents,
-            sheet="Held documents",
-            note=f"Each one with its reason.{more}",
+            documents,
+            sheet=_("Held documents"),
+            note=note,
         ),
     ]
 
@@ -322,24 +393,33 @@ def _not_accepted(report: PeriodReport) -> Table:
     labels = dict(ExternalOrder.Status.choices)
     return build_table(
         "not_accepted",
-        "Upload log: documents not accepted",
+        _("Upload log: documents not accepted"),
         ReasonResource,
-        reason_rows(report.not_accepted, lambda status: str(labels.get(status, status))),
-        sheet="Not accepted",
-        note="Documents of the month that the import did not accept, by reason; under "
-        "“excluded by a channel rule” each rule with the documents it excluded.",
+        reason_rows(
+            report.not_accepted, lambda status: str(labels.get(status, status)), reason_label
+        ),
+        sheet=_("Not accepted"),
+        note=_(
+            "Documents of the month that the import did not accept, by reason; under "
+            "“%(group)s” each rule with the documents it excluded."
+        )
+        % {"group": reason_label("channel_rule")},
     )
 
 
-def reason_rows(groups: tuple[ReasonGroup, ...], status_label: Any) -> list[SimpleNamespace]:
+def reason_rows(
+    groups: tuple[ReasonGroup, ...],
+    status_label: Callable[[str], str],
+    reason_label: Callable[[str], str],
+) -> list[SimpleNamespace]:
     """One row per group (its status, name, code and count), and beneath it a row per
-    detail (a rule, an origin) with its own count."""
+    detail (a rule, an origin) with its own count. The group is named by its code's label."""
     rows: list[SimpleNamespace] = []
     for group in groups:
         rows.append(
             SimpleNamespace(
                 status=status_label(group.status),
-                reason=group.reason,
+                reason=reason_label(group.reason_code),
                 reason_code=group.reason_code,
                 count=group.count,
             )
@@ -360,144 +440,17 @@ def _vat_differences(report: PeriodReport) -> Table:
             r.document_date,
             r.origin,
             case_label(r.case),
-            r.status,
+            booking_status_label(r.status),
             r.difference,
         )
         for r in report.vat_differences
     ]
     return build_table(
         "vat_differences",
-        "VAT differences against Billbee",
+        _("VAT differences against Billbee"),
         VatDifferenceResource,
         rows,
-        sheet="VAT differences",
-        note="Documents whose VAT computed here differs from Billbee's by more than 0,01 €.",
+        sheet=_("VAT differences"),
+        note=_("Documents whose VAT computed here differs from Billbee's by more than %(cent)s.")
+        % {"cent": formatting.money(CENT, "EUR")},
     )
-
-
-# --- completeness ----------------------------------------------------------------------
-
-
-def completeness_tables(completeness: Completeness, tz: ZoneInfo) -> list[Table]:
-    return [
-        _completeness(completeness, tz),
-        _pending(completeness, tz),
-        _missing(completeness),
-        _unlisted(completeness),
-        _number_gaps(completeness),
-    ]
-
-
-def _completeness(c: Completeness, tz: ZoneInfo) -> Table:
-    if c.checked:
-        read = formatting.when(c.read_at, tz)
-        state = f"Billbee's invoice register, read {read}: {c.register_count} documents"
-        if c.unreadable:
-            state += f"; {c.unreadable} entries of the register could not be read"
-        gaps = "gap" if c.unexplained == 1 else "gaps"
-        state += f"; {c.unexplained} unexplained {gaps}"
-        if c.pending:
-            state += f", {len(c.pending)} changed after the last import (the next run reads them)"
-    else:
-        state = c.reason
-    return build_table(
-        "completeness",
-        "Completeness: Billbee against the upload log",
-        CompletenessResource,
-        [_kind_label(r) for r in c.rows],
-        sheet="Completeness",
-        note=f"{state}.",
-        footer=asdict(_kind_label(c.total)),
-    )
-
-
-def _pending(c: Completeness, tz: ZoneInfo) -> Table:
-    if c.checked and c.watermark is not None:
-        watermark = formatting.when(c.watermark, tz)
-        note = (
-            "In Billbee's register, not in the upload log yet: Billbee changed their orders "
-            f"after the last import (everything up to {watermark} is imported). Not a gap: "
-            "the next run reads them."
-        )
-    elif c.checked:
-        note = "Nothing was imported yet: every register document is missing."
-    else:
-        note = NOT_READ
-    # The table shows when Billbee changed each one, as the connection's local time.
-    rows = [
-        SimpleNamespace(**{**asdict(_kind_label(d)), "modified_at": _local(d.modified_at, tz)})
-        for d in c.pending
-    ]
-    return build_table(
-        "pending",
-        "Changed after the last import: the next run reads them",
-        PendingResource,
-        rows,
-        sheet="Changed after import",
-        note=note,
-    )
-
-
-def _local(moment: datetime | None, tz: ZoneInfo) -> str:
-    return formatting.when(moment, tz) if moment else ""
-
-
-def _missing(c: Completeness) -> Table:
-    return build_table(
-        "missing",
-        "In Billbee's register, missing from the upload log",
-        MissingResource,
-        [_kind_label(d) for d in c.missing],
-        sheet="Missing from upload log",
-        note="Unexplained gaps: their orders did not change after the last import, so the "
-        "import should have read them. What a missing API permission of the API user or an "
-        "import gap looks like: check the API user's shops and run the import for these days."
-        if c.checked
-        else NOT_READ,
-    )
-
-
-def _unlisted(c: Completeness) -> Table:
-    return build_table(
-        "unlisted",
-        "In the upload log, not in Billbee's register",
-        UnlistedResource,
-        [_kind_label(d) for d in c.unlisted],
-        sheet="Not in register",
-        note="Upload-log documents of the month with an invoice number that Billbee's "
-        "register does not list (deleted or renumbered in Billbee?)."
-        if c.checked
-        else NOT_READ,
-    )
-
-
-def _number_gaps(c: Completeness) -> Table:
-    rows = [
-        SeriesRow(
-            s.source,
-            s.label,
-            s.lowest,
-            s.highest,
-            s.present,
-            s.missing_count,
-            ", ".join(s.missing) or "none",
-        )
-        for s in c.series
-    ]
-    return build_table(
-        "number_gaps",
-        "Gaps in invoice numbers",
-        SeriesResource,
-        rows,
-        sheet="Number gaps",
-        note="Per number series, the numbers missing between the month's lowest and highest. "
-        "A number missing from Billbee's register too was never issued there (voided, or its "
-        "order deleted): there is no document to import, and the merchant explains it (GoBD). "
-        "A number missing only from the upload log is listed above, as changed after the last "
-        "import or missing.",
-    )
-
-
-def _kind_label(row: Row) -> Row:
-    kind: Any = getattr(row, "kind", "")
-    return replace(row, kind=KIND_LABELS.get(kind, kind))  # type: ignore[type-var]

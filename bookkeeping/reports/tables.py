@@ -3,7 +3,8 @@ which columns it has and what kind each is; every output (HTML/PDF, XLSX, CSV) i
 the ``tablib.Dataset`` the resource exports, so the four never disagree about a column.
 
 Values stay native (``Decimal``, ``int``, ``date``) in the tables; formatting is the
-renderer's business.
+renderer's business. Titles, notes and column headings are in the active language when the
+table is built (the column labels below are lazy).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 
@@ -46,10 +50,12 @@ class YesNo(widgets.Widget):
     kind = "text"
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
-        return "yes" if value else ""
+        return gettext("yes") if value else ""
 
 
-def column(attribute: str, label: str, widget: widgets.Widget | None = None) -> fields.Field:
+def column(
+    attribute: str, label: str | Promise, widget: widgets.Widget | None = None
+) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=label, widget=widget or Text())
 
 
@@ -76,182 +82,182 @@ class Figure:
 
 
 class FigureResource(resources.Resource):
-    label = column("label", "figure")
-    amount = column("amount", "amount", Money())
-    check = column("check", "check")
+    label = column("label", _("figure"))
+    amount = column("amount", _("amount"), Money())
+    check = column("check", _("check"))
 
 
 class ForeignResource(resources.Resource):
-    country = column("country", "country")
-    vat_id = column("vat_id", "VAT ID there")
-    case = column("case", "VAT treatment")
-    rate = column("rate", "rate", Rate())
-    net = column("net", "net", Money())
-    vat = column("vat", "VAT", Money())
-    entries = column("entries", "entries", Count())
+    country = column("country", _("country"))
+    vat_id = column("vat_id", _("VAT ID there"))
+    case = column("case", _("VAT treatment"))
+    rate = column("rate", _("rate"), Rate())
+    net = column("net", _("net"), Money())
+    vat = column("vat", _("VAT"), Money())
+    entries = column("entries", _("entries"), Count())
 
 
 class RevenueResource(resources.Resource):
-    origin = column("origin", "sales channel (origin)")
-    case = column("case_label", "VAT treatment")
-    net = column("net", "net", Money())
-    vat = column("vat", "VAT", Money())
-    gross = column("gross", "gross", Money())
-    entries = column("entries", "entries", Count())
+    origin = column("origin", _("sales channel (origin)"))
+    case = column("case_label", _("VAT treatment"))
+    net = column("net", _("net"), Money())
+    vat = column("vat", _("VAT"), Money())
+    gross = column("gross", _("gross"), Money())
+    entries = column("entries", _("entries"), Count())
 
 
 class OssResource(resources.Resource):
-    country = column("country", "destination country")
-    rate = column("rate", "rate %", Rate())
-    ship_from = column("ship_from", "shipped from")
-    net = column("net", "net", Money())
-    vat = column("vat", "VAT", Money())
-    entries = column("entries", "entries", Count())
+    country = column("country", _("destination country"))
+    rate = column("rate", _("rate %"), Rate())
+    ship_from = column("ship_from", _("shipped from"))
+    net = column("net", _("net"), Money())
+    vat = column("vat", _("VAT"), Money())
+    entries = column("entries", _("entries"), Count())
 
 
 class CreditNoteResource(resources.Resource):
-    day = column("document_date", "date", Day())
-    number = column("number", "credit note")
-    reference = column("reference", "original invoice")
-    origin = column("origin", "sales channel (origin)")
-    total = column("total", "total", Amount())
-    currency = column("currency", "currency")
+    day = column("document_date", _("date"), Day())
+    number = column("number", _("credit note"))
+    reference = column("reference", _("original invoice"))
+    origin = column("origin", _("sales channel (origin)"))
+    total = column("total", _("total"), Amount())
+    currency = column("currency", _("currency"))
 
 
 class ReceiptResource(resources.Resource):
-    account = column("account", "account")
-    payments = column("payments", "payments")
-    received = column("received", "received (gross)", Amount())
-    fees = column("fees", "fees", Amount())
-    skonto = column("skonto", "Skonto granted (gross)", Amount())
-    written_off = column("written_off", "written off (gross)", Amount())
+    account = column("account", _("account"))
+    payments = column("payments", _("payments"))
+    received = column("received", _("received (gross)"), Amount())
+    fees = column("fees", _("fees"), Amount())
+    skonto = column("skonto", _("Skonto granted (gross)"), Amount())
+    written_off = column("written_off", _("written off (gross)"), Amount())
 
 
 class TransferResource(resources.Resource):
-    from_account = column("from_account", "from account")
-    to_account = column("to_account", "to account")
-    transfers = column("transfers", "transfers")
-    amount = column("amount", "amount (EUR)", Amount())
+    from_account = column("from_account", _("from account"))
+    to_account = column("to_account", _("to account"))
+    transfers = column("transfers", _("transfers"))
+    amount = column("amount", _("amount (EUR)"), Amount())
 
 
 class OpenItemResource(resources.Resource):
-    day = column("document_date", "invoice date", Day())
-    number = column("number", "invoice")
-    order_number = column("order_number", "order")
-    debtor = column("debtor", "debtor (Debitor)")
-    total = column("total", "total", Money())
-    open = column("open", "open", Money())
-    days = column("days", "days", Count())
+    day = column("document_date", _("invoice date"), Day())
+    number = column("number", _("invoice"))
+    order_number = column("order_number", _("order"))
+    debtor = column("debtor", _("debtor (Debitor)"))
+    total = column("total", _("total"), Money())
+    open = column("open", _("open"), Money())
+    days = column("days", _("days"), Count())
 
 
 class OpenItemAgeResource(resources.Resource):
-    bucket = column("bucket", "age")
-    items = column("items", "items", Count())
-    open = column("open", "open", Money())
+    bucket = column("bucket", _("age"))
+    items = column("items", _("items"), Count())
+    open = column("open", _("open"), Money())
 
 
 class CorrectionResource(resources.Resource):
-    day = column("document_date", "date", Day())
-    kind = column("kind", "entry")
-    number = column("number", "document")
-    late = column("late_change", "late change", YesNo())
-    after_export = column("booked_after_export", "booked after export", YesNo())
-    total = column("total", "total", Amount())
-    currency = column("currency", "currency")
-    note = column("note", "why")
-    posted = column("posted_on", "posted on", Day())
+    day = column("document_date", _("date"), Day())
+    kind = column("kind", _("entry"))
+    number = column("number", _("document"))
+    late = column("late_change", _("late change"), YesNo())
+    after_export = column("booked_after_export", _("booked after export"), YesNo())
+    total = column("total", _("total"), Amount())
+    currency = column("currency", _("currency"))
+    note = column("note", _("why"))
+    posted = column("posted_on", _("posted on"), Day())
 
 
 class RoundingResource(resources.Resource):
-    day = column("document_date", "date", Day())
-    number = column("number", "document")
-    kind = column("kind", "entry")
-    origin = column("origin", "sales channel (origin)")
-    account = column("account", "account", Count())
-    amount = column("amount", "difference", Money())
+    day = column("document_date", _("date"), Day())
+    number = column("number", _("document"))
+    kind = column("kind", _("entry"))
+    origin = column("origin", _("sales channel (origin)"))
+    account = column("account", _("account"), Count())
+    amount = column("amount", _("difference"), Money())
 
 
 class ReasonResource(resources.Resource):
-    status = column("status", "status")
-    reason = column("reason", "reason")
-    code = column("reason_code", "code")
-    count = column("count", "documents", Count())
+    status = column("status", _("status"))
+    reason = column("reason", _("reason"))
+    code = column("reason_code", _("code"))
+    count = column("count", _("documents"), Count())
 
 
 class HeldDocumentResource(resources.Resource):
-    day = column("document_date", "date", Day())
-    number = column("invoice_number", "invoice number")
-    order = column("order_number", "order number")
-    billbee_id = column("billbee_id", "Billbee id", Count())
-    origin = column("origin", "sales channel (origin)")
-    status = column("status", "status")
-    reason = column("reason", "reason")
+    day = column("document_date", _("date"), Day())
+    number = column("invoice_number", _("invoice number"))
+    order = column("order_number", _("order number"))
+    billbee_id = column("billbee_id", _("Billbee id"), Count())
+    origin = column("origin", _("sales channel (origin)"))
+    status = column("status", _("status"))
+    reason = column("reason", _("reason"))
 
 
 class VatDifferenceResource(resources.Resource):
-    day = column("document_date", "date", Day())
-    number = column("invoice_number", "invoice number")
-    order = column("order_number", "order number")
-    origin = column("origin", "sales channel (origin)")
-    case = column("case", "VAT treatment")
-    status = column("status", "booking")
-    difference = column("difference", "our VAT − Billbee's", Money())
+    day = column("document_date", _("date"), Day())
+    number = column("invoice_number", _("invoice number"))
+    order = column("order_number", _("order number"))
+    origin = column("origin", _("sales channel (origin)"))
+    case = column("case", _("VAT treatment"))
+    status = column("status", _("booking"))
+    difference = column("difference", _("our VAT − Billbee's"), Money())
 
 
 class StatusCountResource(resources.Resource):
-    side = column("side", "where")
-    status = column("status", "status")
-    count = column("count", "documents", Count())
+    side = column("side", _("where"))
+    status = column("status", _("status"))
+    count = column("count", _("documents"), Count())
 
 
 class CompletenessResource(resources.Resource):
-    kind = column("kind", "kind")
-    shop = column("shop", "shop")
-    in_register = column("in_register", "in Billbee's register", Count())
-    found = column("found", "in the upload log", Count())
-    accepted = column("accepted", "accepted", Count())
-    excluded = column("excluded", "excluded", Count())
-    skipped = column("skipped", "skipped", Count())
-    rejected = column("rejected", "rejected", Count())
-    waiting = column("waiting", "waiting", Count())
-    pending = column("pending", "changed after the last import", Count())
-    missing = column("missing", "missing (unexplained)", Count())
-    only_in_log = column("only_in_log", "not in the register", Count())
+    kind = column("kind", _("kind"))
+    shop = column("shop", _("shop"))
+    in_register = column("in_register", _("in Billbee's register"), Count())
+    found = column("found", _("in the upload log"), Count())
+    accepted = column("accepted", _("accepted"), Count())
+    excluded = column("excluded", _("excluded"), Count())
+    skipped = column("skipped", _("skipped"), Count())
+    rejected = column("rejected", _("rejected"), Count())
+    waiting = column("waiting", _("waiting"), Count())
+    pending = column("pending", _("changed after the last import"), Count())
+    missing = column("missing", _("missing (unexplained)"), Count())
+    only_in_log = column("only_in_log", _("not in the register"), Count())
 
 
 class MissingResource(resources.Resource):
-    day = column("invoice_date", "invoice date", Day())
-    kind = column("kind", "kind")
-    number = column("invoice_number", "invoice number")
-    order = column("order_number", "order number")
-    billbee_id = column("billbee_id", "Billbee id", Count())
-    shop = column("shop", "shop")
-    total = column("total", "total", Amount())
-    currency = column("currency", "currency")
+    day = column("invoice_date", _("invoice date"), Day())
+    kind = column("kind", _("kind"))
+    number = column("invoice_number", _("invoice number"))
+    order = column("order_number", _("order number"))
+    billbee_id = column("billbee_id", _("Billbee id"), Count())
+    shop = column("shop", _("shop"))
+    total = column("total", _("total"), Amount())
+    currency = column("currency", _("currency"))
 
 
 class PendingResource(MissingResource):
-    modified = column("modified_at", "changed in Billbee")
+    modified = column("modified_at", _("changed in Billbee"))
 
 
 class UnlistedResource(resources.Resource):
-    day = column("document_date", "date", Day())
-    kind = column("kind", "kind")
-    number = column("invoice_number", "invoice number")
-    order = column("order_number", "order number")
-    billbee_id = column("billbee_id", "Billbee id", Count())
-    status = column("status", "upload log")
-    shop = column("shop", "shop")
+    day = column("document_date", _("date"), Day())
+    kind = column("kind", _("kind"))
+    number = column("invoice_number", _("invoice number"))
+    order = column("order_number", _("order number"))
+    billbee_id = column("billbee_id", _("Billbee id"), Count())
+    status = column("status", _("upload log"))
+    shop = column("shop", _("shop"))
 
 
 class SeriesResource(resources.Resource):
-    source = column("source", "source")
-    series = column("label", "series")
-    lowest = column("lowest", "lowest", Count())
-    highest = column("highest", "highest", Count())
-    present = column("present", "numbers present", Count())
-    missing_count = column("missing_count", "numbers missing", Count())
-    missing = column("missing_text", "missing")
+    source = column("source", _("source"))
+    series = column("label", _("series"))
+    lowest = column("lowest", _("lowest"), Count())
+    highest = column("highest", _("highest"), Count())
+    present = column("present", _("numbers present"), Count())
+    missing_count = column("missing_count", _("numbers missing"), Count())
+    missing = column("missing_text", _("missing"))
 
 
 @dataclass(frozen=True)
@@ -267,23 +273,24 @@ class SeriesRow:
 
 def build_table(
     key: str,
-    title: str,
+    title: str | Promise,
     resource: type[resources.Resource],
     items: Iterable[Any],
     *,
-    sheet: str = "",
-    note: str = "",
+    sheet: str | Promise = "",
+    note: str | Promise = "",
     footer: Mapping[str, Any] | None = None,
 ) -> Table:
-    """``footer`` maps attribute names to the values of a total line."""
+    """``footer`` maps attribute names to the values of a total line. Title, sheet, note and
+    the column headings are read in the active language."""
     instance = resource()
     dataset = instance.export(list(items), force_native_type=True)
     columns = instance.get_export_fields()
     return Table(
         key=key,
-        title=title,
-        sheet=(sheet or title)[:31],
-        note=note,
+        title=str(title),
+        sheet=str(sheet or title)[:31],
+        note=str(note),
         headers=tuple(dataset.headers or ()),
         kinds=tuple(getattr(c.widget, "kind", "text") for c in columns),
         rows=tuple(tuple(row) for row in dataset),

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
+from connector import formatting
+
 from .model import Case
 
 THRESHOLD = Decimal("10000.00")
@@ -50,23 +54,41 @@ class ThresholdStatus:
 
     @property
     def text(self) -> str:
-        """The status in words, with the figures and the rule."""
+        """The status in words, with the figures and the rule: in the reader's language, its
+        amounts and dates in that language's format (the report and the work queue)."""
+        values = {
+            "last_year": self.year - 1,
+            "year": self.year,
+            "last": formatting.money(self.previous_year, "EUR"),
+            "current": formatting.money(self.current_year, "EUR"),
+            "threshold": formatting.money(THRESHOLD, "EUR"),
+        }
         figures = (
-            f"net EU distance sales {self.year - 1}: {_euro(self.previous_year)}, "
-            f"{self.year}: {_euro(self.current_year)} (threshold {_euro(THRESHOLD)}, § 3c (4) UStG)"
+            gettext(
+                "net EU distance sales %(last_year)s: %(last)s, %(year)s: %(current)s "
+                "(threshold %(threshold)s, § 3c (4) UStG)"
+            )
+            % values
         )
         if self.exceeded_last_year:
-            return (
-                f"{figures}: exceeded in {self.year - 1}, so every distance sale of {self.year} "
-                "is taxed in the destination country (OSS)"
-            )
+            return gettext(
+                "%(figures)s: exceeded in %(last_year)s, so every distance sale of %(year)s is "
+                "taxed in the destination country (OSS)"
+            ) % {**values, "figures": figures}
         if self.crossed_on is not None:
-            return (
-                f"{figures}: exceeded on {self.crossed_on:%d.%m.%Y} by {self.crossed_by}; from "
-                "that sale on, distance sales are taxed in the destination country (OSS)"
-            )
-        left = THRESHOLD - self.current_year
-        return f"{figures}: below the threshold ({_euro(left)} left this year)"
+            return gettext(
+                "%(figures)s: exceeded on %(day)s by %(number)s; from that sale on, distance "
+                "sales are taxed in the destination country (OSS)"
+            ) % {
+                "figures": figures,
+                "day": formatting.day(self.crossed_on),
+                "number": self.crossed_by,
+            }
+        left = formatting.money(THRESHOLD - self.current_year, "EUR")
+        return gettext("%(figures)s: below the threshold (%(left)s left this year)") % {
+            "figures": figures,
+            "left": left,
+        }
 
 
 def threshold_status(
@@ -123,5 +145,7 @@ def crossing_note(
 
 
 def _euro(amount: Decimal) -> str:
+    """The stored notes' format ("10.000,00 €"): booking notes are English data, written
+    once and shown as stored, whatever the reader's language."""
     text = f"{amount:,.2f}".replace(",", "#").replace(".", ",").replace("#", ".")
     return f"{text} €"

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from bookkeeping.models import BookkeepingSettings
 from bookkeeping.selectors import distance_sales_status
@@ -31,14 +32,14 @@ def test_the_sale_that_exceeds_the_threshold_is_found_in_the_order_of_supply():
         "RE-3",
     )
     assert status.exceeded and not status.exceeded_last_year
-    assert "exceeded on 20.03.2026 by RE-3" in status.text
+    assert "exceeded on 20 Mar 2026 by RE-3" in status.text
 
 
 def test_exactly_ten_thousand_is_not_above_the_threshold():
     status = threshold_status(2026, D("0"), [sale(1, "RE-1", "10000.00")])
 
     assert not status.exceeded
-    assert status.text.endswith("below the threshold (0,00 € left this year)")
+    assert status.text.endswith("below the threshold (0.00 EUR left this year)")
 
 
 def test_a_credit_note_brings_the_total_back_and_a_later_sale_crosses_again():
@@ -58,6 +59,29 @@ def test_exceeded_in_the_previous_year_taxes_the_whole_year_at_destination():
 
     assert status.exceeded_last_year and status.exceeded
     assert "exceeded in 2025, so every distance sale of 2026" in status.text
+
+
+def test_the_status_speaks_the_readers_language_with_its_amounts_and_dates():
+    sales = [sale(1, "RE-1", "9600.00"), sale(20, "RE-3", "1234.50")]
+    status = threshold_status(2026, D("4000.00"), sales)
+
+    with translation.override("de"):
+        german = status.text
+    with translation.override("en"):
+        english = status.text
+
+    assert german == (
+        "Netto-EU-Fernverkäufe 2025: 4.000,00 EUR, 2026: 10.834,50 EUR (Lieferschwelle "
+        "10.000,00 EUR, § 3c Abs. 4 UStG): am 20.03.2026 mit RE-3 überschritten; ab diesem "
+        "Verkauf sind Fernverkäufe im Bestimmungsland steuerpflichtig (OSS)"
+    )
+    assert english.startswith(
+        "net EU distance sales 2025: 4,000.00 EUR, 2026: 10,834.50 EUR (threshold "
+        "10,000.00 EUR, § 3c (4) UStG): exceeded on 20 Mar 2026 by RE-3"
+    )
+    below = threshold_status(2026, D("0"), [sale(1, "RE-1", "2500.00")])
+    with translation.override("de"):
+        assert below.text.endswith("unter der Lieferschwelle (in diesem Jahr noch 7.500,00 EUR)")
 
 
 @pytest.mark.parametrize(
