@@ -68,16 +68,6 @@ def format_decimal(value: Decimal, places: int = 2, *, grouped: bool = True) -> 
     return f"-{text}" if value.quantize(quantum, ROUND_HALF_UP) < 0 else text
 
 
-def format_amount(value: Decimal) -> str:
-    return f"{format_decimal(value)} €"
-
-
-def format_rate(value: Decimal) -> str:
-    """``Decimal("19.00")`` → ``"19 %"``, ``Decimal("5.50")`` → ``"5,5 %"``."""
-    text = format_decimal(value, 2, grouped=False).rstrip("0").rstrip(",")
-    return f"{text} %"
-
-
 def format_cell(value: Any, kind: str) -> str:
     """A cell of the HTML and PDF, in the active language's format."""
     if value is None or value == "":

@@ -34,14 +34,6 @@ from tests.bookkeeping.test_reports import (  # noqa: F401 - books is a fixture
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _language_kept():
-    """A German request leaves German active in the test's thread (LocaleMiddleware activates
-    it and nothing resets it): the tests that run after these find the language they had."""
-    with translation.override(translation.get_language()):
-        yield
-
-
 # What the English report says and the German one must not (former English texts).
 ENGLISH = (
     "Totals and cross-check",
