@@ -750,7 +750,30 @@ class WritebackAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["state", "connection"]
     search_fields = ["billbee_order_id"]
     actions = ["approve"]
-    readonly_fields = [f.name for f in Writeback._meta.fields]
+    fields = (
+        "connection",
+        "transaction",
+        "billbee_order_id",
+        "open_states_text",
+        "paid_state_text",
+        "tag",
+        "message",
+        "state",
+        "reason",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("open states"))
+    def open_states_text(self, obj: Writeback) -> str:
+        return ", ".join(_numbered_state(s) for s in obj.open_states) or "—"
+
+    @admin.display(description=gettext_lazy("paid state"))
+    def paid_state_text(self, obj: Writeback) -> str:
+        return _numbered_state(obj.paid_state)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -198,6 +198,14 @@ class BookingReasonFilter(admin.SimpleListFilter):
         return queryset.filter(reason_code=self.value()) if self.value() else queryset
 
 
+def _lines(values: Any, tag: str) -> SafeString | str:
+    """A stored list of sentences as a list on the page (not its JSON)."""
+    if not values:
+        return "—"
+    items = format_html_join("", "<li>{}</li>", ((str(v),) for v in values))
+    return format_html('<{} class="console-lines">{}</{}>', tag, items, tag)
+
+
 @admin.register(DocumentBooking)
 class DocumentBookingAdmin(ListExport, ReadOnly):
     resource_classes = [DocumentBookingResource]
@@ -225,14 +233,22 @@ class DocumentBookingAdmin(ListExport, ReadOnly):
         "case",
         "debtor_text",
         "vat_difference",
-        "warnings",
-        "trace",
+        "warnings_list",
+        "trace_list",
         "entry_link",
         "decided_at",
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fields
+
+    @admin.display(description=_("warnings"))
+    def warnings_list(self, obj: DocumentBooking) -> SafeString | str:
+        return _lines(obj.warnings, "ul")
+
+    @admin.display(description=_("Decision trace"))
+    def trace_list(self, obj: DocumentBooking) -> SafeString | str:
+        return _lines(obj.trace, "ol")
 
     debtor_text = plain_number("debtor", _("debtor"))
 

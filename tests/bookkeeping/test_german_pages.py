@@ -231,3 +231,9 @@ def test_a_document_s_booking_is_titled_in_german(admin_client, account, shop):
 
     assert f"Verbuchung von Beleg {booking.pk}: wartet" in page
     assert "booking of" not in page
+    # The decision trace is a numbered list of its sentences, not the stored JSON.
+    html = admin_client.get(
+        reverse("admin:bookkeeping_documentbooking_change", args=[booking.pk])
+    ).content.decode()
+    assert '<ol class="console-lines"><li>' in html
+    assert "[&quot;" not in html and '["' not in html

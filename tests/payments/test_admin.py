@@ -253,6 +253,13 @@ def test_write_backs_are_approved_only_by_users_who_may_change_them(admin_client
     waiting.refresh_from_db()
     assert waiting.state == Writeback.State.PENDING
 
+    # The entry's page names the states instead of showing the stored list of ids.
+    page = admin_client.get(
+        reverse("admin:payments_writeback_change", args=[waiting.pk])
+    ).content.decode()
+    assert "1 ordered, 2 confirmed" in page and "3 payment received" in page
+    assert "[1, 2]" not in page
+
 
 def test_lines_waiting_for_a_person_are_filtered_with_and_without_candidates(login, bank):
     from django.utils import timezone
