@@ -217,3 +217,15 @@ def admin_actions(response: Any) -> set[str]:
     """The actions a changelist offers its user."""
     form = response.context["action_form"]  # None when the user may run no action
     return {name for name, _ in form.fields["action"].choices} if form else set()
+
+
+def german(
+    client: Any, path: str, data: Any = None, *, post: bool = False, follow: bool = False
+) -> str:
+    """The page as a browser that asks for German gets it (checked: 200 and ``lang="de"``)."""
+    send = client.post if post else client.get
+    response = send(path, data or {}, follow=follow, HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 200, response.status_code
+    page = str(response.content.decode())
+    assert 'lang="de"' in page
+    return page

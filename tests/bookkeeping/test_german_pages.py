@@ -16,20 +16,12 @@ from bookkeeping.admin import rate_import
 from bookkeeping.models import DebtorMapping, DocumentBooking, ExchangeRate
 from tests.bookkeeping.helpers import MANUAL, import_and_book
 from tests.bookkeeping.test_import_export import url
+from tests.conftest import german
 from tests.connector.test_import import insert, make_connection
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("static_root")]
 GERMAN = {"HTTP_ACCEPT_LANGUAGE": "de"}
 RATES = b"currency;month;rate\nCHF;2026-09;0,9400\nCHF;2026-10;0,9370\n"
-
-
-def german(client, path: str, data=None, *, post: bool = False, follow: bool = False) -> str:
-    send = client.post if post else client.get
-    response = send(path, data or {}, follow=follow, **GERMAN)
-    assert response.status_code == 200, response.status_code
-    page = response.content.decode()
-    assert 'lang="de"' in page
-    return page
 
 
 def object_tools(page: str) -> str:

@@ -14,6 +14,7 @@ from payments.admin import COLUMN_NAMES
 from payments.models import PaymentGroup, ReminderLog
 from payments.parsers.csv_mapped import COLUMN_KEYS
 from tests.bookkeeping.helpers import import_and_book
+from tests.conftest import german
 from tests.connector.test_import import doc
 from tests.payments.mappings import sample
 
@@ -28,15 +29,6 @@ DUE = reverse("admin:payments_reminderlog_due")
 @pytest.fixture(autouse=True)
 def _no_pacing(settings):
     settings.BILLBEE_RATE_LIMIT = 0
-
-
-def german(client, path: str, data=None, *, post: bool = False, follow: bool = False) -> str:
-    send = client.post if post else client.get
-    response = send(path, data or {}, follow=follow, **GERMAN)
-    assert response.status_code == 200, response.status_code
-    page = response.content.decode()
-    assert 'lang="de"' in page
-    return page
 
 
 def volksbank(content: bytes | None = None) -> SimpleUploadedFile:
