@@ -4,6 +4,7 @@ written in its order's language whatever language the console runs in."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -98,6 +99,24 @@ def test_the_committed_mo_is_the_po_compiled(folder):
 
     assert actual == expected
     assert compiled.metadata.get("Language") == folder.parent.name
+
+
+def test_the_admin_s_selection_widget_speaks_german(admin_client):
+    """Django's German JavaScript catalogue lacks the selection widget's texts (a list of
+    payment methods to pick from); ours adds them, compiled like the console's."""
+    source = polib.pofile(str(LOCALE / "de/LC_MESSAGES/djangojs.po"))
+    compiled = polib.mofile(str(LOCALE / "de/LC_MESSAGES/djangojs.mo"))
+    assert {e.msgid: e.msgstr for e in compiled if e.msgid} == {
+        e.msgid: e.msgstr for e in source.translated_entries()
+    }
+
+    script = admin_client.get(reverse("admin:jsi18n"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    start = script.index("const newcatalog = ") + len("const newcatalog = ")
+    catalogue = json.loads(script[start : script.index("};", start) + 1])
+
+    assert catalogue["Choose all %s"] == "Alle %s auswählen"
+    assert catalogue["Remove all %s"] == "Alle %s entfernen"
+    assert catalogue["Choose a Date"] == "Datum wählen"  # Django's own still there
 
 
 @pytest.fixture
