@@ -130,8 +130,8 @@ class ConnectionAdminForm(ConnectionAccessForm):
     imported_states = OrderStatesField(
         label=_("Imported states"),
         help_text=_(
-            "Billbee order states that are imported before an invoice exists (usually 3 payment "
-            "received, 4 shipped, 7 completed, 17 returned). A document with an invoice number "
+            "Billbee order states that are imported before an invoice exists (usually 3 paid, "
+            "4 shipped, 7 completed, 17 returned). A document with an invoice number "
             "is imported whatever its state; a document imported before stays in the books "
             "when it leaves these states."
         ),

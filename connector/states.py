@@ -2,8 +2,9 @@
 
 ``billbee.enums.ORDER_STATE_LABELS`` names them in English for the client, the logs and the
 stored reasons; a German merchant knows them by the names Billbee's German interface shows
-(Bestellt, Zahlung erhalten, Mahnung …). The console's choices and labels come from here; a
-state Billbee added later than this table falls back to the name Billbee lists for it.
+(Bestellt, Zahlung erhalten, Mahnung …). The console's choices and labels come from here (in
+English the same names as the client's, so that a page and a stored reason agree); a state
+Billbee added later than this table falls back to the name Billbee lists for it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from billbee.enums import VAT_MODES, order_state_label
 ORDER_STATE_NAMES = {
     1: pgettext_lazy("Billbee order state", "ordered"),
     2: pgettext_lazy("Billbee order state", "confirmed"),
-    3: pgettext_lazy("Billbee order state", "payment received"),
+    3: pgettext_lazy("Billbee order state", "paid"),
     4: pgettext_lazy("Billbee order state", "shipped"),
     5: pgettext_lazy("Billbee order state", "complaint"),
     6: pgettext_lazy("Billbee order state", "deleted"),
@@ -26,8 +27,8 @@ ORDER_STATE_NAMES = {
     8: pgettext_lazy("Billbee order state", "cancelled"),
     9: pgettext_lazy("Billbee order state", "archived"),
     10: pgettext_lazy("Billbee order state", "rated"),
-    11: pgettext_lazy("Billbee order state", "dunning"),
-    12: pgettext_lazy("Billbee order state", "second dunning"),
+    11: pgettext_lazy("Billbee order state", "dunning 1"),
+    12: pgettext_lazy("Billbee order state", "dunning 2"),
     13: pgettext_lazy("Billbee order state", "packed"),
     14: pgettext_lazy("Billbee order state", "offered"),
     15: pgettext_lazy("Billbee order state", "payment reminder"),

@@ -410,8 +410,8 @@ class PaymentGroupForm(forms.ModelForm):  # type: ignore[type-arg]
             LevelsWidget(forms.Select, choices=state_field.choices),
             label=fields["reminder_states"].label,
             help_text=gettext_lazy(
-                "Optional: the Billbee state each level sets, e.g. payment reminder, dunning, "
-                "second dunning; — sets none."
+                "Optional: the Billbee state each level sets, e.g. 15 payment reminder, "
+                "11 dunning 1, 12 dunning 2; — sets none."
             ),
         )
 

@@ -257,7 +257,7 @@ def test_write_backs_are_approved_only_by_users_who_may_change_them(admin_client
     page = admin_client.get(
         reverse("admin:payments_writeback_change", args=[waiting.pk])
     ).content.decode()
-    assert "1 ordered, 2 confirmed" in page and "3 payment received" in page
+    assert "1 ordered, 2 confirmed" in page and "3 paid" in page
     assert "[1, 2]" not in page
 
 

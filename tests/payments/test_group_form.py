@@ -80,7 +80,7 @@ def test_the_page_has_no_json_text_area_and_names_the_states_in_german(admin_cli
 def test_the_english_console_names_the_states_in_english(admin_client, group):
     html = page(admin_client, group, "en").content.decode()
 
-    assert ">3 payment received<" in html
+    assert ">3 paid<" in html
     assert ">15 payment reminder<" in html
 
 
