@@ -1,4 +1,4 @@
-"""Benchmark: matching bank and PSP statement lines against open items (issue 10 §7).
+"""Benchmark: matching bank and PSP statement lines against open items.
 
 A seeded generator builds N open items (invoice numbers RE-<year>-<n>, order numbers of several
 shop formats, Billbee payment references, customers with names and IBANs with valid check

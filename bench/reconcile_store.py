@@ -1,4 +1,4 @@
-"""The whole reconciliation run on PostgreSQL, for ``bench/reconcile.py --store`` (issue 10 §7).
+"""The whole reconciliation run on PostgreSQL, for ``bench/reconcile.py --store``.
 
 Set up, not timed: a new connection with a bank account and the PayPal ignore rule; the
 generated open items stored as the app stores them (a Billbee document, its booked invoice

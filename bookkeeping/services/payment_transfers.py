@@ -13,7 +13,7 @@ A payment that comes back (a returned direct debit, a chargeback, a bank's rever
 payment entry of its own on the day the money left: the debtor is charged again with what the
 customer had paid, the bank or provider account gives what actually left it, and a return fee
 goes to the fee account. The invoice is open again because its paid sum drops
-(``payments.selectors.open_items``). bookkeeping.md §7, issue 10 §3-4.
+(``payments.selectors.open_items``). bookkeeping.md §7 and docs/payments.md.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The matching engine: statement lines against open items, as pure functions over plain data
-(issue 10 §3). The payments models build ``OpenItem``s, call ``match_lines`` and store each
+"""The matching engine: statement lines against open items, as pure functions over plain data.
+The payments models build ``OpenItem``s, call ``match_lines`` and store each
 ``LineMatch``; only ``auto`` results may be confirmed without a person."""
 
 from .engine import match_lines

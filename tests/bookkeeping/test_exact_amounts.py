@@ -1,4 +1,4 @@
-"""Money is exact on both databases (issue 9 §1): documents whose totals Billbee sends with
+"""Money is exact on both databases: documents whose totals Billbee sends with
 seven decimals are imported from the sandbox, booked and exported; every journal amount is
 whole cents, every entry balances to the cent, SQLite never holds an amount as a float, and
 the DATEV file books what the journal holds, to the cent."""

@@ -1,4 +1,4 @@
-"""Payments in the journal (issue 10 §4): a confirmed payment is an immutable entry like an
+"""Payments in the journal: a confirmed payment is an immutable entry like an
 invoice — the bank or PSP account against the debtor, the invoice number in Belegfeld 1 so
 that DATEV's open-item matching clears it, a PSP's fee on the fee account — undone by a
 reversal; it leaves the revenue of the period report alone and is listed as a receipt."""

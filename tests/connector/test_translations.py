@@ -1,4 +1,4 @@
-"""German first (issue 11 §1): the catalogues are complete and compiled, the console answers in
+"""German first: the catalogues are complete and compiled, the console answers in
 the browser's language with that language's dates and amounts, and a reminder e-mail is
 written in its order's language whatever language the console runs in."""
 

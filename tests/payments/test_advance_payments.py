@@ -1,4 +1,4 @@
-"""Advance payments (Vorkasse, issue 10 §2): a prepayment order paid before it is invoiced is
+"""Advance payments (Vorkasse): a prepayment order paid before it is invoiced is
 confirmed at once and written back to Billbee; its journal entry is posted when the booking
 run books the invoice, once, and the open item is settled. The order comes from the sandbox
 over HTTP, the bank line from a bank CSV."""

@@ -1,5 +1,5 @@
 """Payment reminders: which level is due, and the e-mail in the order's language with the
-invoice PDF and the tracking numbers (issue 10 §6)."""
+invoice PDF and the tracking numbers."""
 
 from __future__ import annotations
 

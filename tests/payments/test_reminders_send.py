@@ -1,4 +1,4 @@
-"""Payment reminders end to end (issue 10 §6): overdue invoices of a group with reminders on
+"""Payment reminders end to end: overdue invoices of a group with reminders on
 get one reminder per level, in the order's language, with the invoice PDF from the sandbox's
 CreateInvoice over real HTTP, the tracking numbers, and Billbee's reminder state; a dry run
 sends and logs nothing; an order paid in Billbee since the import gets none."""

@@ -1,4 +1,4 @@
-"""Money that goes back (issue 10 §3): a chargeback or returned direct debit naming a
+"""Money that goes back: a chargeback or returned direct debit naming a
 confirmed payment is booked back on its own date and the item is open again; a refund naming
 a credit note pays the credit note; a payment larger than the open amount credits the debtor
 with all of it and says by how much it overpaid. Statements are the samples in

@@ -1,4 +1,4 @@
-"""Payouts of a payment provider to the bank (issue 10 §4): the provider's payout line books
+"""Payouts of a payment provider to the bank: the provider's payout line books
 its account → the transit account (Geldtransit), the bank's line of the same payout books
 transit → bank; together they clear the transit account, a half alone stays visible. Both
 are in the DATEV export and the period report. Statements are the samples in

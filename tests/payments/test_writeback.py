@@ -1,4 +1,4 @@
-"""Write-back of "paid" to Billbee (issue 10 §5): the order is read again right before sending;
+"""Write-back of "paid" to Billbee: the order is read again right before sending;
 it is marked paid only while it is still open and unpaid, an order already in the target state
 is done without a request, anything else stops with the reason. Over real HTTP against the
 sandbox, including an order changed by hand between the match and the send."""
