@@ -19,7 +19,8 @@ from typing import Any
 
 from django.db import connection as db_connection
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from billbee.client import BillbeeClient
 from billbee.errors import BillbeeError
@@ -204,7 +205,8 @@ def transactions_confirm_exact(connection: Connection, now: datetime | None = No
     for tx in lines:
         document_id = tx.candidates[0]["documents"][0]
         try:
-            transaction_confirm(tx, document_id, now=now)
+            with translation.override(None):  # a refusal here is only logged: in English
+                transaction_confirm(tx, document_id, now=now)
         except PaymentsError as exc:
             logger.warning("line %s not confirmed: %s", tx.pk, exc)
             continue
@@ -223,7 +225,7 @@ def transaction_confirm(
     with transaction.atomic():
         tx = StatementTransaction.objects.select_for_update().get(pk=tx.pk)
         if tx.confirmed_at is not None:
-            raise PaymentsError(f"Line {tx.pk} is confirmed already.")
+            raise PaymentsError(_("Line %(id)s is confirmed already.") % {"id": tx.pk})
         # Locked like a settled line's documents (services/settling.py), for the same reason.
         document = ExternalOrder.objects.select_for_update(of=("self",)).get(pk=document_id)
         payer_remember(tx, document)  # undone with the rest if the confirmation fails
@@ -234,8 +236,11 @@ def transaction_confirm(
         if booking is None or booking.entry is None:
             if group is None or group.kind != PaymentGroup.Kind.PREPAYMENT:
                 raise PaymentsError(
-                    f"Order {document.order_number or document.billbee_order_id} has no booked "
-                    "invoice yet: the payment is confirmed once its invoice is booked."
+                    _(
+                        "Order %(order)s has no booked invoice yet: the payment is confirmed "
+                        "once its invoice is booked."
+                    )
+                    % {"order": document.order_number or document.billbee_order_id}
                 )
             # A prepayment (Vorkasse) arrives before the invoice: it is matched and written
             # back to Billbee now; its journal entry waits for the invoice (payments.md).

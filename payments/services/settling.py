@@ -18,11 +18,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DocumentBooking, JournalEntry
 from bookkeeping.services.payment_adjustments import Adjustment, WriteOff, payment_settle
 from bookkeeping.services.payments import PaymentPosting, payment_reverse
+from connector import formatting
 from connector.models import ExternalOrder
 
 from ..errors import PaymentsError
@@ -61,26 +63,38 @@ class Part:
 def skonto_refusal(skonto: Decimal, item: OpenItem, group: PaymentGroup | None, day: date) -> str:
     """Why a Skonto may not be granted on ``item`` for a payment on ``day`` ("" if it may)."""
     if group is None or group.skonto_rate <= 0 or not group.skonto_days:
-        return (
-            f"No Skonto is configured for the payment group of {item.label}: set its Skonto "
-            "rate and term, or write the rest off."
-        )
+        return _(
+            "No Skonto is configured for the payment group of %(item)s: set its Skonto rate "
+            "and term, or write the rest off."
+        ) % {"item": item_name(item)}
     if item.amount != item.total:
-        return f"{item.label} is paid in part already: Skonto applies to a whole invoice."
+        return _("%(item)s is paid in part already: Skonto applies to a whole invoice.") % {
+            "item": item_name(item)
+        }
     allowed = (item.total * group.skonto_rate / 100).quantize(CENT, ROUND_HALF_UP)
     if skonto > allowed:
-        return (
-            f"A Skonto of {skonto} is {skonto / item.total:.2%} of {item.total}, more than "
-            f"the {group.skonto_rate} % allowed ({allowed}). Write the rest off if that is "
-            "what is meant."
-        )
+        return _(
+            "A Skonto of %(skonto)s is %(share)s %% of %(total)s, more than the %(rate)s %% "
+            "allowed (%(allowed)s). Write the rest off if that is what is meant."
+        ) % {
+            "skonto": formatting.money(skonto, "EUR"),
+            "share": formatting.number(skonto * 100 / item.total, 2),
+            "total": formatting.money(item.total, "EUR"),
+            "rate": formatting.number(group.skonto_rate, 2),
+            "allowed": formatting.money(allowed, "EUR"),
+        }
     days = (day - item.invoice_date).days
     if days > group.skonto_days:
-        return (
-            f"Paid {days} days after the invoice date, beyond the Skonto term of "
-            f"{group.skonto_days} days. Write the rest off if that is what is meant."
-        )
+        return _(
+            "Paid %(days)s days after the invoice date, beyond the Skonto term of %(term)s "
+            "days. Write the rest off if that is what is meant."
+        ) % {"days": days, "term": group.skonto_days}
     return ""
+
+
+def item_name(item: OpenItem) -> str:
+    """An open item as a refusal names it: its invoice number (else its label)."""
+    return item.invoice_number or item.order_number or item.label
 
 
 class Rest:
@@ -101,14 +115,18 @@ def part_with_rest(tx: StatementTransaction, document: ExternalOrder, rest: str)
     item = next((i for i in items if i.id == document.pk and not i.settled), None)
     if item is None:
         raise PaymentsError(
-            f"{document.invoice_number or document.order_number} is not an open invoice: "
-            "there is no rest to settle."
+            _("%(document)s is not an open invoice: there is no rest to settle.")
+            % {"document": document.invoice_number or document.order_number}
         )
     remaining = item.amount - amount
     if remaining <= 0:
         raise PaymentsError(
-            f"The line pays {amount}, {item.label} has {item.amount} open: there is no rest "
-            "to settle."
+            _("The line pays %(amount)s, %(item)s has %(open)s open: there is no rest to settle.")
+            % {
+                "amount": formatting.money(amount, "EUR"),
+                "item": item_name(item),
+                "open": formatting.money(item.amount, "EUR"),
+            }
         )
     if rest == Rest.SKONTO:
         return Part(document.pk, amount, skonto=remaining)
@@ -141,7 +159,9 @@ def transaction_settle(
                 pk=part.document_id, connection=connection
             ).first()
             if document is None:
-                raise PaymentsError(f"Document {part.document_id} is not one of this shop's.")
+                raise PaymentsError(
+                    _("Document %(id)s is not one of this shop's.") % {"id": part.document_id}
+                )
             payer_remember(tx, document)  # as an exact match does; undone if this fails
             group = payment_group_of(document.payment_method, groups)
             entry = _post_part(tx, part, document, items.get(document.pk), group, fee, now)
@@ -157,14 +177,14 @@ def transaction_settle(
                 entry=entry,
             )
             documents.append((document, group, entry if position == 0 else None))
-        first, _, first_entry = documents[0]
+        first, _first_group, first_entry = documents[0]
         tx.payment_entry, tx.matched_document, tx.confirmed_at = first_entry, first, now
         tx.state = StatementTransaction.State.MATCHED
         tx.reason = _settled_reason(parts, documents)
         tx.save(
             update_fields=["payment_entry", "matched_document", "confirmed_at", "state", "reason"]
         )
-        for document, group, _ in documents:
+        for document, group, _entry in documents:
             _queue_writeback(tx, document, group)
     return tx
 
@@ -181,33 +201,43 @@ def documents_lock(document_ids: Sequence[int]) -> None:
 
 def _check_parts(tx: StatementTransaction, parts: Sequence[Part]) -> None:
     if tx.confirmed_at is not None:
-        raise PaymentsError(f"Line {tx.pk} is confirmed already: undo it first.")
+        raise PaymentsError(_("Line %(id)s is confirmed already: undo it first.") % {"id": tx.pk})
     if not parts:
-        raise PaymentsError("Name at least one document the line pays.")
+        raise PaymentsError(_("Name at least one document the line pays."))
     if len({p.document_id for p in parts}) != len(parts):
-        raise PaymentsError("Each document may be named once.")
+        raise PaymentsError(_("Each document may be named once."))
     if tx.currency != "EUR":
         raise PaymentsError(
-            f"The line is in {tx.currency}: payments are booked in EUR. Book the conversion "
-            "first and settle the EUR line."
+            _(
+                "The line is in %(currency)s: payments are booked in EUR. Book the conversion "
+                "first and settle the EUR line."
+            )
+            % {"currency": tx.currency}
         )
     line_amount = tx.paid_amount
     if line_amount <= 0:
         raise PaymentsError(
-            "Only incoming payments are split or settled here: confirm a refund for its "
-            "document on its own."
+            _(
+                "Only incoming payments are split or settled here: confirm a refund for its "
+                "document on its own."
+            )
         )
     total = sum((p.amount for p in parts), ZERO)
     if total != line_amount:
         raise PaymentsError(
-            f"The amounts add up to {total}, the line is {line_amount} {tx.currency}: they "
-            "must be equal."
+            _("The amounts add up to %(total)s, the line is %(line)s: they must be equal.")
+            % {
+                "total": formatting.money(total, tx.currency),
+                "line": formatting.money(line_amount, tx.currency),
+            }
         )
     for part in parts:
         if part.amount <= 0 or part.skonto < 0 or part.write_off < 0:
-            raise PaymentsError("Amounts, Skonto and write-offs are positive.")
+            raise PaymentsError(_("Amounts, Skonto and write-offs are positive."))
         if part.write_off and part.write_off_kind not in WriteOff.ALL:
-            raise PaymentsError(f"Unknown kind of write-off: {part.write_off_kind!r}.")
+            raise PaymentsError(
+                _("Unknown kind of write-off: %(kind)r.") % {"kind": part.write_off_kind}
+            )
 
 
 def _post_part(
@@ -228,15 +258,27 @@ def _post_part(
         if part.plain and group is not None and group.kind == PaymentGroup.Kind.PREPAYMENT:
             return None  # booked with its invoice (payments.md, prepayments)
         raise PaymentsError(
-            f"{name} has no booked invoice yet: its payment is confirmed once it is booked."
+            _("%(name)s has no booked invoice yet: its payment is confirmed once it is booked.")
+            % {"name": name}
         )
     if not part.plain:
         if item is None or item.settled:
-            raise PaymentsError(f"{name} is not open: there is no rest to settle.")
+            raise PaymentsError(
+                _("%(name)s is not open: there is no rest to settle.") % {"name": name}
+            )
         if part.amount + part.skonto + part.write_off != item.amount:
             raise PaymentsError(
-                f"{name} has {item.amount} open: the payment {part.amount}, Skonto "
-                f"{part.skonto} and write-off {part.write_off} must add up to it."
+                _(
+                    "%(name)s has %(open)s open: the payment %(amount)s, Skonto %(skonto)s and "
+                    "write-off %(write_off)s must add up to it."
+                )
+                % {
+                    "name": name,
+                    "open": formatting.money(item.amount, "EUR"),
+                    "amount": formatting.money(part.amount, "EUR"),
+                    "skonto": formatting.money(part.skonto, "EUR"),
+                    "write_off": formatting.money(part.write_off, "EUR"),
+                }
             )
         if part.skonto:
             refusal = skonto_refusal(part.skonto, item, group, tx.booking_date)
@@ -260,7 +302,7 @@ def _post_part(
 
 def _settled_reason(parts: Sequence[Part], documents: list) -> str:
     said = []
-    for part, (document, _, _) in zip(parts, documents, strict=True):
+    for part, (document, _item, _group) in zip(parts, documents, strict=True):
         name = document.invoice_number or document.order_number or str(document.billbee_order_id)
         text = f"{part.amount} for {name}"
         if part.skonto:
@@ -278,11 +320,13 @@ def transaction_undo(
     yet, and match the line again. A write-back already sent stays; the reason says so."""
     now = now or timezone.now()
     if not note.strip():
-        raise PaymentsError("Say why the line is undone (kept in the reversal's note).")
+        raise PaymentsError(_("Say why the line is undone (kept in the reversal's note)."))
     with transaction.atomic():
         tx = StatementTransaction.objects.select_for_update().select_related("source").get(pk=tx.pk)
         if tx.confirmed_at is None:
-            raise PaymentsError(f"Line {tx.pk} is not confirmed: there is nothing to undo.")
+            raise PaymentsError(
+                _("Line %(id)s is not confirmed: there is nothing to undo.") % {"id": tx.pk}
+            )
         live = tx.allocations.filter(undone_at__isnull=True)
         entries = {a.entry for a in live.select_related("entry") if a.entry is not None}
         if tx.payment_entry is not None:
@@ -317,16 +361,20 @@ def transaction_ignore_payer(tx: StatementTransaction, *, field: str, reason: st
     """Set the line's payer aside from now on (an ignore rule on its IBAN or name), and match
     the shop's lines again."""
     if tx.confirmed_at is not None:
-        raise PaymentsError("The line is confirmed: undo it before ignoring its payer.")
+        raise PaymentsError(_("The line is confirmed: undo it before ignoring its payer."))
     if field not in (IgnoreRule.Field.IBAN, IgnoreRule.Field.NAME):
-        raise PaymentsError("A payer is ignored by IBAN or by name.")
+        raise PaymentsError(_("A payer is ignored by IBAN or by name."))
     pattern = tx.counterparty_iban if field == IgnoreRule.Field.IBAN else tx.counterparty_name
     if not pattern.strip():
-        raise PaymentsError(f"The line has no payer {field} to ignore.")
+        raise PaymentsError(
+            _("The line has no payer IBAN to ignore.")
+            if field == IgnoreRule.Field.IBAN
+            else _("The line has no payer name to ignore.")
+        )
     if not reason.strip():
-        raise PaymentsError("Say why: the reason is shown on every line the rule sets aside.")
+        raise PaymentsError(_("Say why: the reason is shown on every line the rule sets aside."))
     connection = tx.source.connection
-    rule, _ = IgnoreRule.objects.get_or_create(
+    rule, _created = IgnoreRule.objects.get_or_create(
         connection=connection, field=field, pattern=pattern, defaults={"reason": reason.strip()}
     )
     transactions_match(connection)

@@ -112,8 +112,19 @@ def test_a_skonto_beyond_the_rate_is_refused_on_the_page_with_the_reason(login, 
 
     assert response.status_code == 200
     assert response.context["problems"] == [
-        "A Skonto of 10.00 is 10.00% of 100.00, more than the 2.00 % allowed (2.00). Write "
-        "the rest off if that is what is meant."
+        "A Skonto of 10.00 EUR is 10.00 % of 100.00 EUR, more than the 2.00 % allowed "
+        "(2.00 EUR). Write the rest off if that is what is meant."
+    ]
+    assert not booked()
+    # A German bookkeeper reads the refusal in German, with the amounts as German writes them.
+    german = client.post(
+        settle_url(tx),
+        {"action": "confirm", "document": "RE-2026-12003", "rest": "skonto"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert german.context["problems"] == [
+        "Ein Skonto von 10,00 EUR sind 10,00 % von 100,00 EUR, mehr als die erlaubten 2,00 % "
+        "(2,00 EUR). Schreiben Sie den Rest ab, wenn das gemeint ist."
     ]
     assert not booked()
     written_off = client.post(

@@ -160,7 +160,7 @@ def test_a_skonto_within_the_groups_rate_and_term_clears_the_invoice(shop, bank)
 @pytest.mark.parametrize(
     ("paid", "skonto", "day", "reason"),
     [
-        ("221.00", "5.00", 20, r"more than the 2\.00 % allowed \(4\.52\)"),
+        ("221.00", "5.00", 20, r"more than the 2\.00 % allowed \(4\.52 EUR\)"),
         ("221.48", "4.52", 30, "beyond the Skonto term of 14 days"),
         ("221.48", "4.00", 20, "must add up to it"),
     ],
@@ -210,14 +210,14 @@ def test_a_split_that_fails_for_one_invoice_books_nothing(shop, bank):
     second = invoice(shop, "RE-1007", "30.00")
     tx = line(bank, "80.00")
 
-    with pytest.raises(PaymentsError, match=r"add up to 70\.00, the line is 80\.00"):
+    with pytest.raises(PaymentsError, match=r"add up to 70\.00 EUR, the line is 80\.00 EUR"):
         transaction_settle(
             tx, [Part(first.pk, Decimal("50.00")), Part(second.pk, Decimal("20.00"))]
         )
     usd = line(bank, "80.00", currency="USD")
     with pytest.raises(PaymentsError, match="The line is in USD"):
         transaction_settle(usd, [Part(first.pk, Decimal("80.00"))])
-    with pytest.raises(PaymentsError, match=r"RE-1007 has 30\.00 open"):
+    with pytest.raises(PaymentsError, match=r"RE-1007 has 30\.00 EUR open"):
         transaction_settle(
             tx,
             [
