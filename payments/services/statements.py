@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import DataError, transaction
+from django.utils.translation import gettext as _
 from stdnum import iban as stdnum_iban
 
 from .. import parsers
@@ -86,21 +87,29 @@ def statement_parse(
     """The file read in ``format`` (the source's format, else recognised from the file)."""
     chosen = format or source.statement_format
     if chosen is not None and chosen not in FORMATS:
-        raise StatementRefused(f"{chosen!r} is not a known format ({', '.join(FORMATS)}).")
+        raise StatementRefused(
+            _("%(format)r is not a known format (%(formats)s).")
+            % {"format": chosen, "formats": ", ".join(FORMATS)}
+        )
     if chosen == "csv":
         if not source.csv_mapping:
             raise StatementRefused(
-                f"{source.name} has no CSV column mapping: set it on the account's page "
-                "before importing a CSV file."
+                _(
+                    "%(account)s has no CSV column mapping: set it on the account's page "
+                    "before importing a CSV file."
+                )
+                % {"account": source.name}
             )
         try:
             return parse_csv(data, source.csv_mapping)
         except MappingError as exc:
-            raise StatementRefused(f"The file does not fit the CSV mapping: {exc}") from None
+            raise StatementRefused(
+                _("The file does not fit the CSV mapping: %(why)s") % {"why": exc}
+            ) from None
     try:
         parsed: ParsedStatement = parsers.parse_statement(data, format=chosen)
     except ValueError as exc:
-        raise StatementRefused(f"The file cannot be read: {exc}") from None
+        raise StatementRefused(_("The file cannot be read: %(why)s") % {"why": exc}) from None
     return parsed
 
 
@@ -110,9 +119,16 @@ def _check_account(source: PaymentSource, parsed: ParsedStatement) -> None:
     theirs = stdnum_iban.compact(parsed.account_iban)
     if theirs != stdnum_iban.compact(source.iban):
         raise StatementRefused(
-            f"The file is a statement of the account {stdnum_iban.format(theirs)}, not of "
-            f"{source.name} ({stdnum_iban.format(source.iban)}). Import it into the account "
-            "it belongs to, or correct the IBAN of this account. Nothing was imported."
+            _(
+                "The file is a statement of the account %(theirs)s, not of %(account)s "
+                "(%(ours)s). Import it into the account it belongs to, or correct the IBAN of "
+                "this account. Nothing was imported."
+            )
+            % {
+                "theirs": stdnum_iban.format(theirs),
+                "account": source.name,
+                "ours": stdnum_iban.format(source.iban),
+            }
         )
 
 
@@ -195,7 +211,7 @@ def statement_preview(
 ) -> StatementImportResult:
     """What an import would do, line by line; writes nothing."""
     prepared = _prepare(source, data, format)
-    known = _known_keys(source, [key for _, key, _ in prepared.keyed])
+    known = _known_keys(source, [key for _position, key, _line in prepared.keyed])
     return _result(source, prepared, known, filename)
 
 
@@ -207,13 +223,16 @@ def statement_import(
     Raises ``StatementRefused`` (nothing written) when the file cannot be read, does not fit
     the source's CSV mapping, or is a statement of another account."""
     if not source.is_active:
-        raise StatementRefused(f"{source.name} is switched off: activate it to import into it.")
+        raise StatementRefused(
+            _("%(account)s is switched off: activate it to import into it.")
+            % {"account": source.name}
+        )
     prepared = _prepare(source, data, format)
     parsed = prepared.parsed
     with transaction.atomic():
         # One import per source at a time: the second waits and then finds the first's keys.
         PaymentSource.objects.select_for_update().filter(pk=source.pk).exists()
-        known = _known_keys(source, [key for _, key, _ in prepared.keyed])
+        known = _known_keys(source, [key for _position, key, _line in prepared.keyed])
         result = _result(source, prepared, known, filename)
         statement = Statement.objects.create(
             source=source,

@@ -77,6 +77,15 @@ def test_a_refused_upload_is_refused_in_german(admin_client, bank, monkeypatch):
     assert "larger than 20 MB" not in large
 
 
+def test_a_file_of_another_layout_is_refused_in_german(admin_client, bank):
+    other = SimpleUploadedFile("dkb.csv", sample("dkb.csv"))
+
+    page = german(admin_client, IMPORT, {"source": bank.pk, "file": other}, post=True)
+
+    assert "Die Datei passt nicht zur CSV-Spaltenzuordnung:" in page
+    assert "does not fit the CSV mapping" not in page
+
+
 # ---------------------------------------------------------------- the CSV mapping
 
 
