@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from ..errors import BookkeepingError
 
 MONTHLY = "monthly"
@@ -44,7 +47,8 @@ _ISO_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _MONTH_YEAR = re.compile(r"(\d{1,2})[/.](\d{4})")
 _BMF_CELL = re.compile(r"(?P<number>.*?)(?:\s+(?P<code>[A-Za-z]{3}))?")
 _NOT_PUBLISHED = re.compile(r"[-–—*]+")
-_LINE = re.compile(r"line (\d+)")
+# "line 5: …" (or "Zeile 5: …"): problems are listed in the order of their lines.
+_LINE = re.compile(r"\w+ (\d+)")
 
 _HEADERS = {
     **dict.fromkeys(("currency", "währung", "waehrung"), "currency"),
@@ -62,8 +66,12 @@ class RateFileError(BookkeepingError):
     """The file cannot be imported; ``problems`` names every bad line."""
 
     def __init__(self, problems: list[str]) -> None:
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__(f"{count} in the file, nothing was imported: " + "; ".join(problems))
+        count = ngettext(
+            "%(count)s problem in the file, nothing was imported: %(problems)s",
+            "%(count)s problems in the file, nothing was imported: %(problems)s",
+            len(problems),
+        )
+        super().__init__(count % {"count": len(problems), "problems": "; ".join(problems)})
         self.problems = problems
 
 
@@ -88,30 +96,33 @@ def exchange_rates_parse(
     """The rates of a long-format file or a BMF table. ``kind`` (optional) must match what the
     file holds; ``year`` is required for the BMF table and, for the long format, checked."""
     if kind is not None and kind not in KINDS:
-        raise RateFileError([f"unknown kind {kind!r}: monthly or daily"])
+        raise RateFileError([_("unknown kind %(kind)r: monthly or daily") % {"kind": kind}])
     rows = _rows(_decode(data) if isinstance(data, bytes) else data)
     if not rows:
-        raise RateFileError(["the file is empty"])
+        raise RateFileError([_("the file is empty")])
     problems: list[str] = []
     header = _long_header(rows[0][1])
     if header is not None:
         file_kind = MONTHLY if "month" in header else DAILY
         layout = "long"
         if kind is not None and kind != file_kind:
-            column = "month" if file_kind == MONTHLY else "date"
-            problems.append(
-                f"line {rows[0][0]}: the file holds {file_kind} rates (a {column} column), "
-                f"not {kind} ones"
+            wrong = (
+                _("line %(line)s: the file holds monthly rates (a month column), not daily ones")
+                if file_kind == MONTHLY
+                else _(
+                    "line %(line)s: the file holds daily rates (a date column), not monthly ones"
+                )
             )
+            problems.append(wrong % {"line": rows[0][0]})
         rates = _parse_long(rows[1:], header, len(rows[0][1]), file_kind, year, problems)
     else:
         file_kind, layout = MONTHLY, "bmf"
         if kind == DAILY:
-            problems.append("the BMF table holds monthly rates, not daily ones")
+            problems.append(_("the BMF table holds monthly rates, not daily ones"))
         rates = _parse_bmf(rows, year, problems)
     rates = _without_duplicates(rates, file_kind, problems)
     if not problems and not rates:
-        problems.append("the file holds no rates")
+        problems.append(_("the file holds no rates"))
     if problems:
         raise RateFileError(sorted(problems, key=_line_of))
     return RateFile(file_kind, layout, tuple(rates))
@@ -138,7 +149,7 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
-        raise RateFileError(["the file is neither UTF-8 nor Windows-1252 text"]) from None
+        raise RateFileError([_("the file is neither UTF-8 nor Windows-1252 text")]) from None
 
 
 def _rows(text: str) -> list[tuple[int, list[str]]]:
@@ -154,7 +165,9 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
             if any(stripped):
                 rows.append((reader.line_num, stripped))
     except csv.Error as exc:
-        raise RateFileError([f"line {reader.line_num + 1}: not CSV ({exc})"]) from None
+        raise RateFileError(
+            [_("line %(line)s: not CSV (%(why)s)") % {"line": reader.line_num + 1, "why": exc}]
+        ) from None
     return rows
 
 
@@ -182,22 +195,32 @@ def _parse_long(
     rates = []
     for line, cells in rows:
         if len(cells) < needed:
-            problems.append(f"line {line}: {len(cells)} columns, the header has {width}")
+            problems.append(
+                _("line %(line)s: %(cells)s columns, the header has %(width)s")
+                % {"line": line, "cells": len(cells), "width": width}
+            )
             continue
         if any(cells[width:]):
             problems.append(
-                f"line {line}: more columns than the header (a decimal comma in a "
-                "comma-separated file needs quotes)"
+                _(
+                    "line %(line)s: more columns than the header (a decimal comma in a "
+                    "comma-separated file needs quotes)"
+                )
+                % {"line": line}
             )
             continue
-        currency = _currency(cells[header["currency"]], f"line {line}", problems)
+        where = _("line %(line)s") % {"line": line}
+        currency = _currency(cells[header["currency"]], where, problems)
         if kind == MONTHLY:
-            day = _month(cells[header["month"]], f"line {line}", problems)
+            day = _month(cells[header["month"]], where, problems)
         else:
-            day = _day(cells[header["date"]], f"line {line}", problems)
-        rate = _rate(cells[header["rate"]], f"line {line}", problems)
+            day = _day(cells[header["date"]], where, problems)
+        rate = _rate(cells[header["rate"]], where, problems)
         if day is not None and year is not None and day.year != year:
-            problems.append(f"line {line}: {_when(kind, day)} is not in {year} (the year given)")
+            problems.append(
+                _("line %(line)s: %(when)s is not in %(year)s (the year given)")
+                % {"line": line, "when": _when(kind, day), "year": year}
+            )
             continue
         if currency is not None and day is not None and rate is not None:
             rates.append(ParsedRate(currency, day, rate, line))
@@ -207,16 +230,19 @@ def _parse_long(
 def _parse_bmf(
     rows: list[tuple[int, list[str]]], year: int | None, problems: list[str]
 ) -> list[ParsedRate]:
-    start = next((i for i, (_, cells) in enumerate(rows) if _is_bmf_header(cells)), None)
+    start = next((i for i, (_line, cells) in enumerate(rows) if _is_bmf_header(cells)), None)
     if start is None and year is None:
         problems.append(
-            f"line {rows[0][0]}: expected a header currency;month;rate (monthly rates) or "
-            "currency;date;rate (daily rates), or the BMF table (country, currency, January "
-            "… December) with its year"
+            _(
+                "line %(line)s: expected a header currency;month;rate (monthly rates) or "
+                "currency;date;rate (daily rates), or the BMF table (country, currency, January "
+                "… December) with its year"
+            )
+            % {"line": rows[0][0]}
         )
         return []
     if year is None:
-        problems.append("the BMF table does not name its year: give it (--year YYYY)")
+        problems.append(_("the BMF table does not name its year: give it (--year YYYY)"))
         return []
     data = rows[start + 1 :] if start is not None else rows
     rates = []
@@ -238,7 +264,9 @@ def _is_bmf_header(cells: list[str]) -> bool:
 def _bmf_row(line: int, cells: list[str], year: int, problems: list[str]) -> list[ParsedRate]:
     cells = cells + [""] * (14 - len(cells))
     if any(cells[14:]):
-        problems.append(f"line {line}: more cells than country, currency and twelve months")
+        problems.append(
+            _("line %(line)s: more cells than country, currency and twelve months") % {"line": line}
+        )
         return []
     months = [
         (number, cell)
@@ -247,12 +275,18 @@ def _bmf_row(line: int, cells: list[str], year: int, problems: list[str]) -> lis
     ]
     if not months:
         return []  # a title, a footnote or a currency without rates this year
-    where = f"line {line} ({cells[0] or 'no country'})"
+    where = _("line %(line)s (%(country)s)") % {
+        "line": line,
+        "country": cells[0] or _("no country"),
+    }
     codes: dict[str, str] = {}
     if _CURRENCY.fullmatch(cells[1]):
-        codes[cells[1]] = "the currency column"
+        codes[cells[1]] = _("the currency column")
     elif len(cells[1]) == 3:
-        problems.append(f"{where}: currency {cells[1]!r}: an ISO code of three capital letters")
+        problems.append(
+            _("%(where)s: currency %(text)r: an ISO code of three capital letters")
+            % {"where": where, "text": cells[1]}
+        )
         return []
     parsed: list[tuple[int, Decimal]] = []
     count = len(problems)
@@ -261,7 +295,10 @@ def _bmf_row(line: int, cells: list[str], year: int, problems: list[str]) -> lis
         assert match is not None
         code, month = match["code"], f"{number:02d}/{year}"
         if code is not None and not _CURRENCY.fullmatch(code):
-            problems.append(f"{where}, {month}: currency {code!r}: three capital letters")
+            problems.append(
+                _("%(where)s, %(month)s: currency %(code)r: three capital letters")
+                % {"where": where, "month": month, "code": code}
+            )
             continue
         if code is not None:
             codes.setdefault(code, month)
@@ -269,12 +306,20 @@ def _bmf_row(line: int, cells: list[str], year: int, problems: list[str]) -> lis
         if rate is not None:
             parsed.append((number, rate))
     if len(codes) > 1:
-        named = ", ".join(f"{code} in {place}" for code, place in codes.items())
-        problems.append(f"{where}: more than one currency ({named})")
+        named = ", ".join(
+            _("%(code)s in %(place)s") % {"code": code, "place": place}
+            for code, place in codes.items()
+        )
+        problems.append(
+            _("%(where)s: more than one currency (%(named)s)") % {"where": where, "named": named}
+        )
     elif not codes and len(problems) == count:
         problems.append(
-            f"{where}: no currency code: write the ISO code (e.g. CHF) in the currency "
-            "column or after the rates"
+            _(
+                "%(where)s: no currency code: write the ISO code (e.g. CHF) in the currency "
+                "column or after the rates"
+            )
+            % {"where": where}
         )
     if len(problems) > count or len(codes) != 1:
         return []
@@ -286,10 +331,13 @@ def _bmf_row(line: int, cells: list[str], year: int, problems: list[str]) -> lis
 
 def _currency(text: str, where: str, problems: list[str]) -> str | None:
     if not _CURRENCY.fullmatch(text):
-        problems.append(f"{where}: currency {text!r}: an ISO code of three capital letters")
+        problems.append(
+            _("%(where)s: currency %(text)r: an ISO code of three capital letters")
+            % {"where": where, "text": text}
+        )
         return None
     if text == "EUR":
-        problems.append(f"{where}: EUR needs no exchange rate")
+        problems.append(_("%(where)s: EUR needs no exchange rate") % {"where": where})
         return None
     return text
 
@@ -298,18 +346,26 @@ def _rate(text: str, where: str, problems: list[str]) -> Decimal | None:
     try:
         rate = parse_rate(text)
     except ValueError:
-        problems.append(f"{where}: {text!r} is not a rate")
+        problems.append(_("%(where)s: %(text)r is not a rate") % {"where": where, "text": text})
         return None
     if rate <= 0:
-        problems.append(f"{where}: the rate must be greater than zero, not {text}")
+        problems.append(
+            _("%(where)s: the rate must be greater than zero, not %(text)s")
+            % {"where": where, "text": text}
+        )
         return None
     exponent = rate.as_tuple().exponent
     assert isinstance(exponent, int)
     if -exponent > MAX_DECIMALS:
-        problems.append(f"{where}: {text} has more than {MAX_DECIMALS} decimal places")
+        problems.append(
+            _("%(where)s: %(text)s has more than %(places)s decimal places")
+            % {"where": where, "text": text, "places": MAX_DECIMALS}
+        )
         return None
     if rate >= MAX_RATE:
-        problems.append(f"{where}: {text} is too large for a rate")
+        problems.append(
+            _("%(where)s: %(text)s is too large for a rate") % {"where": where, "text": text}
+        )
         return None
     return rate
 
@@ -322,7 +378,10 @@ def _month(text: str, where: str, problems: list[str]) -> date | None:
     else:
         month = 0
     if not 1 <= month <= 12:
-        problems.append(f"{where}: {text!r} is not a month (YYYY-MM or MM/YYYY)")
+        problems.append(
+            _("%(where)s: %(text)r is not a month (YYYY-MM or MM/YYYY)")
+            % {"where": where, "text": text}
+        )
         return None
     return date(year, month, 1)
 
@@ -335,7 +394,10 @@ def _day(text: str, where: str, problems: list[str]) -> date | None:
             return date(int(match[3]), int(match[2]), int(match[1]))
     except ValueError:
         pass
-    problems.append(f"{where}: {text!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)")
+    problems.append(
+        _("%(where)s: %(text)r is not a date (YYYY-MM-DD or DD.MM.YYYY)")
+        % {"where": where, "text": text}
+    )
     return None
 
 
@@ -360,7 +422,17 @@ def _without_duplicates(
             unique.append(rate)
         elif first.rate != rate.rate:
             problems.append(
-                f"line {rate.line}: {rate.currency} {_when(kind, rate.day)} is given again "
-                f"with another rate ({rate.rate}; line {first.line}: {first.rate})"
+                _(
+                    "line %(line)s: %(currency)s %(when)s is given again with another rate "
+                    "(%(rate)s; line %(first_line)s: %(first_rate)s)"
+                )
+                % {
+                    "line": rate.line,
+                    "currency": rate.currency,
+                    "when": _when(kind, rate.day),
+                    "rate": rate.rate,
+                    "first_line": first.line,
+                    "first_rate": first.rate,
+                }
             )
     return unique

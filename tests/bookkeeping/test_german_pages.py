@@ -86,6 +86,7 @@ def test_a_refused_rate_file_is_refused_in_german(admin_client, monkeypatch):
 
     assert "Die Datei kann nicht importiert werden (1 Fehler)" in bad
     assert "cannot be imported" not in bad
+    assert "Zeile 2: &#x27;x&#x27; ist kein Kurs" in bad and "is not a rate" not in bad
     assert "Die Datei aus der Vorschau ist nicht unversehrt zurückgekommen." in broken
     assert "did not come back intact" not in broken
     assert "Die Datei ist größer als 2 MB." in large and "larger than" not in large

@@ -138,3 +138,24 @@ def test_numbers_are_read_in_either_notation(text, value):
 def test_anything_else_is_not_a_number(text):
     with pytest.raises(ValueError, match="is not a number"):
         parse_rate(text)
+
+
+def test_a_german_reader_gets_the_problems_in_german_in_the_order_of_their_lines():
+    from django.utils import translation
+
+    data = (
+        "currency;month;rate\nCHF;2026-10;x\nUSD;2026-13;1,08\nEUR;2026-10;1\n"
+        + "".join(f"CHF;2026-{month:02d};0,94\n" for month in range(1, 9))
+        + "GBP;2026-10;0\n"
+    )
+
+    with translation.override("de"), pytest.raises(RateFileError) as refused:
+        exchange_rates_parse(data)
+
+    assert refused.value.problems == [
+        "Zeile 2: 'x' ist kein Kurs",
+        "Zeile 3: '2026-13' ist kein Monat (JJJJ-MM oder MM/JJJJ)",
+        "Zeile 4: EUR braucht keinen Umrechnungskurs",
+        "Zeile 13: der Kurs muss größer als null sein, nicht 0",
+    ]
+    assert str(refused.value).startswith("4 Probleme in der Datei, nichts wurde importiert:")
