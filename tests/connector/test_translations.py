@@ -210,3 +210,18 @@ def test_stored_notes_keep_the_english_status_in_a_german_worker():
     with translation.override("de"):
         assert document.get_status_display() == "wartet auf Rechnung"
         assert stored_status(document) == "waiting for invoice"
+
+
+def test_the_csv_and_xlsx_pages_of_the_lists_say_sie_not_du():
+    """django-import-export's German says "du"; the console's catalogue gives its texts in the
+    console's words and is read first."""
+    from connector.third_party_texts import IMPORT_EXPORT_TEXTS
+
+    with translation.override("de"):
+        shown = [translation.gettext(text) for text in IMPORT_EXPORT_TEXTS]
+
+    assert shown[2] == "Wählen Sie mindestens ein Feld von „%(resource_name)s“ zum Exportieren aus"
+    for text in shown:
+        words = set(text.replace(",", " ").replace(".", " ").split())
+        assert "Sie" in words
+        assert not {"du", "deine", "deiner", "korrigiere", "Wähle", "Stelle"} & words
