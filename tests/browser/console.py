@@ -160,6 +160,12 @@ class Console:
                 old.is_enabled()
             except StaleElementReferenceException:
                 return True
+            except WebDriverException as exc:
+                # Asked while the new page replaces the old one, chromedriver may answer that
+                # the old node "does not belong to the document" instead of calling it stale.
+                if "does not belong to the document" in str(exc):
+                    return True
+                raise
             return False
 
         self.wait_for(replaced, "the next page")
