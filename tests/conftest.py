@@ -219,6 +219,34 @@ def admin_actions(response: Any) -> set[str]:
     return {name for name, _ in form.fields["action"].choices} if form else set()
 
 
+def admin_form_data(response: Any) -> dict[str, Any]:
+    """What the browser sends back for an admin add or change page, nothing changed: every
+    field that is not disabled, the inlines' management forms and rows included."""
+    from django.forms import CheckboxInput
+
+    data: dict[str, Any] = {"_save": "Save"}
+
+    def add(form: Any) -> None:
+        for field in form:
+            if field.field.disabled:
+                continue
+            value = field.value()
+            if isinstance(field.field.widget, CheckboxInput):
+                if value:
+                    data[field.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[field.html_name] = [str(v) for v in value]
+            else:
+                data[field.html_name] = "" if value is None else str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data
+
+
 def german(
     client: Any, path: str, data: Any = None, *, post: bool = False, follow: bool = False
 ) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection as db_connection
-from django.forms import CheckboxInput
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +23,13 @@ from connector.models import ChannelRule, Connection, ExternalOrder, ImportRun, 
 from connector.services.connections import connection_test, connection_upsert
 from connector.services.import_runs import import_run_save_progress, import_run_start
 from connector.services.imports import orders_import
-from tests.conftest import SANDBOX_END, SANDBOX_KEY, SANDBOX_PASSWORD, SANDBOX_USER
+from tests.conftest import (
+    SANDBOX_END,
+    SANDBOX_KEY,
+    SANDBOX_PASSWORD,
+    SANDBOX_USER,
+    admin_form_data,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,31 +78,6 @@ def _html(response) -> str:
 
 def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
-
-
-def _form_data(response) -> dict[str, Any]:
-    """What the browser sends back for an admin change page, nothing changed."""
-    data: dict[str, Any] = {"_save": "Save"}
-
-    def add(form) -> None:
-        for field in form:
-            if field.field.disabled:
-                continue
-            value = field.value()
-            if isinstance(field.field.widget, CheckboxInput):
-                if value:
-                    data[field.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[field.html_name] = [str(v) for v in value]
-            else:
-                data[field.html_name] = "" if value is None else str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
 
 
 def _add_rule(data: dict[str, Any], **fields: str) -> None:
@@ -233,7 +213,7 @@ def test_import_now_page_asks_then_queues(
 
 def test_creating_a_connection_in_the_admin_creates_the_default_rules(admin_client, sandbox):
     add_url = reverse("admin:connector_connection_add")
-    data = _form_data(admin_client.get(add_url))
+    data = admin_form_data(admin_client.get(add_url))
     assert data["imported_states"] == ["3", "4", "7", "17"]  # the defaults are ticked
     data.update(
         name="shop",
@@ -262,7 +242,7 @@ def test_billbee_s_clock_is_chosen_in_the_connection_form(admin_client, shop):
     html = _html(page)
     assert '<select name="billbee_clock"' in html
     assert "Europe/Berlin (German time, default)" in html
-    data = _form_data(page)
+    data = admin_form_data(page)
     assert data["billbee_clock"] == "Europe/Berlin"
 
     data["billbee_clock"] = "UTC"
@@ -278,7 +258,7 @@ def test_imported_states_checkboxes_round_trip(admin_client, shop):
     boxes = re.findall(r'<input type="checkbox" name="imported_states" value="(\d+)"[^>]*>', html)
     assert boxes == [str(s) for s in range(1, 18)]
     assert "17 returned" in html
-    data = _form_data(page)
+    data = admin_form_data(page)
 
     data["imported_states"] = ["7", "4", "16"]
     assert admin_client.post(url, data).status_code == 302
@@ -300,7 +280,7 @@ def test_the_accountone_compatible_option_is_off_and_warns_when_switched_on(admi
     url = reverse("admin:connector_connection_change", args=[shop.pk])
     page = admin_client.get(url)
     assert "AccountOne-compatible: only documents in the imported states" in _html(page)
-    data = _form_data(page)
+    data = admin_form_data(page)
     assert "only_imported_states" not in data  # unticked by default
 
     data["only_imported_states"] = "on"
@@ -313,7 +293,7 @@ def test_the_accountone_compatible_option_is_off_and_warns_when_switched_on(admi
 
 def test_schedule_settings_are_saved_and_validated(admin_client, shop):
     url = reverse("admin:connector_connection_change", args=[shop.pk])
-    data = _form_data(admin_client.get(url))
+    data = admin_form_data(admin_client.get(url))
 
     data.pop("schedule_enabled")  # untick
     data.update(schedule_window_start="08:00", schedule_window_end="07:00")
@@ -332,7 +312,7 @@ def test_connection_page_edits_rules_and_offers_to_apply_them(admin_client, impo
     url = reverse("admin:connector_connection_change", args=[imported.pk])
     page = admin_client.get(url)
     assert "exclude platform Amazon (whole period)" in _html(page)
-    data = _form_data(page)
+    data = admin_form_data(page)
     _add_rule(data, action="include", platform="Shopify", shop_name="Gartenwelt Outlet")
 
     response = admin_client.post(url, data, follow=True)
@@ -346,7 +326,7 @@ def test_connection_page_edits_rules_and_offers_to_apply_them(admin_client, impo
 
 def test_a_rule_without_platform_or_shop_is_refused(admin_client, imported):
     url = reverse("admin:connector_connection_change", args=[imported.pk])
-    data = _form_data(admin_client.get(url))
+    data = admin_form_data(admin_client.get(url))
     _add_rule(data, action="exclude", note="forgot the platform")
 
     html = _html(admin_client.post(url, data))
@@ -426,7 +406,7 @@ def test_channel_rule_takes_platform_and_shop_from_the_channel_and_can_be_applie
     amazon = SalesChannel.objects.get(connection=imported, platform="Amazon")
     url = reverse("admin:connector_saleschannel_change", args=[amazon.pk])
     page = admin_client.get(url)
-    data = _form_data(page)
+    data = admin_form_data(page)
     assert 'name="rules-0-platform"' not in _html(page)  # taken from the channel
     index = int(data["rules-TOTAL_FORMS"])
     data.update(

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.forms import CheckboxInput
 from django.urls import reverse
 from django.utils import translation
 
@@ -25,7 +24,14 @@ from connector.models import Connection, ExternalOrder, ImportRun, SalesChannel
 from connector.services.connections import connection_test, connection_upsert
 from connector.services.imports import orders_import
 from connector.states import order_state_name
-from tests.conftest import SANDBOX_END, SANDBOX_KEY, SANDBOX_PASSWORD, SANDBOX_USER
+from tests.conftest import (
+    SANDBOX_END,
+    SANDBOX_KEY,
+    SANDBOX_PASSWORD,
+    SANDBOX_USER,
+    admin_form_data,
+)
+from tests.conftest import german as german_page
 
 pytestmark = pytest.mark.django_db
 
@@ -62,16 +68,11 @@ def imported(shop) -> Connection:
     return shop
 
 
-def _german(client, url: str, data: dict[str, Any] | None = None, **extra: Any) -> str:
-    """The page's text as a German reader sees it (tags removed, whitespace collapsed)."""
-    if data is None:
-        response = client.get(url, HTTP_ACCEPT_LANGUAGE="de", **extra)
-    else:
-        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="de", follow=True, **extra)
-    assert response.status_code == 200, response.status_code
-    page = response.content.decode()
-    assert 'lang="de"' in page
-    return _text(page)
+def _german(client, url: str, data: dict[str, Any] | None = None) -> str:
+    """The page's text as a German reader sees it (tags removed, whitespace collapsed); with
+    ``data``, the page a POST leads to."""
+    posted = data is not None
+    return _text(german_page(client, url, data, post=posted, follow=posted))
 
 
 def _text(page: str) -> str:
@@ -190,7 +191,7 @@ def test_a_new_connection_s_page_and_its_saving_speak_german(admin_client):
     assert "When you save" not in text and "MISSING" not in text
 
     response = admin_client.get(add, HTTP_ACCEPT_LANGUAGE="de")
-    data = _form_data(response)
+    data = admin_form_data(response)
     data.update(
         name="shop",
         username=SANDBOX_USER,
@@ -437,18 +438,3 @@ def test_the_start_page_s_charts_name_channels_and_outcomes_in_german(imported):
     assert [row[1] for row in durations.rows] == ["erfolgreich"]
     assert "manuelle Bestellungen (kein Shop)" in shown["documents"].headers
     assert "manual orders (no shop)" not in shown["documents"].svg
-
-
-def _form_data(response) -> dict[str, Any]:
-    """What the browser sends back for an admin add page, nothing changed."""
-    data: dict[str, Any] = {}
-    for field in response.context["adminform"].form:
-        value = field.value()
-        if isinstance(field.field.widget, CheckboxInput):
-            if value:
-                data[field.html_name] = "on"
-        elif isinstance(value, list | tuple):
-            data[field.html_name] = [str(v) for v in value]
-        else:
-            data[field.html_name] = "" if value is None else str(value)
-    return data
