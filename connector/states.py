@@ -44,11 +44,12 @@ def order_state_name(state: int | None) -> str:
     return order_state_label(state)
 
 
-def _numbered(state: int) -> str:
-    return f"{state} {order_state_name(state)}"
+def numbered_state(state: int | None) -> str:
+    """The state with its number, as the console lists it ("3 Zahlung erhalten"; none: "—")."""
+    return "—" if state is None else f"{state} {order_state_name(state)}"
 
 
-numbered_state_name = lazy(_numbered, str)
+numbered_state_name = lazy(numbered_state, str)
 
 
 def order_state_choices(extra: Any = ()) -> list[tuple[int, Any]]:

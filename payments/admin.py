@@ -4,6 +4,7 @@ statement with a preview before anything is stored."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,7 @@ from billbee.enums import PAYMENT_TYPES, payment_type_name
 from connector import formatting
 from connector.forms import OrderStatesField
 from connector.models import BillbeeName, Connection
-from connector.states import order_state_choices, order_state_name
+from connector.states import numbered_state, order_state_choices, order_state_name
 
 from .matching.types import CandidateKind
 from .models import (
@@ -302,8 +303,10 @@ class LevelsWidget(forms.MultiWidget):
 class LevelsField(forms.MultiValueField):
     """A value per reminder level, stored as a list without the empty levels at its end."""
 
-    def __init__(self, inner: forms.Field, widget: forms.MultiWidget, **kwargs: Any) -> None:
-        fields = [inner.__class__(**_field_kwargs(inner)) for _level in REMINDER_LEVELS]
+    def __init__(
+        self, level: Callable[[], forms.Field], widget: forms.MultiWidget, **kwargs: Any
+    ) -> None:
+        fields = [level() for _level in REMINDER_LEVELS]
         super().__init__(fields, widget=widget, require_all_fields=False, **kwargs)
 
     def compress(self, data_list: list[Any]) -> list[Any]:
@@ -311,15 +314,6 @@ class LevelsField(forms.MultiValueField):
         while values and values[-1] in (None, ""):
             values.pop()
         return [None if v in ("", None) else int(v) for v in values]
-
-
-def _field_kwargs(field: forms.Field) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"required": False}
-    if isinstance(field, forms.TypedChoiceField):
-        kwargs.update(choices=field.choices, coerce=int, empty_value=None)
-    if isinstance(field, forms.IntegerField):
-        kwargs.update(min_value=1, max_value=365)
-    return kwargs
 
 
 def _state_choice(extra: Any = (), *, empty: str | None = None) -> forms.TypedChoiceField:
@@ -330,10 +324,6 @@ def _state_choice(extra: Any = (), *, empty: str | None = None) -> forms.TypedCh
         empty_value=None,
         required=empty is None,
     )
-
-
-def _numbered_state(state: int | None) -> str:
-    return "—" if state is None else f"{state} {order_state_name(state)}"
 
 
 class PaymentGroupForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -396,7 +386,7 @@ class PaymentGroupForm(forms.ModelForm):  # type: ignore[type-arg]
             fields[name] = _state_choice(stored_states, empty=empty)
             fields[name].label = label
         fields["reminder_days"] = LevelsField(
-            forms.IntegerField(),
+            lambda: forms.IntegerField(required=False, min_value=1, max_value=365),
             LevelsWidget(forms.NumberInput, attrs={"min": 1, "max": 365, "class": "vIntegerField"}),
             label=fields["reminder_days"].label,
             help_text=gettext_lazy(
@@ -404,10 +394,10 @@ class PaymentGroupForm(forms.ModelForm):  # type: ignore[type-arg]
                 "increasing (e.g. 14, 28, 42); leave the later levels empty for fewer."
             ),
         )
-        state_field = _state_choice(stored_states, empty="—")
+        level_states = _state_choice(stored_states, empty="—").choices
         fields["reminder_states"] = LevelsField(
-            state_field,
-            LevelsWidget(forms.Select, choices=state_field.choices),
+            lambda: _state_choice(stored_states, empty="—"),
+            LevelsWidget(forms.Select, choices=level_states),
             label=fields["reminder_states"].label,
             help_text=gettext_lazy(
                 "Optional: the Billbee state each level sets, e.g. 15 payment reminder, "
@@ -692,19 +682,19 @@ class PaymentGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description=gettext_lazy("paid state"))
     def paid_state_name(self, obj: PaymentGroup) -> str:
-        return _numbered_state(obj.paid_state)
+        return numbered_state(obj.paid_state)
 
     @admin.display(description=gettext_lazy("cancelled state"))
     def cancelled_state_name(self, obj: PaymentGroup) -> str:
-        return _numbered_state(obj.cancelled_state)
+        return numbered_state(obj.cancelled_state)
 
     @admin.display(description=gettext_lazy("overdue state"))
     def overdue_state_name(self, obj: PaymentGroup) -> str:
-        return _numbered_state(obj.overdue_state)
+        return numbered_state(obj.overdue_state)
 
     @admin.display(description=gettext_lazy("refunded state"))
     def refunded_state_name(self, obj: PaymentGroup) -> str:
-        return _numbered_state(obj.refunded_state)
+        return numbered_state(obj.refunded_state)
 
     @admin.display(description=gettext_lazy("reminder days"))
     def reminder_days_text(self, obj: PaymentGroup) -> str:
@@ -712,7 +702,7 @@ class PaymentGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description=gettext_lazy("Billbee state per level"))
     def reminder_states_text(self, obj: PaymentGroup) -> str:
-        return ", ".join(_numbered_state(s) for s in obj.reminder_states) or "—"
+        return ", ".join(numbered_state(s) for s in obj.reminder_states) or "—"
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         """Shows every connection's three groups: those not configured yet are created with
@@ -769,11 +759,11 @@ class WritebackAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description=gettext_lazy("open states"))
     def open_states_text(self, obj: Writeback) -> str:
-        return ", ".join(_numbered_state(s) for s in obj.open_states) or "—"
+        return ", ".join(numbered_state(s) for s in obj.open_states) or "—"
 
     @admin.display(description=gettext_lazy("paid state"))
     def paid_state_text(self, obj: Writeback) -> str:
-        return _numbered_state(obj.paid_state)
+        return numbered_state(obj.paid_state)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
