@@ -26,7 +26,7 @@ from bookkeeping.vat.model import OSS_CASES
 
 from .fields import ExactDecimalField
 from .models import Connection, ExternalOrder, ImportRun, SalesChannel
-from .selectors import import_due_by, import_overdue_since, last_successful_import
+from .selectors import import_due_by, last_successful_import, overdue_at
 from .services.scheduling import connection_next_start
 
 ZERO = Decimal("0.00")
@@ -74,14 +74,14 @@ def import_status(connection: Connection, now: datetime) -> ImportStatus:
         .first()
     )
     last_success = last_successful_import(connection)
-    succeeded_at = last_success.finished_at if last_success else None
+    due = import_due_by(connection, last_success.finished_at if last_success else None)
     return ImportStatus(
         last_run=last_run,
         last_success=last_success,
         next_start=connection_next_start(connection, now),
         scheduled=connection.schedule_enabled and connection.is_active,
-        overdue=import_overdue_since(connection, now, succeeded_at),
-        due_at=import_due_by(connection, succeeded_at),
+        overdue=overdue_at(due, now),
+        due_at=due,
     )
 
 

@@ -297,7 +297,11 @@ def import_overdue_since(
     connection: Connection, now: datetime, last_success_at: datetime | None
 ) -> bool:
     """``import_overdue`` with the last success already read (``last_successful_imports``)."""
-    due = import_due_by(connection, last_success_at)
+    return overdue_at(import_due_by(connection, last_success_at), now)
+
+
+def overdue_at(due: datetime | None, now: datetime) -> bool:
+    """Whether an import due by ``due`` (None: none is scheduled) is overdue at ``now``."""
     return due is not None and now > due + OVERDUE_GRACE
 
 
