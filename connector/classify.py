@@ -37,7 +37,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from billbee.dto import Order
-from billbee.enums import order_state_label
+from connector.texts import Joined, State, Text
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -96,27 +96,32 @@ class RuleSpec:
             return False
         return not (self.valid_until and day > self.valid_until)
 
-    def describe(self) -> str:
-        target = (
-            " and ".join(
-                p
-                for p in (
-                    self.platform and f"platform {self.platform}",
-                    self.shop_name and f"shop {self.shop_name}",
-                )
-                if p
+    def describe(self) -> Text:
+        if self.platform and self.shop_name:
+            target = Text(
+                "platform {platform} and shop {shop}", platform=self.platform, shop=self.shop_name
             )
-            or "manual orders"
-        )
-        if self.valid_from and self.valid_until:
-            period = f"{self.valid_from:%d.%m.%Y}–{self.valid_until:%d.%m.%Y}"
-        elif self.valid_from:
-            period = f"from {self.valid_from:%d.%m.%Y}"
-        elif self.valid_until:
-            period = f"until {self.valid_until:%d.%m.%Y}"
+        elif self.platform:
+            target = Text("platform {platform}", platform=self.platform)
+        elif self.shop_name:
+            target = Text("shop {shop}", shop=self.shop_name)
         else:
-            period = "whole period"
-        return f"rule #{self.id}: {self.action} {target} ({period})"
+            target = Text("manual orders")
+        if self.valid_from and self.valid_until:
+            period = Text("{start}–{end}", start=self.valid_from, end=self.valid_until)
+        elif self.valid_from:
+            period = Text("from {start}", start=self.valid_from)
+        elif self.valid_until:
+            period = Text("until {end}", end=self.valid_until)
+        else:
+            period = Text("whole period")
+        if self.action == "include":
+            return Text(
+                "rule #{id}: include {target} ({period})", id=self.id, target=target, period=period
+            )
+        return Text(
+            "rule #{id}: exclude {target} ({period})", id=self.id, target=target, period=period
+        )
 
 
 @dataclass(frozen=True)
@@ -214,7 +219,7 @@ class Facts:
     """Values derived from the document, stored with it."""
 
     kind: str
-    kind_reason: str
+    kind_reason: Text
     document_date: date | None
     service_date: date | None
     ship_from: str
@@ -235,12 +240,12 @@ class Facts:
 class Decision:
     status: str
     reason_code: str
-    reason: str
-    summary: str  # the reason without document-specific values: counted per run
+    reason: Text
+    summary: Text  # the reason without document-specific values: counted per run
     facts: Facts
     rule_id: int | None = None
     flag: str = ""
-    trace: list[str] = field(default_factory=list)
+    trace: list[Text] = field(default_factory=list)
 
 
 def local_date(value: datetime | None, tz: ZoneInfo) -> date | None:
@@ -268,7 +273,7 @@ def raw_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def document_kind(order: Order) -> tuple[str, str]:
+def document_kind(order: Order) -> tuple[str, Text]:
     """A credit note ("Storno", Billbee's cancellation document) has an order number ending in
     ``-GS``, negative positions or a negative total. ``BillBeeParentOrderId`` alone decides
     nothing: Billbee also sets it on orders split off or copied from another one (its
@@ -276,19 +281,20 @@ def document_kind(order: Order) -> tuple[str, str]:
     its original is read from it once the document is known to be one."""
     number = order.order_number or ""
     if number.upper().endswith("-GS"):
-        return CREDIT_NOTE, f"order number {number} ends in -GS"
+        return CREDIT_NOTE, Text("order number {number} ends in -GS", number=number)
     if order.total_cost < 0:
-        return CREDIT_NOTE, f"its total {order.total_cost} is negative"
+        return CREDIT_NOTE, Text("its total {total} is negative", total=order.total_cost)
     lines = sum((i.total_price for i in order.items), ZERO)
     if lines < 0:
-        return CREDIT_NOTE, f"its positions add up to {lines}"
+        return CREDIT_NOTE, Text("its positions add up to {lines}", lines=lines)
     if order.parent_order_id:
-        return INVOICE, (
+        return INVOICE, Text(
             "no -GS suffix, positive positions and total (BillBeeParentOrderId "
-            f"{order.parent_order_id} alone does not make a credit note: split or copied "
-            "orders carry one)"
+            "{parent} alone does not make a credit note: split or copied "
+            "orders carry one)",
+            parent=order.parent_order_id,
         )
-    return INVOICE, "no -GS suffix, no original order, positive total"
+    return INVOICE, Text("no -GS suffix, no original order, positive total")
 
 
 def totals_of(order: Order) -> Totals:
@@ -325,8 +331,8 @@ def facts_of(order: Order, settings: Settings) -> Facts:
     )
 
 
-def _states_text(states: frozenset[int]) -> str:
-    return ", ".join(f"{s} {order_state_label(s)}" for s in sorted(states))
+def _states_text(states: frozenset[int]) -> Joined:
+    return Joined(tuple(State(s) for s in sorted(states)))
 
 
 def classify(
@@ -337,46 +343,45 @@ def classify(
     content_changed: bool,
 ) -> Decision:
     facts = facts_of(order, settings)
-    trace = [f"kind: {facts.kind.replace('_', ' ')} ({facts.kind_reason})"]
+    if facts.kind == CREDIT_NOTE:
+        trace = [Text("kind: credit note ({why})", why=facts.kind_reason)]
+    else:
+        trace = [Text("kind: invoice ({why})", why=facts.kind_reason)]
 
-    def decide(status: str, code: str, reason: str, summary: str, **extra: Any) -> Decision:
-        trace.append(f"→ {status}: {reason}")
+    def decide(status: str, code: str, reason: Text, summary: Text, **extra: Any) -> Decision:
+        trace.append(_outcome(status, reason))
         return Decision(status, code, reason, summary, facts, trace=trace, **extra)
 
     state = order.state
-    state_text = f"{state} {order_state_label(state)}"
     was_accepted = previous is not None and previous.accepted
     if facts.kind == CREDIT_NOTE and state in CANCELLED_STATES and not was_accepted:
-        word = "cancelled" if state == CANCELLED else "deleted"
-        return decide(
-            SKIPPED,
-            f"{word}_credit_note",
-            f"{word} credit note: ignored",
-            f"{word} credit note: ignored",
-        )
+        if state == CANCELLED:
+            ignored = Text("cancelled credit note: ignored")
+            return decide(SKIPPED, "cancelled_credit_note", ignored, ignored)
+        ignored = Text("deleted credit note: ignored")
+        return decide(SKIPPED, "deleted_credit_note", ignored, ignored)
 
     rule, rule_reason = _match_rules(settings.rules, facts)
-    trace.append(f"channel {facts.origin}: {rule_reason}")
+    trace.append(Text("channel {origin}: {why}", origin=facts.origin, why=rule_reason))
     if rule is not None and rule.action == "exclude":
-        return decide(
-            EXCLUDED,
-            "channel_rule",
-            f"excluded by {rule.describe()}",
-            f"excluded by {rule.describe()}",
-            rule_id=rule.id,
-        )
+        excluded = Text("excluded by {rule}", rule=rule.describe())
+        return decide(EXCLUDED, "channel_rule", excluded, excluded, rule_id=rule.id)
 
-    skipped = _state_check(state, state_text, facts, settings, was_accepted, trace)
+    skipped = _state_check(state, facts, settings, was_accepted, trace)
     if skipped is not None:
-        return decide(SKIPPED, "state_not_imported", skipped, f"state {state_text} is not imported")
+        summary = Text("state {state} is not imported", state=State(state))
+        return decide(SKIPPED, "state_not_imported", skipped, summary)
 
     if settings.start_date and facts.document_date and facts.document_date < settings.start_date:
         return decide(
             SKIPPED,
             "before_start_date",
-            f"document date {facts.document_date:%d.%m.%Y} is before the start date "
-            f"{settings.start_date:%d.%m.%Y}",
-            "dated before the start date",
+            Text(
+                "document date {date} is before the start date {start}",
+                date=facts.document_date,
+                start=settings.start_date,
+            ),
+            Text("dated before the start date"),
         )
 
     if not facts.invoice_number:
@@ -384,12 +389,14 @@ def classify(
             return decide(
                 WAITING,
                 "no_invoice_number",
-                "no invoice number yet: waiting for Billbee to write the invoice; "
-                "decided again when the order changes",
-                "no invoice number yet",
+                Text(
+                    "no invoice number yet: waiting for Billbee to write the invoice; "
+                    "decided again when the order changes"
+                ),
+                Text("no invoice number yet"),
             )
     else:
-        trace.append(f"invoice number {facts.invoice_number}")
+        trace.append(Text("invoice number {number}", number=facts.invoice_number))
 
     if facts.kind == CREDIT_NOTE:
         problem = _credit_note_problem(order, facts, parent, trace)
@@ -402,87 +409,129 @@ def classify(
     flag = ""
     if state in CANCELLED_STATES and (was_accepted or facts.invoice_number):
         flag = "cancelled_after_import" if state == CANCELLED else "deleted_after_import"
-        word = "cancelled" if state == CANCELLED else "deleted"
-        if facts.kind == CREDIT_NOTE:
-            reason = f"changed after import: {word} — it must be reversed"
-        else:
-            reason = f"{word} after invoicing: needs a credit note"
+        reason = _cancelled_reason(facts.kind, state)
         return decide(status, flag, reason, reason, flag=flag, rule_id=included_by)
     difference = facts.totals.difference
     if difference:
+        totals = facts.totals
         trace.append(
-            f"rounding difference {difference} (TotalCost {facts.totals.total_cost} "
-            f"vs rounded lines {facts.totals.lines_total} + shipping "
-            f"{facts.totals.shipping} + adjustment {facts.totals.adjustment})"
+            Text(
+                "rounding difference {difference} (TotalCost {total} vs rounded lines "
+                "{lines} + shipping {shipping} + adjustment {adjustment})",
+                difference=difference,
+                total=totals.total_cost,
+                lines=totals.lines_total,
+                shipping=totals.shipping,
+                adjustment=totals.adjustment,
+            )
         )
     reasons = {
-        IMPORTED: "imported",
-        UPDATED: "imported again: the document changed",
-        UNCHANGED: "imported; nothing relevant changed since",
+        IMPORTED: Text("imported"),
+        UPDATED: Text("imported again: the document changed"),
+        UNCHANGED: Text("imported; nothing relevant changed since"),
     }
     return decide(status, status, reasons[status], reasons[status], flag=flag, rule_id=included_by)
 
 
+def _outcome(status: str, reason: Text) -> Text:
+    """The trace's last step: the outcome and its reason."""
+    outcomes = {
+        IMPORTED: Text("→ imported: {reason}", reason=reason),
+        UPDATED: Text("→ updated: {reason}", reason=reason),
+        UNCHANGED: Text("→ unchanged: {reason}", reason=reason),
+        SKIPPED: Text("→ skipped: {reason}", reason=reason),
+        EXCLUDED: Text("→ excluded: {reason}", reason=reason),
+        REJECTED: Text("→ rejected: {reason}", reason=reason),
+        WAITING: Text("→ waiting: {reason}", reason=reason),
+    }
+    return outcomes[status]
+
+
+def _cancelled_reason(kind: str, state: int) -> Text:
+    if kind == CREDIT_NOTE:
+        if state == CANCELLED:
+            return Text("changed after import: cancelled — it must be reversed")
+        return Text("changed after import: deleted — it must be reversed")
+    if state == CANCELLED:
+        return Text("cancelled after invoicing: needs a credit note")
+    return Text("deleted after invoicing: needs a credit note")
+
+
 def _state_check(
     state: int,
-    state_text: str,
     facts: Facts,
     settings: Settings,
     was_accepted: bool,
-    trace: list[str],
-) -> str | None:
+    trace: list[Text],
+) -> Text | None:
     """Why the document is skipped for its state, or None when it goes on (and why, traced)."""
     if state in settings.imported_states:
-        trace.append(f"state {state_text} is imported")
+        trace.append(Text("state {state} is imported", state=State(state)))
         return None
     if was_accepted:
         trace.append(
-            f"state {state_text} is not in the imported states, but the document was imported "
-            "before: it stays in the books"
+            Text(
+                "state {state} is not in the imported states, but the document was imported "
+                "before: it stays in the books",
+                state=State(state),
+            )
         )
         return None
     if facts.invoice_number and not settings.only_imported_states:
         trace.append(
-            f"state {state_text} is not in the imported states, but the document is invoiced "
-            f"({facts.invoice_number}): every issued invoice is booked whatever its state "
-            "(accrual VAT arises with the supply, § 13 (1) Nr. 1a UStG; completeness, § 146 AO)"
+            Text(
+                "state {state} is not in the imported states, but the document is invoiced "
+                "({number}): every issued invoice is booked whatever its state (accrual VAT "
+                "arises with the supply, § 13 (1) Nr. 1a UStG; completeness, § 146 AO)",
+                state=State(state),
+                number=facts.invoice_number,
+            )
         )
         return None
     states = _states_text(settings.imported_states)
     if facts.invoice_number:
-        return (
-            f"state {state_text} is not imported (imported states: {states}); the connection "
+        return Text(
+            "state {state} is not imported (imported states: {states}); the connection "
             "imports only these states (AccountOne-compatible), although the document is "
-            f"invoiced ({facts.invoice_number})"
+            "invoiced ({number})",
+            state=State(state),
+            states=states,
+            number=facts.invoice_number,
         )
-    return f"state {state_text} is not imported and not invoiced yet (imported states: {states})"
+    return Text(
+        "state {state} is not imported and not invoiced yet (imported states: {states})",
+        state=State(state),
+        states=states,
+    )
 
 
-def _match_rules(rules: tuple[RuleSpec, ...], facts: Facts) -> tuple[RuleSpec | None, str]:
+def _match_rules(rules: tuple[RuleSpec, ...], facts: Facts) -> tuple[RuleSpec | None, Text]:
     matching = [r for r in rules if r.matches(facts.platform, facts.shop_name, facts.document_date)]
     includes = [r for r in matching if r.action == "include"]
     if includes:
-        return includes[0], f"included by {includes[0].describe()}"
+        return includes[0], Text("included by {rule}", rule=includes[0].describe())
     if matching:
-        return matching[0], f"matches {matching[0].describe()}"
-    return None, "no rule applies"
+        return matching[0], Text("matches {rule}", rule=matching[0].describe())
+    return None, Text("no rule applies")
 
 
 def _credit_note_problem(
-    order: Order, facts: Facts, parent: Parent | None, trace: list[str]
-) -> tuple[str, str, str] | None:
+    order: Order, facts: Facts, parent: Parent | None, trace: list[Text]
+) -> tuple[str, Text, Text] | None:
     if not order.items:
         return (
             "credit_without_positions",
-            "credit note without positions: Billbee must "
-            "send the credited lines of the original order",
-            "credit note without positions",
+            Text(
+                "credit note without positions: Billbee must "
+                "send the credited lines of the original order"
+            ),
+            Text("credit note without positions"),
         )
     if order.total_cost >= 0:
         return (
             "credit_not_negative",
-            f"credit note total {order.total_cost} is not negative",
-            "credit note total is not negative",
+            Text("credit note total {total} is not negative", total=order.total_cost),
+            Text("credit note total is not negative"),
         )
     reference = (
         str(facts.parent_billbee_id)
@@ -492,23 +541,34 @@ def _credit_note_problem(
     if parent is None:
         return (
             "credit_original_missing",
-            f"the original order {reference} is not in the "
-            "upload log yet; decided again when it arrives",
-            "original order not imported",
+            Text(
+                "the original order {reference} is not in the upload log yet; decided again "
+                "when it arrives",
+                reference=reference,
+            ),
+            Text("original order not imported"),
         )
     if not parent.accepted:
         return (
             "credit_original_not_imported",
-            f"the original order {parent.label} was not "
-            f"imported ({parent.status}: {parent.reason})",
-            "original order not imported",
+            Text(
+                "the original order {label} was not imported ({status}: {reason})",
+                label=parent.label,
+                status=parent.status,
+                reason=parent.reason,
+            ),
+            Text("original order not imported"),
         )
     if parent.total_gross is not None and -order.total_cost > parent.total_gross + CENT:
         return (
             "credit_exceeds_original",
-            f"credit note total {order.total_cost} exceeds "
-            f"the original order {parent.label} ({parent.total_gross})",
-            "credit note exceeds the original",
+            Text(
+                "credit note total {total} exceeds the original order {label} ({original})",
+                total=order.total_cost,
+                label=parent.label,
+                original=parent.total_gross,
+            ),
+            Text("credit note exceeds the original"),
         )
-    trace.append(f"original order {parent.label} is imported")
+    trace.append(Text("original order {label} is imported", label=parent.label))
     return None

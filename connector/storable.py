@@ -17,6 +17,8 @@ from billbee.dto import Order
 from billbee.errors import BillbeeDataError
 from billbee.parsing import parse_datetime
 
+from .texts import Text
+
 # Reason codes of documents the import could not read or store: they are in no booking, so
 # the work queue lists them and they keep their month from being exported as complete.
 FAILURE_CODES = ("internal_error", "unparseable", "unstorable_value")
@@ -25,22 +27,22 @@ FAILURE_CODES = ("internal_error", "unparseable", "unstorable_value")
 _ORIGIN_ROOM = 320  # ExternalOrder.origin: "<label>-<platform>-<shop>"
 
 
-def _fields(order: Order, label: str) -> list[tuple[str, str | None, int | None]]:
+def _fields(order: Order, label: str) -> list[tuple[Text, str | None, int | None]]:
     """The values the upload log stores as text, with their columns' length (None: any)."""
     vat_id = order.buyer_vat_id
     return [
-        ("order number", order.order_number, 200),
-        ("order id (Id)", order.external_id, 200),
-        ("invoice number", order.full_invoice_number, 200),
-        ("platform", order.platform, 100),
-        ("shop name", order.shop_name, 200),
-        ("Billbee link (WebUrl)", order.web_url, 300),
-        ("currency", order.currency, None),
-        ("customer VAT ID", vat_id, None),
-        ("delivery country", order.destination_country, None),
-        ("ship-from country", order.delivery_source_country_code, None),
+        (Text("order number"), order.order_number, 200),
+        (Text("order id (Id)"), order.external_id, 200),
+        (Text("invoice number"), order.full_invoice_number, 200),
+        (Text("platform"), order.platform, 100),
+        (Text("shop name"), order.shop_name, 200),
+        (Text("Billbee link (WebUrl)"), order.web_url, 300),
+        (Text("currency"), order.currency, None),
+        (Text("customer VAT ID"), vat_id, None),
+        (Text("delivery country"), order.destination_country, None),
+        (Text("ship-from country"), order.delivery_source_country_code, None),
         (
-            "sales channel (connection, platform and shop)",
+            Text("sales channel (connection, platform and shop)"),
             f"{label}-{order.platform or ''}-{order.shop_name or ''}",
             _ORIGIN_ROOM,
         ),
@@ -56,35 +58,41 @@ def usable_id(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and -INT64 <= value < INT64
 
 
-def _numbers(order: Order) -> list[tuple[str, int | None, int]]:
+def _numbers(order: Order) -> list[tuple[Text, int | None, int]]:
     return [
-        ("order state", order.state, INT32),
-        ("VAT mode", order.vat_mode, INT32),
-        ("payment method", order.payment_method, INT32),
-        ("original order's Billbee id", order.parent_order_id, INT64),
+        (Text("order state"), order.state, INT32),
+        (Text("VAT mode"), order.vat_mode, INT32),
+        (Text("payment method"), order.payment_method, INT32),
+        (Text("original order's Billbee id"), order.parent_order_id, INT64),
     ]
 
 
-def storage_problem(order: Order, label: str) -> str | None:
+def storage_problem(order: Order, label: str) -> Text | None:
     """Why the upload log cannot hold ``order`` (a sentence), or None."""
     for name, number, limit in _numbers(order):
         if number is not None and not -limit <= number < limit:
-            return (
-                f"The {name} is {number}, beyond any value the upload log can hold. Correct it "
-                "in Billbee; the next import reads the order again."
+            return Text(
+                "The {name} is {number}, beyond any value the upload log can hold. Correct it "
+                "in Billbee; the next import reads the order again.",
+                name=name,
+                number=number,
             )
     for name, value, room in _fields(order, label):
         if not value:
             continue
         if "\x00" in value:
-            return (
-                f"The {name} contains a NUL character (\\x00), which no database field can "
-                "hold. Correct it in Billbee; the next import reads the order again."
+            return Text(
+                "The {name} contains a NUL character (\\x00), which no database field can "
+                "hold. Correct it in Billbee; the next import reads the order again.",
+                name=name,
             )
         if room is not None and len(value) > room:
-            return (
-                f"The {name} is {len(value)} characters long; the upload log holds at most "
-                f"{room}. Correct it in Billbee; the next import reads the order again."
+            return Text(
+                "The {name} is {length} characters long; the upload log holds at most "
+                "{room}. Correct it in Billbee; the next import reads the order again.",
+                name=name,
+                length=len(value),
+                room=room,
             )
     return None
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.db.models.fields.json import KeyTransform
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -23,6 +24,7 @@ from ..models import ExternalOrder
 from ..resources import ExternalOrderResource, with_booking_status
 from ..selectors import external_order_detail
 from ..states import order_state_name, vat_mode_name
+from ..texts import said, said_field, said_list_field
 from . import document_actions
 from .booking_status import booking_badge, booking_fix, booking_values
 from .display import day, money, reason_label, short_text, status_badge
@@ -81,8 +83,14 @@ class ExternalOrderAdmin(ExportMixin, admin.ModelAdmin):
         css = LISTS_CSS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ExternalOrder]:
-        # The list never shows the trace, the payments or the customer's details: not read.
-        documents = super().get_queryset(request).defer("trace", "payments", "register_vat_flags")
+        # The list never shows the trace, the payments or the customer's details: not read;
+        # of the sentences' data only the reason's.
+        documents = (
+            super()
+            .get_queryset(request)
+            .defer("trace", "texts", "payments", "register_vat_flags")
+            .annotate(reason_data=KeyTransform("reason", "texts"))
+        )
         return with_booking_status(documents)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -188,7 +196,7 @@ class ExternalOrderAdmin(ExportMixin, admin.ModelAdmin):
         # Held by bookkeeping: its reason is the one to act on.
         if status in ("waiting", "rejected") and booking_reason:
             return short_text(booking_reason, 60)
-        return short_text(obj.reason, 60)
+        return short_text(said(obj.reason, getattr(obj, "reason_data", None)), 60)
 
     # ---------------------------------------------------------------- the detail page
 
@@ -207,6 +215,9 @@ class ExternalOrderAdmin(ExportMixin, admin.ModelAdmin):
 
     def _detail_context(self, request: HttpRequest, document: ExternalOrder) -> dict[str, Any]:
         detail = external_order_detail(document)
+        # The decision in the reader's language (stored in English).
+        detail["reason"] = said_field(document, "reason")
+        detail["trace"] = said_list_field(document, "trace")
         totals = {k: _money_text(v, document.currency) for k, v in detail["totals"].items()}
         if detail.get("booking"):
             for entry in detail["booking"]["entries"]:

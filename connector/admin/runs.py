@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import ExternalOrder, ImportRun
 from ..selectors import import_run_progress, import_run_reason_rows
 from ..services.import_runs import COUNTER_FIELDS
+from ..texts import said
 from .display import duration_text, progress_bar, run_state_badge, status_badge
 
 RUNNING_STATES = (ImportRun.State.RUNNING, ImportRun.State.PENDING)
@@ -147,7 +148,7 @@ class ImportRunAdmin(admin.ModelAdmin):
                     (name, value, _counter_label(name)) for name, value in data["counters"].items()
                 ],
                 reason_rows=[
-                    (_outcome_label(outcome), reason, count)
+                    (_outcome_label(outcome), said(reason, run.reason_texts.get(reason)), count)
                     for outcome, reason, count in import_run_reason_rows(run)
                 ],
                 progress_texts=progress_texts(),

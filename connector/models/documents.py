@@ -193,6 +193,9 @@ class ExternalOrder(models.Model):
         max_length=30, choices=Flag.choices, blank=True, default="", verbose_name=_("flag")
     )
     trace = models.JSONField(default=list, blank=True, verbose_name=_("trace"))
+    # The reason's and the trace's sentences as template and values, to show them in the
+    # reader's language (connector/texts.py); empty for documents decided before.
+    texts = models.JSONField(default=dict, blank=True, verbose_name=_("texts per language"))
     decision_basis = models.CharField(
         max_length=64,
         blank=True,

@@ -56,6 +56,11 @@ class ImportRun(models.Model):
         help_text=_("Per outcome (skipped, excluded, rejected, waiting): reason → count."),
         verbose_name=_("reasons"),
     )
+    # Per reason of ``reasons``, its template and values, to show it in the reader's language
+    # (connector/texts.py).
+    reason_texts = models.JSONField(
+        default=dict, blank=True, verbose_name=_("reasons per language")
+    )
     api_requests = models.PositiveIntegerField(default=0, verbose_name=_("API requests"))
     throttled = models.PositiveIntegerField(default=0, verbose_name=_("throttled"))
     retries = models.PositiveIntegerField(default=0, verbose_name=_("retries"))

@@ -28,6 +28,7 @@ from ..classify import Decision, Parent, Previous, Settings
 from ..customers import customer_details, customer_name
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
 from ..storable import failed_document_date, printable, storage_problem, usable_id
+from ..texts import Text, texts
 from .channels import ChannelRegistry
 from .rowwriter import RowWriter
 
@@ -143,7 +144,7 @@ def document_process(ctx: DocumentContext, record: RawRecord, known: Known | Non
             known,
             "unstorable_value",
             problem,
-            "a value the upload log cannot hold",
+            Text("a value the upload log cannot hold"),
             order_number=printable(order.order_number, 200),
             raw=order.raw,
         )
@@ -160,14 +161,14 @@ def document_process(ctx: DocumentContext, record: RawRecord, known: Known | Non
             known,
             "internal_error",
             INTERNAL_ERROR,
-            "could not be processed (internal error)",
+            Text("could not be processed (internal error)"),
             detail=f"internal error: {type(exc).__name__}: {printable(str(exc), 500)}",
             order_number=printable(order.order_number, 200),
             raw=order.raw,
         )
 
 
-INTERNAL_ERROR = (
+INTERNAL_ERROR = Text(
     "could not be processed because of an internal error of the connector (not of the "
     "document): it is read again on the next import; the technical details are in the trace "
     "and the import's log"
@@ -527,6 +528,7 @@ def document_fields(
         "rule_id": decision.rule_id,
         "flag": decision.flag,
         "trace": decision.trace,
+        "texts": texts(reason=decision.reason, trace=decision.trace),
         "decision_basis": basis,
     }
 
@@ -562,17 +564,26 @@ def _changed_fields(pk: int, order: Order, known: Known | None) -> list[str]:
     )
 
 
-def _credited_reason(number: str) -> str:
-    return f"cancelled after invoicing; credit note {number or '?'} imported"
+def _credited_reason(number: str) -> Text:
+    return Text("cancelled after invoicing; credit note {number} imported", number=number or "?")
 
 
 def _credit_note_arrived(ctx: DocumentContext, parent: Parent, number: str) -> None:
     """A cancelled original no longer needs a credit note once one is imported."""
-    ExternalOrder.objects.filter(
+    reason = _credited_reason(number)
+    flagged = ExternalOrder.objects.filter(
         connection=ctx.connection,
         billbee_order_id=parent.billbee_order_id,
         flag=ExternalOrder.Flag.CANCELLED_AFTER_IMPORT,
-    ).update(flag="", reason_code="credit_note_imported", reason=_credited_reason(number))
+    )
+    for pk, stored in flagged.values_list("pk", "texts"):  # one document, or none
+        # The trace stays the one of the decision taken when the original was read.
+        ExternalOrder.objects.filter(pk=pk).update(
+            flag="",
+            reason_code="credit_note_imported",
+            reason=reason,
+            texts={**(stored or {}), **texts(reason=reason)},
+        )
 
 
 def clear_flag_if_credited(connection: Connection, order: Order, decision: Decision) -> None:
@@ -594,7 +605,9 @@ def clear_flag_if_credited(connection: Connection, order: Order, decision: Decis
         decision.flag = ""
         decision.reason_code = "credit_note_imported"
         decision.reason = decision.summary = _credited_reason(credit)
-        decision.trace.append(f"credit note {credit or '?'} is imported: no flag")
+        decision.trace.append(
+            Text("credit note {number} is imported: no flag", number=credit or "?")
+        )
 
 
 def _note_change(
@@ -637,8 +650,8 @@ def _reject_unparseable(
         raw_hash,
         known,
         "unparseable",
-        f"Billbee sent a value that cannot be read: {exc.message}",
-        f"unreadable field {exc.field or '?'}",
+        Text("Billbee sent a value that cannot be read: {problem}", problem=exc.message),
+        Text("unreadable field {field}", field=exc.field or "?"),
         raw=record.raw,
     )
 
@@ -667,13 +680,15 @@ def _store_failure(
     ctx.tally.add(classify.REJECTED, summary)
     if ctx.dry_run:
         return classify.REJECTED
+    trace = [*([detail] if detail else []), Text("→ rejected: {reason}", reason=reason)]
     fields = {
         "status": classify.REJECTED,
         "reason_code": code,
         "reason": reason,
         "order_number": order_number,
         "document_date": failed_document_date(raw, ctx.settings.tz),
-        "trace": [*([detail] if detail else []), f"→ rejected: {reason}"],
+        "trace": trace,
+        "texts": texts(reason=reason, trace=trace),
         # No fingerprint: the next run decides about this document again instead of
         # recognising it as unchanged.
         "raw_hash": "",

@@ -199,6 +199,7 @@ def import_run_save_progress(run: ImportRun, *, strict: bool = True) -> None:
         window_from=run.window_from,
         window_to=run.window_to,
         reasons=run.reasons,
+        reason_texts=run.reason_texts,
         api_requests=run.api_requests,
         throttled=run.throttled,
         retries=run.retries,

@@ -34,6 +34,7 @@ from billbee.errors import BillbeeError
 from .. import classify
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
 from ..storable import usable_id
+from ..texts import texts_of_reasons
 from ..windows import Window, import_span, local_midnight, plan_windows
 from .bulk import GrowingTables, async_commit
 from .channels import ChannelRegistry, settings_snapshot
@@ -501,6 +502,7 @@ def _report(
         for name in COUNTER_FIELDS[1:]:  # after "fetched"
             setattr(run, name, outcomes[name])
         run.reasons = {status: dict(counts) for status, counts in result.tally.reasons.items()}
+        run.reason_texts = texts_of_reasons(result.tally.reasons.values())
         run.api_requests, run.throttled, run.retries = (
             result.requests,
             result.throttled,
