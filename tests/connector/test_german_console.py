@@ -1,6 +1,6 @@
 """The connection and import pages of the console in German (a browser that asks for German):
-every text of their own in German, the former English gone. Stored data (reasons, notes,
-a connection test's messages) stays as it was stored.
+every text of their own in German, the former English gone. Stored reasons are said again in
+German (connector/texts.py); notes and a connection test's messages stay as they were stored.
 
 Data comes from the real services: a sandbox on loopback, a connection made with
 ``connection_upsert`` and a real ``orders_import``.
@@ -338,8 +338,13 @@ def test_the_import_run_page_speaks_german(admin_client, imported):
         "Gründe",
     ):
         assert german in text
-    # The outcome in German, the stored reason as stored.
-    assert re.search(r"ausgeschlossen excluded by rule #\d+: exclude platform \w+", text)
+    # The outcome and the reason counted for it in German (stored in English).
+    assert re.search(
+        r"ausgeschlossen ausgeschlossen durch Regel Nr\. \d+: Plattform \w+ ausschließen "
+        r"\(ganzer Zeitraum\)",
+        text,
+    )
+    assert "excluded by rule" not in text
     for english in (
         "(succeeded)",
         "Run #",

@@ -1,0 +1,214 @@
+"""Stored sentences in the reader's language: a reason or decision trace is stored in English
+(the command line and the exports read it so) together with its template and values, and the
+console says it again in German with German dates and amounts (connector/texts.py)."""
+
+from __future__ import annotations
+
+import html
+import pickle
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import polib
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from connector.models import ChannelRule, ExternalOrder, ImportRun
+from connector.services.connections import connection_upsert
+from connector.services.imports import orders_import
+from connector.services.reevaluate import external_orders_reevaluate
+from connector.texts import Joined, Money, State, Text, said, said_list, texts
+from tests.conftest import SANDBOX_END, SANDBOX_KEY, SANDBOX_PASSWORD, SANDBOX_USER, german
+
+CATALOGUE = settings.BASE_DIR / "locale" / "de" / "LC_MESSAGES" / "django.po"
+
+
+def _rule() -> Text:
+    period = Text("from {start}", start=date(2026, 10, 1))
+    target = Text("platform {platform}", platform="Amazon")
+    return Text("rule #{id}: exclude {target} ({period})", id=3, target=target, period=period)
+
+
+def test_a_text_is_its_english_sentence_and_keeps_its_values():
+    reason = Text("excluded by {rule}", rule=_rule())
+
+    assert reason == "excluded by rule #3: exclude platform Amazon (from 01.10.2026)"
+    assert isinstance(reason, str)
+    assert reason.data() == {
+        "t": "excluded by {rule}",
+        "p": {
+            "rule": {
+                "t": "rule #{id}: exclude {target} ({period})",
+                "p": {
+                    "id": 3,
+                    "target": {"t": "platform {platform}", "p": {"platform": "Amazon"}},
+                    "period": {"t": "from {start}", "p": {"start": {"date": "2026-10-01"}}},
+                },
+            }
+        },
+    }
+    assert pickle.loads(pickle.dumps(reason)).data() == reason.data()  # noqa: S301 - our own
+
+
+def test_values_keep_their_type_through_storage():
+    sentence = Text(
+        "credit note total {total} exceeds the original order {label} ({original})",
+        total=Decimal("-1298.00"),
+        label="R-7",
+        original=Money(Decimal("1200.5"), "EUR"),
+    )
+    states = Text(
+        "state {state} is not imported and not invoiced yet (imported states: {states})",
+        state=State(1),
+        states=Joined((State(3), State(4))),
+    )
+
+    stored = texts(reason=sentence, trace=[states, "a plain step"])
+
+    assert stored["trace"][1] is None
+    with translation.override("en"):  # the English console's number format
+        assert said(sentence, stored["reason"]) == (
+            "credit note total -1,298.00 exceeds the original order R-7 (1,200.50 EUR)"
+        )
+    with translation.override("de"):
+        german_reason = said(sentence, stored["reason"])
+        german_trace = said_list([states, "a plain step"], stored["trace"])
+    assert german_reason == (
+        "der Gutschriftsbetrag -1.298,00 übersteigt die Ursprungsbestellung R-7 (1.200,50 EUR)"
+    )
+    assert german_trace[0].startswith("Bestellstatus 1 ")
+    assert "(importierte Status: 3 " in german_trace[0]
+    assert german_trace[1] == "a plain step"
+
+
+def test_english_readers_get_their_own_date_format():
+    with translation.override("en"):
+        assert _rule().render() == "rule #3: exclude platform Amazon (from 1 Oct 2026)"
+
+
+def test_data_that_does_not_give_the_stored_english_back_is_not_used():
+    """A row decided before (no data) or whose template has changed since shows what was
+    stored, never another sentence."""
+    stored = "excluded by rule #3: exclude platform Amazon (from 01.10.2026)"
+    other = Text("excluded by {rule}", rule="rule #4").data()
+
+    with translation.override("de"):
+        assert said(stored, None) == stored
+        assert said(stored, other) == stored
+        assert said(stored, {"t": "broken {", "p": {}}) == stored
+        assert said_list([stored, stored], [other]) == [stored, stored]  # lengths differ
+
+
+def test_every_german_template_keeps_the_placeholders_of_its_english():
+    """A translation that names another value would fall back to English at display; caught
+    here instead."""
+    catalogue = polib.pofile(str(CATALOGUE))
+    templates = [e for e in catalogue if "python-brace-format" in e.flags and e.msgstr]
+    wrong = [
+        e.msgid
+        for e in templates
+        if set(re.findall(r"{(\w*)}", e.msgid)) != set(re.findall(r"{(\w*)}", e.msgstr))
+    ]
+
+    assert len(templates) > 40  # the makemessages keyword collects Text(...) templates
+    assert catalogue.find("→ rejected: {reason}") is not None
+    assert wrong == []
+
+
+# ------------------------------------------------------------------ on the console's pages
+
+
+@pytest.fixture
+def imported(db, make_sandbox, static_root, settings):
+    settings.BILLBEE_RATE_LIMIT = 0
+    sandbox = make_sandbox(orders=120)
+    connection, _, _ = connection_upsert(
+        name="shop",
+        api_url=sandbox.api_url,
+        username=SANDBOX_USER,
+        api_password=SANDBOX_PASSWORD,
+        api_key=SANDBOX_KEY,
+    )
+    connection.import_start_date = (SANDBOX_END - timedelta(days=91)).date()
+    connection.save()
+    orders_import(connection, now=SANDBOX_END + timedelta(days=1))
+    return connection
+
+
+def _text(page: str) -> str:
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_a_document_s_reason_and_trace_in_german_and_english(admin_client, imported):
+    document = ExternalOrder.objects.filter(connection=imported, reason_code="channel_rule")[0]
+    url = reverse("admin:connector_externalorder_change", args=[document.pk])
+
+    german_page = _text(german(admin_client, url))
+    english_page = _text(admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+
+    rule = r"Regel Nr\. \d+: Plattform \w+ ausschließen"
+    assert re.search(rf"ausgeschlossen durch {rule}", german_page)
+    assert "Belegart: Rechnung (keine Endung -GS" in german_page
+    assert re.search(r"Verkaufskanal \S[^:]*: trifft zu: Regel Nr\. \d+", german_page)
+    assert "→ ausgeschlossen: ausgeschlossen durch Regel" in german_page
+    assert "excluded by rule" not in german_page
+    assert document.reason in english_page  # English as stored
+    assert document.trace[0] in english_page
+
+
+def test_a_document_skipped_for_its_date_names_both_dates_the_german_way(admin_client, imported):
+    # No rules any more and a start date after every document: the documents the rules
+    # excluded are now dated before the start date.
+    ChannelRule.objects.filter(connection=imported).delete()
+    imported.import_start_date = (SANDBOX_END + timedelta(days=1)).date()
+    imported.save()
+    excluded = ExternalOrder.objects.filter(connection=imported, status="excluded")
+    external_orders_reevaluate(imported, excluded)
+    document = ExternalOrder.objects.filter(
+        connection=imported, reason_code="before_start_date"
+    ).first()
+    assert document is not None
+    url = reverse("admin:connector_externalorder_change", args=[document.pk])
+
+    page = _text(german(admin_client, url))
+
+    assert (
+        f"das Belegdatum {document.document_date:%d.%m.%Y} liegt vor dem Startdatum "
+        f"{imported.import_start_date:%d.%m.%Y}"
+    ) in page
+
+
+def test_documents_decided_before_show_their_stored_reason(admin_client, imported):
+    document = ExternalOrder.objects.filter(connection=imported, reason_code="channel_rule")[0]
+    ExternalOrder.objects.filter(pk=document.pk).update(texts={})
+    url = reverse("admin:connector_externalorder_change", args=[document.pk])
+
+    page = _text(german(admin_client, url))
+
+    assert document.reason in page
+    assert document.trace[0] in page
+
+
+def test_the_upload_log_list_shows_reasons_in_german(admin_client, imported):
+    url = reverse("admin:connector_externalorder_changelist") + "?status__exact=excluded"
+
+    page = _text(german(admin_client, url))
+
+    assert "ausgeschlossen durch Regel Nr." in page
+    assert "excluded by rule" not in page
+
+
+def test_the_run_keeps_each_counted_reason_s_values(imported):
+    run = ImportRun.objects.get(connection=imported)
+
+    reasons = [r for counts in run.reasons.values() for r in counts]
+
+    assert reasons
+    assert all(said(r, run.reason_texts.get(r)) == r for r in reasons)  # English: as stored
+    with translation.override("de"):
+        german_reasons = [said(r, run.reason_texts.get(r)) for r in reasons]
+    assert not set(german_reasons) & set(reasons)
