@@ -19,6 +19,7 @@ from billbee.parsing import AMOUNT_LIMIT
 from .formatting import number, when
 from .models import ChannelRule, Connection, ExternalOrder, ImportRun, SalesChannel
 from .schedule import next_start
+from .texts import said_field
 
 CENT = Decimal("0.01")
 
@@ -358,7 +359,7 @@ def connection_health(connection: Connection, last_run: ImportRun | None, now: d
     elif connection.last_test_ok:
         findings.append(Finding("ok", gettext("works")))
     else:
-        message = _short(connection.last_test_message or "?")  # stored, in English
+        message = _short(said_field(connection, "last_test_message", "last_test_texts") or "?")
         findings.append(
             Finding("error", gettext("test failed: %(message)s") % {"message": message})
         )

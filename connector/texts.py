@@ -209,6 +209,11 @@ def texts_of_reasons(counts: Iterable[Iterable[str]]) -> Data:
 # ------------------------------------------------------------------ read back
 
 
+def rendered(value: str) -> str:
+    """A sentence just made, in the active language (a plain string as it is)."""
+    return value.render() if isinstance(value, Text) else value
+
+
 def said(english: str, data: Any) -> str:
     """The stored sentence ``english`` in the active language, when ``data`` gives it back."""
     text = load(data)

@@ -27,6 +27,7 @@ from ..selectors import connection_health, connection_last_run, connections_with
 from ..services.channels import channel_rules_create_defaults
 from ..services.connections import connection_test
 from ..services.scheduling import connection_next_start
+from ..texts import rendered, said_field
 from .display import (
     HEALTH_COLOURS,
     HEALTH_LABELS,
@@ -120,7 +121,7 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
         "next_import",
         "last_test_at",
         "last_test_ok",
-        "last_test_message",
+        "last_test_result",
         "created_at",
         "updated_at",
     )
@@ -165,7 +166,7 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
                 ),
             },
         ),
-        (_("Last test"), {"fields": ("last_test_at", "last_test_ok", "last_test_message")}),
+        (_("Last test"), {"fields": ("last_test_at", "last_test_ok", "last_test_result")}),
         (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
@@ -373,13 +374,16 @@ class ConnectionAdmin(OnboardingViews, admin.ModelAdmin):
                     messages.SUCCESS,
                 )
             else:
-                # The checks' own messages are the service's (English, as stored).
                 failed = "; ".join(
-                    f"{check_label(c.name)}: {c.message}"
+                    f"{check_label(c.name)}: {rendered(c.message)}"
                     for c in result.checks
                     if not c.ok and c.required
                 )
                 self.message_user(request, f"{connection.name}: {failed}", messages.ERROR)
+
+    @admin.display(description=_("last test message"))
+    def last_test_result(self, obj: Connection) -> str:
+        return said_field(obj, "last_test_message", "last_test_texts")
 
     @admin.action(description=_("Import now"), permissions=["run_import"])
     def import_now(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:

@@ -28,6 +28,7 @@ from ..forms import (
 from ..models import Connection, SalesChannel
 from ..services import onboarding as wizard
 from ..services.connections import connection_test
+from ..texts import rendered, said_field
 from .display import check_label
 
 STEP_TITLES = {
@@ -145,10 +146,20 @@ class OnboardingViews:
                     messages.WARNING,
                 )
                 return self._next(connection, 2)
-        # The checks by their names in the reader's language; their messages are the
-        # service's (English, as stored with the connection).
-        checks = [(check_label(c.name), c) for c in result.checks] if result else []
-        return self._render(request, connection, 2, {"result": result, "checks": checks})
+        # The checks by their names and with their messages in the reader's language.
+        checks = (
+            [(check_label(c.name), c, rendered(c.message)) for c in result.checks] if result else []
+        )
+        return self._render(
+            request,
+            connection,
+            2,
+            {
+                "result": result,
+                "checks": checks,
+                "last_test_message": said_field(connection, "last_test_message", "last_test_texts"),
+            },
+        )
 
     def _step_3(self, request: HttpRequest, connection: Connection) -> HttpResponse:
         from bookkeeping.services.setup import bookkeeping_settings

@@ -239,6 +239,10 @@ class Connection(models.Model):
     last_test_message = models.TextField(
         blank=True, editable=False, verbose_name=_("last test message")
     )
+    # The message's template and values, to show it in the reader's language (connector/texts.py).
+    last_test_texts = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("texts per language")
+    )
     # --- onboarding (connector/services/onboarding.py) ---
     # The furthest step of the set-up wizard reached (it resumes there), and when the wizard
     # was finished (empty: not yet; connections older than the wizard count as finished).

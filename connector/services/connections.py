@@ -27,6 +27,7 @@ from billbee.throttle import LocalRateLimiter, RateLimiter, RedisRateLimiter, Th
 from ..crypto import CredentialsUnreadable
 from ..errors import ConnectionIncomplete, ConnectionNotFound
 from ..models import Connection
+from ..texts import Joined, Text, texts
 
 _limiter_lock = threading.Lock()
 _limiters: dict[str, RateLimiter] = {}
@@ -206,48 +207,38 @@ class ConnectionTestResult:
 
 
 def explain(exc: BaseException, connection: Connection, what: str = "") -> str:
-    """Turn a client error into a sentence an operator can act on."""
+    """Turn a client error into a sentence an operator can act on (a ``Text`` where the
+    sentence is ours; the client's own messages as it wrote them)."""
     url = connection.api_url
     if isinstance(exc, BillbeeConnectionError):
-        reasons = {
-            "dns": f"The host in {url} cannot be resolved. Check the API URL (Billbee's is "
-            "https://api.billbee.io/api/v1) and this machine's DNS and network access.",
-            "refused": f"Nothing accepts connections at {url}. Check the host and port of the "
-            "API URL; for the local sandbox, is `python manage.py billbee_sandbox` "
-            "running?",
-            "tls": f"The TLS (https) handshake with {url} failed: check the certificate store "
-            "of this machine, proxies that intercept TLS, and the URL's scheme.",
-            "timeout": f"{url} did not answer in time. Check the network, proxy and firewall, "
-            "and Billbee's status page.",
-            "connect-timeout": f"No connection to {url} could be opened in time. Check the "
-            "network, proxy and firewall.",
-        }
-        return reasons.get(
-            exc.kind,
-            f"The connection to {url} broke off ({exc.message}). Check the network and try again.",
-        )
+        return _connection_failure(exc, url)
     if isinstance(exc, BillbeeApiNotActivated | BillbeeAuthError):
         return exc.message
     if isinstance(exc, BillbeeNotFound):
-        return (
-            f"{url} answered 404 for {what or exc.path}: this is not the Billbee API base "
-            "URL. It must end with /api/v1 (e.g. https://api.billbee.io/api/v1)."
+        return Text(
+            "{url} answered 404 for {what}: this is not the Billbee API base URL. It must end "
+            "with /api/v1 (e.g. https://api.billbee.io/api/v1).",
+            url=url,
+            what=what or exc.path,
         )
     if isinstance(exc, BillbeeMalformedResponse):
-        return (
-            f"{url} answered with something that is not the Billbee API ({exc.message}). "
-            "Check the API URL: a login page or a proxy's error page is the usual cause."
+        return Text(
+            "{url} answered with something that is not the Billbee API ({problem}). Check the "
+            "API URL: a login page or a proxy's error page is the usual cause.",
+            url=url,
+            problem=exc.message,
         )
     if isinstance(exc, BillbeeThrottled):
-        return (
-            f"Billbee is throttling this API key and user right now (HTTP 429); another "
-            f"program using the same key may be polling. Try again in "
-            f"{max(1, round(exc.retry_after))} s."
+        return Text(
+            "Billbee is throttling this API key and user right now (HTTP 429); another "
+            "program using the same key may be polling. Try again in {seconds} s.",
+            seconds=max(1, round(exc.retry_after)),
         )
     if isinstance(exc, BillbeeServerError):
-        return (
-            f"Billbee reported a server error ({exc.message}). This is on Billbee's side: "
-            "try again later."
+        return Text(
+            "Billbee reported a server error ({problem}). This is on Billbee's side: try "
+            "again later.",
+            problem=exc.message,
         )
     if isinstance(exc, BillbeeBusinessError):
         return exc.message
@@ -256,15 +247,62 @@ def explain(exc: BaseException, connection: Connection, what: str = "") -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _connection_failure(exc: BillbeeConnectionError, url: str) -> Text:
+    if exc.kind == "dns":
+        return Text(
+            "The host in {url} cannot be resolved. Check the API URL (Billbee's is "
+            "https://api.billbee.io/api/v1) and this machine's DNS and network access.",
+            url=url,
+        )
+    if exc.kind == "refused":
+        return Text(
+            "Nothing accepts connections at {url}. Check the host and port of the API URL; "
+            "for the local sandbox, is `python manage.py billbee_sandbox` running?",
+            url=url,
+        )
+    if exc.kind == "tls":
+        return Text(
+            "The TLS (https) handshake with {url} failed: check the certificate store of this "
+            "machine, proxies that intercept TLS, and the URL's scheme.",
+            url=url,
+        )
+    if exc.kind == "timeout":
+        return Text(
+            "{url} did not answer in time. Check the network, proxy and firewall, and "
+            "Billbee's status page.",
+            url=url,
+        )
+    if exc.kind == "connect-timeout":
+        return Text(
+            "No connection to {url} could be opened in time. Check the network, proxy and "
+            "firewall.",
+            url=url,
+        )
+    return Text(
+        "The connection to {url} broke off ({problem}). Check the network and try again.",
+        url=url,
+        problem=exc.message,
+    )
+
+
+CHECK_NAMES = {
+    "credentials": Text("credentials"),
+    "authentication": Text("authentication"),
+    "orders": Text("orders"),
+    "invoices": Text("invoices"),
+    "shops": Text("shops"),
+}
+
+
 def connection_test(connection: Connection) -> ConnectionTestResult:
     """Check credentials and API access step by step, store and return the outcome."""
     result = ConnectionTestResult(connection=connection.name, api_url=connection.api_url)
     missing = [
         label
         for label, present in (
-            ("username", bool(connection.username)),
-            ("API password", connection.has_api_password),
-            ("API key", connection.has_api_key),
+            (Text("username"), bool(connection.username)),
+            (Text("API password"), connection.has_api_password),
+            (Text("API key"), connection.has_api_key),
         )
         if not present
     ]
@@ -273,8 +311,12 @@ def connection_test(connection: Connection) -> ConnectionTestResult:
             Check(
                 "credentials",
                 False,
-                f"Missing {', '.join(missing)}: enter them in the admin or "
-                f"re-run connection_create {connection.name} with them.",
+                Text(
+                    "Missing {missing}: enter them in the admin or re-run connection_create "
+                    "{name} with them.",
+                    missing=Joined(tuple(missing)),
+                    name=connection.name,
+                ),
             )
         )
         _store(connection, result)
@@ -284,14 +326,17 @@ def connection_test(connection: Connection) -> ConnectionTestResult:
             Check(
                 "credentials",
                 False,
-                "The API password or API key is unreadable with the current CREDENTIALS_KEY: "
-                f"enter them again in the admin or re-run connection_create {connection.name} "
-                "with them.",
+                Text(
+                    "The API password or API key is unreadable with the current "
+                    "CREDENTIALS_KEY: enter them again in the admin or re-run "
+                    "connection_create {name} with them.",
+                    name=connection.name,
+                ),
             )
         )
         _store(connection, result)
         return result
-    result.checks.append(Check("credentials", True, "username, API password and API key set"))
+    result.checks.append(Check("credentials", True, Text("username, API password and API key set")))
     client = connection_client(connection)
     try:
         _run_checks(client, connection, result)
@@ -310,7 +355,11 @@ def _run_checks(
             Check(
                 "authentication",
                 True,
-                f"signed in as {connection.username}; {len(states)} order states known",
+                Text(
+                    "signed in as {user}; {count} order states known",
+                    user=connection.username,
+                    count=len(states),
+                ),
             )
         )
     except BillbeeError as exc:
@@ -321,7 +370,11 @@ def _run_checks(
     try:
         first = next(client.iter_orders(page_size=1, limit=1))
         result.checks.append(
-            Check("orders", True, f"order list readable: {first.total_rows or 0} orders")
+            Check(
+                "orders",
+                True,
+                Text("order list readable: {count} orders", count=first.total_rows or 0),
+            )
         )
     except BillbeeError as exc:
         result.checks.append(Check("orders", False, explain(exc, connection, "/orders")))
@@ -336,7 +389,10 @@ def _run_checks(
             Check(
                 "invoices",
                 True,
-                f"invoice list readable: {page.total_rows or 0} documents in the last 31 days",
+                Text(
+                    "invoice list readable: {count} documents in the last 31 days",
+                    count=page.total_rows or 0,
+                ),
             )
         )
     except BillbeeError as exc:
@@ -348,7 +404,9 @@ def _run_checks(
             Check(
                 "shops",
                 True,
-                f"{len(shops)} shop connections" + (f": {names}" if names else ""),
+                Text("{count} shop connections: {names}", count=len(shops), names=names)
+                if names
+                else Text("{count} shop connections", count=len(shops)),
                 required=False,
             )
         )
@@ -359,9 +417,22 @@ def _run_checks(
 
 
 def _store(connection: Connection, result: ConnectionTestResult) -> None:
-    failed = [c for c in result.checks if not c.ok and c.required]
-    message = "; ".join(f"{c.name}: {c.message}" for c in failed) or "all checks passed"
-    Connection.objects.filter(pk=connection.pk).update(
-        last_test_at=timezone.now(), last_test_ok=result.ok, last_test_message=message
+    failed = [
+        Text("{check}: {message}", check=CHECK_NAMES.get(c.name, c.name), message=c.message)
+        for c in result.checks
+        if not c.ok and c.required
+    ]
+    message = (
+        Text("{failures}", failures=Joined(tuple(failed), "; "))
+        if failed
+        else Text("all checks passed")
     )
-    connection.refresh_from_db(fields=["last_test_at", "last_test_ok", "last_test_message"])
+    Connection.objects.filter(pk=connection.pk).update(
+        last_test_at=timezone.now(),
+        last_test_ok=result.ok,
+        last_test_message=message,
+        last_test_texts=texts(last_test_message=message),
+    )
+    connection.refresh_from_db(
+        fields=["last_test_at", "last_test_ok", "last_test_message", "last_test_texts"]
+    )

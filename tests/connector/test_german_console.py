@@ -139,7 +139,7 @@ def test_the_connection_health_speaks_german_when_something_is_wrong(admin_clien
 
     text = _german(admin_client, reverse(CHANGELIST))
 
-    # The test's message is stored in English and shown as stored.
+    # A message stored without its template (before) is shown as stored.
     assert "Test fehlgeschlagen: Billbee rejected the credentials" in text
     assert re.search(r"Import #\d+ läuft \(0 %\)", text)
     assert "test failed" not in text and "running" not in text
@@ -258,9 +258,20 @@ def test_a_failed_connection_test_names_its_checks_in_german(admin_client, impor
 
     messages = _action(admin_client, "test_connections", imported)
 
-    # The check's name in German; its message is the service's, in English as stored.
-    assert messages[0].startswith("shop: Anmeldung: ")
-    assert "authentication" not in messages[0]
+    # The check's name and its message in German.
+    assert messages[0].startswith(
+        "shop: Anmeldung: Unter http://127.0.0.1:9/api/v1 nimmt niemand Verbindungen an."
+    )
+    assert "authentication" not in messages[0] and "Nothing accepts" not in messages[0]
+    # Stored in English (the command line reads it so), shown in German on the list.
+    imported.refresh_from_db()
+    assert imported.last_test_message.startswith(
+        "authentication: Nothing accepts connections at http://127.0.0.1:9/api/v1."
+    )
+    text = _german(admin_client, reverse(CHANGELIST))
+    assert "Test fehlgeschlagen: Anmeldung: Unter http://127.0.0.1:9/api/v1" in text
+    page = _german(admin_client, reverse("admin:connector_connection_change", args=[imported.pk]))
+    assert "Anmeldung: Unter http://127.0.0.1:9/api/v1 nimmt niemand Verbindungen an." in page
 
 
 def test_the_connection_test_of_the_wizard_names_its_checks_in_german(admin_client, imported):
@@ -273,6 +284,8 @@ def test_the_connection_test_of_the_wizard_names_its_checks_in_german(admin_clie
     for check in ("Zugangsdaten", "Anmeldung", "Bestellungen", "Rechnungen", "Shops"):
         assert f"{check} ✔ bestanden" in text
     assert "authentication ✔" not in text and "invoices ✔" not in text
+    assert "Benutzername, API-Passwort und API-Schlüssel hinterlegt" in text
+    assert re.search(r"Rechnungsliste lesbar: \d+ Belege in den letzten 31 Tagen", text)
 
 
 # ---------------------------------------------------------------- import runs
