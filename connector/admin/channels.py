@@ -164,7 +164,7 @@ class SalesChannelAdmin(admin.ModelAdmin):
                     rule.get_action_display(),
                     self._target(rule),
                     rule.describe_period(),
-                    rule.note or (gettext("default") if rule.is_default else ""),
+                    rule.shown_note,
                 )
                 for rule in rules
             ),

@@ -160,6 +160,14 @@ class ChannelRule(models.Model):
             self.shop_name = channel.shop_name
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    # The note of a default rule, in the reader's language: default rules are created without
+    # a note of their own (an operator's note is shown as written).
+    DEFAULT_NOTE = _("default: usually booked through the ledger's direct integration")
+
+    @property
+    def shown_note(self) -> str:
+        return self.note or (str(self.DEFAULT_NOTE) if self.is_default else "")
+
     def describe_target(self) -> str:
         names = {"platform": self.platform, "shop": self.shop_name}
         if self.platform and self.shop_name:

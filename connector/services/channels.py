@@ -20,10 +20,8 @@ def channel_rules_create_defaults(connection: Connection) -> list[ChannelRule]:
             shop_name="",
             valid_from=None,
             valid_until=None,
-            defaults={
-                "is_default": True,
-                "note": "default: usually booked through the ledger's direct integration",
-            },
+            # No note: the console says why in the reader's language (ChannelRule.shown_note).
+            defaults={"is_default": True},
         )
         if was_created:
             created.append(rule)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from connector.admin.dashboard import charts
-from connector.models import Connection, ExternalOrder, ImportRun, SalesChannel
+from connector.models import ChannelRule, Connection, ExternalOrder, ImportRun, SalesChannel
 from connector.services.connections import connection_test, connection_upsert
 from connector.services.imports import orders_import
 from connector.states import order_state_name
@@ -406,7 +406,8 @@ def test_a_sales_channel_s_page_speaks_german(admin_client, imported):
         "Regeln der ganzen Verbindung, die auf diesen Verkaufskanal zutreffen",
         "Zutreffende Regeln",
         "Regel Aktion trifft zu auf Zeitraum Notiz",
-        "ausschließen Plattform Amazon ganzer Zeitraum",
+        "ausschließen Plattform Amazon ganzer Zeitraum "
+        "Voreinstellung: meist über die direkte Schnittstelle der Buchhaltung gebucht",
         "Regeln von shop bearbeiten",
         "Regeln nur für diesen Verkaufskanal",
     ):
@@ -456,3 +457,26 @@ def test_the_start_page_s_charts_name_channels_and_outcomes_in_german(imported):
     assert [row[1] for row in durations.rows] == ["erfolgreich"]
     assert "manuelle Bestellungen (kein Shop)" in shown["documents"].headers
     assert "manual orders (no shop)" not in shown["documents"].svg
+
+
+def test_default_rules_stored_with_the_english_note_show_it_in_german(admin_client, imported):
+    """Default rules were once created with an English note; the migration that lets the
+    console say it in the reader's language empties exactly those notes."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("connector.migrations.0021_default_rule_notes")
+    rules = ChannelRule.objects.filter(connection=imported, is_default=True)
+    rules.update(note=migration.ENGLISH_DEFAULT_NOTE)
+    edited = rules.first()
+    ChannelRule.objects.filter(pk=edited.pk).update(note="Amazon bucht das Steuerbüro")
+
+    migration.forwards(apps, None)
+
+    notes = dict(rules.values_list("pk", "note"))
+    assert notes.pop(edited.pk) == "Amazon bucht das Steuerbüro"
+    assert set(notes.values()) == {""}
+    with translation.override("de"):
+        shown = {r.shown_note for r in rules.exclude(pk=edited.pk)}
+    assert shown == {"Voreinstellung: meist über die direkte Schnittstelle der Buchhaltung gebucht"}
