@@ -271,7 +271,7 @@ class Statement(models.Model):
         verbose_name_plural = _("Statements")
         ordering = ["-imported_at", "-id"]
         indexes = [models.Index(fields=["source", "sha256"])]
-        permissions = [("import_statement", "Can import bank and PSP statements")]
+        permissions = [("import_statement", _("Can import bank and PSP statements"))]
 
     def __str__(self) -> str:
         return f"{self.file_name or self.statement_id or self.format} ({self.source})"
@@ -389,7 +389,7 @@ class StatementTransaction(models.Model):
         permissions = [
             (
                 "confirm_payment",
-                "Can confirm, split, settle with Skonto or write-off, ignore and undo payments",
+                _("Can confirm, split, settle with Skonto or write-off, ignore and undo payments"),
             )
         ]
         constraints = [
@@ -854,7 +854,7 @@ class ReminderLog(models.Model):
         verbose_name = _("payment reminder")
         verbose_name_plural = _("Payment reminders (Mahnungen)")
         ordering = ["-created_at", "-id"]
-        permissions = [("send_reminders", "Can send payment reminders")]
+        permissions = [("send_reminders", _("Can send payment reminders"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["document", "level"], name="one_reminder_per_document_level"

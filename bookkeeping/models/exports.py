@@ -81,7 +81,7 @@ class ExportBatch(models.Model):
         permissions = [
             (
                 "export_datev",
-                "Can export a period or the debtors to DATEV (marks the entries exported)",
+                _("Can export a period or the debtors to DATEV (marks the entries exported)"),
             )
         ]
         indexes = [models.Index(fields=["connection", "period_from"])]

@@ -302,7 +302,7 @@ class DocumentBooking(models.Model):
         verbose_name = _("document booking")
         verbose_name_plural = _("document bookings")
         indexes = [models.Index(fields=["connection", "status", "reason_code"])]
-        permissions = [("book_documents", "Can book the waiting documents now")]
+        permissions = [("book_documents", _("Can book the waiting documents now"))]
 
     def __str__(self) -> str:
         return gettext("booking of %(document)s: %(status)s") % {

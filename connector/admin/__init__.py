@@ -10,9 +10,12 @@ from .dashboard import install as install_dashboard
 from .documents import ExternalOrderAdmin
 from .invoices import BillbeeNameAdmin, InvoiceRequestAdmin
 from .runs import ImportRunAdmin
+from .users import install as install_named_permissions
 
 # The start page ("what needs me?") on Django's own admin index.
 install_dashboard(admin.site)
+# Users and groups with their permissions named in the reader's language.
+install_named_permissions(admin.site)
 
 __all__ = [
     "BillbeeNameAdmin",

@@ -254,8 +254,8 @@ class Connection(models.Model):
         verbose_name_plural = _("connections")
         ordering = ["name"]
         permissions = [
-            ("test_connection", "Can test a connection against Billbee"),
-            ("run_import", "Can start an import now"),
+            ("test_connection", _("Can test a connection against Billbee")),
+            ("run_import", _("Can start an import now")),
         ]
 
     def __str__(self) -> str:

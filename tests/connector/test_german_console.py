@@ -480,3 +480,24 @@ def test_default_rules_stored_with_the_english_note_show_it_in_german(admin_clie
     with translation.override("de"):
         shown = {r.shown_note for r in rules.exclude(pk=edited.pk)}
     assert shown == {"Voreinstellung: meist über die direkte Schnittstelle der Buchhaltung gebucht"}
+
+
+def test_a_group_s_permissions_are_named_in_german(admin_client, imported):
+    """Django stores permission names in English; the group page names them from the
+    translated model names and actions, and our own permissions by their German names."""
+    from django.contrib.auth.models import Group
+
+    operator = Group.objects.get(name="Operator")
+    url = reverse("admin:auth_group_change", args=[operator.pk])
+
+    text = _german(admin_client, url)
+
+    with translation.override("de"):
+        app = str(Connection._meta.app_config.verbose_name)
+        model = str(Connection._meta.verbose_name)
+    assert f"{app} | {model} | Verbindung gegen Billbee testen" in text
+    assert f"{app} | {model} | {model} ansehen" in text
+    assert "Zahlungen bestätigen, aufteilen, mit Skonto oder Abschreibung ausgleichen" in text
+    assert "Can view" not in text and "Can test a connection" not in text
+    english = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Billbee import | connection | Can test a connection against Billbee" in english
