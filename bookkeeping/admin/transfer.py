@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,6 +31,18 @@ class SetupImportExport(ImportExportMixin):
         permission, since an import creates the rows it does not find."""
         return super().has_import_permission(request) and self.has_add_permission(request)  # type: ignore[attr-defined]
 
+    # The import and export pages list the file's columns: by their names in the file (fixed,
+    # so that a file imports in any language) and what each holds, in the reader's language.
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        response = super().import_action(request, **kwargs)
+        _explain_columns(response, self.model)  # type: ignore[attr-defined]
+        return response  # type: ignore[no-any-return]
+
+    def init_request_context_data(self, request: HttpRequest, form: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().init_request_context_data(request, form)
+        context["fields_list"] = _explained(context.get("fields_list") or [], self.model)  # type: ignore[attr-defined]
+        return context
+
     def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # A row that became invalid between the preview and the confirmation (a connection
         # renamed meanwhile) rolls the whole import back.
@@ -49,3 +63,24 @@ class SetupImportExport(ImportExportMixin):
 
 def _row(number: int, reason: object) -> str:
     return _("row %(number)s: %(reason)s") % {"number": number, "reason": reason}
+
+
+def _explain_columns(response: HttpResponse, model: type[Model]) -> None:
+    context = getattr(response, "context_data", None)
+    if context and context.get("fields_list"):
+        context["fields_list"] = _explained(context["fields_list"], model)
+
+
+def _explained(
+    fields_list: list[tuple[str, list[str]]], model: type[Model]
+) -> list[tuple[str, list[str]]]:
+    """Each column as "name (what it holds)", from the model field of the same name."""
+    return [(resource, [_column(model, c) for c in columns]) for resource, columns in fields_list]
+
+
+def _column(model: type[Model], column: str) -> str:
+    try:
+        label = getattr(model._meta.get_field(column), "verbose_name", None)
+    except FieldDoesNotExist:
+        return column
+    return f"{column} ({label})" if label else column

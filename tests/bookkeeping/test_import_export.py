@@ -302,3 +302,17 @@ def test_importing_needs_the_add_permission_too_and_exporting_the_view_permissio
 
     assert clerk.get(url("account", "import")).status_code == 403
     assert clerk.get(url("account", "export")).status_code == 403
+
+
+@pytest.mark.parametrize("view", ["import", "export"])
+def test_the_import_and_export_pages_say_what_each_column_holds_in_german(admin_client, shop, view):
+    """The columns keep their names in the file (a file imports in any language); the page
+    says what each holds in the reader's language."""
+    from tests.conftest import german
+
+    page = german(admin_client, url("debtormapping", view))
+
+    assert "origin (Bestellherkunft)" in page
+    assert "payment_method (Zahlungsart)" in page
+    english = admin_client.get(url("debtormapping", view), HTTP_ACCEPT_LANGUAGE="en")
+    assert "origin (origin)" not in english.content.decode()  # same name: said once
