@@ -83,4 +83,6 @@ def _column(model: type[Model], column: str) -> str:
         label = getattr(model._meta.get_field(column), "verbose_name", None)
     except FieldDoesNotExist:
         return column
-    return f"{column} ({label})" if label else column
+    if not label or str(label).casefold() == column.replace("_", " ").casefold():
+        return column  # says nothing more than the name
+    return f"{column} ({label})"
