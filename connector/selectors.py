@@ -401,9 +401,10 @@ def _last_run_finding(run: ImportRun | None) -> Finding:
     if run.state == states.SUCCEEDED:
         return Finding("ok", gettext("last import #%(id)s succeeded") % values)
     level = "warning" if run.state == states.PARTIAL else "error"
-    if run.error:  # the error is stored, in English
+    if run.error:
         text = gettext("last import #%(id)s %(state)s: %(error)s")
-        return Finding(level, text % {**values, "error": _short(run.error)})
+        error = said_field(run, "error", "error_texts")
+        return Finding(level, text % {**values, "error": _short(error)})
     return Finding(level, gettext("last import #%(id)s %(state)s") % values)
 
 

@@ -24,6 +24,7 @@ def import_orders_task(
     from .services.import_runs import ImportAlreadyRunning, import_run_refuse
     from .services.imports import orders_import
     from .services.scheduling import connection_schedule
+    from .texts import message_of
 
     connection = Connection.objects.get(pk=connection_id)
     if trigger == ImportRun.Trigger.SCHEDULED:
@@ -40,7 +41,7 @@ def import_orders_task(
     except ConnectorError as exc:
         logger.warning("import of %s not started: %s", connection, exc)
         if run is not None:
-            import_run_refuse(run, f"Not started: {exc}")
+            import_run_refuse(run, message_of(exc))
         return {"connection": connection.name, "state": "not started", "reason": str(exc)}
     _book_after_import(connection_id, result.as_dict())
     return result.as_dict()

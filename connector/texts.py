@@ -201,6 +201,12 @@ def texts(**fields: Any) -> Data:
     return stored
 
 
+def message_of(exc: BaseException) -> str:
+    """An exception's message, as the ``Text`` it was raised with when it was one."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Text) else str(exc)
+
+
 def texts_of_reasons(counts: Iterable[Iterable[str]]) -> Data:
     """Per counted reason (the keys of counters) that is a ``Text``: its data."""
     return {str(k): k.data() for counter in counts for k in counter if isinstance(k, Text)}

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import ExternalOrder, ImportRun
 from ..selectors import import_run_progress, import_run_reason_rows
 from ..services.import_runs import COUNTER_FIELDS
-from ..texts import said
+from ..texts import said, said_field
 from .display import duration_text, progress_bar, run_state_badge, status_badge
 
 RUNNING_STATES = (ImportRun.State.RUNNING, ImportRun.State.PENDING)
@@ -137,6 +137,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         context = dict(extra_context or {})
         if run is not None:
             data = import_run_progress(run)
+            data["error"] = said_field(run, "error", "error_texts")  # in the reader's language
             context.update(
                 run_data=data,
                 progress_html=progress_bar(

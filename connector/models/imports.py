@@ -65,6 +65,8 @@ class ImportRun(models.Model):
     throttled = models.PositiveIntegerField(default=0, verbose_name=_("throttled"))
     retries = models.PositiveIntegerField(default=0, verbose_name=_("retries"))
     error = models.TextField(blank=True, verbose_name=_("error"))
+    # The error's template and values, to show it in the reader's language (connector/texts.py).
+    error_texts = models.JSONField(default=dict, blank=True, verbose_name=_("texts per language"))
     worker = models.CharField(max_length=200, blank=True, verbose_name=_("worker"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ..errors import ConnectorError
 from ..models import Connection, ImportRun
+from ..texts import Text, texts
 from .leases import LeaseLost, import_stale_after
 
 COUNTER_FIELDS = (
@@ -110,7 +111,8 @@ def import_run_begin(run: ImportRun, *, now: datetime | None = None) -> ImportRu
         ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.PENDING).update(
             state=ImportRun.State.FAILED,
             finished_at=now,
-            error="Not started: another import of this connection was running.",
+            error=NOT_STARTED,
+            error_texts=texts(error=NOT_STARTED),
         )
         if running is None:
             raise ConnectorError(f"Could not start import run #{run.pk}; try again.") from None
@@ -121,11 +123,18 @@ def import_run_begin(run: ImportRun, *, now: datetime | None = None) -> ImportRu
     return run
 
 
+NOT_STARTED = Text("Not started: another import of this connection was running.")
+
+
 def import_run_refuse(run: ImportRun, reason: str) -> None:
     """A pending run that cannot begin (no readable credentials …) is failed with the reason at
     once, instead of waiting in the console until it counts as forgotten."""
+    error = Text("Not started: {reason}", reason=reason)
     ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.PENDING).update(
-        state=ImportRun.State.FAILED, finished_at=timezone.now(), error=reason
+        state=ImportRun.State.FAILED,
+        finished_at=timezone.now(),
+        error=error,
+        error_texts=texts(error=error),
     )
 
 
@@ -142,11 +151,24 @@ def import_run_fail_if_stale(run: ImportRun, *, now: datetime | None = None) -> 
     ).update(
         state=ImportRun.State.FAILED,
         finished_at=now,
-        error=f"The worker {run.worker or '?'} stopped: no sign of life since "
-        f"{timezone.localtime(heartbeat):%d.%m.%Y %H:%M:%S}. The next import continues "
-        "from the watermark; nothing is lost.",
+        error=(
+            error := Text(
+                "The worker {worker} stopped: no sign of life since {moment}. The next import "
+                "continues from the watermark; nothing is lost.",
+                worker=run.worker or "?",
+                # To the second, alike in both languages.
+                moment=f"{timezone.localtime(heartbeat):%d.%m.%Y %H:%M:%S}",
+            )
+        ),
+        error_texts=texts(error=error),
     )
     return changed == 1
+
+
+NO_WORKER = Text(
+    "No worker started this import within an hour: is a Celery worker running "
+    "(celery -A connector worker)?"
+)
 
 
 def import_runs_recover_stale(*, now: datetime | None = None) -> list[int]:
@@ -163,8 +185,8 @@ def import_runs_recover_stale(*, now: datetime | None = None) -> list[int]:
         if ImportRun.objects.filter(pk=pk, state=ImportRun.State.PENDING).update(
             state=ImportRun.State.FAILED,
             finished_at=now,
-            error="No worker started this import within an hour: is a Celery worker "
-            "running (celery -A connector worker)?",
+            error=NO_WORKER,
+            error_texts=texts(error=NO_WORKER),
         ):
             recovered.append(pk)
     return recovered
@@ -207,8 +229,11 @@ def import_run_save_progress(run: ImportRun, *, strict: bool = True) -> None:
     )
     if strict and not saved:
         raise LeaseLost(
-            f"Import run #{run.pk} was taken over by another worker after it missed its "
-            "renewals; this worker stopped. The next import continues from the watermark."
+            Text(
+                "Import run #{run} was taken over by another worker after it missed its "
+                "renewals; this worker stopped. The next import continues from the watermark.",
+                run=run.pk,
+            )
         )
 
 
@@ -216,11 +241,12 @@ def import_run_finish(run: ImportRun, state: str, error: str = "") -> None:
     """End the run, unless another worker has marked it failed meanwhile (its verdict
     stands: this worker's counters were written up to then)."""
     run.error = error
+    run.error_texts = texts(error=error)
     run.finished_at = timezone.now()
     import_run_save_progress(run, strict=False)
     if ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.RUNNING).update(
-        state=state, error=error, finished_at=run.finished_at
+        state=state, error=error, error_texts=run.error_texts, finished_at=run.finished_at
     ):
         run.state = state
     else:
-        run.refresh_from_db(fields=["state", "error", "finished_at"])
+        run.refresh_from_db(fields=["state", "error", "error_texts", "finished_at"])

@@ -34,7 +34,7 @@ from billbee.errors import BillbeeError
 from .. import classify
 from ..models import Connection, ExternalOrder, ExternalOrderVersion, ImportRun
 from ..storable import usable_id
-from ..texts import texts_of_reasons
+from ..texts import Text, message_of, texts_of_reasons
 from ..windows import Window, import_span, local_midnight, plan_windows
 from .bulk import GrowingTables, async_commit
 from .channels import ChannelRegistry, settings_snapshot
@@ -184,7 +184,7 @@ def orders_import(
             ImportRun.State.PARTIAL if result.tally.internal_errors else ImportRun.State.SUCCEEDED
         )
     except (_StopImport, LeaseLost) as exc:
-        result.error = str(exc)
+        result.error = message_of(exc)
         result.state = ImportRun.State.PARTIAL if result.windows_done else ImportRun.State.FAILED
     except Exception as exc:
         logger.exception("import of %s failed", connection)
@@ -305,14 +305,22 @@ def _import_window(
             stable = _read_window(client, ctx, window, seen, result, run, progress, stats_before)
         except BillbeeError as exc:
             raise _StopImport(
-                f"Reading orders modified {span} failed: {explain(exc, ctx.connection)}"
+                Text(
+                    "Reading orders modified {span} failed: {problem}",
+                    span=span,
+                    problem=explain(exc, ctx.connection),
+                )
             ) from exc
         if stable:
             return
         logger.info("orders modified %s changed while being read; reading them again", span)
     raise _StopImport(
-        f"Orders modified {span} kept changing while being read "
-        f"({WINDOW_ATTEMPTS} readings); the next run reads them again."
+        Text(
+            "Orders modified {span} kept changing while being read ({readings} readings); the "
+            "next run reads them again.",
+            span=span,
+            readings=WINDOW_ATTEMPTS,
+        )
     )
 
 

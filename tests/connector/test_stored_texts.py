@@ -212,3 +212,29 @@ def test_the_run_keeps_each_counted_reason_s_values(imported):
     with translation.override("de"):
         german_reasons = [said(r, run.reason_texts.get(r)) for r in reasons]
     assert not set(german_reasons) & set(reasons)
+
+
+def test_a_failed_run_s_error_in_german_on_its_page_and_the_connection_list(admin_client, imported):
+    from django.utils import timezone
+
+    from connector.services.import_runs import import_runs_recover_stale
+
+    stale = timezone.now() - timedelta(hours=3)
+    run = ImportRun.objects.create(
+        connection=imported,
+        trigger=ImportRun.Trigger.SCHEDULED,
+        state=ImportRun.State.RUNNING,
+        worker="worker-7:4242",
+        started_at=stale,
+        heartbeat_at=stale,
+    )
+
+    assert import_runs_recover_stale() == [run.pk]
+
+    run.refresh_from_db()
+    assert run.error.startswith("The worker worker-7:4242 stopped: no sign of life since ")
+    page = _text(german(admin_client, reverse("admin:connector_importrun_change", args=[run.pk])))
+    assert "Der Worker worker-7:4242 ist stehen geblieben: kein Lebenszeichen seit " in page
+    health = _text(german(admin_client, reverse("admin:connector_connection_changelist")))
+    assert f"letzter Import #{run.pk} fehlgeschlagen: Der Worker worker-7:4242" in health
+    assert "no sign of life" not in page + health
