@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.db.models.fields.json import KeyTransform
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.functional import lazy
@@ -23,6 +24,7 @@ from connector import formatting
 from connector.forms import OrderStatesField
 from connector.models import BillbeeName, Connection
 from connector.states import numbered_state, order_state_choices, order_state_name
+from connector.texts import said, said_field, said_list
 
 from .matching.types import CandidateKind
 from .models import (
@@ -40,6 +42,18 @@ from .services.groups import payment_groups_ensure
 from .services.settling import transactions_confirm_exact_of
 
 IMPORT_PERMISSION = "payments.import_statement"
+
+
+def candidate_reasons(candidate: dict[str, Any]) -> list[str]:
+    """A stored candidate's reasons in the reader's language (as stored when without data)."""
+    return said_list(candidate.get("reasons") or [], candidate.get("reasons_data"))
+
+
+def line_error_reason(error: dict[str, Any]) -> str:
+    """A stored broken line's reason in the reader's language."""
+    return said(str(error.get("reason") or ""), error.get("reason_data"))
+
+
 REMINDER_LEVELS = (1, 2, 3)
 CONFIRM_PERMISSION = "payments.confirm_payment"
 
@@ -449,7 +463,7 @@ class StatementAdmin(ReadOnlyAdmin):
                 (
                     (
                         _("position %(position)s") % {"position": e["position"]},
-                        e["reason"],
+                        line_error_reason(e),
                         e.get("raw", ""),
                     )
                     for e in obj.errors
@@ -514,8 +528,8 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
         "source",
     ]
     list_filter = ["state", WaitingFilter, "source", "kind", "auto"]
-    exclude = ["candidates", "raw"]
-    readonly_fields = ["candidates_table"]
+    exclude = ["candidates", "raw", "reason", "texts"]
+    readonly_fields = ["reason_text", "candidates_table"]
     search_fields = [
         "counterparty_name",
         "counterparty_iban",
@@ -597,10 +611,15 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
             "documents": documents,
         }
 
+    @admin.display(description=gettext_lazy("reason"))
+    def reason_text(self, obj: StatementTransaction) -> str:
+        return said_field(obj, "reason") or "—"
+
     @admin.display(description=gettext_lazy("candidates, best first"))
     def candidates_table(self, obj: StatementTransaction) -> str:
+        reason = said_field(obj, "reason")
         if not obj.candidates:
-            return obj.reason or "—"
+            return reason or "—"
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -617,7 +636,7 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
                     candidate_kind(candidate["kind"]),
                     formatting.number(Decimal(str(candidate["score"])), 2),
                     formatting.money(Decimal(str(candidate["amount_difference"])), obj.currency),
-                    "; ".join(candidate["reasons"]),
+                    "; ".join(candidate_reasons(candidate)),
                 )
                 for candidate in obj.candidates
             ),
@@ -625,7 +644,7 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
         return format_html(
             "<p>{}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th>"
             "<th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
-            obj.reason,
+            reason,
             _("documents"),
             _("kind"),
             _("score"),
@@ -736,7 +755,14 @@ class WritebackAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """The outbox of "paid" for Billbee: what waits for approval, what was sent or stopped
     and why. Entries are created by confirmed payments and sent by the schedule."""
 
-    list_display = ["billbee_order_id", "state", "reason", "attempts", "updated_at", "connection"]
+    list_display = [
+        "billbee_order_id",
+        "state",
+        "short_reason",
+        "attempts",
+        "updated_at",
+        "connection",
+    ]
     list_filter = ["state", "connection"]
     search_fields = ["billbee_order_id"]
     actions = ["approve"]
@@ -749,13 +775,26 @@ class WritebackAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "tag",
         "message",
         "state",
-        "reason",
+        "reason_text",
         "attempts",
         "next_attempt_at",
         "created_at",
         "updated_at",
     )
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # Of the sentences' data only the reason's is shown.
+        queryset = super().get_queryset(request).defer("texts")
+        return queryset.annotate(reason_data=KeyTransform("reason", "texts"))
+
+    @admin.display(description=gettext_lazy("reason"))
+    def short_reason(self, obj: Writeback) -> str:
+        return said(obj.reason, getattr(obj, "reason_data", None))
+
+    @admin.display(description=gettext_lazy("reason"))
+    def reason_text(self, obj: Writeback) -> str:
+        return said(obj.reason, getattr(obj, "reason_data", None))
 
     @admin.display(description=gettext_lazy("open states"))
     def open_states_text(self, obj: Writeback) -> str:

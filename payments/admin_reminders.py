@@ -18,11 +18,14 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from connector.errors import ConnectorError
 from connector.models import Connection
+from connector.texts import said_field
 
 from .models import ReminderLog
 from .services.reminders import reminders_preview, reminders_send
 
 SEND_PERMISSION = "payments.send_reminders"
+# The stored sentences in the reader's language, in the place of their fields.
+_SAID = {"note": "note_text", "billbee_state_result": "state_result_text", "error": "error_text"}
 
 
 @admin.register(ReminderLog)
@@ -42,11 +45,27 @@ class ReminderLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["status", "level", "channel", "connection"]
     search_fields = ["invoice_number", "to_address", "document__order_number"]
     date_hierarchy = "created_at"
-    exclude = ["letter_pdf"]
+    exclude = ["letter_pdf", "texts", *_SAID]
     readonly_fields = [
-        *(f.name for f in ReminderLog._meta.fields if f.name != "letter_pdf"),
+        *(
+            _SAID.get(f.name, f.name)
+            for f in ReminderLog._meta.fields
+            if f.name not in ("letter_pdf", "texts")
+        ),
         "letter",
     ]
+
+    @admin.display(description=gettext_lazy("note"))
+    def note_text(self, obj: ReminderLog) -> str:
+        return said_field(obj, "note")
+
+    @admin.display(description=gettext_lazy("Billbee state result"))
+    def state_result_text(self, obj: ReminderLog) -> str:
+        return said_field(obj, "billbee_state_result")
+
+    @admin.display(description=gettext_lazy("error"))
+    def error_text(self, obj: ReminderLog) -> str:
+        return said_field(obj, "error")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

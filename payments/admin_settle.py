@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from connector.models import Connection, ExternalOrder
+from connector.texts import Joined, Text, said_field
 
-from .admin import candidate_kind
+from .admin import candidate_kind, candidate_reasons
 from .errors import PaymentsError
 from .models import IgnoreRule, StatementTransaction
 from .selectors import documents_named
@@ -148,7 +149,12 @@ def _split_parts(tx: StatementTransaction, formset: Any) -> list[Part]:
 
 
 def _booked(tx: StatementTransaction) -> str:
-    what = tx.reason.removeprefix("Confirmed: ").rstrip(".")
+    reason = tx.reason_as_text()
+    parts = reason.params.get("parts") if isinstance(reason, Text) else None
+    if isinstance(parts, Joined):  # what was confirmed, in the reader's language
+        what = "; ".join(p.render() if isinstance(p, Text) else str(p) for p in parts.items)
+    else:
+        what = tx.reason.removeprefix("Confirmed: ").rstrip(".")
     return _("Payment booked: %(what)s.") % {"what": what}
 
 
@@ -196,7 +202,7 @@ def statement_settle_view(
             model_admin.message_user(
                 request,
                 _("Payment undone: its entries are reversed (Storno). %(reason)s")
-                % {"reason": tx.reason},
+                % {"reason": said_field(tx, "reason")},
                 messages.WARNING,
             )
             return redirect("admin:payments_statementtransaction_change", tx.pk)
@@ -207,6 +213,7 @@ def statement_settle_view(
         "title": _("Settle the line %(line)s") % {"line": tx},
         "opts": model_admin.model._meta,
         "line": tx,
+        "reason": said_field(tx, "reason"),
         "candidates": _candidates(tx),
         "confirm": confirm,
         "split": split,
@@ -254,6 +261,7 @@ def _candidates(tx: StatementTransaction) -> list[dict[str, Any]]:
             **c,
             "names": [names.get(d, str(d)) for d in c["documents"]],
             "kind_label": candidate_kind(c["kind"]),
+            "reasons": candidate_reasons(c),
             "skonto": Decimal(c.get("skonto") or 0),
         }
         for c in tx.candidates

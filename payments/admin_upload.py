@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from connector.admin.form_defaults import only_one
+from connector.texts import Text
 
 from .errors import PaymentsError
 from .models import PaymentSource
@@ -117,6 +118,9 @@ def statement_upload_view(model_admin: StatementAdmin, request: HttpRequest) -> 
             except PaymentsError as exc:
                 problems = [str(exc)]
             else:
+                for outcome in preview.outcomes:  # the broken lines' reasons, in the reader's
+                    if isinstance(outcome.reason, Text):
+                        outcome.reason = outcome.reason.render()
                 confirm = ConfirmForm(
                     initial={
                         "source": data["source"].pk,

@@ -22,6 +22,7 @@ from stdnum.exceptions import ValidationError as IbanError
 from connector import formatting
 from connector.fields import ExactDecimalField
 from connector.models import Connection
+from connector.texts import load, texts
 
 
 def normalise_iban(value: str) -> str:
@@ -349,6 +350,8 @@ class StatementTransaction(models.Model):
         max_length=14, choices=State.choices, default=State.NEW, verbose_name=_("state")
     )
     reason = models.TextField(blank=True, verbose_name=_("reason"))
+    # The reason's template and values, to say it in the reader's language (connector/texts.py).
+    texts = models.JSONField(default=dict, blank=True, verbose_name=_("texts per language"))
     candidates = models.JSONField(
         default=list,
         blank=True,
@@ -420,6 +423,17 @@ class StatementTransaction(models.Model):
         # Shown in the console (titles, breadcrumbs, checkboxes): in the reader's language.
         amount = formatting.money(self.amount, self.currency)
         return f"{formatting.day(self.booking_date)} {amount} {self.counterparty_name}".strip()
+
+    def set_reason(self, reason: str) -> None:
+        """The reason, and its data when it is a ``Text`` (said in the reader's language)."""
+        self.reason = reason
+        self.texts = texts(reason=reason)
+
+    def reason_as_text(self) -> str:
+        """The stored reason, a ``Text`` again when its data gives it back (to say it inside
+        another sentence)."""
+        text = load((self.texts or {}).get("reason"))
+        return text if text is not None and text == self.reason else self.reason
 
     @property
     def paid_amount(self) -> Decimal:
@@ -695,6 +709,7 @@ class Writeback(models.Model):
         max_length=8, choices=State.choices, default=State.PENDING, verbose_name=_("state")
     )
     reason = models.TextField(blank=True, verbose_name=_("reason"))
+    texts = models.JSONField(default=dict, blank=True, verbose_name=_("texts per language"))
     attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
     next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -719,6 +734,11 @@ class Writeback(models.Model):
             "order": self.billbee_order_id,
             "state": self.get_state_display(),
         }
+
+    def set_reason(self, reason: str) -> None:
+        """The reason, and its data when it is a ``Text`` (said in the reader's language)."""
+        self.reason = reason
+        self.texts = texts(reason=reason)
 
 
 class PaymentAllocation(models.Model):
@@ -846,6 +866,8 @@ class ReminderLog(models.Model):
         null=True, blank=True, editable=False, verbose_name=_("letter PDF")
     )
     error = models.TextField(blank=True, verbose_name=_("error"))
+    # The error's, the note's and the state result's template and values (connector/texts.py).
+    texts = models.JSONField(default=dict, blank=True, verbose_name=_("texts per language"))
     attempts = models.PositiveIntegerField(default=1, verbose_name=_("attempts"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))

@@ -28,6 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy, pgettext
 
 from connector import formatting
+from connector.texts import Joined, Text
 
 LANGUAGES = ("de", "en")
 SUBJECTS = (
@@ -165,17 +166,25 @@ def reminder_refusal(
 ) -> str:
     """Why an order, as Billbee has it now, gets no reminder ("" when it gets one): it was
     paid, or it left the group's open states (its reminder states count as open)."""
-    if state == paid_state or paid_at is not None:
-        paid = f", paid {paid_at:%d.%m.%Y}" if paid_at else ""
-        return (
-            f"The order is paid in Billbee (state {state}{paid}): no reminder was sent. "
-            "Confirm its payment in the statement lines."
+    if paid_at is not None:
+        return Text(
+            "The order is paid in Billbee (state {state}, paid {paid}): no reminder was sent. "
+            "Confirm its payment in the statement lines.",
+            state=state,
+            paid=paid_at.date(),
+        )
+    if state == paid_state:
+        return Text(
+            "The order is paid in Billbee (state {state}): no reminder was sent. Confirm its "
+            "payment in the statement lines.",
+            state=state,
         )
     if state not in open_states:
-        listed = ", ".join(str(s) for s in sorted(open_states))
-        return (
-            f"The order's state {state} in Billbee is none of the group's open states "
-            f"({listed}): no reminder was sent. Check the order in Billbee."
+        return Text(
+            "The order's state {state} in Billbee is none of the group's open states "
+            "({listed}): no reminder was sent. Check the order in Billbee.",
+            state=state,
+            listed=Joined(tuple(sorted(open_states))),
         )
     return ""
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from billbee.client import BillbeeClient
+from connector.texts import Joined, Text
 
 
 @dataclass(frozen=True)
@@ -54,27 +55,40 @@ def writeback_decision(
     if state == target.paid_state:
         return WritebackDecision(
             "done",
-            f"The order already has the target state {target.paid_state}: nothing to send.",
+            Text(
+                "The order already has the target state {state}: nothing to send.",
+                state=target.paid_state,
+            ),
         )
     if state not in target.open_states:
-        listed = ", ".join(str(s) for s in target.open_states)
         return WritebackDecision(
             "stop",
-            f"The order's state {state} is none of the group's open states ({listed}): it was "
-            "changed in Billbee after the payment was matched. Check the order in Billbee; "
-            "nothing was sent.",
+            Text(
+                "The order's state {state} is none of the group's open states ({listed}): it "
+                "was changed in Billbee after the payment was matched. Check the order in "
+                "Billbee; nothing was sent.",
+                state=state,
+                listed=Joined(tuple(target.open_states)),
+            ),
         )
     if paid_at is not None:
         return WritebackDecision(
             "stop",
-            f"The order already has a paid date ({paid_at:%d.%m.%Y}) although its state is "
-            f"{state}: it was paid otherwise or changed by hand. Check the order in Billbee; "
-            "nothing was sent.",
+            Text(
+                "The order already has a paid date ({paid}) although its state is {state}: it "
+                "was paid otherwise or changed by hand. Check the order in Billbee; nothing was "
+                "sent.",
+                paid=paid_at.date(),
+                state=state,
+            ),
         )
     return WritebackDecision(
         "send",
-        f"The order is open (state {state}, no paid date): it is marked paid "
-        f"(state {target.paid_state}).",
+        Text(
+            "The order is open (state {state}, no paid date): it is marked paid (state {paid}).",
+            state=state,
+            paid=target.paid_state,
+        ),
     )
 
 

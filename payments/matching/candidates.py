@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from connector.texts import Joined, Money, Text
 from payments.parsers.base import LineKind, StatementLine
 
 from .index import ItemIndex, ReferenceHit, cents
@@ -20,13 +21,52 @@ from .types import Candidate, CandidateKind, MatchConfig, OpenItem
 MAX_CUSTOMER_ITEMS = 12
 
 
-def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:.2f} {currency}"
+CENT = Decimal("0.01")
+# Sentences said again and again: one object each (a line's reasons are kept until stored).
+AMOUNT_EQUAL = Text("amount equal")
+OTHERS_NAMED = Text("the text names other open items too")
 
 
-def reference_reason(hits: Iterable[ReferenceHit]) -> str:
-    found = sorted({f"{hit.field_label} {hit.reference}" for hit in hits})
-    return f"{' and '.join(found)} in the remittance text"
+def money(amount: Decimal, currency: str) -> Money:
+    """An amount to the cent, as the reasons write it ("12.50 EUR")."""
+    exponent = amount.as_tuple().exponent
+    return Money(amount if exponent == -2 else amount.quantize(CENT), currency)
+
+
+def both(first: object, second: object) -> Text:
+    return Text("{first} and {second}", first=first, second=second)
+
+
+def all_of(parts: Iterable[object]) -> object:
+    """Parts joined with "and" ("a and b and c"), said in the reader's language."""
+    ordered = list(parts)
+    joined = ordered[-1]
+    for part in reversed(ordered[:-1]):
+        joined = both(part, joined)
+    return joined
+
+
+def reference_text(hit: ReferenceHit) -> Text:
+    if hit.field_label == "invoice number":
+        return Text("invoice number {reference}", reference=hit.reference)
+    if hit.field_label == "order number":
+        return Text("order number {reference}", reference=hit.reference)
+    return Text("payment reference {reference}", reference=hit.reference)
+
+
+def reference_reason(hits: Iterable[ReferenceHit]) -> Text:
+    found = {f"{hit.field_label} {hit.reference}": hit for hit in hits}
+    if len(found) == 1:  # most often: one sentence, not one inside another
+        hit = next(iter(found.values()))
+        if hit.field_label == "invoice number":
+            return Text(
+                "invoice number {reference} in the remittance text", reference=hit.reference
+            )
+        if hit.field_label == "order number":
+            return Text("order number {reference} in the remittance text", reference=hit.reference)
+        return Text("payment reference {reference} in the remittance text", reference=hit.reference)
+    named = all_of(reference_text(found[key]) for key in sorted(found))
+    return Text("{found} in the remittance text", found=named)
 
 
 def days_after_invoice(line: StatementLine, item: OpenItem) -> int:
@@ -45,15 +85,16 @@ def within(difference: Decimal, config: MatchConfig) -> bool:
     return abs(difference) <= config.tolerance
 
 
-def amount_reason(line: StatementLine, difference: Decimal, config: MatchConfig) -> str:
+def amount_reason(line: StatementLine, difference: Decimal, config: MatchConfig) -> Text:
     if difference == 0:
-        return "amount equal"
+        return AMOUNT_EQUAL
     if within(difference, config):
-        return (
-            f"amount differs by {money(difference, line.currency)}, within the tolerance of "
-            f"{money(config.tolerance, line.currency)}"
+        return Text(
+            "amount differs by {difference}, within the tolerance of {tolerance}",
+            difference=money(difference, line.currency),
+            tolerance=money(config.tolerance, line.currency),
         )
-    return f"amount differs by {money(difference, line.currency)}"
+    return Text("amount differs by {difference}", difference=money(difference, line.currency))
 
 
 def subsets_with_sum(
@@ -86,18 +127,35 @@ def subsets_with_sum(
 
 
 def several_invoices(
-    items: tuple[OpenItem, ...], line: StatementLine, score: float, why: str
+    items: tuple[OpenItem, ...], line: StatementLine, score: float, of_payer: bool
 ) -> Candidate:
-    labels = ", ".join(item.label for item in items)
+    """One transfer for these items: named in the remittance text, or (``of_payer``) the
+    payer's own."""
+    labels = Joined(tuple(item.label_text for item in items))
     total = sum((item.amount for item in items), Decimal("0"))
+    if of_payer:
+        transfer = Text(
+            "one transfer for {count} invoices ({labels}) of the same payer (IBAN or name)",
+            count=len(items),
+            labels=labels,
+        )
+    else:
+        transfer = Text(
+            "one transfer for {count} invoices ({labels}) named in the remittance text",
+            count=len(items),
+            labels=labels,
+        )
     return Candidate(
         item_ids=tuple(sorted(item.id for item in items)),
         kind=CandidateKind.SEVERAL_INVOICES,
         score=score,
         amount_difference=line.amount - total,
         reasons=(
-            f"one transfer for {len(items)} invoices ({labels}) {why}",
-            f"the open amounts add up to {money(total, line.currency)}, the amount of the line",
+            transfer,
+            Text(
+                "the open amounts add up to {total}, the amount of the line",
+                total=money(total, line.currency),
+            ),
         ),
     )
 
@@ -129,11 +187,11 @@ def reference_candidates(
             candidates.append(amount_checked(line, item, found, config, others))
     if len(open_items) >= 2:
         for subset in subsets_with_sum(open_items, line.amount, config):
-            candidates.append(several_invoices(subset, line, 0.95, "named in the remittance text"))
+            candidates.append(several_invoices(subset, line, 0.95, of_payer=False))
     return candidates
 
 
-def currency_differs(line: StatementLine, item: OpenItem, found: str) -> Candidate:
+def currency_differs(line: StatementLine, item: OpenItem, found: Text) -> Candidate:
     return Candidate(
         item_ids=(item.id,),
         kind=CandidateKind.REFERENCE_CURRENCY_DIFFERS,
@@ -141,12 +199,19 @@ def currency_differs(line: StatementLine, item: OpenItem, found: str) -> Candida
         amount_difference=line.amount - item.amount,
         reasons=(
             found,
-            f"but the line is in {line.currency} and {item.label} in {item.currency}",
+            Text(
+                "but the line is in {currency} and {item} in {item_currency}",
+                currency=line.currency,
+                item=item.label_text,
+                item_currency=item.currency,
+            ),
         ),
     )
 
 
-def already_paid(line: StatementLine, item: OpenItem, found: str, config: MatchConfig) -> Candidate:
+def already_paid(
+    line: StatementLine, item: OpenItem, found: Text, config: MatchConfig
+) -> Candidate:
     difference = line.amount - item.total
     return Candidate(
         item_ids=(item.id,),
@@ -156,33 +221,43 @@ def already_paid(line: StatementLine, item: OpenItem, found: str, config: MatchC
         amount_difference=difference,
         reasons=(
             found,
-            f"{item.label} is already paid: a second payment of it, to be refunded or kept "
-            "as credit",
-            f"{amount_reason(line, difference, config)} compared with the invoice total",
+            Text(
+                "{item} is already paid: a second payment of it, to be refunded or kept as credit",
+                item=item.label_text,
+            ),
+            Text(
+                "{amount} compared with the invoice total",
+                amount=amount_reason(line, difference, config),
+            ),
         ),
     )
 
 
 def amount_checked(
-    line: StatementLine, item: OpenItem, found: str, config: MatchConfig, others_named: bool
+    line: StatementLine, item: OpenItem, found: Text, config: MatchConfig, others_named: bool
 ) -> Candidate:
     """One open item named in the text: equal, partial payment, Skonto or overpayment."""
     difference = line.amount - item.amount
-    reasons = [found, amount_reason(line, difference, config)]
+    reasons: list[Text] = [found, amount_reason(line, difference, config)]
     if within(difference, config):
         if others_named:  # by a reference of their own, not one this item shares
-            reasons.append("the text names other open items too")
+            reasons.append(OTHERS_NAMED)
         return Candidate((item.id,), CandidateKind.EXACT_REFERENCE, 0.9, difference, tuple(reasons))
     if difference > 0:
         reasons.append(
-            f"overpayment: {money(difference, line.currency)} more than the open amount of "
-            f"{money(item.amount, item.currency)}"
+            Text(
+                "overpayment: {difference} more than the open amount of {open}",
+                difference=money(difference, line.currency),
+                open=money(item.amount, item.currency),
+            )
         )
         return Candidate((item.id,), CandidateKind.OVERPAYMENT, 0.75, difference, tuple(reasons))
     skonto = skonto_candidate(line, item, difference, config, reasons)
     if skonto is not None:
         return skonto
-    reasons.append(f"partial payment: {money(-difference, item.currency)} remain open")
+    reasons.append(
+        Text("partial payment: {rest} remain open", rest=money(-difference, item.currency))
+    )
     return Candidate((item.id,), CandidateKind.PARTIAL, 0.8, difference, tuple(reasons))
 
 
@@ -191,7 +266,7 @@ def skonto_candidate(
     item: OpenItem,
     difference: Decimal,
     config: MatchConfig,
-    reasons: list[str],
+    reasons: list[Text],
 ) -> Candidate | None:
     """A payment short by at most the Skonto rate of the total, within the Skonto term."""
     if config.skonto_rate <= 0 or item.amount != item.total:
@@ -202,9 +277,15 @@ def skonto_candidate(
         return None
     discount = -difference
     reasons.append(
-        f"cash discount (Skonto): {money(discount, item.currency)} = "
-        f"{discount / item.total:.2%} of the total, paid {days} days after the invoice date "
-        f"(allowed {config.skonto_rate:.2%} within {config.skonto_days} days)"
+        Text(
+            "cash discount (Skonto): {discount} = {share} of the total, paid {days} days after "
+            "the invoice date (allowed {rate} within {term} days)",
+            discount=money(discount, item.currency),
+            share=f"{discount / item.total:.2%}",
+            days=days,
+            rate=f"{config.skonto_rate:.2%}",
+            term=config.skonto_days,
+        )
     )
     return Candidate(
         (item.id,), CandidateKind.SKONTO, 0.85, difference, tuple(reasons), skonto=discount
@@ -232,7 +313,9 @@ def money_out_candidates(
         return candidates
     for item in index.customer_items(line.counterparty_iban, line.counterparty_name):
         if item.currency == line.currency and within(amount - item.total, config):
-            found = "no reference in the remittance text; the payer is this customer (IBAN or name)"
+            found = Text(
+                "no reference in the remittance text; the payer is this customer (IBAN or name)"
+            )
             candidates.append(money_out(line, item, found, chargeback, config, 0.6))
     return candidates
 
@@ -240,7 +323,7 @@ def money_out_candidates(
 def money_out(
     line: StatementLine,
     item: OpenItem,
-    found: str,
+    found: Text,
     chargeback: bool,
     config: MatchConfig,
     score: float,
@@ -249,13 +332,26 @@ def money_out(
     difference = amount - item.total
     full = within(difference, config)
     if chargeback:
-        what = (
-            f"chargeback of {money(amount, line.currency)} for {item.label}: the payment is "
-            "taken back and the item is open again"
+        what = Text(
+            "chargeback of {amount} for {item}: the payment is taken back and the item is open "
+            "again",
+            amount=money(amount, line.currency),
+            item=item.label_text,
         )
         kind = CandidateKind.CHARGEBACK
+    elif full:
+        what = Text(
+            "refund of {amount} for {item}, in full",
+            amount=money(amount, line.currency),
+            item=item.label_text,
+        )
+        kind = CandidateKind.REFUND
     else:
-        extent = "in full" if full else f"in part (total {money(item.total, item.currency)})"
-        what = f"refund of {money(amount, line.currency)} for {item.label}, {extent}"
+        what = Text(
+            "refund of {amount} for {item}, in part (total {total})",
+            amount=money(amount, line.currency),
+            item=item.label_text,
+            total=money(item.total, item.currency),
+        )
         kind = CandidateKind.REFUND
     return Candidate((item.id,), kind, score if full else score - 0.1, difference, (found, what))

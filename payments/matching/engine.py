@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+from connector.texts import Joined, Text
 from payments.parsers.base import LineKind, StatementLine
 
 from . import candidates as c
@@ -20,20 +21,34 @@ from .payers import payer_candidates
 from .references import reference_tokens
 from .types import Candidate, CandidateKind, LineMatch, MatchConfig, MatchState, OpenItem
 
-FEE_REASON = (
-    "fee of the bank or payment provider: booked to the fee account, not matched against an "
+FEE_REASON = Text(
+    "Fee of the bank or payment provider: booked to the fee account, not matched against an "
     "open item."
 )
-PAYOUT_REASON = (
-    "payout, booked as a transfer between the provider's balance and the bank account; not "
+PAYOUT_REASON = Text(
+    "Payout, booked as a transfer between the provider's balance and the bank account; not "
     "matched against an open item."
 )
-CONVERSION_REASON = (
+CONVERSION_REASON = Text(
     "One side of a currency conversion, booked as a transfer; not matched against an open item."
 )
-_NOT_MATCHED_KINDS = {
-    LineKind.FEE: FEE_REASON[0].upper() + FEE_REASON[1:],
-    LineKind.PAYOUT: PAYOUT_REASON[0].upper() + PAYOUT_REASON[1:],
+# Sentences said of many lines: one object each.
+ZERO_AMOUNT = Text("The line has an amount of zero; there is nothing to match.")
+NO_CURRENCY = Text("The line has no currency; the amount cannot be compared with open items.")
+NAMED_NONE_FITS = Text("The remittance text names open items, but none fits this payment.")
+NOTHING_NAMED = Text(
+    "No invoice, order or payment reference of an open item in the remittance text."
+)
+MONEY_OUT_TOO_MUCH = Text(
+    "Money out naming an item of ours, but for more than its total; check the refund by hand."
+)
+MONEY_OUT_UNNAMED = Text(
+    "Money out without a reference to one of our invoices (a supplier payment or a refund "
+    "without reference); book it by hand."
+)
+_NOT_MATCHED_KINDS: dict[str, str] = {
+    LineKind.FEE: FEE_REASON,
+    LineKind.PAYOUT: PAYOUT_REASON,
     LineKind.CONVERSION: CONVERSION_REASON,
 }
 # The state a line takes from its best candidate.
@@ -111,25 +126,30 @@ def point_out_split_payments(
         if not c.within(paid - open_amount, config):
             continue
         for position in positions:
-            others = " and ".join(
-                f"the line of {lines[other].booking_date.isoformat()} over "
-                f"{c.money(lines[other].amount, lines[other].currency)}"
+            others = c.all_of(
+                Text(
+                    "the line of {date} over {amount}",
+                    date=lines[other].booking_date.isoformat(),
+                    amount=c.money(lines[other].amount, lines[other].currency),
+                )
                 for other in positions
                 if other != position
             )
             result = results[position]
             best = result.candidates[0]
-            best = replace(
-                best,
-                reasons=(*best.reasons, f"together with {others} the open amount is paid in full"),
-            )
+            together = Text("together with {others} the open amount is paid in full", others=others)
+            best = replace(best, reasons=(*best.reasons, together))
             results[position] = replace(
                 result, reason=proposal(best), candidates=(best, *result.candidates[1:])
             )
 
 
-def proposal(candidate: Candidate) -> str:
-    return f"Proposed, to be confirmed: {'; '.join(candidate.reasons)}."
+def why(candidate: Candidate) -> Joined:
+    return Joined(candidate.reasons, "; ")
+
+
+def proposal(candidate: Candidate) -> Text:
+    return Text("Proposed, to be confirmed: {reasons}.", reasons=why(candidate))
 
 
 def match_line(
@@ -182,11 +202,14 @@ def ignore_reason(line: StatementLine, config: MatchConfig) -> str:
 
 def error_reason(line: StatementLine) -> str:
     if not isinstance(line.amount, Decimal) or not line.amount.is_finite():
-        return f"The amount {line.amount!r} is not a number; the line cannot be matched."
+        return Text(
+            "The amount {amount} is not a number; the line cannot be matched.",
+            amount=repr(line.amount),
+        )
     if line.amount == 0:
-        return "The line has an amount of zero; there is nothing to match."
+        return ZERO_AMOUNT
     if not line.currency:
-        return "The line has no currency; the amount cannot be compared with open items."
+        return NO_CURRENCY
     return ""
 
 
@@ -210,8 +233,32 @@ def exact_match(
     candidate = Candidate(
         (item.id,), CandidateKind.EXACT_REFERENCE, 1.0, difference, (found, amount)
     )
-    reason = f"Matched to {item.label}: {found}; {amount}."
+    reason = _matched_to(item, found, amount)
     return LineMatch(MatchState.MATCHED, reason, (candidate,), auto=True)
+
+
+def _matched_to(item: OpenItem, found: Text, amount: Text) -> Text:
+    """One sentence per kind of label: it is said for most of the lines."""
+    if item.invoice_number:
+        return Text(
+            "Matched to invoice {number}: {found}; {amount}.",
+            number=item.invoice_number,
+            found=found,
+            amount=amount,
+        )
+    if item.order_number:
+        return Text(
+            "Matched to order {number}: {found}; {amount}.",
+            number=item.order_number,
+            found=found,
+            amount=amount,
+        )
+    return Text(
+        "Matched to open item {number}: {found}; {amount}.",
+        number=item.id,
+        found=found,
+        amount=amount,
+    )
 
 
 def decide(
@@ -231,17 +278,22 @@ def decide(
         if best.score - candidate.score < _TIE and candidate.item_ids != best.item_ids
     ]
     if rivals:
+        names: object
         if index is not None:
-            names = " and ".join(index.label(c.item_ids) for c in (best, *rivals))
+            names = c.all_of(index.labels(cand.item_ids) for cand in (best, *rivals))
         else:
-            names = f"{len(rivals) + 1} candidates"
-        reason = (
-            f"{names} fit equally well ({'; '.join(best.reasons)}); choose the right one by hand."
+            names = Text("{count} candidates", count=len(rivals) + 1)
+        reason = Text(
+            "{names} fit equally well ({reasons}); choose the right one by hand.",
+            names=names,
+            reasons=why(best),
         )
         return LineMatch(MatchState.AMBIGUOUS, reason, tuple(ranked))
     state = state_of(best, config)
     if state == MatchState.NO_MATCH:
-        reason = f"{no_match} Closest candidate: {'; '.join(best.reasons)}."
+        reason = Text(
+            "{no_match} Closest candidate: {reasons}.", no_match=no_match, reasons=why(best)
+        )
     else:
         reason = proposal(best)
     return LineMatch(state, reason, tuple(ranked))
@@ -264,18 +316,8 @@ def state_of(candidate: Candidate, config: MatchConfig) -> str:
 
 
 def payment_no_match(line: StatementLine, hits: dict[int, list[ReferenceHit]]) -> str:
-    if hits:
-        return "The remittance text names open items, but none fits this payment."
-    return "No invoice, order or payment reference of an open item in the remittance text."
+    return NAMED_NONE_FITS if hits else NOTHING_NAMED
 
 
 def money_out_no_match(line: StatementLine, hits: dict[int, list[ReferenceHit]]) -> str:
-    if hits:
-        return (
-            "Money out naming an item of ours, but for more than its total; check the refund "
-            "by hand."
-        )
-    return (
-        "Money out without a reference to one of our invoices (a supplier payment or a refund "
-        "without reference); book it by hand."
-    )
+    return MONEY_OUT_TOO_MUCH if hits else MONEY_OUT_UNNAMED

@@ -15,6 +15,8 @@ from functools import lru_cache, partial
 from operator import attrgetter
 from typing import NamedTuple
 
+from connector.texts import Joined, Text
+
 from .references import key_of, keys_of, prefix_pattern
 from .types import OpenItem
 
@@ -208,11 +210,17 @@ class ItemIndex:
 
     def label(self, item_ids: tuple[int, ...]) -> str:
         """How a person names these items: "invoice RE-2026-10440, invoice RE-2026-10441"."""
-        return ", ".join(
-            self.items[self.position[item_id]].label
-            if item_id in self.position
-            else f"open item {item_id}"
-            for item_id in item_ids
+        return str(self.labels(item_ids))
+
+    def labels(self, item_ids: tuple[int, ...]) -> Joined:
+        """``label``, said in the reader's language."""
+        return Joined(
+            tuple(
+                self.items[self.position[item_id]].label_text
+                if item_id in self.position
+                else Text("open item {id}", id=item_id)
+                for item_id in item_ids
+            )
         )
 
     def customer_items(self, iban: str, name: str) -> list[OpenItem]:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from connector.texts import Text
 from payments.parsers.base import StatementLine
 
 from .candidates import (
@@ -17,6 +18,7 @@ from .candidates import (
     amount_reason,
     date_window,
     days_after_invoice,
+    reference_text,
     several_invoices,
     subsets_with_sum,
 )
@@ -66,9 +68,8 @@ def payer_candidates(
         customer.sort(key=lambda item: (abs(days_after_invoice(line, item)), item.id))
         customer = customer[:MAX_CUSTOMER_ITEMS]
     if len(customer) >= 2:
-        why = "of the same payer (IBAN or name)"
         candidates.extend(
-            several_invoices(subset, line, 0.7, why)
+            several_invoices(subset, line, 0.7, of_payer=True)
             for subset in subsets_with_sum(customer, line.amount, config)
         )
     return candidates
@@ -180,6 +181,31 @@ def by_amount(
     return [explain_by_amount(line, entry, config) for entry in scored[: config.max_candidates + 1]]
 
 
+def _with_item(item: OpenItem, amount: Text, days: int) -> Text:
+    """The amount compared with the item's, said per kind of label (one sentence each: there
+    is one for most of the lines)."""
+    if item.invoice_number:
+        return Text(
+            "{amount} with invoice {number}, paid {days} days after the invoice date",
+            amount=amount,
+            number=item.invoice_number,
+            days=days,
+        )
+    if item.order_number:
+        return Text(
+            "{amount} with order {number}, paid {days} days after the invoice date",
+            amount=amount,
+            number=item.order_number,
+            days=days,
+        )
+    return Text(
+        "{amount} with open item {number}, paid {days} days after the invoice date",
+        amount=amount,
+        number=item.id,
+        days=days,
+    )
+
+
 def explain_by_amount(line: StatementLine, entry: _Scored, config: MatchConfig) -> Candidate:
     item = entry.item
     difference = line.amount - item.amount
@@ -187,22 +213,31 @@ def explain_by_amount(line: StatementLine, entry: _Scored, config: MatchConfig) 
     if entry.typo is not None:
         hit, token = entry.typo
         reasons.append(
-            f"{token} in the remittance text is one typing error away from {hit.field_label} "
-            f"{hit.reference}"
+            Text(
+                "{token} in the remittance text is one typing error away from {reference}",
+                token=token,
+                reference=reference_text(hit),
+            )
         )
     reasons.append(
-        f"{amount_reason(line, difference, config)} with {item.label}, paid "
-        f"{days_after_invoice(line, item)} days after the invoice date"
+        _with_item(item, amount_reason(line, difference, config), days_after_invoice(line, item))
     )
     if line.counterparty_iban and iban_key(line.counterparty_iban) in {
         iban_key(iban) for iban in item.customer_ibans
     }:
         reasons.append(
-            f"the payer's IBAN {iban_key(line.counterparty_iban)} is remembered for this customer"
+            Text(
+                "the payer's IBAN {iban} is remembered for this customer",
+                iban=iban_key(line.counterparty_iban),
+            )
         )
     if entry.ratio >= NAME_RATIO_MIN:
         reasons.append(
-            f"the payer {line.counterparty_name!r} resembles the customer "
-            f"{item.customer_name!r} ({entry.ratio:.0f} %)"
+            Text(
+                "the payer {payer} resembles the customer {customer} ({ratio} %)",
+                payer=repr(line.counterparty_name),
+                customer=repr(item.customer_name),
+                ratio=f"{entry.ratio:.0f}",
+            )
         )
     return Candidate((item.id,), entry.kind, entry.score, difference, tuple(reasons))

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from connector.texts import Text
+
 # Common words and abbreviations that stand before a number in a remittance text; stripped
 # when a reference is normalised, so that "Rechnung RE-2026-10440", "RE2026-10440" and
 # "re 2026 10440" all name the same invoice. Compared in upper case without punctuation.
@@ -102,6 +104,15 @@ class OpenItem:
         if self.order_number:
             return f"order {self.order_number}"
         return f"open item {self.id}"
+
+    @property
+    def label_text(self) -> Text:
+        """``label`` as a sentence part the console says in the reader's language."""
+        if self.invoice_number:
+            return Text("invoice {number}", number=self.invoice_number)
+        if self.order_number:
+            return Text("order {number}", number=self.order_number)
+        return Text("open item {id}", id=self.id)
 
 
 @dataclass(frozen=True)

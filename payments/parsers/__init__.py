@@ -11,6 +11,8 @@ import importlib
 import re
 from collections.abc import Callable
 
+from connector.texts import Joined, Text
+
 from .base import LineError, ParsedStatement, StatementLine
 from .common import csv_rows, decode, normalise_header
 from .errors import StatementFormatError
@@ -49,7 +51,10 @@ def detect_format(data: bytes, filename: str = "") -> str:
     named = f" ({filename})" if filename else ""
     if head.startswith(b"PK\x03\x04"):
         raise StatementFormatError(
-            f"The file{named} is a ZIP archive: unpack it and import the statements inside."
+            Text(
+                "The file{named} is a ZIP archive: unpack it and import the statements inside.",
+                named=named,
+            )
         )
     if text.lstrip().startswith("<"):
         for root, name in _CAMT_ROOTS.items():
@@ -58,7 +63,9 @@ def detect_format(data: bytes, filename: str = "") -> str:
         match = re.search(r"camt\.05([234])", text)
         if match:
             return f"camt.05{match[1]}"
-        raise StatementFormatError(f"The XML file{named} is not a CAMT.052/053/054 statement.")
+        raise StatementFormatError(
+            Text("The XML file{named} is not a CAMT.052/053/054 statement.", named=named)
+        )
     if len({m[1] for m in _MT940_TAG.finditer(text)}) >= 2:
         return "mt940"
     try:
@@ -73,9 +80,12 @@ def detect_format(data: bytes, filename: str = "") -> str:
     if {"id", "available on (utc)"} <= header or {"id", "created (utc)", "type"} <= header:
         return "stripe"
     raise StatementFormatError(
-        f"The file{named} is none of the statement formats read here (CAMT.052/053/054, MT940, "
-        "PayPal activity CSV, Stripe balance CSV). Choose the format by hand, or set up a "
-        "column mapping for a bank CSV."
+        Text(
+            "The file{named} is none of the statement formats read here (CAMT.052/053/054, "
+            "MT940, PayPal activity CSV, Stripe balance CSV). Choose the format by hand, or set "
+            "up a column mapping for a bank CSV.",
+            named=named,
+        )
     )
 
 
@@ -86,7 +96,11 @@ def parse_statement(data: bytes, format: str | None = None, filename: str = "") 
     family = "camt" if name.startswith("camt") else name
     if family not in _PARSERS:
         raise StatementFormatError(
-            f"The format {name!r} is unknown; known are: {', '.join(FORMATS)}."
+            Text(
+                "The format {name} is unknown; known are: {known}.",
+                name=repr(name),
+                known=Joined(tuple(FORMATS)),
+            )
         )
     return _parser(family)(data)
 
@@ -99,7 +113,10 @@ def _parser(family: str) -> Callable[[bytes], ParsedStatement]:
         if exc.name != f"{__name__}.{module_name}":
             raise
         raise StatementFormatError(
-            f"Reading {family.upper()} statements is not available in this installation."
+            Text(
+                "Reading {family} statements is not available in this installation.",
+                family=family.upper(),
+            )
         ) from None
     parser: Callable[[bytes], ParsedStatement] = getattr(module, function)
     return parser

@@ -16,6 +16,8 @@ from typing import Any
 
 from lxml import etree
 
+from connector.texts import Joined, Text
+
 from .base import LineError, ParsedStatement
 from .camt_details import (
     Entry,
@@ -26,10 +28,10 @@ from .camt_details import (
     read_tx_details,
 )
 from .camt_lines import drop_shared_references, lines_of_entry
-from .errors import StatementFormatError
+from .errors import StatementFormatError, reason_of
 from .xmlutil import Node, child, children, local_name, namespace, secure_events, text, to_node
 
-WHAT = "CAMT-Kontoauszug"
+WHAT = Text("CAMT statement")
 # Message element → (format, element of one statement/report/notification)
 MESSAGES = {
     "BkToCstmrStmt": ("camt.053", "Stmt"),
@@ -62,14 +64,30 @@ def parse_camt(data: bytes) -> ParsedStatement:
 def _not_camt(root: etree._Element) -> StatementFormatError:
     if local_name(root) != "Document":
         return StatementFormatError(
-            f"Die Datei ist kein {WHAT}: das XML beginnt mit <{local_name(root)}> statt mit "
-            "<Document>."
+            Text(
+                "The file is not a {what}: the XML begins with <{root}> instead of <Document>.",
+                what=WHAT,
+                root=local_name(root),
+            )
         )
-    names = ", ".join(f"<{local_name(c)}>" for c in root if local_name(c)) or "nichts"
+    names = tuple(f"<{local_name(c)}>" for c in root if local_name(c))
+    if not names:
+        return StatementFormatError(
+            Text(
+                "The file is not a {what}: the <Document> holds nothing instead of a statement "
+                "(BkToCstmrStmt), an account report (BkToCstmrAcctRpt) or a notification "
+                "(BkToCstmrDbtCdtNtfctn).",
+                what=WHAT,
+            )
+        )
     return StatementFormatError(
-        f"Die Datei ist kein {WHAT}: im <Document> steht {names} statt eines Kontoauszugs "
-        "(BkToCstmrStmt), Kontoberichts (BkToCstmrAcctRpt) oder einer Avis "
-        "(BkToCstmrDbtCdtNtfctn)."
+        Text(
+            "The file is not a {what}: the <Document> holds {names} instead of a statement "
+            "(BkToCstmrStmt), an account report (BkToCstmrAcctRpt) or a notification "
+            "(BkToCstmrDbtCdtNtfctn).",
+            what=WHAT,
+            names=Joined(names),
+        )
     )
 
 
@@ -145,21 +163,32 @@ class _Reader:
             self.result.errors.append(
                 LineError(
                     position=self.position - count + 1,
-                    reason=(
-                        f"Der {self.number}. Auszug der Datei gehört zum Konto "
-                        f"{self.foreign_account}, die Datei beginnt aber mit dem Konto "
-                        f"{self.result.account_iban}; "
-                        + (
-                            "seine Buchung wurde"
-                            if count == 1
-                            else f"seine {count} Buchungen wurden"
-                        )
-                        + " nicht übernommen. Bitte die Auszüge je Konto getrennt importieren."
-                    ),
+                    reason=self._foreign_statement(count),
                     raw=(statement.findtext("{*}Id") or "").strip(),
                 )
             )
         statement.clear()
+
+    def _foreign_statement(self, count: int) -> Text:
+        assert self.result is not None
+        if count == 1:
+            return Text(
+                "Statement {number} of the file belongs to the account {account}, but the file "
+                "begins with the account {first}; its booking was not taken over. Import the "
+                "statements of each account separately.",
+                number=self.number,
+                account=self.foreign_account,
+                first=self.result.account_iban,
+            )
+        return Text(
+            "Statement {number} of the file belongs to the account {account}, but the file "
+            "begins with the account {first}; its {count} bookings were not taken over. Import "
+            "the statements of each account separately.",
+            number=self.number,
+            account=self.foreign_account,
+            first=self.result.account_iban,
+            count=count,
+        )
 
 
 def _version(message: etree._Element, fmt: str) -> str:
@@ -221,7 +250,7 @@ def _read_entry_into(element: etree._Element, position: int, result: ParsedState
     try:
         entry = _read_entry(to_node(element), result.account_currency)
     except EntryError as exc:
-        result.errors.append(LineError(position, str(exc), _shorten(element)))
+        result.errors.append(LineError(position, reason_of(exc), _shorten(element)))
         return
     if not result.account_currency:
         result.account_currency = entry.currency
@@ -234,26 +263,29 @@ def _read_entry_into(element: etree._Element, position: int, result: ParsedState
 def _read_entry(element: Node, account_currency: str) -> Entry:
     amount_text = text(element, "Amt")
     if not amount_text:
-        raise EntryError("Der Buchung fehlt der Betrag (<Amt>); sie wurde nicht übernommen.")
+        raise EntryError(Text("The booking has no amount (<Amt>); it was not taken over."))
     amount = parse_amount(amount_text)
     amount_element = child(element, "Amt")
     currency = ((amount_element.get("Ccy") if amount_element is not None else "") or "").upper()
     currency = currency or account_currency
     if not currency:
         raise EntryError(
-            "Der Betrag der Buchung hat keine Währung (Ccy); sie wurde nicht übernommen."
+            Text("The amount of the booking has no currency (Ccy); it was not taken over.")
         )
     indicator = text(element, "CdtDbtInd")
     if indicator not in ("CRDT", "DBIT"):
         raise EntryError(
-            f"Die Buchung ist weder als Gutschrift (CRDT) noch als Lastschrift (DBIT) "
-            f"gekennzeichnet (»{indicator}«); sie wurde nicht übernommen."
+            Text(
+                "The booking is marked neither as a credit (CRDT) nor as a debit (DBIT) "
+                '("{mark}"); it was not taken over.',
+                mark=indicator,
+            )
         )
-    booking = _date_or_none(child(element, "BookgDt"), "Dt", "DtTm", required="Buchungsdatum")
-    value = _date_or_none(child(element, "ValDt"), "Dt", "DtTm", required="Valutadatum")
+    booking = _date_or_none(child(element, "BookgDt"), "Dt", "DtTm", required="booking")
+    value = _date_or_none(child(element, "ValDt"), "Dt", "DtTm", required="value")
     if booking is None and value is None:
         raise EntryError(
-            "Die Buchung hat weder Buchungs- noch Valutadatum; sie wurde nicht übernommen."
+            Text("The booking has neither a booking date nor a value date; it was not taken over.")
         )
     details = [
         read_tx_details(tx, currency)
@@ -311,9 +343,19 @@ def _date_or_none(element: Node | None, *names: str, required: str = "") -> date
         except ValueError:
             if not required:
                 return None
+            if required == "booking":
+                raise EntryError(
+                    Text(
+                        'The booking date "{value}" is not a valid date; the booking was not '
+                        "taken over.",
+                        value=value,
+                    )
+                ) from None
             raise EntryError(
-                f"Das {required} »{value}« ist kein gültiges Datum; die Buchung wurde nicht "
-                "übernommen."
+                Text(
+                    'The value date "{value}" is not a valid date; the booking was not taken over.',
+                    value=value,
+                )
             ) from None
     return None
 

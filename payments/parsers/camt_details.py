@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connector.texts import Text
+
 from .xmlutil import Node, child, children, descendants, text
 
 # Values banks write where they have nothing to say; they must not look like a name or an id.
@@ -70,18 +72,35 @@ class Entry:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_amount(value: str, what: str = "Der Betrag") -> Decimal:
+def parse_amount(value: str, what: str = "amount") -> Decimal:
     """An unsigned ISO 20022 amount ("1234.56", up to 5 decimals kept as given)."""
     try:
         amount = Decimal(value.strip())
     except InvalidOperation:
         amount = Decimal("NaN")
     if not amount.is_finite() or amount < 0:
-        raise EntryError(
-            f"{what} »{value.strip()}« ist keine gültige Zahl (erwartet wie 1234.56); die "
-            "Buchung wurde nicht übernommen."
-        )
+        raise EntryError(_not_a_number(value.strip(), what))
     return amount
+
+
+def _not_a_number(value: str, what: str) -> Text:
+    if what == "charges":
+        return Text(
+            'The amount of the charges "{value}" is not a valid number (expected like 1234.56); '
+            "the booking was not taken over.",
+            value=value,
+        )
+    if what == "detail":
+        return Text(
+            'The amount of a single transaction "{value}" is not a valid number (expected like '
+            "1234.56); the booking was not taken over.",
+            value=value,
+        )
+    return Text(
+        'The amount "{value}" is not a valid number (expected like 1234.56); the booking was '
+        "not taken over.",
+        value=value,
+    )
 
 
 def bank_transaction_code(element: Node | None) -> str:
@@ -108,7 +127,7 @@ def charges_included(element: Node) -> Decimal | None:
             amount_text = text(record, "Amt") or text(record, "TtlChrgsAndTaxAmt")
             if not amount_text or text(record, "ChrgInclInd").lower() == "false":
                 continue
-            amount = parse_amount(amount_text, "Der Betrag der Gebühren")
+            amount = parse_amount(amount_text, "charges")
             signed = amount if text(record, "CdtDbtInd") == "CRDT" else -amount
             total = signed if total is None else total + signed
     return total
@@ -120,7 +139,7 @@ def read_tx_details(element: Node, entry_currency: str) -> TxDetails:
         amount_element = child(element, "Amt")
     amount, currency = None, entry_currency
     if amount_element is not None and (amount_element.text or "").strip():
-        amount = parse_amount(amount_element.text or "", "Der Betrag eines Einzelumsatzes")
+        amount = parse_amount(amount_element.text or "", "detail")
         currency = (amount_element.get("Ccy") or entry_currency).upper()
     indicator = text(element, "CdtDbtInd")
     parties = child(element, "RltdPties")

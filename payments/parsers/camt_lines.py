@@ -21,6 +21,8 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from connector.texts import Joined, Money, Text
+
 from .base import LineKind, StatementLine
 from .camt_details import Entry, Party, TxDetails
 
@@ -52,12 +54,14 @@ def lines_of_entry(entry: Entry) -> tuple[list[StatementLine], str]:
     total = sum((line.amount for line in lines), Decimal(0))
     if total == entry_amount:
         return lines, ""
-    return lines, (
-        f"Die {len(details)} Einzelumsätze der Sammelbuchung ergeben zusammen "
-        f"{total} {entry.currency}, die Buchung selbst lautet auf {entry_amount} "
-        f"{entry.currency} (Differenz {entry_amount - total} {entry.currency}). Die "
-        "Einzelumsätze wurden mit ihren eigenen Beträgen übernommen; bitte den Kontoauszug "
-        "der Bank prüfen."
+    return lines, Text(
+        "The {count} single transactions of the batch booking add up to {total}, the booking "
+        "itself is for {amount} (difference {difference}). The single transactions were taken "
+        "over with their own amounts; check the bank's statement.",
+        count=len(details),
+        total=Money(total, entry.currency),
+        amount=Money(entry_amount, entry.currency),
+        difference=Money(entry_amount - total, entry.currency),
     )
 
 
@@ -97,12 +101,19 @@ def _signed(entry: Entry, tx: TxDetails) -> Decimal | None:
 
 def _ambiguous(entry: Entry, foreign: list[str], missing: int) -> str:
     if foreign:
-        why = f"Einzelumsätze in einer anderen Währung ({', '.join(foreign)}) enthält"
-    else:
-        why = f"bei {missing} Einzelumsätzen keinen Betrag nennt"
-    return (
-        f"Die Sammelbuchung über {entry.amount} {entry.currency} lässt sich nicht eindeutig "
-        f"aufteilen, weil sie {why}; sie wurde als eine Zeile über den ganzen Betrag übernommen."
+        return Text(
+            "The batch booking over {amount} cannot be split unambiguously because it holds "
+            "single transactions in another currency ({currencies}); it was taken over as one "
+            "line over the whole amount.",
+            amount=Money(entry.amount, entry.currency),
+            currencies=Joined(tuple(foreign)),
+        )
+    return Text(
+        "The batch booking over {amount} cannot be split unambiguously because it names no "
+        "amount for {missing} single transactions; it was taken over as one line over the "
+        "whole amount.",
+        amount=Money(entry.amount, entry.currency),
+        missing=missing,
     )
 
 

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from connector.texts import Text
+
 from .errors import StatementFormatError
 
 # The zone the merchant keeps books in: a PSP timestamp becomes the booking date it has there.
@@ -38,11 +40,11 @@ def parse_amount(text: str, decimal: str) -> Decimal:
         group = "." if decimal == "," else ","
         digits = value.replace(group, "").replace(" ", "")
     else:
-        raise ValueError(f"{text.strip()!r} is not an amount")
+        raise ValueError(Text("{text} is not an amount", text=repr(text.strip())))
     try:
         return Decimal(digits.replace(",", "."))
     except InvalidOperation:  # pragma: no cover - the patterns admit only digits
-        raise ValueError(f"{text.strip()!r} is not an amount") from None
+        raise ValueError(Text("{text} is not an amount", text=repr(text.strip()))) from None
 
 
 def decode(data: bytes) -> str:
@@ -72,7 +74,11 @@ def csv_rows(text: str) -> list[tuple[int, list[str]]]:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise StatementFormatError(
-            f"Line {reader.line_num} of the file is not valid CSV ({exc})."
+            Text(
+                "Line {number} of the file is not valid CSV ({problem}).",
+                number=reader.line_num,
+                problem=str(exc),
+            )
         ) from None
     return rows
 
@@ -127,7 +133,7 @@ def zone_of(text: str) -> tzinfo:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    raise ValueError(f"the time zone {name!r} is unknown")
+    raise ValueError(Text("the time zone {name} is unknown", name=repr(name)))
 
 
 def booking_day(moment: datetime) -> datetime:

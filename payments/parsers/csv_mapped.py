@@ -32,7 +32,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connector.texts import Joined, Text
+
 from .base import LineError, ParsedStatement, StatementLine
+from .errors import reason_of
 
 COLUMN_KEYS = (
     "date",
@@ -103,7 +106,9 @@ def parse_csv(data: bytes, mapping: dict[str, Any]) -> ParsedStatement:
     rows = list(csv.reader(io.StringIO(text), delimiter=settings["delimiter"]))
     header_row: int = settings["header_row"]
     if header_row > len(rows):
-        raise MappingError(f"The file has fewer than {header_row} lines: no header there.")
+        raise MappingError(
+            Text("The file has fewer than {rows} lines: no header there.", rows=header_row)
+        )
     header = [cell.strip() for cell in rows[header_row - 1]] if header_row else []
     positions = {key: _positions(key, spec, header) for key, spec in mapping["columns"].items()}
     statement = ParsedStatement(format="csv", account_currency=settings["currency"])
@@ -114,7 +119,8 @@ def parse_csv(data: bytes, mapping: dict[str, Any]) -> ParsedStatement:
             statement.lines.append(_line(row, positions, settings))
         except ValueError as exc:
             raw = settings["delimiter"].join(row)
-            statement.errors.append(LineError(number, f"Line {number}: {exc}", raw[:300]))
+            reason = Text("Line {number}: {reason}", number=number, reason=reason_of(exc))
+            statement.errors.append(LineError(number, reason, raw[:300]))
     days = [line.booking_date for line in statement.lines]
     if days:
         statement.period_from, statement.period_to = min(days), max(days)
@@ -127,10 +133,18 @@ def _decode(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except LookupError:
-        raise MappingError(f"{encoding!r} is not a known encoding (e.g. cp1252, utf-8).") from None
+        raise MappingError(
+            Text(
+                "{encoding} is not a known encoding (e.g. cp1252, utf-8).", encoding=repr(encoding)
+            )
+        ) from None
     except UnicodeDecodeError as exc:
         raise MappingError(
-            f"The file is not {encoding} (byte {exc.start + 1}): set the mapping's encoding."
+            Text(
+                "The file is not {encoding} (byte {byte}): set the mapping's encoding.",
+                encoding=encoding,
+                byte=exc.start + 1,
+            )
         ) from None
 
 
@@ -144,9 +158,22 @@ def _positions(key: str, spec: Any, header: list[str]) -> list[int]:
         wanted = one.strip().casefold()
         matches = [i for i, name in enumerate(header) if name.casefold() == wanted]
         if not matches:
+            if not header:
+                raise MappingError(
+                    Text(
+                        'The file has no column "{column}" (for {key}); its columns are: none '
+                        "(no header row).",
+                        column=one,
+                        key=key,
+                    )
+                )
             raise MappingError(
-                f'The file has no column "{one}" (for {key}); its columns are: '
-                f"{', '.join(header) or 'none (no header row)'}."
+                Text(
+                    'The file has no column "{column}" (for {key}); its columns are: {columns}.',
+                    column=one,
+                    key=key,
+                    columns=Joined(tuple(header)),
+                )
             )
         found.append(matches[0])
     return found
@@ -167,25 +194,31 @@ def _line(
     needed = max(max(p) for p in positions.values() if p) + 1
     if len(row) < needed:
         raise ValueError(
-            f"it has {len(row)} columns, the mapping needs {needed} (a cut-off line, or a "
-            "delimiter inside a text without quotes)."
+            Text(
+                "it has {columns} columns, the mapping needs {needed} (a cut-off line, or a "
+                "delimiter inside a text without quotes).",
+                columns=len(row),
+                needed=needed,
+            )
         )
-    booked = _date(_cell(row, positions, "date"), settings["date_format"], "booking date")
+    booked = _date(_cell(row, positions, "date"), settings["date_format"], Text("booking date"))
     value_text = _cell(row, positions, "value_date")
-    valued = _date(value_text, settings["date_format"], "value date") if value_text else None
+    valued = _date(value_text, settings["date_format"], Text("value date")) if value_text else None
     comma = bool(settings["decimal_comma"])
     if "amount" in positions:
-        amount = _amount(_cell(row, positions, "amount"), comma, "amount")
+        amount = _amount(_cell(row, positions, "amount"), comma, Text("amount"))
     else:
         debit_text, credit_text = _cell(row, positions, "debit"), _cell(row, positions, "credit")
         if not debit_text and not credit_text:
-            raise ValueError("neither the debit nor the credit column has an amount.")
-        debit = abs(_amount(debit_text, comma, "debit")) if debit_text else Decimal(0)
-        credit = abs(_amount(credit_text, comma, "credit")) if credit_text else Decimal(0)
+            raise ValueError(Text("neither the debit nor the credit column has an amount."))
+        debit = abs(_amount(debit_text, comma, Text("debit"))) if debit_text else Decimal(0)
+        credit = abs(_amount(credit_text, comma, Text("credit"))) if credit_text else Decimal(0)
         amount = credit - debit
     currency = (_cell(row, positions, "currency") or settings["currency"]).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise ValueError(f"{currency!r} is not a currency code (EUR, USD …).")
+        raise ValueError(
+            Text("{currency} is not a currency code (EUR, USD …).", currency=repr(currency))
+        )
     texts = [t for t in _cells(row, positions, "text") if t]
     return StatementLine(
         booking_date=booked,
@@ -203,19 +236,26 @@ def _line(
     )
 
 
-def _date(text: str, fmt: str, what: str) -> date:
+def _date(text: str, fmt: str, what: Text) -> date:
     try:
         return datetime.strptime(text, fmt).date()
     except ValueError:
         example = date(2026, 11, 30).strftime(fmt)
-        raise ValueError(f"{text!r} is not a {what} in the form {example}.") from None
+        raise ValueError(
+            Text(
+                "{text} is not a {what} in the form {example}.",
+                text=repr(text),
+                what=what,
+                example=example,
+            )
+        ) from None
 
 
-def _amount(text: str, decimal_comma: bool, what: str) -> Decimal:
+def _amount(text: str, decimal_comma: bool, what: Text) -> Decimal:
     """``1.234,56`` / ``-0,5`` / ``1.234,56-`` (decimal comma) or ``1,234.56`` (point)."""
     cleaned = text.replace("\u00a0", "").replace(" ", "").replace("€", "").replace("EUR", "")
     if not cleaned or not _AMOUNT.match(cleaned):
-        raise ValueError(f"{text!r} is not an amount ({what}).")
+        raise ValueError(Text("{text} is not an amount ({what}).", text=repr(text), what=what))
     sign = -1 if cleaned.startswith("-") or cleaned.endswith("-") else 1
     digits = cleaned.strip("+-")
     thousands, point = (".", ",") if decimal_comma else (",", ".")
@@ -225,11 +265,18 @@ def _amount(text: str, decimal_comma: bool, what: str) -> Decimal:
         and len(digits.split(thousands)[1]) != 3
     ):
         raise ValueError(
-            f"{text!r} is not an amount ({what}): the mapping says the decimal separator is "
-            f"{point!r}."
+            Text(
+                "{text} is not an amount ({what}): the mapping says the decimal separator is "
+                "{point}.",
+                text=repr(text),
+                what=what,
+                point=repr(point),
+            )
         )
     digits = digits.replace(thousands, "").replace("'", "").replace(point, ".")
     try:
         return sign * Decimal(digits)
     except InvalidOperation:
-        raise ValueError(f"{text!r} is not an amount ({what}).") from None
+        raise ValueError(
+            Text("{text} is not an amount ({what}).", text=repr(text), what=what)
+        ) from None

@@ -21,9 +21,11 @@ from typing import Any
 
 import mt940
 
+from connector.texts import Text
+
 from .base import LineError, LineKind, ParsedStatement, StatementLine
 from .common import decode, shorten
-from .errors import StatementFormatError
+from .errors import StatementFormatError, reason_of
 
 FORMAT = "mt940"
 
@@ -77,7 +79,9 @@ def parse_mt940(data: bytes) -> ParsedStatement:
     StatementFormatError when the file holds no MT940 statement at all."""
     tags = _tags(decode(data))
     if not any(t.tag == "61" for t in tags) and not any(t.tag == "20" for t in tags):
-        raise StatementFormatError("The file holds no MT940 statement (no :20: or :61: field).")
+        raise StatementFormatError(
+            Text("The file holds no MT940 statement (no :20: or :61: field).")
+        )
     result = ParsedStatement(format=FORMAT)
     reader = _Reader(result)
     for tag in tags:
@@ -168,9 +172,13 @@ class _Reader:
                 self.result.errors.append(
                     LineError(
                         tag.line,
-                        f"This file holds statements of several accounts ({self.accounts[0]} "
-                        f"and {self.account}); the account of the file is the first one. "
-                        "Import each account's statements into its own source.",
+                        Text(
+                            "This file holds statements of several accounts ({first} and "
+                            "{second}); the account of the file is the first one. Import each "
+                            "account's statements into its own source.",
+                            first=self.accounts[0],
+                            second=self.account,
+                        ),
                         shorten(tag.text),
                     )
                 )
@@ -179,12 +187,19 @@ class _Reader:
         try:
             match = _BALANCE_TAG.re.match(tag.text)
             if match is None:
-                raise ValueError("it does not follow the layout C/D, date, currency, amount")
+                raise ValueError(Text("it does not follow the layout C/D, date, currency, amount"))
             parsed = match.groupdict()
             amount = _decimal(parsed["amount"] or "")
         except ValueError as exc:
             self.result.errors.append(
-                LineError(tag.line, f"The balance :{tag.tag}{tag.sub}: cannot be read ({exc}).")
+                LineError(
+                    tag.line,
+                    Text(
+                        "The balance :{tag}: cannot be read ({reason}).",
+                        tag=f"{tag.tag}{tag.sub}",
+                        reason=reason_of(exc),
+                    ),
+                )
             )
             return None
         self.currency = (parsed["currency"] or "").upper()
@@ -200,7 +215,7 @@ class _Reader:
         if match:
             entry.parsed = match.groupdict()
         else:
-            entry.error = (
+            entry.error = Text(
                 "The statement line (:61:) does not follow the MT940 layout "
                 "(date, C/D mark, amount, transaction type)."
             )
@@ -215,16 +230,16 @@ class _Reader:
                 raise ValueError(entry.error)
             self.result.lines.append(_line(entry))
         except ValueError as exc:
-            self.result.errors.append(LineError(entry.line, str(exc), shorten(entry.raw61)))
+            self.result.errors.append(LineError(entry.line, reason_of(exc), shorten(entry.raw61)))
 
 
 def _decimal(text: str) -> Decimal:
     if not re.fullmatch(r"\d+(,\d*)?", text):
-        raise ValueError(f"{text!r} is not an MT940 amount")
+        raise ValueError(Text("{text} is not an MT940 amount", text=repr(text)))
     try:
         return Decimal(text.replace(",", ".").rstrip("."))
     except InvalidOperation:  # pragma: no cover - the pattern admits digits only
-        raise ValueError(f"{text!r} is not an MT940 amount") from None
+        raise ValueError(Text("{text} is not an MT940 amount", text=repr(text))) from None
 
 
 def _day(year: str, month: str, day: str) -> date:
@@ -232,7 +247,10 @@ def _day(year: str, month: str, day: str) -> date:
         parsed = mt940.models.Date(year=year, month=month, day=day)
     except ValueError:
         raise ValueError(
-            f"The date {day}.{month}.{year} of the statement line does not exist."
+            Text(
+                "The date {date} of the statement line does not exist.",
+                date=f"{day}.{month}.{year}",
+            )
         ) from None
     return date(parsed.year, parsed.month, parsed.day)
 
@@ -241,15 +259,20 @@ def _line(entry: _Entry) -> StatementLine:
     p = entry.parsed or {}
     if not entry.currency:
         raise ValueError(
-            "The statement names no currency (it has no opening balance :60F:), so the "
-            "amount of this line cannot be read."
+            Text(
+                "The statement names no currency (it has no opening balance :60F:), so the "
+                "amount of this line cannot be read."
+            )
         )
     mark = p["status"].upper()
     try:
         amount = _decimal(p["amount"])
     except ValueError:
         raise ValueError(
-            f"The amount {p['amount']!r} of the statement line is not a number."
+            Text(
+                "The amount {amount} of the statement line is not a number.",
+                amount=repr(p["amount"]),
+            )
         ) from None
     if mark in {"D", "RC"}:  # RC: reversal of a credit, money leaves the account
         amount = -amount
@@ -304,7 +327,12 @@ def _entry_date(value_date: date, month: str, day: str) -> date:
         except ValueError:
             continue
     if not candidates:
-        raise ValueError(f"The booking date {day}.{month}. of the statement line does not exist.")
+        raise ValueError(
+            Text(
+                "The booking date {date} of the statement line does not exist.",
+                date=f"{day}.{month}.",
+            )
+        )
     return min(candidates, key=lambda d: abs((d - value_date).days))
 
 

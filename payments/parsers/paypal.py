@@ -20,9 +20,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from connector.texts import Joined, Text
+
 from .base import LineError, LineKind, ParsedStatement, StatementLine
 from .common import booking_day, csv_rows, decode, normalise_header, parse_amount, shorten, zone_of
-from .errors import StatementFormatError
+from .errors import StatementFormatError, reason_of
 
 FORMAT = "paypal"
 
@@ -122,7 +124,7 @@ def parse_paypal(data: bytes) -> ParsedStatement:
     the file is not such an export."""
     rows = csv_rows(decode(data))
     if not rows:
-        raise StatementFormatError("The file is empty.")
+        raise StatementFormatError(Text("The file is empty."))
     layout = _layout(rows[0][1], rows[1:])
     result = ParsedStatement(format=FORMAT)
     currencies = set()
@@ -130,7 +132,7 @@ def parse_paypal(data: bytes) -> ParsedStatement:
         try:
             line = _line(cells, layout)
         except ValueError as exc:
-            result.errors.append(LineError(position, str(exc), shorten(",".join(cells))))
+            result.errors.append(LineError(position, reason_of(exc), shorten(",".join(cells))))
             continue
         if line is not None:
             result.lines.append(line)
@@ -153,10 +155,12 @@ def _layout(header: list[str], rows: list[tuple[int, list[str]]]) -> _Layout:
     missing = [key for key in _REQUIRED if key not in columns]
     if missing:
         raise StatementFormatError(
-            "The file is not a PayPal activity export: the columns "
-            + ", ".join(missing)
-            + " are missing (expected e.g. Datum/Date, Typ/Type, Brutto/Gross, "
-            "Transaktionscode/Transaction ID)."
+            Text(
+                "The file is not a PayPal activity export: the columns {missing} are missing "
+                "(expected e.g. Datum/Date, Typ/Type, Brutto/Gross, Transaktionscode/Transaction "
+                "ID).",
+                missing=Joined(tuple(missing)),
+            )
         )
     german = bool(_GERMAN_MARKERS & set(names))
     return _Layout(columns, header, "," if german else ".", _day_first(german, columns, rows))
@@ -195,10 +199,12 @@ def _line(cells: list[str], layout: _Layout) -> StatementLine | None:
     gross, fee, net = _amounts(cell("gross"), cell("fee"), cell("net"), layout.decimal)
     currency = cell("currency").upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise ValueError(f"The currency {currency!r} is not a three-letter ISO code.")
+        raise ValueError(
+            Text("The currency {currency} is not a three-letter ISO code.", currency=repr(currency))
+        )
     transaction_id = cell("transaction_id")
     if not transaction_id:
-        raise ValueError("The row has no transaction id (Transaktionscode / Transaction ID).")
+        raise ValueError(Text("The row has no transaction id (Transaktionscode / Transaction ID)."))
     moment = _moment(cell("date"), cell("time"), cell("zone"), layout.day_first)
     reference = cell("reference_id")
     remittance = " ".join(
@@ -230,15 +236,22 @@ def _amounts(gross_text: str, fee_text: str, net_text: str, decimal: str) -> tup
         fee_column = parse_amount(fee_text, decimal) if fee_text else None
         net = parse_amount(net_text, decimal) if net_text else None
     except ValueError as exc:
-        raise ValueError(f"An amount of the row cannot be read: {exc}.") from None
+        raise ValueError(
+            Text("An amount of the row cannot be read: {reason}.", reason=reason_of(exc))
+        ) from None
     if net is None:
         fee = -abs(fee_column) if fee_column else Decimal(0)
         return gross, fee, gross + fee
     fee = net - gross
     if fee_column is not None and abs(fee_column) != abs(fee):
         raise ValueError(
-            f"Gross {gross_text}, fee {fee_text} and net {net_text} do not add up: "
-            "net must be gross minus the fee."
+            Text(
+                "Gross {gross}, fee {fee} and net {net} do not add up: net must be gross minus "
+                "the fee.",
+                gross=gross_text,
+                fee=fee_text,
+                net=net_text,
+            )
         )
     return gross, fee, net
 
@@ -257,19 +270,23 @@ def _moment(day_text: str, time_text: str, zone_text: str, day_first: bool) -> d
         else:
             raise ValueError
     except ValueError:
-        raise ValueError(f"The date {day_text!r} is not a date PayPal writes.") from None
+        raise ValueError(
+            Text("The date {date} is not a date PayPal writes.", date=repr(day_text))
+        ) from None
     if not time_text:
         return day
     try:
         clock = time.fromisoformat(time_text)
     except ValueError:
-        raise ValueError(f"The time {time_text!r} cannot be read.") from None
+        raise ValueError(Text("The time {time} cannot be read.", time=repr(time_text))) from None
     if not zone_text:
         return day
     try:
         zone = zone_of(zone_text)
     except ValueError as exc:
-        raise ValueError(f"The row's time cannot be placed: {exc}.") from None
+        raise ValueError(
+            Text("The row's time cannot be placed: {reason}.", reason=reason_of(exc))
+        ) from None
     return booking_day(datetime.combine(day, clock, tzinfo=zone))
 
 

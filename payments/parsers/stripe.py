@@ -12,9 +12,11 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from connector.texts import Text
+
 from .base import LineError, LineKind, ParsedStatement, StatementLine
 from .common import booking_day, csv_rows, decode, parse_amount, shorten
-from .errors import StatementFormatError
+from .errors import StatementFormatError, reason_of
 
 FORMAT = "stripe"
 
@@ -51,16 +53,18 @@ def parse_stripe(data: bytes) -> ParsedStatement:
     Raises StatementFormatError when the file is not such an export."""
     rows = csv_rows(decode(data))
     if not rows:
-        raise StatementFormatError("The file is empty.")
+        raise StatementFormatError(Text("The file is empty."))
     header = [_column(cell) for cell in rows[0][1]]
     missing = [
         c for c in ("balance_transaction_id", "created_utc", "currency", "gross") if c not in header
     ]
     if missing or not ({"reporting_category", "type"} & set(header)):
         raise StatementFormatError(
-            "The file is not a Stripe balance export: it needs the columns "
-            "balance_transaction_id (or id), created_utc (or created), currency, gross "
-            "(or amount) and reporting_category (or type)."
+            Text(
+                "The file is not a Stripe balance export: it needs the columns "
+                "balance_transaction_id (or id), created_utc (or created), currency, gross "
+                "(or amount) and reporting_category (or type)."
+            )
         )
     result = ParsedStatement(format=FORMAT)
     for position, cells in rows[1:]:
@@ -68,7 +72,7 @@ def parse_stripe(data: bytes) -> ParsedStatement:
         try:
             result.lines.append(_line(row))
         except ValueError as exc:
-            result.errors.append(LineError(position, str(exc), shorten(",".join(cells))))
+            result.errors.append(LineError(position, reason_of(exc), shorten(",".join(cells))))
     currencies = {line.currency for line in result.lines}
     if len(currencies) == 1:
         result.account_currency = currencies.pop()
@@ -90,21 +94,33 @@ def _column(cell: str) -> str:
 def _line(row: dict[str, str]) -> StatementLine:
     transaction_id = row["balance_transaction_id"]
     if not transaction_id:
-        raise ValueError("The row has no balance transaction id.")
+        raise ValueError(Text("The row has no balance transaction id."))
     currency = row["currency"].upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise ValueError(f"The currency {row['currency']!r} is not a three-letter ISO code.")
+        raise ValueError(
+            Text(
+                "The currency {currency} is not a three-letter ISO code.",
+                currency=repr(row["currency"]),
+            )
+        )
     try:
         gross = parse_amount(row["gross"], ".")
         fee_column = parse_amount(row["fee"], ".") if row.get("fee") else Decimal(0)
         net = parse_amount(row["net"], ".") if row.get("net") else gross - abs(fee_column)
     except ValueError as exc:
-        raise ValueError(f"An amount of the row cannot be read: {exc}.") from None
+        raise ValueError(
+            Text("An amount of the row cannot be read: {reason}.", reason=reason_of(exc))
+        ) from None
     fee = net - gross
     if abs(fee) != abs(fee_column):
         raise ValueError(
-            f"Gross {row['gross']}, fee {row.get('fee')} and net {row.get('net')} do not add "
-            "up: net must be gross minus the fee."
+            Text(
+                "Gross {gross}, fee {fee} and net {net} do not add up: net must be gross minus "
+                "the fee.",
+                gross=row["gross"],
+                fee=str(row.get("fee")),
+                net=str(row.get("net")),
+            )
         )
     category = (row.get("reporting_category") or row.get("type") or "").lower()
     created = _moment(row["created_utc"], "created")
@@ -153,5 +169,11 @@ def _moment(text: str, what: str) -> datetime:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
             moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except ValueError:
-        raise ValueError(f"The {what} time {text!r} cannot be read.") from None
+        if what == "created":
+            raise ValueError(
+                Text("The created time {text} cannot be read.", text=repr(text))
+            ) from None
+        raise ValueError(
+            Text("The available on time {text} cannot be read.", text=repr(text))
+        ) from None
     return booking_day(moment)

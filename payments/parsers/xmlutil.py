@@ -15,13 +15,15 @@ from typing import Any
 
 from lxml import etree
 
+from connector.texts import Text
+
 from .errors import StatementFormatError
 
 EMPTY: dict[str, str] = {}
 
 
 def secure_events(
-    data: bytes, what: str, tags: list[str] | None = None
+    data: bytes, what: Text, tags: list[str] | None = None
 ) -> Iterator[tuple[str, etree._Element]]:
     """lxml's ``start``/``end`` events for the elements named in ``tags`` (local names, any
     namespace; all when None), then ``("done", root)``. Parsed without network access,
@@ -29,7 +31,7 @@ def secure_events(
 
     A statement never needs a DTD; a file that brings one (the "billion laughs" and external
     entity attacks do) is refused before lxml sees it. ``what`` names the expected format in
-    the messages ("CAMT-Kontoauszug").
+    the messages (a ``Text``: "CAMT statement").
     """
     if _declares_dtd(data):
         raise _dtd_refused(what)
@@ -49,7 +51,11 @@ def secure_events(
         yield from events
     except etree.XMLSyntaxError as exc:
         raise StatementFormatError(
-            f"Die Datei ist kein {what}: sie ist kein lesbares XML ({exc.msg})."
+            Text(
+                "The file is not a {what}: it is not readable XML ({problem}).",
+                what=what,
+                problem=exc.msg,
+            )
         ) from exc
     root = events.root
     docinfo = root.getroottree().docinfo
@@ -58,10 +64,13 @@ def secure_events(
     yield "done", root
 
 
-def _dtd_refused(what: str) -> StatementFormatError:
+def _dtd_refused(what: Text) -> StatementFormatError:
     return StatementFormatError(
-        "Die Datei enthält eine Dokumenttyp-Definition (DTD) mit möglichen Entitäten; ein "
-        f"{what} enthält so etwas nie, deshalb wird sie aus Sicherheitsgründen nicht gelesen."
+        Text(
+            "The file contains a document type definition (DTD) with possible entities; a "
+            "{what} never contains one, so it is not read, for safety.",
+            what=what,
+        )
     )
 
 

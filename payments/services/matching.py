@@ -27,6 +27,7 @@ from billbee.errors import BillbeeError
 from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DocumentBooking
 from connector.models import Connection, ExternalOrder
+from connector.texts import Text, data_of, texts
 
 from ..errors import PaymentsError
 from ..matching import LineMatch, MatchConfig, match_lines
@@ -98,9 +99,9 @@ STORE_CHUNK = 5000
 _STORE_RESULTS = """
     UPDATE payments_statementtransaction AS line
        SET state = result.state, reason = result.reason, auto = result.auto,
-           candidates = result.candidates::jsonb, updated_at = %s
-      FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::boolean[], %s::text[])
-           AS result (id, state, reason, auto, candidates)
+           candidates = result.candidates::jsonb, texts = result.texts::jsonb, updated_at = %s
+      FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::boolean[], %s::text[], %s::text[])
+           AS result (id, state, reason, auto, candidates, texts)
      WHERE line.id = result.id
 """
 
@@ -150,6 +151,7 @@ def _candidates(result: LineMatch) -> list[dict[str, Any]]:
             "amount_difference": str(c.amount_difference),
             "skonto": str(c.skonto),
             "reasons": list(c.reasons),
+            "reasons_data": [data_of(reason) for reason in c.reasons],
         }
         for c in result.candidates
     ]
@@ -169,11 +171,12 @@ def results_store(ids: list[int], results: list[LineMatch]) -> None:
                     reason=result.reason,
                     auto=result.auto,
                     candidates=_candidates(result),
+                    texts=texts(reason=result.reason),
                     updated_at=now,
                 )
                 for pk, result in zip(ids, results, strict=True)
             ],
-            ["state", "reason", "auto", "candidates", "updated_at"],
+            ["state", "reason", "auto", "candidates", "texts", "updated_at"],
             batch_size=500,
         )
         return
@@ -189,6 +192,10 @@ def results_store(ids: list[int], results: list[LineMatch]) -> None:
                     [result.reason for result in chunk],
                     [result.auto for result in chunk],
                     [json.dumps(_candidates(result), ensure_ascii=False) for result in chunk],
+                    [
+                        json.dumps(texts(reason=result.reason), ensure_ascii=False)
+                        for result in chunk
+                    ],
                 ],
             )
 
@@ -256,9 +263,17 @@ def transaction_confirm(
             raise PaymentsError(str(exc)) from exc
         tx.payment_entry, tx.matched_document, tx.confirmed_at = entry, document, now
         tx.state = StatementTransaction.State.MATCHED
-        tx.reason = reason or tx.reason
+        if reason:
+            tx.set_reason(reason)
         tx.save(
-            update_fields=["payment_entry", "matched_document", "confirmed_at", "state", "reason"]
+            update_fields=[
+                "payment_entry",
+                "matched_document",
+                "confirmed_at",
+                "state",
+                "reason",
+                "texts",
+            ]
         )
         if tx.amount > 0:  # money back to the customer is no reason to mark the order paid
             _queue_writeback(tx, document, group)
@@ -309,15 +324,21 @@ def writebacks_send(
             entry.attempts += 1
             step = RETRY_AFTER[min(entry.attempts, len(RETRY_AFTER)) - 1]
             entry.next_attempt_at = now + step
-            entry.reason = (
-                f"Billbee answered: {exc}. Tried again from {entry.next_attempt_at:%d.%m.%Y %H:%M}."
+            entry.set_reason(
+                Text(
+                    "Billbee answered: {answer}. Tried again from {when}.",
+                    answer=str(exc),
+                    when=entry.next_attempt_at,
+                )
             )
-            entry.save(update_fields=["attempts", "next_attempt_at", "reason", "updated_at"])
+            entry.save(
+                update_fields=["attempts", "next_attempt_at", "reason", "texts", "updated_at"]
+            )
             counts["retry"] += 1
             continue
         entry.attempts += 1
         entry.state = Writeback.State.STOPPED if result.action == "stop" else Writeback.State.DONE
-        entry.reason = result.reason
-        entry.save(update_fields=["attempts", "state", "reason", "updated_at"])
+        entry.set_reason(result.reason)
+        entry.save(update_fields=["attempts", "state", "reason", "texts", "updated_at"])
         counts["stopped" if result.action == "stop" else "done"] += 1
     return counts

@@ -22,6 +22,7 @@ from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DocumentBooking, JournalEntry
 from bookkeeping.services.payments import PaymentPosting, payment_post
 from connector.models import Connection
+from connector.texts import Money, Text
 
 from ..matching import normalise, reference_tokens
 from ..models import StatementTransaction
@@ -142,8 +143,9 @@ def _refund_book(tx: StatementTransaction, credit_note: JournalEntry, now: datet
         try:
             entry = _refund_post(tx, credit_note, now)
         except BookkeepingError as exc:
-            tx.state, tx.reason = State.ERROR, str(exc)
-            tx.save(update_fields=["state", "reason", "updated_at"])
+            tx.state = State.ERROR
+            tx.set_reason(str(exc))
+            tx.save(update_fields=["state", "reason", "texts", "updated_at"])
             return 0
         tx.payment_entry, tx.matched_document_id, tx.confirmed_at = (
             entry,
@@ -151,7 +153,7 @@ def _refund_book(tx: StatementTransaction, credit_note: JournalEntry, now: datet
             now,
         )
         tx.state, tx.auto = State.MATCHED, True
-        tx.reason = _refund_reason(tx, credit_note)
+        tx.set_reason(_refund_reason(tx, credit_note))
         tx.save(
             update_fields=[
                 "payment_entry",
@@ -160,6 +162,7 @@ def _refund_book(tx: StatementTransaction, credit_note: JournalEntry, now: datet
                 "state",
                 "auto",
                 "reason",
+                "texts",
                 "updated_at",
             ]
         )
@@ -184,13 +187,23 @@ def _refund_post(
     )
 
 
-def _refund_reason(tx: StatementTransaction, credit_note: JournalEntry) -> str:
+def _refund_reason(tx: StatementTransaction, credit_note: JournalEntry) -> Text:
     refund, _ = _refund_amounts(tx)
-    original = f" (invoice {credit_note.reference})" if credit_note.reference else ""
-    return (
-        f"Refund of {refund} {tx.currency} to the customer for credit note "
-        f"{credit_note.number}{original}: booked against the credit note (Debitor "
-        f"{credit_note.debtor})."
+    if credit_note.reference:
+        return Text(
+            "Refund of {amount} to the customer for credit note {note} (invoice {invoice}): "
+            "booked against the credit note (Debitor {debtor}).",
+            amount=Money(refund, tx.currency),
+            note=credit_note.number,
+            invoice=credit_note.reference,
+            debtor=credit_note.debtor,
+        )
+    return Text(
+        "Refund of {amount} to the customer for credit note {note}: booked against the credit "
+        "note (Debitor {debtor}).",
+        amount=Money(refund, tx.currency),
+        note=credit_note.number,
+        debtor=credit_note.debtor,
     )
 
 
@@ -218,9 +231,19 @@ def payment_for_line(
     if tx.amount < 0 and tx.kind in RETURN_KINDS:
         entry = return_post(tx, invoice, now)
         why = return_reason_words(tx.return_reason)
-        return entry, (
-            f"{what_came_back(tx)} for {invoice.number}{f' ({why})' if why else ''}: booked "
-            f"back on {tx.booking_date:%d.%m.%Y}, the invoice is open again."
+        if why:
+            return entry, Text(
+                "{what} for {invoice} ({why}): booked back on {date}, the invoice is open again.",
+                what=what_came_back(tx),
+                invoice=invoice.number,
+                why=why,
+                date=tx.booking_date,
+            )
+        return entry, Text(
+            "{what} for {invoice}: booked back on {date}, the invoice is open again.",
+            what=what_came_back(tx),
+            invoice=invoice.number,
+            date=tx.booking_date,
         )
     if tx.amount < 0:
         refund, _ = _refund_amounts(tx)
@@ -243,10 +266,13 @@ def payment_for_line(
     )
     if amount > 0 and amount > still_open:
         excess = amount - max(still_open, ZERO)
-        return entry, (
-            f"Confirmed for {invoice.number}, overpaid by {excess} {tx.currency}: the open "
-            f"{max(still_open, ZERO)} {tx.currency} are settled and the excess stays as a "
-            f"credit on Debitor {invoice.debtor} (refund it, or set it off against a later "
-            "invoice)."
+        return entry, Text(
+            "Confirmed for {invoice}, overpaid by {excess}: the open {open} are settled and the "
+            "excess stays as a credit on Debitor {debtor} (refund it, or set it off against a "
+            "later invoice).",
+            invoice=invoice.number,
+            excess=Money(excess, tx.currency),
+            open=Money(max(still_open, ZERO), tx.currency),
+            debtor=invoice.debtor,
         )
     return entry, ""

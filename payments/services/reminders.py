@@ -33,7 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from billbee.client import BillbeeClient
@@ -41,6 +41,7 @@ from billbee.errors import BillbeeError
 from connector.models import Connection, ExternalOrder
 from connector.services.connections import connection_client, explain
 from connector.services.invoices import invoice_request
+from connector.texts import Text, texts
 
 from ..matching import OpenItem
 from ..models import PaymentGroup, ReminderLog
@@ -231,22 +232,23 @@ def reminders_preview(
             outcome.attachment = gettext("%(name)s (asked of Billbee when sent)") % {
                 "name": attachment_name(letter)
             }
-        outcome.reason = _problem(outcome, contact) or outcome.reason
+        problem = _problem(outcome, contact)
+        outcome.reason = problem.render() if problem else outcome.reason
         previews.append(outcome)
     return previews
 
 
-def _problem(outcome: ReminderOutcome, contact: OrderContact) -> str:
-    """Why the reminder cannot go out ("" when it can), in the active language: the preview's
-    reader's; ``_deliver`` stores it in English, like every stored reason."""
+def _problem(outcome: ReminderOutcome, contact: OrderContact) -> Text | None:
+    """Why the reminder cannot go out (None when it can): the preview says it in the reader's
+    language; ``_deliver`` stores it in English, like every stored reason."""
     if outcome.channel == PaymentGroup.ReminderChannel.EMAIL and not contact.email:
-        return gettext(
+        return Text(
             "The order has no e-mail address (invoice address, customer): add one in Billbee; "
             "the reminder is tried again by the next run after the next import."
         )
     if outcome.channel == PaymentGroup.ReminderChannel.LETTER and not contact.address:
-        return gettext("The order has no invoice address for a letter: add it in Billbee.")
-    return ""
+        return Text("The order has no invoice address for a letter: add it in Billbee.")
+    return None
 
 
 def reminders_send(
@@ -322,8 +324,9 @@ def _send_one(
         logger.exception("reminder %s of document %s", due.level, due.document.pk)
         log.status, log.error = (
             Status.FAILED,
-            f"The reminder failed: {exc!r}. Tried again next run.",
+            Text("The reminder failed: {error}. Tried again next run.", error=repr(exc)),
         )
+    log.texts = texts(error=log.error, note=log.note, billbee_state_result=log.billbee_state_result)
     log.save()
     outcome.status = str(log.status)
     outcome.reason = log.error or log.note
@@ -339,8 +342,7 @@ def _deliver(
     outcome: ReminderOutcome,
     log: ReminderLog,
 ) -> None:
-    with translation.override(None):  # stored: English whatever language sends it
-        problem = _problem(outcome, contact)
+    problem = _problem(outcome, contact)  # stored: English, whatever language sends it
     if problem:
         log.status, log.error = Status.FAILED, problem
         return
@@ -379,7 +381,10 @@ def _still_open(
         order = client.get_order(due.document.billbee_order_id)
     except BillbeeError as exc:
         what = explain(exc, connection, "/orders/{id}")
-        return None, f"The order could not be read again in Billbee: {what}. Tried again next run."
+        return None, Text(
+            "The order could not be read again in Billbee: {what}. Tried again next run.",
+            what=what,
+        )
     open_states = {*group.open_states, *(s for s in group.reminder_states if s)}
     return order.state, reminder_refusal(order.state, order.paid_at, open_states, group.paid_state)
 
@@ -393,13 +398,13 @@ def _invoice_pdf(
     if not due.document.invoice_number:
         # CreateInvoice would create the invoice of an order not invoiced yet (a prepayment
         # order awaiting payment): a reminder must not change the books.
-        log.note = "Sent without an invoice PDF: the order has no invoice yet."
+        log.note = Text("Sent without an invoice PDF: the order has no invoice yet.")
         return None
     request = invoice_request(connection, due.document.billbee_order_id, client=client)
     if request.pdf:
         return bytes(request.pdf)
-    why = request.error or "Billbee's answer carried no PDF (only a download link)."
-    log.note = f"Sent without the invoice PDF (Rechnung): {why}"
+    why = request.error or Text("Billbee's answer carried no PDF (only a download link).")
+    log.note = Text("Sent without the invoice PDF (Rechnung): {why}", why=why)
     return None
 
 
@@ -412,7 +417,7 @@ def _set_state(
         return
     log.billbee_state = target
     if order_state == target:
-        log.billbee_state_result = f"The order already had state {target}."
+        log.billbee_state_result = Text("The order already had state {state}.", state=target)
         return
     try:
         client.update_order_state(due.document.billbee_order_id, target)
@@ -422,9 +427,11 @@ def _set_state(
             if isinstance(exc, BillbeeError)
             else repr(exc)
         )
-        log.billbee_state_result = (
-            f"The reminder went out, but Billbee's state {target} could not be set: {what}. "
-            "Set it by hand in Billbee."
+        log.billbee_state_result = Text(
+            "The reminder went out, but Billbee's state {state} could not be set: {what}. Set "
+            "it by hand in Billbee.",
+            state=target,
+            what=what,
         )
     else:
-        log.billbee_state_result = f"Set to state {target}."
+        log.billbee_state_result = Text("Set to state {state}.", state=target)

@@ -24,6 +24,7 @@ from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DocumentBooking, JournalEntry
 from bookkeeping.services.payment_transfers import ReturnPosting, payment_return_post
 from connector.models import Connection
+from connector.texts import Money, Text, texts
 
 from ..models import StatementTransaction, Writeback
 from ..parsers.base import LineKind
@@ -43,29 +44,29 @@ OPEN_STATES = (
 )
 # ISO 20022 return reasons (ExternalReturnReason1Code) a German bank sends most often.
 RETURN_REASONS = {
-    "AC01": "the account number is wrong",
-    "AC04": "the customer's account is closed",
-    "AC06": "the customer's account is blocked",
-    "AC13": "the debtor's account type does not allow direct debits",
-    "AG01": "direct debits are not allowed on the customer's account",
-    "AG02": "the bank refused the operation code",
-    "AM04": "insufficient funds on the customer's account",
-    "AM05": "a duplicate of another collection",
-    "BE05": "the creditor is not known to the customer's bank",
-    "CUST": "the customer asked for it",
-    "DUPL": "a duplicate payment",
-    "FF01": "the file format was invalid",
-    "FOCR": "returned after a cancellation request",
-    "MD01": "there is no valid mandate",
-    "MD02": "the mandate data are missing or wrong",
-    "MD06": "the customer asked the bank for a refund (disputed direct debit)",
-    "MD07": "the customer has died",
-    "MS02": "the customer refused it (no reason given)",
-    "MS03": "the bank gave no reason",
-    "RC01": "the bank identifier (BIC) is wrong",
-    "RR01": "the customer's account or identity is missing (regulatory)",
-    "RR04": "a regulatory reason",
-    "SL01": "a service of the customer's bank (e.g. a creditor block)",
+    "AC01": Text("the account number is wrong"),
+    "AC04": Text("the customer's account is closed"),
+    "AC06": Text("the customer's account is blocked"),
+    "AC13": Text("the debtor's account type does not allow direct debits"),
+    "AG01": Text("direct debits are not allowed on the customer's account"),
+    "AG02": Text("the bank refused the operation code"),
+    "AM04": Text("insufficient funds on the customer's account"),
+    "AM05": Text("a duplicate of another collection"),
+    "BE05": Text("the creditor is not known to the customer's bank"),
+    "CUST": Text("the customer asked for it"),
+    "DUPL": Text("a duplicate payment"),
+    "FF01": Text("the file format was invalid"),
+    "FOCR": Text("returned after a cancellation request"),
+    "MD01": Text("there is no valid mandate"),
+    "MD02": Text("the mandate data are missing or wrong"),
+    "MD06": Text("the customer asked the bank for a refund (disputed direct debit)"),
+    "MD07": Text("the customer has died"),
+    "MS02": Text("the customer refused it (no reason given)"),
+    "MS03": Text("the bank gave no reason"),
+    "RC01": Text("the bank identifier (BIC) is wrong"),
+    "RR01": Text("the customer's account or identity is missing (regulatory)"),
+    "RR04": Text("a regulatory reason"),
+    "SL01": Text("a service of the customer's bank (e.g. a creditor block)"),
 }
 
 
@@ -75,15 +76,36 @@ def return_reason_words(code: str) -> str:
     if not code:
         return ""
     words = RETURN_REASONS.get(code.upper())
-    return f"{code.upper()}: {words}" if words else code
+    return Text("{code}: {words}", code=code.upper(), words=words) if words else code
 
 
-def what_came_back(tx: StatementTransaction) -> str:
+def _direct_debit(tx: StatementTransaction) -> bool:
+    return bool(tx.mandate_id) or tx.return_reason.upper().startswith(("MD", "MS", "AM"))
+
+
+def what_came_back(tx: StatementTransaction) -> Text:
     if tx.kind == LineKind.CHARGEBACK:
-        return "Chargeback (Rückbuchung)"
-    if tx.mandate_id or tx.return_reason.upper().startswith(("MD", "MS", "AM")):
-        return "Returned direct debit (Rücklastschrift)"
-    return "Returned payment (Rückbuchung)"
+        return Text("Chargeback (Rückbuchung)")
+    if _direct_debit(tx):
+        return Text("Returned direct debit (Rücklastschrift)")
+    return Text("Returned payment (Rückbuchung)")
+
+
+def _came_back_on(tx: StatementTransaction) -> Text:
+    """Why a write-back of the payment is not sent any more."""
+    day = tx.booking_date
+    if tx.kind == LineKind.CHARGEBACK:
+        return Text(
+            "Not sent: the payment came back on {date} (chargeback (rückbuchung)).", date=day
+        )
+    if _direct_debit(tx):
+        return Text(
+            "Not sent: the payment came back on {date} (returned direct debit (rücklastschrift)).",
+            date=day,
+        )
+    return Text(
+        "Not sent: the payment came back on {date} (returned payment (rückbuchung)).", date=day
+    )
 
 
 def returned_lines(connection: Connection) -> set[int]:
@@ -204,23 +226,30 @@ def _return_book(tx: StatementTransaction, original: StatementTransaction, now: 
             try:
                 entry = return_post(tx, invoice, now)
             except BookkeepingError as exc:
-                tx.state, tx.reason = State.ERROR, str(exc)
-                tx.save(update_fields=["state", "reason", "updated_at"])
+                tx.state = State.ERROR
+                tx.set_reason(str(exc))
+                tx.save(update_fields=["state", "reason", "texts", "updated_at"])
                 return 0
-        label = invoice.number if invoice is not None else f"order {original.matched_document_id}"
+        label = (
+            invoice.number
+            if invoice is not None
+            else Text("order {number}", number=str(original.matched_document_id))
+        )
         tx.payment_entry, tx.matched_document, tx.confirmed_at = (
             entry,
             original.matched_document,
             now,
         )
         tx.state = State.MATCHED
-        tx.reason = _return_reason(tx, original, label, entry)
+        tx.set_reason(_return_reason(tx, original, label, entry))
+        takes_back = Text("takes back the payment of {date}", date=original.booking_date)
         tx.candidates = [
             {
                 "documents": [original.matched_document_id],
                 "kind": "chargeback",
                 "returns_line": original.pk,
-                "reasons": [f"takes back the payment of {original.booking_date:%d.%m.%Y}"],
+                "reasons": [takes_back],
+                "reasons_data": [takes_back.data()],
             }
         ]
         tx.save(
@@ -230,6 +259,7 @@ def _return_book(tx: StatementTransaction, original: StatementTransaction, now: 
                 "confirmed_at",
                 "state",
                 "reason",
+                "texts",
                 "candidates",
                 "updated_at",
             ]
@@ -263,30 +293,60 @@ def _return_reason(
     entry: JournalEntry | None,
 ) -> str:
     why = return_reason_words(tx.return_reason)
-    head = (
-        f"{what_came_back(tx)} of the payment of {original.booking_date:%d.%m.%Y} over "
-        f"{original.amount} {original.currency} for {label}{f' ({why})' if why else ''}."
-    )
+    what, day = what_came_back(tx), original.booking_date
+    amount = Money(original.amount, original.currency)
+    if why:
+        head = Text(
+            "{what} of the payment of {date} over {amount} for {label} ({why}).",
+            what=what,
+            date=day,
+            amount=amount,
+            label=label,
+            why=why,
+        )
+    else:
+        head = Text(
+            "{what} of the payment of {date} over {amount} for {label}.",
+            what=what,
+            date=day,
+            amount=amount,
+            label=label,
+        )
     if entry is None:
-        return (
-            f"{head} The payment had not been booked yet (its invoice was not booked): nothing "
-            "to book back, and it will not be booked when the invoice is."
+        return Text(
+            "{head} The payment had not been booked yet (its invoice was not booked): nothing "
+            "to book back, and it will not be booked when the invoice is.",
+            head=head,
         )
     fee = tx.fee if tx.gross is not None and tx.fee else ZERO
-    fee_text = f" The return fee of {-fee} EUR is booked to the fee account." if fee < 0 else ""
-    return (
-        f"{head} Booked back on {tx.booking_date:%d.%m.%Y}: {label} is open again "
-        f"(Debitor {entry.debtor}); Billbee is not marked paid again.{fee_text}"
+    if fee < 0:
+        return Text(
+            "{head} Booked back on {date}: {label} is open again (Debitor {debtor}); Billbee is "
+            "not marked paid again. The return fee of {fee} is booked to the fee account.",
+            head=head,
+            date=tx.booking_date,
+            label=label,
+            debtor=entry.debtor,
+            fee=Money(-fee, "EUR"),
+        )
+    return Text(
+        "{head} Booked back on {date}: {label} is open again (Debitor {debtor}); Billbee is "
+        "not marked paid again.",
+        head=head,
+        date=tx.booking_date,
+        label=label,
+        debtor=entry.debtor,
     )
 
 
 def _stop_writeback(original: StatementTransaction, tx: StatementTransaction) -> None:
     """A "paid" for Billbee not sent yet is not sent any more."""
+    reason = _came_back_on(tx)
     Writeback.objects.filter(
         transaction=original,
         state__in=(Writeback.State.AWAITING_APPROVAL, Writeback.State.PENDING),
     ).update(
         state=Writeback.State.STOPPED,
-        reason=f"Not sent: the payment came back on {tx.booking_date:%d.%m.%Y} "
-        f"({what_came_back(tx).lower()}).",
+        reason=reason,
+        texts=texts(reason=reason),
     )

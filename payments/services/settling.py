@@ -26,6 +26,7 @@ from bookkeeping.services.payment_adjustments import Adjustment, WriteOff, payme
 from bookkeeping.services.payments import PaymentPosting, payment_reverse
 from connector import formatting
 from connector.models import ExternalOrder
+from connector.texts import Joined, Text
 
 from ..errors import PaymentsError
 from ..matching import OpenItem
@@ -180,9 +181,16 @@ def transaction_settle(
         first, _first_group, first_entry = documents[0]
         tx.payment_entry, tx.matched_document, tx.confirmed_at = first_entry, first, now
         tx.state = StatementTransaction.State.MATCHED
-        tx.reason = _settled_reason(parts, documents)
+        tx.set_reason(_settled_reason(parts, documents))
         tx.save(
-            update_fields=["payment_entry", "matched_document", "confirmed_at", "state", "reason"]
+            update_fields=[
+                "payment_entry",
+                "matched_document",
+                "confirmed_at",
+                "state",
+                "reason",
+                "texts",
+            ]
         )
         for document, group, _entry in documents:
             _queue_writeback(tx, document, group)
@@ -300,17 +308,35 @@ def _post_part(
         raise PaymentsError(str(exc)) from exc
 
 
-def _settled_reason(parts: Sequence[Part], documents: list) -> str:
+def _settled_reason(parts: Sequence[Part], documents: list) -> Text:
     said = []
     for part, (document, _item, _group) in zip(parts, documents, strict=True):
         name = document.invoice_number or document.order_number or str(document.billbee_order_id)
-        text = f"{part.amount} for {name}"
-        if part.skonto:
-            text += f" with Skonto {part.skonto}"
-        if part.write_off:
-            text += f", {part.write_off} written off ({part.write_off_kind})"
-        said.append(text)
-    return "Confirmed: " + "; ".join(said) + "."
+        said.append(_settled_part(part, name))
+    return Text("Confirmed: {parts}.", parts=Joined(tuple(said), "; "))
+
+
+def _settled_part(part: Part, name: str) -> Text:
+    amount, skonto, write_off = part.amount, part.skonto, part.write_off
+    if part.write_off and part.write_off_kind == WriteOff.LOSS:
+        off = Text("{amount} written off (loss)", amount=write_off)
+    elif part.write_off:
+        off = Text("{amount} written off (difference)", amount=write_off)
+    if part.skonto and part.write_off:
+        return Text(
+            "{amount} for {name} with Skonto {skonto}, {off}",
+            amount=amount,
+            name=name,
+            skonto=skonto,
+            off=off,
+        )
+    if part.skonto:
+        return Text(
+            "{amount} for {name} with Skonto {skonto}", amount=amount, name=name, skonto=skonto
+        )
+    if part.write_off:
+        return Text("{amount} for {name}, {off}", amount=amount, name=name, off=off)
+    return Text("{amount} for {name}", amount=amount, name=name)
 
 
 def transaction_undo(
@@ -348,12 +374,20 @@ def transaction_undo(
         )
     transactions_match(tx.source.connection)
     tx.refresh_from_db()
-    undone = f"Undone on {now:%d.%m.%Y}: {note.strip()}."
+    on, why = now.date(), note.strip()
+    undone = Text("Undone on {date}: {note}.", date=on, note=why)
     if sent:
-        orders = ", ".join(str(o) for o in sent)
-        undone += f" Billbee had marked order {orders} paid already: set it back there by hand."
-    tx.reason = f"{undone} {tx.reason}".strip()
-    tx.save(update_fields=["reason"])
+        undone = Text(
+            "Undone on {date}: {note}. Billbee had marked order {orders} paid already: set it "
+            "back there by hand.",
+            date=on,
+            note=why,
+            orders=Joined(tuple(str(o) for o in sent)),
+        )
+    if tx.reason:
+        undone = Text("{undone} {reason}", undone=undone, reason=tx.reason_as_text())
+    tx.set_reason(undone)
+    tx.save(update_fields=["reason", "texts"])
     return tx
 
 

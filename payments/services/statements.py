@@ -20,12 +20,15 @@ from django.db import DataError, transaction
 from django.utils.translation import gettext as _
 from stdnum import iban as stdnum_iban
 
+from connector.texts import Text, data_of
+
 from .. import parsers
 from ..errors import StatementRefused
 from ..keys import line_keys
 from ..models import PaymentSource, Statement, StatementTransaction
 from ..parsers.base import LineError, ParsedStatement, StatementLine
 from ..parsers.csv_mapped import MappingError, parse_csv
+from ..parsers.errors import said_of
 
 FORMATS = ("camt053", "camt052", "camt054", "mt940", "paypal", "stripe", "csv")
 LOOKUP_CHUNK = 2000
@@ -104,12 +107,14 @@ def statement_parse(
             return parse_csv(data, source.csv_mapping)
         except MappingError as exc:
             raise StatementRefused(
-                _("The file does not fit the CSV mapping: %(why)s") % {"why": exc}
+                _("The file does not fit the CSV mapping: %(why)s") % {"why": said_of(exc)}
             ) from None
     try:
         parsed: ParsedStatement = parsers.parse_statement(data, format=chosen)
     except ValueError as exc:
-        raise StatementRefused(_("The file cannot be read: %(why)s") % {"why": exc}) from None
+        raise StatementRefused(
+            _("The file cannot be read: %(why)s") % {"why": said_of(exc)}
+        ) from None
     return parsed
 
 
@@ -135,20 +140,32 @@ def _check_account(source: PaymentSource, parsed: ParsedStatement) -> None:
 def _line_problem(line: StatementLine) -> str:
     """Why a parsed line cannot be stored ("" when it can)."""
     if len(line.currency) != 3 or not line.currency.isalpha():
-        return f"The currency {line.currency!r} is not an ISO code like EUR."
+        return Text(
+            "The currency {currency} is not an ISO code like EUR.", currency=repr(line.currency)
+        )
     for name in ("amount", "gross", "fee"):
         value = getattr(line, name)
         if value is None:
             continue
+        what = _AMOUNT_NAMES[name]
         if not isinstance(value, Decimal) or not value.is_finite():
-            return f"The {name} {value!r} is not a number."
+            return Text("The {what} {value} is not a number.", what=what, value=repr(value))
         if value != value.quantize(Decimal("0.01")):
-            return f"The {name} {value} has more than two decimal places."
+            return Text(
+                "The {what} {value} has more than two decimal places.", what=what, value=str(value)
+            )
         try:
             _AMOUNT_FIELD.exact(value)  # type: ignore[attr-defined]
         except DataError:
-            return f"The {name} {value} is larger than any amount the ledger can hold."
+            return Text(
+                "The {what} {value} is larger than any amount the ledger can hold.",
+                what=what,
+                value=str(value),
+            )
     return ""
+
+
+_AMOUNT_NAMES = {"amount": Text("amount"), "gross": Text("gross"), "fee": Text("fee")}
 
 
 def _prepare(source: PaymentSource, data: bytes, format: str | None) -> _Prepared:
@@ -206,6 +223,12 @@ def _result(
     return result
 
 
+def _with_data(error: dict[str, Any]) -> dict[str, Any]:
+    """A broken line as stored: with its reason's data, to say it in the reader's language."""
+    data = data_of(error["reason"])
+    return {**error, "reason_data": data} if data is not None else error
+
+
 def statement_preview(
     source: PaymentSource, data: bytes, *, filename: str = "", format: str | None = None
 ) -> StatementImportResult:
@@ -249,7 +272,7 @@ def statement_import(
             new_count=result.new,
             known_count=result.known,
             error_count=len(result.errors),
-            errors=result.errors,
+            errors=[_with_data(error) for error in result.errors],
         )
         new = [keyed for keyed in prepared.keyed if keyed[1] not in known]
         # The rows of one INSERT at a time: 50,000 model instances at once would take

@@ -32,7 +32,9 @@ from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DocumentBooking, JournalEntry
 from bookkeeping.services.payment_transfers import TransferPosting, transfer_post
 from connector.models import Connection
+from connector.texts import Money, Text
 
+from ..matching.candidates import all_of
 from ..models import PaymentSource, StatementTransaction
 from ..parsers.base import LineKind
 from .refunds import payment_for_line, refunds_book
@@ -161,8 +163,9 @@ def _payout_number(tx: StatementTransaction) -> str:
 
 def _set_aside(tx: StatementTransaction, state: str, reason: str) -> int:
     if (tx.state, tx.reason) != (state, reason):
-        tx.state, tx.reason, tx.auto = state, reason, False
-        tx.save(update_fields=["state", "reason", "auto", "updated_at"])
+        tx.state, tx.auto = state, False
+        tx.set_reason(reason)
+        tx.save(update_fields=["state", "reason", "texts", "auto", "updated_at"])
     return 0
 
 
@@ -173,15 +176,22 @@ def _payout_book(tx: StatementTransaction, now: datetime) -> int:
         return _set_aside(
             tx,
             State.IGNORED,
-            f"Payout of {amount} {tx.currency}: {source.name} has no transit account "
-            "(Geldtransit, SKR03 1360 / SKR04 1460). Set it on the account's page; the payout "
-            "is booked with the next matching.",
+            Text(
+                "Payout of {amount}: {source} has no transit account (Geldtransit, SKR03 1360 / "
+                "SKR04 1460). Set it on the account's page; the payout is booked with the next "
+                "matching.",
+                amount=Money(amount, tx.currency),
+                source=source.name,
+            ),
         )
     if tx.currency != "EUR":
         return _set_aside(
             tx,
             State.IGNORED,
-            f"Payout in {tx.currency}: the journal books EUR; book the payout by hand.",
+            Text(
+                "Payout in {currency}: the journal books EUR; book the payout by hand.",
+                currency=tx.currency,
+            ),
         )
     to_bank = tx.amount < 0  # money leaving the provider's balance for the bank
     posting = TransferPosting(
@@ -195,20 +205,25 @@ def _payout_book(tx: StatementTransaction, now: datetime) -> int:
         text=f"{'Auszahlung' if to_bank else 'Rückbuchung Auszahlung'} {source.name}",
         reference=tx.key,
     )
-    what = (
-        f"Payout of {amount} {tx.currency} to the bank, booked {source.ledger_account} → "
-        f"transit {source.transit_account} (Geldtransit)"
-        if to_bank
-        else f"Payout of {amount} {tx.currency} returned to {source.name}, booked transit "
-        f"{source.transit_account} → {source.ledger_account} (Geldtransit)"
-    )
-    waiting = (
-        "; the bank's line of it has not arrived yet: the transit account holds the amount "
-        "until it does."
-        if to_bank
-        else "."
-    )
-    return _confirm_transfer(tx, posting, what + waiting, now)
+    if to_bank:
+        reason = Text(
+            "Payout of {amount} to the bank, booked {account} → transit {transit} (Geldtransit); "
+            "the bank's line of it has not arrived yet: the transit account holds the amount "
+            "until it does.",
+            amount=Money(amount, tx.currency),
+            account=source.ledger_account,
+            transit=source.transit_account,
+        )
+    else:
+        reason = Text(
+            "Payout of {amount} returned to {source}, booked transit {transit} → {account} "
+            "(Geldtransit).",
+            amount=Money(amount, tx.currency),
+            source=source.name,
+            transit=source.transit_account,
+            account=source.ledger_account,
+        )
+    return _confirm_transfer(tx, posting, reason, now)
 
 
 def _confirm_transfer(
@@ -221,12 +236,22 @@ def _confirm_transfer(
         try:
             entry = transfer_post(posting, now)
         except BookkeepingError as exc:
-            locked.state, locked.reason = State.ERROR, str(exc)
-            locked.save(update_fields=["state", "reason", "updated_at"])
+            locked.state = State.ERROR
+            locked.set_reason(str(exc))
+            locked.save(update_fields=["state", "reason", "texts", "updated_at"])
             return 0
         locked.payment_entry, locked.confirmed_at = entry, now
-        locked.state, locked.reason, locked.auto = State.MATCHED, reason, False
-        fields = ["payment_entry", "confirmed_at", "state", "reason", "auto", "updated_at"]
+        locked.state, locked.auto = State.MATCHED, False
+        locked.set_reason(reason)
+        fields = [
+            "payment_entry",
+            "confirmed_at",
+            "state",
+            "reason",
+            "texts",
+            "auto",
+            "updated_at",
+        ]
         for name, value in extra.items():
             setattr(locked, name, value)
             fields.append(name)
@@ -265,28 +290,44 @@ def _bank_half_book(tx: StatementTransaction, provider: PaymentSource, now: date
         ).order_by("booking_date", "pk")
         if line.pk not in paired
     ]
-    label = f"Payout from {provider.name} (recognised by “{payout_pattern(provider)}”)"
+    label = Text(
+        "Payout from {provider} (recognised by “{pattern}”)",
+        provider=provider.name,
+        pattern=payout_pattern(provider),
+    )
     if not partners and not payout_recognised(tx, provider, text=False):
         return 0  # named only in the text: maybe a customer's payment; the engine decides
     if not partners:
         return _set_aside(
             tx,
             State.IGNORED,
-            f"{label}: no booked payout of {provider.name} over {tx.amount} {tx.currency} in "
-            f"the {PAYOUT_DAYS} days before. Import {provider.name}'s statement (and set its "
-            "transit account); the line is booked then.",
+            Text(
+                "{label}: no booked payout of {provider} over {amount} in the {days} days "
+                "before. Import {provider}'s statement (and set its transit account); the line "
+                "is booked then.",
+                label=label,
+                provider=provider.name,
+                amount=Money(tx.amount, tx.currency),
+                days=PAYOUT_DAYS,
+            ),
         )
     named = [line for line in partners if _payout_number(line) in tx.remittance]
     partners = named or partners  # the bank's text naming the payout's id decides
     distances = [(tx.booking_date - line.booking_date).days for line in partners]
     nearest = [line for line, d in zip(partners, distances, strict=True) if d == min(distances)]
     if len(nearest) > 1:
-        dates = " and ".join(f"{line.booking_date:%d.%m.%Y}" for line in nearest)
         return _set_aside(
             tx,
             State.AMBIGUOUS,
-            f"{label}: {len(nearest)} payouts of {provider.name} over {tx.amount} "
-            f"{tx.currency} fit ({dates}); book the line by hand.",
+            Text(
+                "{label}: {count} payouts of {provider} over {amount} fit ({dates}); book the "
+                "line by hand.",
+                label=label,
+                count=len(nearest),
+                provider=provider.name,
+                amount=Money(tx.amount, tx.currency),
+                dates=all_of(line.booking_date for line in nearest),
+            ),
         )
     partner = nearest[0]
     transit = provider.transit_account
@@ -302,20 +343,30 @@ def _bank_half_book(tx: StatementTransaction, provider: PaymentSource, now: date
         text=f"Auszahlung {provider.name}",
         reference=tx.key,
     )
-    reason = (
-        f"{label} of {partner.booking_date:%d.%m.%Y} ({_payout_number(partner)}), booked "
-        f"transit {transit} → {source.ledger_account} (Geldtransit); the transit account is "
-        "clear for this payout."
+    reason = Text(
+        "{label} of {date} ({number}), booked transit {transit} → {account} (Geldtransit); the "
+        "transit account is clear for this payout.",
+        label=label,
+        date=partner.booking_date,
+        number=_payout_number(partner),
+        transit=transit,
+        account=source.ledger_account,
     )
     pairing = [{"documents": [], "kind": "payout", "payout_line": partner.pk, "reasons": []}]
     booked = _confirm_transfer(tx, posting, reason, now, candidates=pairing)
     if booked:
-        partner.reason = (
-            f"Payout of {abs(partner.amount)} {partner.currency} to the bank, booked "
-            f"{provider.ledger_account} → transit {transit} (Geldtransit); received on "
-            f"{tx.booking_date:%d.%m.%Y} on {source.name}, so the transit account is clear."
+        partner.set_reason(
+            Text(
+                "Payout of {amount} to the bank, booked {account} → transit {transit} "
+                "(Geldtransit); received on {date} on {source}, so the transit account is clear.",
+                amount=Money(abs(partner.amount), partner.currency),
+                account=provider.ledger_account,
+                transit=transit,
+                date=tx.booking_date,
+                source=source.name,
+            )
         )
-        partner.save(update_fields=["reason", "updated_at"])
+        partner.save(update_fields=["reason", "texts", "updated_at"])
     return booked
 
 
@@ -360,15 +411,21 @@ def _post_waiting(pk: int, invoice_id: int, now: datetime) -> int:
         try:
             entry, reason = payment_for_line(tx, invoice, now)
         except BookkeepingError as exc:
-            tx.reason = (
-                f"Confirmed before its invoice; booking it against {invoice.number} failed: {exc}"
+            tx.set_reason(
+                Text(
+                    "Confirmed before its invoice; booking it against {invoice} failed: {error}",
+                    invoice=invoice.number,
+                    error=str(exc),
+                )
             )
-            tx.save(update_fields=["reason", "updated_at"])
+            tx.save(update_fields=["reason", "texts", "updated_at"])
             return 0
         tx.payment_entry = entry
-        tx.reason = (
-            f"Advance payment (Vorkasse) confirmed before its invoice; booked when invoice "
-            f"{invoice.number} was booked.{' ' + reason if reason else ''}"
+        booked = Text(
+            "Advance payment (Vorkasse) confirmed before its invoice; booked when invoice "
+            "{invoice} was booked.",
+            invoice=invoice.number,
         )
-        tx.save(update_fields=["payment_entry", "reason", "updated_at"])
+        tx.set_reason(Text("{booked} {reason}", booked=booked, reason=reason) if reason else booked)
+        tx.save(update_fields=["payment_entry", "reason", "texts", "updated_at"])
     return 1

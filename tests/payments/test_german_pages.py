@@ -61,8 +61,10 @@ def test_the_preview_and_the_summary_of_an_upload_speak_german(admin_client, ban
     assert "Volksbank: 5 Zeilen, 4 neu, 0 bereits bekannt, 1 fehlerhaft." in confirmed
     assert "Die fehlerhaften Zeilen stehen mit ihrem Grund auf der Seite" in confirmed
     assert "5 lines" not in confirmed and "already known" not in confirmed
-    # The broken line's reason is stored as the parser wrote it.
-    assert "Line 11: neither the debit nor the credit column has an amount." in confirmed
+    # The broken line's reason is stored in English and read in the reader's language.
+    assert "Zeile 11: weder die Soll- noch die Haben-Spalte hat einen Betrag." in preview
+    assert "Zeile 11: weder die Soll- noch die Haben-Spalte hat einen Betrag." in confirmed
+    assert "neither the debit" not in preview + confirmed
 
 
 def test_a_refused_upload_is_refused_in_german(admin_client, bank, monkeypatch):
@@ -179,3 +181,5 @@ def test_a_reminder_without_address_is_explained_in_german_and_stored_in_english
     title = german(client, reverse("admin:payments_reminderlog_change", args=[log.pk]))
     assert f"Mahnstufe 1 zu {log.invoice_number}" in title
     assert "reminder 1 for" not in title
+    assert "Die Bestellung hat keine E-Mail-Adresse (Rechnungsadresse, Kunde)" in title
+    assert "The order has no e-mail address" not in title

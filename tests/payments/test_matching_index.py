@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 
+from connector.texts import Joined, Text
 from payments.matching import MatchConfig, OpenItem, match_lines
 from payments.matching import engine as matching_engine
 from payments.matching.index import (
@@ -211,6 +212,16 @@ class PlainIndex:
         return ", ".join(
             self.by_id[item_id].label if item_id in self.by_id else f"open item {item_id}"
             for item_id in item_ids
+        )
+
+    def labels(self, item_ids: tuple[int, ...]) -> Joined:
+        return Joined(
+            tuple(
+                self.by_id[item_id].label_text
+                if item_id in self.by_id
+                else Text("open item {id}", id=item_id)
+                for item_id in item_ids
+            )
         )
 
     def customer_items(self, iban: str, name: str) -> list[OpenItem]:

@@ -72,7 +72,11 @@ def test_a_csv_statement_is_stored_with_its_counts_and_its_broken_line(bank):
         5,
     )
     assert (statement.new_count, statement.known_count, statement.error_count) == (4, 0, 1)
-    assert statement.errors == result.errors
+    # Stored with the reason's template and values, to say it in the reader's language.
+    assert [{k: v for k, v in e.items() if k != "reason_data"} for e in statement.errors] == (
+        result.errors
+    )
+    assert statement.errors[0]["reason_data"]["t"] == "Line {number}: {reason}"
     assert (statement.period_from, statement.period_to) == (date(2026, 11, 2), date(2026, 11, 4))
     assert stored(bank) == [
         (date(2026, 11, 2), Decimal("49.90"), "Anna Schmidt"),
