@@ -34,7 +34,7 @@ from django.utils.translation import gettext
 Data = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal
     currency: str
@@ -43,7 +43,7 @@ class Money:
         return f"{self.amount} {self.currency}".strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class State:
     """A Billbee order state, written as its number and name ("3 Paid")."""
 
@@ -55,7 +55,7 @@ class State:
         return f"{self.number} {order_state_label(self.number)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Joined:
     items: tuple[Any, ...]
     separator: str = ", "
@@ -64,18 +64,46 @@ class Joined:
         return self.separator.join(_english(v) for v in self.items)
 
 
-class Text(str):
-    """An English sentence that knows its template and values."""
+# The instance dict's keys: the template's, and each value's name behind a mark, so that no
+# value shadows a method of str (a value named "count" or "split").
+_TEMPLATE = "\x00"
+_VALUE = "\x01"
 
-    template: str
-    params: dict[str, Any]
+
+class Text(str):
+    """An English sentence that knows its template and values.
+
+    The template and the values live in the instance's one dict, made at once (the values'
+    names marked, see _VALUE): the matching engine keeps some hundred thousand sentences at a
+    time, and a second dict each would cost a third more."""
 
     def __new__(cls, template: str, /, **params: Any) -> Text:
+        if not params:
+            # A sentence without values is the same object every time (a Text is immutable):
+            # matching and classifying make the same few sentences hundreds of thousands of
+            # times.
+            known = _CONSTANT.get(template)
+            if known is None:
+                known = _CONSTANT[template] = cls._made(template, template, {})
+            return known
         english = template.format(**{k: _english(v) for k, v in params.items()})
+        return cls._made(english, template, params)
+
+    @classmethod
+    def _made(cls, english: str, template: str, params: dict[str, Any]) -> Text:
         self = super().__new__(cls, english)
-        self.template = template
-        self.params = params
+        stored = {_marked(k): v for k, v in params.items()}
+        stored[_TEMPLATE] = template
+        self.__dict__ = stored
         return self
+
+    @property
+    def template(self) -> str:
+        return self.__dict__[_TEMPLATE]  # type: ignore[no-any-return]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {k[1:]: v for k, v in self.__dict__.items() if k != _TEMPLATE}
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (self.template, self.params))
@@ -90,6 +118,18 @@ class Text(str):
 
     def data(self) -> Data:
         return {"t": self.template, "p": {k: _encode(v) for k, v in self.params.items()}}
+
+
+_CONSTANT: dict[str, Text] = {}
+_MARKED: dict[str, str] = {}
+
+
+def _marked(name: str) -> str:
+    """A value's key in a Text's dict, one string per name (not one per sentence)."""
+    key = _MARKED.get(name)
+    if key is None:
+        key = _MARKED[name] = _VALUE + name
+    return key
 
 
 def _rebuild(template: str, params: dict[str, Any]) -> Text:

@@ -53,6 +53,20 @@ def test_a_text_is_its_english_sentence_and_keeps_its_values():
     assert pickle.loads(pickle.dumps(reason)).data() == reason.data()  # noqa: S301 - our own
 
 
+def test_a_value_named_like_a_method_of_str_leaves_the_method_alone():
+    text = Text("{count} shop connections: {split}", count=2, split="A, B")
+
+    assert text.count("o") == 3
+    assert text.split(": ") == ["2 shop connections", "A, B"]
+    assert text.params == {"count": 2, "split": "A, B"}
+    assert text.template == "{count} shop connections: {split}"
+
+
+def test_a_sentence_without_values_is_made_once():
+    assert Text("imported") is Text("imported")
+    assert Text("imported").data() == {"t": "imported", "p": {}}
+
+
 def test_values_keep_their_type_through_storage():
     sentence = Text(
         "credit note total {total} exceeds the original order {label} ({original})",
