@@ -156,7 +156,10 @@ def _next_account(connection: Connection, settings: BookkeepingSettings) -> int:
     ).aggregate(m=Max("account"))["m"]
     number = first if highest is None else highest + 1
     if number > last:
-        raise RuntimeError(f"the customer debtor range {first}–{last} is full")
+        # The sentence is the reason the document waits with (stored, said in each language).
+        raise RuntimeError(
+            Text("the customer debtor range {first}–{last} is full", first=first, last=last)
+        )
     return number
 
 

@@ -287,7 +287,12 @@ def stored_sentence(value: str) -> str:
     """A sentence of the VAT package (Django-free, ``vat.sentences``) as the ``Text`` that is
     stored beside it; any other string as it is."""
     if isinstance(value, sentences.Text):
-        return Text(value.template, **{k: _stored_value(v) for k, v in value.params.items()})
+        # The same English, already written: not formatted a second time (booking is
+        # benchmarked, and a document's trace is mostly the VAT package's sentences).
+        text = str.__new__(Text, value)
+        text.template = value.template
+        text.params = {k: _stored_value(v) for k, v in value.params.items()}
+        return text
     return value
 
 
@@ -506,7 +511,8 @@ def _debtor(ctx: BookingContext, document: ExternalOrder, order: Order, trace: l
     try:
         choice = ctx.debtors.choose(document.origin, document.payment_method, order)
     except RuntimeError as exc:
-        raise Hold(WAITING, "debtor_range_full", str(exc)) from None
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)
+        raise Hold(WAITING, "debtor_range_full", reason) from None
     if choice.account is None:
         raise Hold(WAITING, "no_debtor", choice.reason)
     trace.append(Text("debtor {account}: {why}", account=choice.account, why=choice.reason))
