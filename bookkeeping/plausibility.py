@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from billbee.dto import Order
+from connector.texts import Joined, Text
 
 EARLIEST_INVOICE_DATE = date(2000, 1, 1)
 LATEST_AHEAD = timedelta(days=366)
@@ -40,8 +42,11 @@ def invoice_date_problem(order: Order, tz: ZoneInfo, today: date) -> Problem | N
         if isinstance(raw, str) and raw.startswith(DOTNET_EMPTY_DATE):
             return Problem(
                 "implausible_invoice_date",
-                f"Billbee sent the invoice date {DOTNET_EMPTY_DATE} (an empty date) for an "
-                "invoice with a number: the invoice date is unknown; correct it in Billbee",
+                Text(
+                    "Billbee sent the invoice date {sent} (an empty date) for an invoice with a "
+                    "number: the invoice date is unknown; correct it in Billbee",
+                    sent=DOTNET_EMPTY_DATE,
+                ),
             )
         return None
     day = order.invoice_date.astimezone(tz).date()
@@ -50,9 +55,13 @@ def invoice_date_problem(order: Order, tz: ZoneInfo, today: date) -> Problem | N
         return None
     return Problem(
         "implausible_invoice_date",
-        f"the invoice date {day:%d.%m.%Y} is not plausible (an invoice is dated from "
-        f"{EARLIEST_INVOICE_DATE:%d.%m.%Y} to {latest:%d.%m.%Y}, a year after today): correct "
-        "it in Billbee",
+        Text(
+            "the invoice date {day} is not plausible (an invoice is dated from {earliest} to "
+            "{latest}, a year after today): correct it in Billbee",
+            day=day,
+            earliest=EARLIEST_INVOICE_DATE,
+            latest=latest,
+        ),
     )
 
 
@@ -61,20 +70,34 @@ def quantity_problem(order: Order) -> Problem | None:
     if not order.items and order.total_cost:
         return Problem(
             "no_order_items",
-            f"the invoice of {order.total_cost:f} has no lines: Billbee sent no OrderItems, so "
-            "neither the goods nor their VAT rates are known; correct the order in Billbee or "
-            "book it by hand",
+            Text(
+                "the invoice of {total} has no lines: Billbee sent no OrderItems, so neither the "
+                "goods nor their VAT rates are known; correct the order in Billbee or book it by "
+                "hand",
+                total=amount(order.total_cost),
+            ),
         )
     for position, item in enumerate(order.items, start=1):
         if item.quantity > 0:
             continue
-        title = f" ({item.title})" if item.title else ""
-        return Problem(
-            "implausible_quantity",
-            f"line {position}{title} of the invoice has the quantity {item.quantity:f}: an "
-            "invoice sells positive quantities (returns belong on a credit note); correct the "
-            "order in Billbee or book it by hand",
-        )
+        if item.title:
+            reason = Text(
+                "line {position} ({title}) of the invoice has the quantity {quantity}: an "
+                "invoice sells positive quantities (returns belong on a credit note); correct "
+                "the order in Billbee or book it by hand",
+                position=position,
+                title=item.title,
+                quantity=f"{item.quantity:f}",
+            )
+        else:
+            reason = Text(
+                "line {position} of the invoice has the quantity {quantity}: an invoice sells "
+                "positive quantities (returns belong on a credit note); correct the order in "
+                "Billbee or book it by hand",
+                position=position,
+                quantity=f"{item.quantity:f}",
+            )
+        return Problem("implausible_quantity", reason)
     return None
 
 
@@ -87,8 +110,10 @@ def currency_of(order: Order) -> tuple[str | None, str, Problem | None]:
             "",
             Problem(
                 "no_currency",
-                "Billbee sent no currency for this invoice: the amounts cannot be booked "
-                "without one; enter the currency of the order in Billbee",
+                Text(
+                    "Billbee sent no currency for this invoice: the amounts cannot be booked "
+                    "without one; enter the currency of the order in Billbee"
+                ),
             ),
         )
     code = sent.strip().upper()
@@ -98,11 +123,16 @@ def currency_of(order: Order) -> tuple[str | None, str, Problem | None]:
             "",
             Problem(
                 "unknown_currency",
-                f"Billbee sent the currency {sent!r}, which is not an ISO 4217 code (such "
-                "as EUR): correct the currency of the order in Billbee",
+                Text(
+                    "Billbee sent the currency {sent}, which is not an ISO 4217 code (such as "
+                    "EUR): correct the currency of the order in Billbee",
+                    sent=repr(sent),
+                ),
             ),
         )
-    note = f"currency {sent!r} read as {code}" if code != sent else ""
+    note = (
+        Text("currency {sent} read as {code}", sent=repr(sent), code=code) if code != sent else ""
+    )
     return code, note, None
 
 
@@ -115,8 +145,19 @@ class Holder:
     order_number: str
     booked: bool
 
-    def describe(self) -> str:
-        return f"order {self.order_number or '?'} (Billbee id {self.billbee_order_id})"
+    def describe(self) -> Text:
+        return Text(
+            "order {number} (Billbee id {id})",
+            number=self.order_number or "?",
+            id=self.billbee_order_id,
+        )
+
+
+def amount(value: Decimal) -> Decimal | str:
+    """An amount for a stored sentence: the ``Decimal`` (said in each language's format),
+    unless Python would write it in exponent form, which the English text never showed."""
+    plain = f"{value:f}"
+    return value if str(value) == plain else plain
 
 
 def duplicate_reason(number: str, own_pk: int, own_booked: bool, holders: list[Holder]) -> str:
@@ -131,16 +172,27 @@ def duplicate_reason(number: str, own_pk: int, own_booked: bool, holders: list[H
     if not others or own_booked:
         return ""
     booked = [h for h in others if h.booked]
-    names = ", ".join(h.describe() for h in (booked or others))
+    names = Joined(tuple(h.describe() for h in (booked or others)))
     if booked:
-        return (
-            f"duplicate invoice number {number}: {names} carries it too and is already "
+        return Text(
+            "duplicate invoice number {number}: {names} carries it too and is already "
             "booked; GoBD requires every invoice number once, so this document is not booked: "
-            "give it its own number in Billbee (or cancel it there)"
+            "give it its own number in Billbee (or cancel it there)",
+            number=number,
+            names=names,
         )
-    verb = "carries" if len(others) == 1 else "carry"
-    return (
-        f"duplicate invoice number {number}: {names} {verb} it too; GoBD requires every "
+    if len(others) == 1:
+        return Text(
+            "duplicate invoice number {number}: {names} carries it too; GoBD requires every "
+            "invoice number once, so none of them is booked until the number is corrected in "
+            "Billbee",
+            number=number,
+            names=names,
+        )
+    return Text(
+        "duplicate invoice number {number}: {names} carry it too; GoBD requires every "
         "invoice number once, so none of them is booked until the number is corrected in "
-        "Billbee"
+        "Billbee",
+        number=number,
+        names=names,
     )

@@ -23,12 +23,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from connector.texts import Text
+
 from .datev.columns import bu_key_form
 from .vat import Case, Treatment
 from .vat.amounts import pct, to_cents
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+ZERO2 = Decimal("0.00")  # "0.00", as the reason writes it
 # The line roles that carry net revenue (credit positive): what reports and the delivery
 # threshold sum up. VAT, debtor, rounding and multi-purpose vouchers are not revenue.
 NET_ROLES = frozenset({"revenue", "shipping", "discount", "voucher"})
@@ -137,8 +140,12 @@ def accounts_for(
     if found is None:
         raise PlanProblem(
             "no_revenue_account",
-            f"assign revenue and VAT accounts to the treatment {case.value} at "
-            f"{pct(rate)} % (Bookkeeping → Revenue and VAT accounts)",
+            Text(
+                "assign revenue and VAT accounts to the treatment {case} at {rate} % "
+                "(Bookkeeping → Revenue and VAT accounts)",
+                case=case.value,
+                rate=pct(rate),
+            ),
         )
     return found
 
@@ -148,23 +155,52 @@ def entry_plan(data: PlanInput) -> Plan:
     trace: list[str] = []
     document_total = to_cents(data.total)
     signed = [_Signed("debtor", data.debtor, document_total)]
-    shown = "" if document_total == data.total else f" (Billbee's {data.total}, to cents)"
-    trace.append(f"debtor {data.debtor}: {document_total} (document total){shown}")
+    if document_total == data.total:
+        trace.append(
+            Text(
+                "debtor {debtor}: {total} (document total)",
+                debtor=data.debtor,
+                total=document_total,
+            )
+        )
+    else:
+        trace.append(
+            Text(
+                "debtor {debtor}: {total} (document total) (Billbee's {billbee}, to cents)",
+                debtor=data.debtor,
+                total=document_total,
+                billbee=str(data.total),
+            )
+        )
     for rate_total in treatment.totals:
         signed.extend(_rate_lines(data, rate_total.rate, rate_total.vat, trace))
     if treatment.coupons:
         signed.append(_Signed("coupon", data.coupon_account, -treatment.coupons))
-        trace.append(f"multi-purpose vouchers {-treatment.coupons} → {data.coupon_account}")
+        trace.append(
+            Text(
+                "multi-purpose vouchers {amount} → {account}",
+                amount=-treatment.coupons,
+                account=data.coupon_account,
+            )
+        )
     rounding = -sum((s.amount for s in signed), ZERO)
     _check_rounding(rounding, data.tolerance)
     if rounding:
         signed.append(_Signed("rounding", data.rounding_account, rounding))
-        trace.append(f"rounding difference {-rounding} → {data.rounding_account}")
+        trace.append(
+            Text(
+                "rounding difference {amount} → {account}",
+                amount=-rounding,
+                account=data.rounding_account,
+            )
+        )
     if data.exchange_rate is not None:
         signed = _in_euro(signed, data.exchange_rate, data.rounding_account, trace)
     lines = [_unsigned(s) for s in signed if s.amount]
     if len(lines) < 2:
-        raise PlanProblem("nothing_to_book", "nothing to book: the document's total is 0.00")
+        raise PlanProblem(
+            "nothing_to_book", Text("nothing to book: the document's total is {total}", total=ZERO2)
+        )
     return Plan(lines, -rounding, trace)
 
 
@@ -172,10 +208,21 @@ def _check_rounding(rounding: Decimal, tolerance: Decimal) -> None:
     if abs(rounding) > tolerance:
         raise PlanProblem(
             "rounding_above_tolerance",
-            f"the document total differs from its rounded lines by {abs(rounding)}, more than "
-            f"the tolerance of {tolerance}: check the document in Billbee (or raise the "
-            "tolerance in the bookkeeping settings)",
+            Text(
+                "the document total differs from its rounded lines by {difference}, more than "
+                "the tolerance of {tolerance}: check the document in Billbee (or raise the "
+                "tolerance in the bookkeeping settings)",
+                difference=abs(rounding),
+                tolerance=tolerance,
+            ),
         )
+
+
+# The revenue lines' roles as the trace names them.
+ROLE_WORDS = {
+    str(word): word
+    for word in (Text("revenue"), Text("shipping"), Text("discount"), Text("voucher"))
+}
 
 
 def _rate_lines(data: PlanInput, rate: Decimal, vat: Decimal, trace: list[str]) -> list[_Signed]:
@@ -190,16 +237,35 @@ def _rate_lines(data: PlanInput, rate: Decimal, vat: Decimal, trace: list[str]) 
         lines.append(
             _Signed(role, account, -(gross - tax), rate, -tax, accounts.bu_key, datev_gross)
         )
-        trace.append(f"{role} {pct(rate)} %: net {gross - tax} → {account}")
+        trace.append(
+            Text(
+                "{role} {rate} %: net {amount} → {account}",
+                role=ROLE_WORDS.get(role, role),
+                rate=pct(rate),
+                amount=gross - tax,
+                account=account,
+            )
+        )
     if vat:
         if accounts.vat is None:
             raise PlanProblem(
                 "no_vat_account",
-                f"assign a VAT account to the treatment {case.value} at {pct(rate)} %",
+                Text(
+                    "assign a VAT account to the treatment {case} at {rate} %",
+                    case=case.value,
+                    rate=pct(rate),
+                ),
             )
         # The export leaves out the part of this line that DATEV derives from gross lines.
         lines.append(_Signed("vat", accounts.vat, -vat, rate))
-        trace.append(f"VAT {pct(rate)} %: {vat} → {accounts.vat}")
+        trace.append(
+            Text(
+                "VAT {rate} %: {amount} → {account}",
+                rate=pct(rate),
+                amount=vat,
+                account=accounts.vat,
+            )
+        )
     return lines
 
 
@@ -245,7 +311,7 @@ def _in_euro(
         tax = (s.tax / rate).quantize(CENT, ROUND_HALF_UP)
         converted.append(_Signed(s.role, s.account, amount, s.rate, tax, s.bu_key, s.datev_gross))
     rest = -sum((s.amount for s in converted), ZERO)
-    trace.append(f"converted to EUR at 1 EUR = {rate}")
+    trace.append(Text("converted to EUR at 1 EUR = {rate}", rate=str(rate)))
     if rest:
         for s in converted:
             if s.role == "rounding":
@@ -253,7 +319,11 @@ def _in_euro(
                 break
         else:
             converted.append(_Signed("rounding", rounding_account, rest))
-        trace.append(f"conversion difference {-rest} → {rounding_account}")
+        trace.append(
+            Text(
+                "conversion difference {amount} → {account}", amount=-rest, account=rounding_account
+            )
+        )
     return converted
 
 

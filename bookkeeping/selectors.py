@@ -14,6 +14,7 @@ from django.utils import translation
 
 from billbee.enums import payment_type_name
 from connector.models import Connection, ExternalOrder
+from connector.texts import said_field, said_list_field
 
 from .models import CASE_LABELS, DebtorMapping, DocumentBooking, JournalEntry, JournalLine
 from .posting import NET_ROLES
@@ -65,9 +66,12 @@ def _case_in_english(case: str) -> str | None:
         return str(CASE_LABELS[Case(case)])
 
 
-def booking_explanation(document: ExternalOrder) -> dict[str, Any] | None:
+def booking_explanation(
+    document: ExternalOrder, *, for_reader: bool = False
+) -> dict[str, Any] | None:
     """How bookkeeping treated the document: status and reason, VAT treatment, debtor, the
-    decision trace, and every journal entry posted for it (reversals included)."""
+    decision trace, and every journal entry posted for it (reversals included). The reason,
+    warnings and trace as stored (English), or with ``for_reader`` in the active language."""
     booking = DocumentBooking.objects.filter(document=document).first()
     entries = list(
         JournalEntry.objects.filter(document=document).order_by("pk").prefetch_related("lines")
@@ -78,14 +82,16 @@ def booking_explanation(document: ExternalOrder) -> dict[str, Any] | None:
     if booking is not None:
         data.update(
             status=booking.status,
-            reason=booking.reason,
+            reason=said_field(booking, "reason") if for_reader else booking.reason,
             reason_code=booking.reason_code,
             case=booking.case or None,
-            case_label=_case_in_english(booking.case),
+            case_label=(str(CASE_LABELS[Case(booking.case)]) if booking.case else None)
+            if for_reader
+            else _case_in_english(booking.case),
             debtor=booking.debtor,
             vat_difference=_amount(booking.vat_difference),
-            warnings=booking.warnings,
-            trace=booking.trace,
+            warnings=said_list_field(booking, "warnings") if for_reader else booking.warnings,
+            trace=said_list_field(booking, "trace") if for_reader else booking.trace,
             entry=booking.entry_id,
         )
     return data

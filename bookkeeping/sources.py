@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from billbee.dto import Order, OrderItem
 from connector.classify import local_date
+from connector.texts import Text
 
 from .vat import Line, VatInput
 from .vat.model import COUPON, DISCOUNT_CODE, VOUCHER
@@ -64,12 +65,12 @@ class CouponPolicy:
         """(line kind, why) of a coupon line."""
         for rule in self.rules:
             if rule.matches(item):
-                return COUPON_LINE_KINDS[rule.kind], f"coupon rule '{rule.text}'"
+                return COUPON_LINE_KINDS[rule.kind], Text("coupon rule '{text}'", text=rule.text)
         if self.default != AUTO:
-            return COUPON_LINE_KINDS[self.default], "the connection's coupon setting"
+            return COUPON_LINE_KINDS[self.default], Text("the connection's coupon setting")
         if item.tax_amount or item.tax_index in (1, 2):
-            return DISCOUNT_CODE, "Billbee charged VAT on it: a price reduction"
-        return COUPON, "no VAT on it: a means of payment"
+            return DISCOUNT_CODE, Text("Billbee charged VAT on it: a price reduction")
+        return COUPON, Text("no VAT on it: a means of payment")
 
 
 @dataclass(frozen=True)
@@ -184,25 +185,39 @@ def document_date(order: Order, basis: str, tz: ZoneInfo) -> tuple[date | None, 
         paid = order.paid_at or max(
             (p.pay_date for p in order.payments if p.pay_date), default=None
         )
-        return local_date(paid, tz), "this order has no payment date"
+        return local_date(paid, tz), Text("this order has no payment date")
     if basis == "order":
-        return local_date(order.created_at, tz), "this order has no order date"
-    return local_date(order.invoice_date, tz), "this order has no invoice date"
+        return local_date(order.created_at, tz), Text("this order has no order date")
+    return local_date(order.invoice_date, tz), Text("this order has no invoice date")
 
 
 def coupon_notes(order: Order, coupons: CouponPolicy) -> list[str]:
     """Why each coupon line of ``order`` is the kind it is (for the booking's trace)."""
-    words = {
-        DISCOUNT_CODE: "discount code",
-        VOUCHER: "single-purpose voucher",
-        COUPON: "multi-purpose voucher",
-    }
-    notes = []
+    notes: list[str] = []
     for item in order.items:
         if item.is_coupon:
             kind, why = coupons.kind_of(item)
-            title = item.product.title if item.product and item.product.title else "coupon"
-            notes.append(f"{title} {item.total_price}: {words[kind]} ({why})")
+            title = item.product.title if item.product and item.product.title else Text("coupon")
+            price = item.total_price
+            if kind == DISCOUNT_CODE:
+                note = Text(
+                    "{title} {price}: discount code ({why})", title=title, price=price, why=why
+                )
+            elif kind == VOUCHER:
+                note = Text(
+                    "{title} {price}: single-purpose voucher ({why})",
+                    title=title,
+                    price=price,
+                    why=why,
+                )
+            else:
+                note = Text(
+                    "{title} {price}: multi-purpose voucher ({why})",
+                    title=title,
+                    price=price,
+                    why=why,
+                )
+            notes.append(note)
     return notes
 
 

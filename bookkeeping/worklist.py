@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -30,6 +31,7 @@ from connector.classify import CANCELLED_STATES
 from connector.formatting import money
 from connector.models import Connection, ExternalOrder
 from connector.storable import FAILURE_CODES
+from connector.texts import said
 
 from .models import DocumentBooking
 from .selectors import distance_sales_status
@@ -238,6 +240,8 @@ def _groups(connection: Connection, status: str, listed: int = LISTED) -> list[Q
         rows = (
             held.filter(reason_code=code)
             .select_related("document")
+            .defer("texts", "document__texts")
+            .annotate(reason_data=KeyTransform("reason", "texts"))
             .order_by("document__document_date", "document__invoice_number")[:listed]
             if listed
             else held.none()
@@ -248,7 +252,7 @@ def _groups(connection: Connection, status: str, listed: int = LISTED) -> list[Q
                 b.document.billbee_order_id,
                 b.document.invoice_number or b.document.order_number,
                 b.document.document_date,
-                b.reason,
+                said(b.reason, getattr(b, "reason_data", None)),
             )
             for b in rows
         )
@@ -266,14 +270,19 @@ def _unread_groups(connection: Connection, listed: int = LISTED) -> list[QueueGr
     counts = _counts(failed)
     groups = []
     for code in _in_order(counts):
-        rows = failed.filter(reason_code=code).order_by("document_date", "billbee_order_id")
+        rows = (
+            failed.filter(reason_code=code)
+            .defer("texts")
+            .annotate(reason_data=KeyTransform("reason", "texts"))
+            .order_by("document_date", "billbee_order_id")
+        )
         documents = tuple(
             QueueDocument(
                 d.pk,
                 d.billbee_order_id,
                 d.invoice_number or d.order_number or str(d.billbee_order_id),
                 d.document_date,
-                d.reason,
+                said(d.reason, getattr(d, "reason_data", None)),
             )
             for d in (rows[:listed] if listed else ())
         )

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import F, QuerySet
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
@@ -32,6 +33,8 @@ def with_booking_status(queryset: QuerySet[ExternalOrder]) -> QuerySet[ExternalO
         booking_status=F("booking__status"),
         booking_reason_code=F("booking__reason_code"),
         booking_reason=F("booking__reason"),
+        # Only the reason's sentence data, to show it in the reader's language.
+        booking_reason_data=KeyTransform("reason", "booking__texts"),
         booking_entry_id=F("booking__entry_id"),
     )
 

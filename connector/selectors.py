@@ -83,9 +83,10 @@ def _printed_fields(raw_text: str) -> dict[str, Any]:
 
 
 def external_order_explanation(
-    document: ExternalOrder, *, with_raw: bool = False
+    document: ExternalOrder, *, with_raw: bool = False, for_reader: bool = False
 ) -> dict[str, Any]:
-    """Everything about one document and its decision, as plain data."""
+    """Everything about one document and its decision, as plain data. ``for_reader``: the
+    booking's stored sentences in the active language (the console), not as stored."""
     versions = list(document.versions.order_by("-number"))
     credit_notes = list(
         _credit_notes_of(document).values_list("invoice_number", "order_number", "status")
@@ -172,7 +173,7 @@ def external_order_explanation(
     # is asked at run time).
     from bookkeeping.selectors import booking_explanation
 
-    data["booking"] = booking_explanation(document)
+    data["booking"] = booking_explanation(document, for_reader=for_reader)
     return data
 
 
@@ -457,7 +458,7 @@ def pretty_json(text: str) -> str:
 def external_order_detail(document: ExternalOrder) -> dict[str, Any]:
     """The explanation of one document plus what its admin page links to: the original
     order and the credit notes (with their keys), and every version with its raw JSON."""
-    data = external_order_explanation(document)
+    data = external_order_explanation(document, for_reader=True)
     versions = list(document.versions.order_by("-number"))
     data["version_rows"] = [
         {

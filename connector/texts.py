@@ -169,7 +169,14 @@ def _local(value: Any) -> str:
 # ------------------------------------------------------------------ stored as JSON
 
 
+# Values stored as they are; most values of a sentence are (order numbers, accounts): checked
+# first, because booking and importing encode every sentence of every document.
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def _encode(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Text):
         return value.data()
     if isinstance(value, datetime):

@@ -27,6 +27,7 @@ from ..errors import ExportIncomplete, ExportRefused
 from ..models import DocumentBooking, ExportBatch
 from ..reports.period import month_bounds, parse_month
 from ..services.export import datev_export
+from ..texts import in_reader_language
 
 
 class ExportForm(forms.Form):
@@ -240,7 +241,12 @@ def _with_status_labels(months: list[Any]) -> list[dict[str, Any]]:
         {
             **asdict(month),
             "documents": [
-                {**asdict(d), "status": labels.get(d.status, d.status)} for d in month.documents
+                {
+                    **asdict(d),
+                    "status": labels.get(d.status, d.status),
+                    "reason": in_reader_language(d.reason),
+                }
+                for d in month.documents
             ],
         }
         for month in months

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.fields.json import KeyTransform
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -19,6 +20,7 @@ from import_export.forms import ExportForm
 
 from connector.admin.booking_status import booking_badge
 from connector.admin.display import day, money, plain_number, short_text, when
+from connector.texts import said, said_field, said_list_field
 
 from ..labels import booking_reason_label
 from ..list_resources import DocumentBookingResource, JournalLineResource
@@ -229,7 +231,7 @@ class DocumentBookingAdmin(ListExport, ReadOnly):
     fields = (
         "document_label",
         "status",
-        "reason",
+        "reason_text",
         "case",
         "debtor_text",
         "vat_difference",
@@ -242,13 +244,18 @@ class DocumentBookingAdmin(ListExport, ReadOnly):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fields
 
+    # The stored sentences in the reader's language (stored in English).
+    @admin.display(description=_("reason"))
+    def reason_text(self, obj: DocumentBooking) -> str:
+        return said_field(obj, "reason") or "—"
+
     @admin.display(description=_("warnings"))
     def warnings_list(self, obj: DocumentBooking) -> SafeString | str:
-        return _lines(obj.warnings, "ul")
+        return _lines(said_list_field(obj, "warnings"), "ul")
 
     @admin.display(description=_("Decision trace"))
     def trace_list(self, obj: DocumentBooking) -> SafeString | str:
-        return _lines(obj.trace, "ol")
+        return _lines(said_list_field(obj, "trace"), "ol")
 
     debtor_text = plain_number("debtor", _("debtor"))
 
@@ -256,7 +263,15 @@ class DocumentBookingAdmin(ListExport, ReadOnly):
         css = LISTS_CSS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DocumentBooking]:
-        return super().get_queryset(request).select_related("document", "entry")
+        # Of the sentences' data the list reads only the reason's (the detail page reads the
+        # rest when it shows them).
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("document", "entry")
+            .defer("texts")
+            .annotate(reason_data=KeyTransform("reason", "texts"))
+        )
 
     def get_export_queryset(self, request: HttpRequest) -> Any:
         return DocumentBookingResource.prepared(super().get_export_queryset(request))
@@ -275,7 +290,7 @@ class DocumentBookingAdmin(ListExport, ReadOnly):
 
     @admin.display(description=_("reason"), ordering="reason_code")
     def short_reason(self, obj: DocumentBooking) -> SafeString | str:
-        return short_text(obj.reason, 90)
+        return short_text(said(obj.reason, getattr(obj, "reason_data", None)), 90)
 
     @admin.display(description=_("VAT vs Billbee"), ordering="vat_difference")
     def vat_difference_text(self, obj: DocumentBooking) -> str:

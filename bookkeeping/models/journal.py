@@ -296,6 +296,9 @@ class DocumentBooking(models.Model):
     )
     warnings = models.JSONField(default=list, blank=True, verbose_name=_("warnings"))
     trace = models.JSONField(default=list, blank=True, verbose_name=_("trace"))
+    # The reason's, the warnings' and the trace's sentences as template and values, to show
+    # them in the reader's language (connector/texts.py); empty for bookings decided before.
+    texts = models.JSONField(default=dict, blank=True, verbose_name=_("texts per language"))
     decided_at = models.DateTimeField(verbose_name=_("decided at"))
 
     class Meta:

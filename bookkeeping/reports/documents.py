@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext, gettext_noop
 
 from connector.labels import reason_label
@@ -20,6 +21,7 @@ from connector.models import ChannelRule, ExternalOrder
 
 from ..labels import NOT_BOOKED, booking_reason_label
 from ..models import DocumentBooking
+from ..texts import sentence_of
 from .rows import HeldDocument, ReasonDetail, ReasonGroup, StatusCount, VatDifferenceRow
 
 CENT = Decimal("0.01")
@@ -62,21 +64,31 @@ def held_documents(
 def _held_bookings(documents: QuerySet[ExternalOrder]) -> list[HeldDocument]:
     # A booking left waiting for a document the import no longer accepts is not looked at
     # again (the document shows under "not accepted" instead).
-    rows = DocumentBooking.objects.filter(
-        document__in=documents.filter(status__in=ExternalOrder.ACCEPTED),
-        status__in=(DocumentBooking.Status.WAITING, DocumentBooking.Status.REJECTED),
-    ).values_list(
-        "status",
-        "reason_code",
-        "reason",
-        "document_id",
-        "document__invoice_number",
-        "document__order_number",
-        "document__billbee_order_id",
-        "document__document_date",
-        "document__origin",
+    rows = (
+        DocumentBooking.objects.filter(
+            document__in=documents.filter(status__in=ExternalOrder.ACCEPTED),
+            status__in=(DocumentBooking.Status.WAITING, DocumentBooking.Status.REJECTED),
+        )
+        .annotate(reason_data=KeyTransform("reason", "texts"))
+        .values_list(
+            "status",
+            "reason_code",
+            "reason",
+            "document_id",
+            "document__invoice_number",
+            "document__order_number",
+            "document__billbee_order_id",
+            "document__document_date",
+            "document__origin",
+            "reason_data",
+        )
     )
-    return [HeldDocument(*row) for row in rows]
+    # The reason as its sentence where its data gives it back, so that the report says it in
+    # its reader's language (the CSV in English).
+    return [
+        HeldDocument(status, code, sentence_of(reason, stored), pk, number, order, bb, day, origin)
+        for status, code, reason, pk, number, order, bb, day, origin, stored in rows
+    ]
 
 
 def _not_booked(documents: QuerySet[ExternalOrder]) -> list[HeldDocument]:

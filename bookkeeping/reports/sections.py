@@ -28,6 +28,7 @@ from connector.models import ExternalOrder
 
 from ..labels import NOT_BOOKED, booking_reason_label, booking_status_label
 from ..models import JournalEntry
+from ..texts import in_reader_language
 from ..vat.threshold import THRESHOLD
 from .completeness import Completeness
 from .completeness_sections import COMPLETENESS_SECTIONS, completeness_tables
@@ -356,13 +357,16 @@ def _held(report: PeriodReport) -> list[Table]:
     if listed < total:
         more = _("The first %(listed)s of %(total)s are listed.")
         note += " " + more % {"listed": listed, "total": total}
-    # Stored reasons name one document each and are shown as stored; the one a document
-    # without a booking run gets is the report's own words.
+    # Stored reasons name one document each and are said in the report's language (as stored
+    # where their sentence's data is missing); the one a document without a booking run gets
+    # is the report's own words.
     documents = [
         replace(
             d,
             status=booking_status_label(d.status),
-            reason=_(NOT_BOOKED_REASON) if d.reason_code == NOT_BOOKED else d.reason,
+            reason=_(NOT_BOOKED_REASON)
+            if d.reason_code == NOT_BOOKED
+            else in_reader_language(d.reason),
         )
         for d in report.held_documents
     ]

@@ -25,6 +25,7 @@ from typing import Any
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from connector.models import Connection, ExternalOrder, ExternalOrderVersion
@@ -206,9 +207,14 @@ def _latest_raw(ids: list[int]) -> dict[int, str]:
 
 
 def _book_chunk(ctx: BookingContext, ids: list[int], result: BookingResult) -> None:
-    documents = ExternalOrder.objects.only(*DOCUMENT_FIELDS).in_bulk(ids)
+    # Of the sentences' data only the reason's: a note that quotes it says it again.
+    documents = (
+        ExternalOrder.objects.only(*DOCUMENT_FIELDS)
+        .annotate(reason_data=KeyTransform("reason", "texts"))
+        .in_bulk(ids)
+    )
     raw = _latest_raw(ids)
-    bookings = DocumentBooking.objects.select_related("entry").in_bulk(ids)
+    bookings = DocumentBooking.objects.select_related("entry").defer("texts").in_bulk(ids)
     originals = _originals(ctx, [d for d in documents.values() if d.parent_id])
     for pk in ids:
         document = documents[pk]
@@ -237,7 +243,12 @@ def _originals(ctx: BookingContext, credit_notes: list[ExternalOrder]) -> dict[i
         return {}
     parents = ExternalOrder.objects.in_bulk(parent_ids)
     raw = _latest_raw(parent_ids)
-    bookings = DocumentBooking.objects.select_related("entry").in_bulk(parent_ids)
+    bookings = (
+        DocumentBooking.objects.select_related("entry")
+        .defer("texts")
+        .annotate(reason_data=KeyTransform("reason", "texts"))
+        .in_bulk(parent_ids)
+    )
     found = {}
     for pk, parent in parents.items():
         order = parse_stored(ctx, raw[pk]) if pk in raw else None

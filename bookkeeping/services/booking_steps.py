@@ -16,17 +16,26 @@ from billbee import jsonutil
 from billbee.dto import Order, parse_order
 from billbee.errors import BillbeeDataError
 from connector.models import ExternalOrder
+from connector.texts import Text, texts
 
 from ..errors import Hold
 from ..models import DocumentBooking, ExportedEntry, JournalEntry
 from ..posting import net_revenue
 from ..vat import Case
 from ..vat.threshold import DISTANCE_SALE_CASES, crossing_note
-from .decide import Booking, BookingContext, Original, booking_decide, stored_status
+from .decide import (
+    Booking,
+    BookingContext,
+    Original,
+    booking_decide,
+    status_word,
+    stored_reason,
+)
 from .entries import entry_fields, entry_post, entry_reverse, lines_balance, plan_lines_of
 from .pgwrite import entry_and_booking_insert
 
 BOOKED = DocumentBooking.Status.BOOKED
+BOOKED_REASON = Text("booked")
 ACCEPTED = frozenset(ExternalOrder.ACCEPTED)
 
 
@@ -94,7 +103,7 @@ def document_book(
     current = booking.entry if booking and booking.status == BOOKED else None
     if document.status not in ACCEPTED:
         if current is None and booking is not None:
-            note = f"not booked: the import {stored_status(document)} it ({document.reason})"
+            note = _not_accepted_note(document)
             _store(
                 ctx,
                 document,
@@ -108,7 +117,11 @@ def document_book(
             )
             result.nothing += 1
         if current is not None:
-            note = f"the document left the books ({stored_status(document)}: {document.reason})"
+            note = Text(
+                "the document left the books ({status}: {reason})",
+                status=status_word(document),
+                reason=stored_reason(document),
+            )
             with transaction.atomic():
                 _reverse(ctx, current, note, result)
                 _store(
@@ -132,7 +145,7 @@ def document_book(
             booking,
             current,
             result,
-            Hold("rejected", "unreadable", "the stored document cannot be read"),
+            Hold("rejected", "unreadable", Text("the stored document cannot be read")),
             [],
         )
         return
@@ -147,6 +160,21 @@ def document_book(
     _post(ctx, document, booking, current, decided, result)
 
 
+def _not_accepted_note(document: ExternalOrder) -> Text:
+    reason = stored_reason(document)
+    if document.status == ExternalOrder.Status.SKIPPED:
+        return Text("not booked: the import skipped it ({reason})", reason=reason)
+    if document.status == ExternalOrder.Status.EXCLUDED:
+        return Text("not booked: the import excluded it ({reason})", reason=reason)
+    if document.status == ExternalOrder.Status.REJECTED:
+        return Text("not booked: the import rejected it ({reason})", reason=reason)
+    return Text(
+        "not booked: the import {status} it ({reason})",
+        status=status_word(document),
+        reason=reason,
+    )
+
+
 def _post(
     ctx: BookingContext,
     document: ExternalOrder,
@@ -159,8 +187,10 @@ def _post(
     if abs(decided.treatment.vat_difference) > Decimal("0.01"):
         result.vat_differences += 1
     if current is not None and current.plan_hash == values.plan_hash:
-        trace.append(f"booked before as entry #{current.pk}; the booking did not change")
-        _store(ctx, document, booking, BOOKED, "booked", "booked", current, trace, decided)
+        trace.append(
+            Text("booked before as entry #{entry}; the booking did not change", entry=current.pk)
+        )
+        _store(ctx, document, booking, BOOKED, "booked", BOOKED_REASON, current, trace, decided)
         result.unchanged += 1
         return
     if current is None:
@@ -174,7 +204,9 @@ def _post(
         _reverse(ctx, current, "the document changed after it was booked", result, late=late)
         values.late_change, values.booked_after_export = late, False
         values.note = f"replaces entry #{current.pk} (the document changed)"
-        trace.append(f"the document changed: entry #{current.pk} reversed, booked anew")
+        trace.append(
+            Text("the document changed: entry #{entry} reversed, booked anew", entry=current.pk)
+        )
         result.rebooked += 1
         _post_new(ctx, document, booking, decided, result)
 
@@ -198,10 +230,10 @@ def _post_new(
             "booked after export: the period was already exported; in its next supplement"
         )
         result.booked_after_export += 1
-    decided.trace.append("posted as a new journal entry")
+    decided.trace.append(Text("posted as a new journal entry"))
     if db_connection.vendor == "postgresql":
         lines_balance(lines)
-        row = _booking_row(ctx, document, BOOKED, "booked", "booked", decided.trace, decided)
+        row = _booking_row(ctx, document, BOOKED, "booked", BOOKED_REASON, decided.trace, decided)
         fields = entry_fields(ctx.connection.pk, document.pk, values, ctx.now)
         if ctx.writer is None or db_connection.in_atomic_block:
             entry_and_booking_insert(fields, lines, row)
@@ -220,7 +252,7 @@ def _post_new(
         ctx.writer.submit(lambda: entry_and_booking_insert(fields, lines, row), failed)
         return
     entry = entry_post(ctx.connection.pk, document.pk, values, lines, ctx.now)
-    _store(ctx, document, booking, BOOKED, "booked", "booked", entry, decided.trace, decided)
+    _store(ctx, document, booking, BOOKED, "booked", BOOKED_REASON, entry, decided.trace, decided)
 
 
 def _threshold(ctx: BookingContext, decided: Booking) -> None:
@@ -286,9 +318,9 @@ def _hold(
         return
     with transaction.atomic():
         # What was booked no longer matches the document: it is reversed, not left standing.
-        _reverse(
-            ctx, current, f"the document changed and can no longer be booked: {hold.reason}", result
-        )
+        # The reversal's note is shown as stored (the journal), in English.
+        note = f"the document changed and can no longer be booked: {hold.reason}"
+        _reverse(ctx, current, note, result)
         result.reversed += 1
         store_hold(ctx, document, booking, hold.status, hold.code, hold.reason, trace)
 
@@ -345,15 +377,26 @@ def store_hold(
     trace: list[str],
 ) -> None:
     _store(
-        ctx, document, booking, status, code, reason, None, [*trace, f"→ {status}: {reason}"], None
+        ctx, document, booking, status, code, reason, None, [*trace, _outcome(status, reason)], None
     )
 
 
-def internal_error_reason() -> str:
+def _outcome(status: str, reason: str) -> Text:
+    """The trace's last line: the outcome and its reason."""
+    if status == DocumentBooking.Status.WAITING:
+        return Text("→ waiting: {reason}", reason=reason)
+    if status == DocumentBooking.Status.REJECTED:
+        return Text("→ rejected: {reason}", reason=reason)
+    if status == DocumentBooking.Status.NOTHING:
+        return Text("→ nothing: {reason}", reason=reason)
+    return Text("→ {status}: {reason}", status=status, reason=reason)
+
+
+def internal_error_reason() -> Text:
     """What a person reads about a document that failed for a fault of the connector (an
     unexpected exception): a sentence, never the exception itself (that is in the trace and
     the log)."""
-    return (
+    return Text(
         "could not be booked because of an internal error of the connector (not of the "
         "document): it is tried again on every booking run, and its month cannot be exported "
         "until it is booked; the technical details are in the trace and the worker's log"
@@ -366,6 +409,7 @@ def store_internal_error(
     booking: DocumentBooking | None,
     exc: BaseException,
 ) -> None:
+    # The technical detail stays as it is, in every language.
     detail = f"internal error: {type(exc).__name__}: {str(exc)[:500]}"
     store_hold(
         ctx, document, booking, "rejected", "internal_error", internal_error_reason(), [detail]
@@ -381,6 +425,7 @@ def _booking_row(
     trace: list[str],
     decided: Booking | None,
 ) -> dict[str, Any]:
+    warnings = decided.warnings if decided else []
     return {
         "document_id": document.pk,
         "connection_id": ctx.connection.pk,
@@ -391,8 +436,9 @@ def _booking_row(
         "case": decided.treatment.case.value if decided else "",
         "debtor": decided.values.debtor if decided else None,
         "vat_difference": decided.treatment.vat_difference if decided else None,
-        "warnings": decided.warnings if decided else [],
+        "warnings": warnings,
         "trace": trace,
+        "texts": texts(reason=reason, trace=trace, warnings=warnings),
         "decided_at": ctx.now,
     }
 

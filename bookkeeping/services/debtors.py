@@ -18,6 +18,7 @@ from django.db.models import Count, Max
 from billbee.dto import Order
 from billbee.enums import payment_type_name
 from connector.models import Connection, ExternalOrder
+from connector.texts import Text
 
 from ..models import BookkeepingSettings, CustomerDebtor, DebtorMapping
 
@@ -44,19 +45,35 @@ class DebtorBook:
     def choose(self, origin: str, payment_method: int | None, order: Order | None) -> DebtorChoice:
         if self.settings.debtor_per_customer and order is not None:
             debtor = customer_debtor(self.connection, self.settings, order)
-            return DebtorChoice(debtor.account, f"customer debtor {debtor} (one per customer)")
+            return DebtorChoice(
+                debtor.account,
+                Text("customer debtor {debtor} (one per customer)", debtor=str(debtor)),
+            )
         method = payment_method or ANY
         exact = self.mappings.get((origin, method))
         if exact:
-            return DebtorChoice(exact, f"debtor mapping {origin} / {payment_type_name(method)}")
+            return DebtorChoice(
+                exact,
+                Text(
+                    "debtor mapping {origin} / {method}",
+                    origin=origin,
+                    method=payment_type_name(method),
+                ),
+            )
         fallback = self.mappings.get((origin, ANY))
         if fallback:
-            return DebtorChoice(fallback, f"debtor mapping {origin} / any payment method")
+            return DebtorChoice(
+                fallback, Text("debtor mapping {origin} / any payment method", origin=origin)
+            )
         self.register(origin, method)
         return DebtorChoice(
             None,
-            f"assign a debtor account to origin {origin} / payment method "
-            f"{payment_type_name(method)} (Bookkeeping → Debtor mapping)",
+            Text(
+                "assign a debtor account to origin {origin} / payment method {method} "
+                "(Bookkeeping → Debtor mapping)",
+                origin=origin,
+                method=payment_type_name(method),
+            ),
         )
 
     def register(self, origin: str, method: int) -> None:
@@ -139,7 +156,10 @@ def _next_account(connection: Connection, settings: BookkeepingSettings) -> int:
     ).aggregate(m=Max("account"))["m"]
     number = first if highest is None else highest + 1
     if number > last:
-        raise RuntimeError(f"the customer debtor range {first}–{last} is full")
+        # The sentence is the reason the document waits with (stored, said in each language).
+        raise RuntimeError(
+            Text("the customer debtor range {first}–{last} is full", first=first, last=last)
+        )
     return number
 
 

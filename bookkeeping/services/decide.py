@@ -20,6 +20,7 @@ from django.utils import translation
 from billbee.dto import Order
 from connector.classify import CANCELLED_STATES
 from connector.models import Connection, ExternalOrder
+from connector.texts import Joined, Text
 
 from .. import plausibility, sources
 from ..errors import Hold
@@ -35,7 +36,8 @@ from ..models import (
 )
 from ..posting import Accounts, Plan, PlanInput, PlanProblem, entry_plan, month_of
 from ..selectors import distance_sales
-from ..vat import Case, Treatment, VatHeld, VatRejected, vat_treatment
+from ..texts import sentence_of
+from ..vat import Case, Treatment, VatHeld, VatRejected, sentences, vat_treatment
 from ..vat.crosscheck import (
     business_customer_note,
     seller_vat_id_problem,
@@ -277,20 +279,44 @@ def booking_decide(
         values.currency,
         values.reference,
     )
-    warnings = [*treatment.warnings, *notes]
+    warnings = [*map(stored_sentence, treatment.warnings), *notes]
     return Booking(values, plan, treatment, trace, warnings)
+
+
+def stored_sentence(value: str) -> str:
+    """A sentence of the VAT package (Django-free, ``vat.sentences``) as the ``Text`` that is
+    stored beside it; any other string as it is."""
+    if isinstance(value, sentences.Text):
+        # The same English, already written: not formatted a second time (booking is
+        # benchmarked, and a document's trace is mostly the VAT package's sentences).
+        text = str.__new__(Text, value)
+        text.template = value.template
+        text.params = {k: _stored_value(v) for k, v in value.params.items()}
+        return text
+    return value
+
+
+def _stored_value(value: Any) -> Any:
+    if isinstance(value, sentences.Text):
+        return stored_sentence(value)
+    if isinstance(value, sentences.Joined):
+        return Joined(tuple(_stored_value(v) for v in value.items), value.separator)
+    return value
 
 
 def _document_number(document: ExternalOrder) -> str:
     number = document.invoice_number
     if not number:
-        raise Hold(WAITING, "no_invoice_number", "no invoice number yet")
+        raise Hold(WAITING, "no_invoice_number", Text("no invoice number yet"))
     if len(number) > 36:
         raise Hold(
             REJECTED,
             "number_too_long",
-            f"the invoice number {number} is longer than DATEV's 36 characters (Belegfeld 1): "
-            "shorten the invoice number format in Billbee",
+            Text(
+                "the invoice number {number} is longer than DATEV's 36 characters (Belegfeld 1): "
+                "shorten the invoice number format in Billbee",
+                number=number,
+            ),
         )
     return number
 
@@ -336,17 +362,61 @@ def stored_status(record: ExternalOrder | DocumentBooking) -> str:
         return str(record.get_status_display())
 
 
+# The statuses' English labels (as ``stored_status`` writes them), to say them again in the
+# reader's language inside a stored sentence.
+_STATUS_WORDS = {
+    str(word): word
+    for word in (
+        Text("imported"),
+        Text("updated"),
+        Text("unchanged"),
+        Text("skipped"),
+        Text("excluded"),
+        Text("rejected"),
+        Text("waiting for invoice"),
+        Text("booked"),
+        Text("waiting"),
+        Text("reversed (left the books)"),
+        Text("nothing to book"),
+    )
+}
+
+
+def status_word(record: ExternalOrder | DocumentBooking) -> str:
+    """The record's status for a stored sentence: its English label (``stored_status``),
+    which the console says again in the reader's language."""
+    english = stored_status(record)
+    return _STATUS_WORDS.get(english, english)
+
+
+def stored_reason(record: ExternalOrder | DocumentBooking) -> str:
+    """The record's stored reason for a sentence that quotes it: the reason's ``Text`` when
+    its data was read with the record (annotated as ``reason_data``) and gives it back, so
+    that the console says the quote in the reader's language too; else the English."""
+    return sentence_of(record.reason, getattr(record, "reason_data", None))
+
+
 def _credited_entry(original: Original | None, trace: list[str]) -> JournalEntry | None:
     booking = original.booking if original else None
     label = original.label if original else "?"
     if booking is None or booking.status != DocumentBooking.Status.BOOKED or not booking.entry:
-        state = f" ({stored_status(booking)}: {booking.reason})" if booking else ""
-        raise Hold(
-            WAITING,
-            "original_not_booked",
-            f"the original invoice {label} is not booked yet{state}; booked as soon as it is",
-        )
-    trace.append(f"credit note for {booking.entry.number}: mirrors its VAT treatment")
+        if booking is None:
+            reason = Text(
+                "the original invoice {label} is not booked yet; booked as soon as it is",
+                label=label,
+            )
+        else:
+            reason = Text(
+                "the original invoice {label} is not booked yet ({status}: {reason}); booked "
+                "as soon as it is",
+                label=label,
+                status=status_word(booking),
+                reason=stored_reason(booking),
+            )
+        raise Hold(WAITING, "original_not_booked", reason)
+    trace.append(
+        Text("credit note for {number}: mirrors its VAT treatment", number=booking.entry.number)
+    )
     return booking.entry
 
 
@@ -360,22 +430,29 @@ def _treatment(
     assert ctx.vat is not None
     context = sources.vat_context(context_order, ctx.tz, ctx.connection.sender_country)
     if context is None:
-        raise Hold(WAITING, "no_service_date", "no date of supply: neither shipped nor invoiced")
+        raise Hold(
+            WAITING,
+            "no_service_date",
+            Text("no date of supply: neither shipped nor invoiced"),
+        )
     cancelled = order.state in CANCELLED_STATES
     hold = not mirrors and not cancelled
     try:
         treatment = vat_treatment(sources.vat_input(order, context, ctx.vat, hold_differences=hold))
     except VatHeld as exc:
-        raise Hold(WAITING, exc.code, exc.reason) from None
+        raise Hold(WAITING, exc.code, stored_sentence(exc.reason)) from None
     except VatRejected as exc:
-        raise Hold(REJECTED, exc.code, exc.reason) from None
+        raise Hold(REJECTED, exc.code, stored_sentence(exc.reason)) from None
     if cancelled and not mirrors:
         trace.append(
-            "cancelled in Billbee after invoicing: booked with this treatment even where "
-            "Billbee's VAT differs, because its credit note reverses it with the same treatment"
+            Text(
+                "cancelled in Billbee after invoicing: booked with this treatment even where "
+                "Billbee's VAT differs, because its credit note reverses it with the same "
+                "treatment"
+            )
         )
     trace.extend(sources.coupon_notes(order, ctx.vat.coupons))
-    trace.extend(treatment.trace)
+    trace.extend(map(stored_sentence, treatment.trace))
     return treatment
 
 
@@ -401,24 +478,30 @@ def _cross_checks(
         {country: r.vat_id for country, r in ctx.registrations.items()},
     )
     if problem:
-        raise Hold(WAITING, "seller_vat_id", problem)
+        raise Hold(WAITING, "seller_vat_id", stored_sentence(problem))
     if order.merchant_vat_id:
         trace.append(
-            f"seller VAT ID {order.merchant_vat_id} on the invoice: the merchant's"
+            Text(
+                "seller VAT ID {vat_id} on the invoice: the merchant's",
+                vat_id=order.merchant_vat_id,
+            )
             if settings.vat_id
-            else f"seller VAT ID {order.merchant_vat_id} not checked: the bookkeeping "
-            "settings hold no own VAT ID"
+            else Text(
+                "seller VAT ID {vat_id} not checked: the bookkeeping settings hold no own VAT ID",
+                vat_id=order.merchant_vat_id,
+            )
         )
     if not mirrors and order.state not in CANCELLED_STATES and document.register_vat_flags:
         disagreement = vat_flags_disagreement(treatment.case, document.register_vat_flags)
         if disagreement:
-            raise Hold(WAITING, "vat_flags_disagree", disagreement)
-        trace.append("Billbee's VAT flags in the invoice register agree with the treatment")
+            raise Hold(WAITING, "vat_flags_disagree", stored_sentence(disagreement))
+        trace.append(Text("Billbee's VAT flags in the invoice register agree with the treatment"))
     customer_type = order.customer.type if order.customer else None
     note = business_customer_note(
         customer_type, treatment.case, order.destination_country, order.buyer_vat_id
     )
     if note:
+        note = stored_sentence(note)
         trace.append(note)
     return [note] if note else []
 
@@ -428,10 +511,11 @@ def _debtor(ctx: BookingContext, document: ExternalOrder, order: Order, trace: l
     try:
         choice = ctx.debtors.choose(document.origin, document.payment_method, order)
     except RuntimeError as exc:
-        raise Hold(WAITING, "debtor_range_full", str(exc)) from None
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)
+        raise Hold(WAITING, "debtor_range_full", reason) from None
     if choice.account is None:
         raise Hold(WAITING, "no_debtor", choice.reason)
-    trace.append(f"debtor {choice.account}: {choice.reason}")
+    trace.append(Text("debtor {account}: {why}", account=choice.account, why=choice.reason))
     return choice.account
 
 
@@ -463,8 +547,14 @@ def _accounts(
         Case.FOREIGN_WAREHOUSE_EXPORT: registration.export_account,
     }[treatment.case]
     trace.append(
-        f"not taxable in {ctx.settings.home_country}: the accounts of the registration in "
-        f"{country} (revenue {revenue}, {country} VAT {registration.vat_account})"
+        Text(
+            "not taxable in {home}: the accounts of the registration in {country} (revenue "
+            "{revenue}, {country} VAT {vat})",
+            home=ctx.settings.home_country,
+            country=country,
+            revenue=revenue,
+            vat=registration.vat_account,
+        )
     )
     own = Accounts(revenue, registration.vat_account)
     return {**ctx.accounts, (treatment.case.value, None): own}

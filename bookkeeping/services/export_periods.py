@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from connector.models import Connection, ExternalOrder
 from connector.storable import FAILURE_CODES
 
 from ..models import DocumentBooking, ExportBatch
+from ..texts import sentence_of
 
 LISTED = 50
 
@@ -75,21 +77,26 @@ def month_open_items(connection: Connection, start: date, end: date, now: dateti
         .order_by("billbee_order_id")
     )
     month.total = held.count() + failed.count()
+    # Each reason with its sentence's data, to say it in the reader's language on the page.
+    data = KeyTransform("reason", "texts")
     rows = [
-        *held.values_list(
+        *held.annotate(reason_data=data).values_list(
             "document__invoice_number",
             "document__order_number",
             "document__billbee_order_id",
             "status",
             "reason",
+            "reason_data",
         )[:LISTED],
-        *failed.values_list(
-            "invoice_number", "order_number", "billbee_order_id", "status", "reason"
+        *failed.annotate(reason_data=data).values_list(
+            "invoice_number", "order_number", "billbee_order_id", "status", "reason", "reason_data"
         )[:LISTED],
     ]
     month.documents = [
-        OpenDocument(number or order or str(billbee_id), billbee_id, status, reason)
-        for number, order, billbee_id, status, reason in rows[:LISTED]
+        OpenDocument(
+            number or order or str(billbee_id), billbee_id, status, sentence_of(reason, stored)
+        )
+        for number, order, billbee_id, status, reason, stored in rows[:LISTED]
     ]
     return month
 

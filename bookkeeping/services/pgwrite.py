@@ -41,6 +41,7 @@ BOOKING_COLUMNS = (
     "vat_difference",
     "warnings",
     "trace",
+    "texts",
     "decided_at",
 )
 _SQL: dict[tuple[str, ...], str] = {}
@@ -84,7 +85,9 @@ def entry_and_booking_insert(
     line_arrays = [[getattr(ln, name) for ln in lines] for name, _ in LINE_COLUMNS[1:]]
     positions = list(range(1, len(lines) + 1))
     booking_values = [
-        ops.adapt_json_value(booking[c], None) if c in ("warnings", "trace") else booking[c]
+        ops.adapt_json_value(booking[c], None)
+        if c in ("warnings", "trace", "texts")
+        else booking[c]
         for c in BOOKING_COLUMNS
     ]
     with connection.cursor() as cursor:

@@ -16,6 +16,8 @@ from typing import Any
 
 from django.db import transaction
 
+from connector.texts import Text
+
 from ..models import BookkeepingSettings, DocumentBooking, ExchangeRate
 from ..parsers.exchange_rates import MONTHLY, ParsedRate, RateFile
 from .rebooking import documents_book_soon
@@ -71,18 +73,28 @@ def _monthly(
     if found is None or found[0] != month:
         return RateChoice(
             None,
-            f"enter the BMF VAT conversion rate for {currency} for {month:%m/%Y} "
-            f"({WHERE_TO_ENTER}`)",
+            Text(
+                "enter the BMF VAT conversion rate for {currency} for {month} ({where}`)",
+                currency=currency,
+                month=f"{month:%m/%Y}",
+                where=WHERE_TO_ENTER,
+            ),
         )
     basis = (
-        f"month of the date of supply {day:%d.%m.%Y}"
+        Text("month of the date of supply {day}", day=day)
         if service_date is not None
-        else f"no date of supply: month of the document date {day:%d.%m.%Y}"
+        else Text("no date of supply: month of the document date {day}", day=day)
     )
     return RateChoice(
         found[1],
-        f"{currency} document: 1 EUR = {_plain(found[1])} {currency}, the BMF VAT conversion "
-        f"rate of {month:%m/%Y} (§ 16 (6) UStG; {basis})",
+        Text(
+            "{currency} document: 1 EUR = {rate} {currency}, the BMF VAT conversion rate of "
+            "{month} (§ 16 (6) UStG; {basis})",
+            currency=currency,
+            rate=_plain(found[1]),
+            month=f"{month:%m/%Y}",
+            basis=basis,
+        ),
     )
 
 
@@ -91,13 +103,24 @@ def _daily(currency: str, document_date: date, find: RateFinder) -> RateChoice:
     if found is None or (document_date - found[0]).days > RATE_LOOKBACK_DAYS:
         return RateChoice(
             None,
-            f"enter the EUR reference rate for {currency} on or shortly before "
-            f"{document_date:%d.%m.%Y} ({WHERE_TO_ENTER} --kind daily`)",
+            Text(
+                "enter the EUR reference rate for {currency} on or shortly before {day} "
+                "({where} --kind daily`)",
+                currency=currency,
+                day=document_date,
+                where=WHERE_TO_ENTER,
+            ),
         )
     return RateChoice(
         found[1],
-        f"{currency} document: 1 EUR = {_plain(found[1])} {currency}, the daily reference rate "
-        f"of {found[0]:%d.%m.%Y} (setting: daily rates; booking date {document_date:%d.%m.%Y})",
+        Text(
+            "{currency} document: 1 EUR = {rate} {currency}, the daily reference rate of {day} "
+            "(setting: daily rates; booking date {booking_day})",
+            currency=currency,
+            rate=_plain(found[1]),
+            day=found[0],
+            booking_day=document_date,
+        ),
     )
 
 

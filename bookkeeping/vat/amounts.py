@@ -25,6 +25,7 @@ from .model import (
     RateTotal,
     Share,
 )
+from .sentences import Joined, Text
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -38,10 +39,10 @@ TOLERANCE = CENT
 # reduce the price of the goods they are redeemed on (§ 17 UStG; § 3 (14) UStG).
 _FOLLOWERS = (SHIPPING, ADJUSTMENT, DISCOUNT_CODE, VOUCHER)
 _FOLLOWER_WORDS = {
-    SHIPPING: "shipping",
-    ADJUSTMENT: "surcharge",
-    DISCOUNT_CODE: "discount code",
-    VOUCHER: "single-purpose voucher",
+    SHIPPING: Text("shipping"),
+    ADJUSTMENT: Text("surcharge"),
+    DISCOUNT_CODE: Text("discount code"),
+    VOUCHER: Text("single-purpose voucher"),
 }
 _KIND_ORDER = {kind: position for position, kind in enumerate(LINE_KINDS)}
 
@@ -126,7 +127,9 @@ def _split_basis(goods: list[Priced]) -> tuple[dict[Decimal, Decimal], list[str]
         return both, []
     alone = _sum_by_rate(p for p in goods if p.line.kind == GOODS)
     if _usable(alone):
-        return alone, ["discounts outweigh the goods at a rate: shipping split by goods alone"]
+        return alone, [
+            Text("discounts outweigh the goods at a rate: shipping split by goods alone")
+        ]
     return {}, []
 
 
@@ -171,10 +174,31 @@ def _split_note(kind: str, gross: Decimal, parts: Parts, followed_goods: bool) -
     word = _FOLLOWER_WORDS[kind]
     if not followed_goods:
         rate = parts[0][0] if parts else ZERO
-        return f"{word} {money(gross)} without goods to follow: taxed at {pct(rate)} %"
-    pieces = ", ".join(f"{money(part)} at {pct(rate)} %" for rate, part in parts)
-    why = "a Nebenleistung" if kind in (SHIPPING, ADJUSTMENT) else "it reduces their price"
-    return f"{word} {money(gross)} follows the goods ({why}): {pieces}"
+        return Text(
+            "{what} {amount} without goods to follow: taxed at {rate} %",
+            what=word,
+            amount=to_cents(gross),
+            rate=pct(rate),
+        )
+    pieces = Joined(
+        tuple(
+            Text("{amount} at {rate} %", amount=to_cents(part), rate=pct(rate))
+            for rate, part in parts
+        )
+    )
+    if kind in (SHIPPING, ADJUSTMENT):
+        return Text(
+            "{what} {amount} follows the goods (a Nebenleistung): {pieces}",
+            what=word,
+            amount=to_cents(gross),
+            pieces=pieces,
+        )
+    return Text(
+        "{what} {amount} follows the goods (it reduces their price): {pieces}",
+        what=word,
+        amount=to_cents(gross),
+        pieces=pieces,
+    )
 
 
 def build_shares(priced: Iterable[Priced]) -> tuple[Share, ...]:
@@ -238,17 +262,27 @@ def compare_with_billbee(priced: Iterable[Priced], coupons: Iterable[Line]) -> C
 
 
 def _difference_warning(rate: Decimal | None, ours: Decimal, theirs: Decimal) -> str:
-    where = f"{pct(rate)} %" if rate is not None else "lines split over the goods' rates"
-    return (
-        f"{where}: our VAT {money(ours)} vs Billbee's {money(theirs)} "
-        f"(difference {money(ours - theirs)}, more than {money(TOLERANCE)}): "
-        "check the rate and the rounding on Billbee's invoice before booking"
+    where = (
+        Text("{rate} %", rate=pct(rate))
+        if rate is not None
+        else Text("lines split over the goods' rates")
+    )
+    return Text(
+        "{where}: our VAT {ours} vs Billbee's {theirs} (difference {difference}, more than "
+        "{tolerance}): check the rate and the rounding on Billbee's invoice before booking",
+        where=where,
+        ours=to_cents(ours),
+        theirs=to_cents(theirs),
+        difference=to_cents(ours - theirs),
+        tolerance=to_cents(TOLERANCE),
     )
 
 
 def _coupon_warning(line: Line) -> str:
-    return (
-        f"a coupon line {money(line.gross)} carries Billbee VAT {money(line.billbee_tax or ZERO)}: "
-        "Billbee treated it as a discount (a price reduction with VAT) while it is booked here as "
-        "a VAT-free means of payment; check which kind of voucher it is"
+    return Text(
+        "a coupon line {amount} carries Billbee VAT {tax}: Billbee treated it as a discount (a "
+        "price reduction with VAT) while it is booked here as a VAT-free means of payment; "
+        "check which kind of voucher it is",
+        amount=to_cents(line.gross),
+        tax=to_cents(line.billbee_tax or ZERO),
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .sentences import Text
+
 EU_MEMBER_STATES: frozenset[str] = frozenset(
     {
         "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
@@ -16,14 +18,20 @@ EU_MEMBER_STATES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
-# Adjectives for sentences such as "Austrian VAT" or "not a valid Austrian VAT ID".
+# Adjectives for sentences such as "Austrian VAT" or "not a valid Austrian VAT ID". Stored
+# sentences keep them as words of their own: a translation says each in its language (the
+# German catalogue names the country, "Umsatzsteuer Österreich", which fits every sentence).
 ADJECTIVES: dict[str, str] = {
-    "AT": "Austrian", "BE": "Belgian", "BG": "Bulgarian", "CY": "Cypriot", "CZ": "Czech",
-    "DE": "German", "DK": "Danish", "EE": "Estonian", "ES": "Spanish", "FI": "Finnish",
-    "FR": "French", "GR": "Greek", "HR": "Croatian", "HU": "Hungarian", "IE": "Irish",
-    "IT": "Italian", "LT": "Lithuanian", "LU": "Luxembourg", "LV": "Latvian", "MT": "Maltese",
-    "NL": "Dutch", "PL": "Polish", "PT": "Portuguese", "RO": "Romanian", "SE": "Swedish",
-    "SI": "Slovenian", "SK": "Slovak", "XI": "Northern Ireland",
+    "AT": Text("Austrian"), "BE": Text("Belgian"), "BG": Text("Bulgarian"),
+    "CY": Text("Cypriot"), "CZ": Text("Czech"), "DE": Text("German"),
+    "DK": Text("Danish"), "EE": Text("Estonian"), "ES": Text("Spanish"),
+    "FI": Text("Finnish"), "FR": Text("French"), "GR": Text("Greek"),
+    "HR": Text("Croatian"), "HU": Text("Hungarian"), "IE": Text("Irish"),
+    "IT": Text("Italian"), "LT": Text("Lithuanian"), "LU": Text("Luxembourg"),
+    "LV": Text("Latvian"), "MT": Text("Maltese"), "NL": Text("Dutch"),
+    "PL": Text("Polish"), "PT": Text("Portuguese"), "RO": Text("Romanian"),
+    "SE": Text("Swedish"), "SI": Text("Slovenian"), "SK": Text("Slovak"),
+    "XI": Text("Northern Ireland"),
 }  # fmt: skip
 
 # Monaco belongs to the French VAT territory (Art. 7 VAT Directive 2006/112/EC): a delivery

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .model import Case
+from .sentences import Text
 
 BUSINESS_CUSTOMER = 1
 
@@ -26,18 +27,20 @@ IC_SUPPLY_CASES = frozenset({Case.IC_SUPPLY, Case.FOREIGN_WAREHOUSE_IC_SUPPLY})
 CONSUMER_ABROAD_CASES = frozenset({Case.OSS, Case.EU_B2C_HOME_TAXED, Case.FOREIGN_WAREHOUSE_OSS})
 CROSS_BORDER_CASES = EXPORT_CASES | IC_SUPPLY_CASES | CONSUMER_ABROAD_CASES
 
-CASE_WORDS: dict[Case, str] = {
-    Case.DOMESTIC: "a domestic sale",
-    Case.EU_B2C_HOME_TAXED: "a sale to a consumer in another member state with home VAT",
-    Case.OSS: "a sale to a consumer in another member state (OSS)",
-    Case.IC_SUPPLY: "a tax-free intra-community supply",
-    Case.EXPORT: "a tax-free export",
-    Case.FOREIGN_WAREHOUSE_LOCAL: "a local sale from a foreign warehouse",
-    Case.FOREIGN_WAREHOUSE_TO_HOME: "a sale from a foreign warehouse into the home country",
-    Case.FOREIGN_WAREHOUSE_OSS: "an OSS sale from a foreign warehouse",
-    Case.FOREIGN_WAREHOUSE_IC_SUPPLY: "a tax-free intra-community supply from a foreign warehouse",
-    Case.FOREIGN_WAREHOUSE_EXPORT: "a tax-free export from a foreign warehouse",
-    Case.SMALL_BUSINESS: "a small-business sale without VAT",
+CASE_WORDS: dict[Case, Text] = {
+    Case.DOMESTIC: Text("a domestic sale"),
+    Case.EU_B2C_HOME_TAXED: Text("a sale to a consumer in another member state with home VAT"),
+    Case.OSS: Text("a sale to a consumer in another member state (OSS)"),
+    Case.IC_SUPPLY: Text("a tax-free intra-community supply"),
+    Case.EXPORT: Text("a tax-free export"),
+    Case.FOREIGN_WAREHOUSE_LOCAL: Text("a local sale from a foreign warehouse"),
+    Case.FOREIGN_WAREHOUSE_TO_HOME: Text("a sale from a foreign warehouse into the home country"),
+    Case.FOREIGN_WAREHOUSE_OSS: Text("an OSS sale from a foreign warehouse"),
+    Case.FOREIGN_WAREHOUSE_IC_SUPPLY: Text(
+        "a tax-free intra-community supply from a foreign warehouse"
+    ),
+    Case.FOREIGN_WAREHOUSE_EXPORT: Text("a tax-free export from a foreign warehouse"),
+    Case.SMALL_BUSINESS: Text("a small-business sale without VAT"),
 }
 
 
@@ -65,18 +68,30 @@ def seller_vat_id_problem(
         allowed.add(registered)
     if seller in allowed:
         return None
-    where = (
-        f"nor the registration's in {ship_from} ({registered})"
-        if ship_from != home_country and registered
-        else f"and there is no VAT ID of a registration in {ship_from}"
-        if ship_from != home_country
-        else ""
-    )
-    return (
-        f"The invoice names the seller VAT ID {printed}, which is neither the merchant's own "
-        f"VAT ID ({own_vat_id}) {where}".rstrip()
-        + ". Correct the VAT ID in Billbee's invoice settings and write the invoice again, or "
-        "enter the registration's VAT ID under Bookkeeping → Foreign VAT registrations."
+    values = {"printed": printed, "own": own_vat_id, "country": ship_from}
+    if ship_from != home_country and registered:
+        return Text(
+            "The invoice names the seller VAT ID {printed}, which is neither the merchant's own "
+            "VAT ID ({own}) nor the registration's in {country} ({registered}). Correct the VAT "
+            "ID in Billbee's invoice settings and write the invoice again, or enter the "
+            "registration's VAT ID under Bookkeeping → Foreign VAT registrations.",
+            registered=registered,
+            **values,
+        )
+    if ship_from != home_country:
+        return Text(
+            "The invoice names the seller VAT ID {printed}, which is neither the merchant's own "
+            "VAT ID ({own}) and there is no VAT ID of a registration in {country}. Correct the "
+            "VAT ID in Billbee's invoice settings and write the invoice again, or enter the "
+            "registration's VAT ID under Bookkeeping → Foreign VAT registrations.",
+            **values,
+        )
+    return Text(
+        "The invoice names the seller VAT ID {printed}, which is neither the merchant's own VAT "
+        "ID ({own}). Correct the VAT ID in Billbee's invoice settings and write the invoice "
+        "again, or enter the registration's VAT ID under Bookkeeping → Foreign VAT "
+        "registrations.",
+        **values,
     )
 
 
@@ -87,10 +102,11 @@ def business_customer_note(
     a consumer in another member state (no VAT ID on the order)."""
     if customer_type != BUSINESS_CUSTOMER or case not in CONSUMER_ABROAD_CASES or buyer_vat_id:
         return None
-    return (
-        f"Billbee marks the customer as a business, but the order carries no VAT ID: booked "
-        f"as a sale to a consumer in {destination or '?'} with VAT. If the customer has a VAT "
-        "ID, enter it in Billbee and write a corrected invoice: the supply is then tax-free."
+    return Text(
+        "Billbee marks the customer as a business, but the order carries no VAT ID: booked as a "
+        "sale to a consumer in {destination} with VAT. If the customer has a VAT ID, enter it "
+        "in Billbee and write a corrected invoice: the supply is then tax-free.",
+        destination=destination or "?",
     )
 
 
@@ -100,18 +116,21 @@ def vat_flags_disagreement(case: Case, flags: Mapping[str, Any]) -> str | None:
         return None
     ours = CASE_WORDS.get(case, case.value)
     if flags.get("ThirdPartyCountry") is True and case not in EXPORT_CASES:
-        return (
-            f"Billbee's invoice register treats the sale as an export to a third country, the "
-            f"connector as {ours}. Check the delivery address and the VAT settings in Billbee."
+        return Text(
+            "Billbee's invoice register treats the sale as an export to a third country, the "
+            "connector as {ours}. Check the delivery address and the VAT settings in Billbee.",
+            ours=ours,
         )
     if case in IC_SUPPLY_CASES and flags.get("CustomerHasVatId") is False:
-        return (
-            f"The connector books {ours}, but Billbee's invoice register says the customer has "
-            "no VAT ID. Check the customer's VAT ID in Billbee and the invoice."
+        return Text(
+            "The connector books {ours}, but Billbee's invoice register says the customer has "
+            "no VAT ID. Check the customer's VAT ID in Billbee and the invoice.",
+            ours=ours,
         )
     if flags.get("SrcCountryIsEqualToDstCountry") is True and case in CROSS_BORDER_CASES:
-        return (
-            f"Billbee's invoice register sees the goods ship within one country, the connector "
-            f"books {ours}. Check the ship-from country and the delivery address."
+        return Text(
+            "Billbee's invoice register sees the goods ship within one country, the connector "
+            "books {ours}. Check the ship-from country and the delivery address.",
+            ours=ours,
         )
     return None

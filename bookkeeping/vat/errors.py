@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from .sentences import Text
+
 
 class VatError(Exception):
     """Base class of the VAT package's errors."""
@@ -15,10 +17,13 @@ class UnknownRate(VatError):
     def __init__(self, country: str, day: date) -> None:
         self.country = country
         self.day = day
-        super().__init__(
-            f"no VAT rates for {country or '(no country)'} on {day:%d.%m.%Y} in the rate table: "
-            "add the period to bookkeeping/vat/rates.py or book this document manually"
+        self.text = Text(
+            "no VAT rates for {country} on {day} in the rate table: add the period to "
+            "bookkeeping/vat/rates.py or book this document manually",
+            country=country or Text("(no country)"),
+            day=day,
         )
+        super().__init__(self.text)
 
 
 class VatHeld(VatError):

@@ -18,6 +18,7 @@ from .countries import (
 from .errors import UnknownRate, VatRejected
 from .model import Case, VatInput
 from .rates import RatePeriod, rates_on
+from .sentences import Text
 from .vatid import VatIdCheck, check_vat_id
 
 
@@ -58,10 +59,14 @@ class Facts:
     @property
     def where(self) -> str:
         if self.territory is not None:
-            name = self.territory.name
-            return f"{self.destination} {self.postcode} ({name}, outside the EU VAT area)"
+            return Text(
+                "{country} {postcode} ({name}, outside the EU VAT area)",
+                country=self.destination,
+                postcode=self.postcode,
+                name=self.territory.name,
+            )
         if self.destination not in EU_MEMBER_STATES:
-            return f"{self.destination} (outside the EU)"
+            return Text("{country} (outside the EU)", country=self.destination)
         return self.destination
 
 
@@ -84,8 +89,10 @@ def need_destination(facts: Facts) -> None:
     if not facts.destination:
         raise VatRejected(
             "no_destination",
-            "no delivery country: the order's shipping address has no country, so the place of "
-            "supply is unknown; complete the address in Billbee",
+            Text(
+                "no delivery country: the order's shipping address has no country, so the place "
+                "of supply is unknown; complete the address in Billbee"
+            ),
         )
 
 
@@ -93,7 +100,7 @@ def rates(country: str, day: date) -> RatePeriod:
     try:
         return rates_on(country, day)
     except UnknownRate as exc:
-        raise VatRejected("unknown_rate", str(exc)) from exc
+        raise VatRejected("unknown_rate", exc.text) from exc
 
 
 def taxed(
@@ -121,16 +128,24 @@ def origin_vat_id(doc: VatInput, facts: Facts, notes: Notes) -> str:
     given = ids.get(facts.ship_from, "")
     if not given.strip():
         notes.warnings.append(
-            f"no VAT ID of the merchant in {facts.ship_from} is configured: DATEV field 123 gets "
-            f"the country code only; selling from a warehouse in {facts.ship_from} needs a VAT "
-            f"registration there: enter its VAT ID under Bookkeeping → Foreign VAT registrations"
+            Text(
+                "no VAT ID of the merchant in {country} is configured: DATEV field 123 gets the "
+                "country code only; selling from a warehouse in {country} needs a VAT "
+                "registration there: enter its VAT ID under Bookkeeping → Foreign VAT "
+                "registrations",
+                country=facts.ship_from,
+            )
         )
         return vat_prefix(facts.ship_from)
     check = check_vat_id(given)
     if not check.valid or check.country != facts.ship_from:
-        problem = check.reason or f"it is not a VAT ID of {facts.ship_from}"
+        problem = check.reason or Text("it is not a VAT ID of {country}", country=facts.ship_from)
         notes.warnings.append(
-            f"the merchant's VAT ID for {facts.ship_from} is not usable ({problem}): fix it under "
-            "Bookkeeping → Foreign VAT registrations"
+            Text(
+                "the merchant's VAT ID for {country} is not usable ({problem}): fix it under "
+                "Bookkeeping → Foreign VAT registrations",
+                country=facts.ship_from,
+                problem=problem,
+            )
         )
     return check.normalized

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.utils.translation import gettext
 
 from connector import formatting
+from connector.texts import Text
 
 from .model import Case
 
@@ -119,27 +120,38 @@ def crossing_note(
     if previous_year > THRESHOLD:
         if not home_taxed:
             return ""
-        return (
-            f"the EU-wide threshold of {_euro(THRESHOLD)} (§ 3c (4) UStG) was exceeded in "
-            f"{year - 1} ({_euro(previous_year)} net distance sales): this sale is taxed in the "
-            "destination country; register for OSS and enter the date in the bookkeeping "
-            "settings"
+        return Text(
+            "the EU-wide threshold of {threshold} (§ 3c (4) UStG) was exceeded in {last_year} "
+            "({previous} net distance sales): this sale is taxed in the destination country; "
+            "register for OSS and enter the date in the bookkeeping settings",
+            threshold=_euro(THRESHOLD),
+            last_year=year - 1,
+            previous=_euro(previous_year),
         )
     if before <= THRESHOLD < after:
         consequence = (
-            "this sale is already taxed in the destination country: register for OSS and enter "
-            "the date in the bookkeeping settings"
+            Text(
+                "this sale is already taxed in the destination country: register for OSS and "
+                "enter the date in the bookkeeping settings"
+            )
             if home_taxed
-            else "the OSS registration is required from now on"
+            else Text("the OSS registration is required from now on")
         )
-        return (
-            f"this sale crosses the EU-wide threshold of {_euro(THRESHOLD)} (§ 3c (4) UStG): net "
-            f"distance sales of {year} rise from {_euro(before)} to {_euro(after)}; {consequence}"
+        return Text(
+            "this sale crosses the EU-wide threshold of {threshold} (§ 3c (4) UStG): net "
+            "distance sales of {year} rise from {before} to {after}; {consequence}",
+            threshold=_euro(THRESHOLD),
+            year=year,
+            before=_euro(before),
+            after=_euro(after),
+            consequence=consequence,
         )
     if after > THRESHOLD and home_taxed:
-        return (
-            f"the EU-wide threshold of {_euro(THRESHOLD)} (§ 3c (4) UStG) was exceeded earlier "
-            f"in {year}: this sale is taxed in the destination country; register for OSS"
+        return Text(
+            "the EU-wide threshold of {threshold} (§ 3c (4) UStG) was exceeded earlier in "
+            "{year}: this sale is taxed in the destination country; register for OSS",
+            threshold=_euro(THRESHOLD),
+            year=year,
         )
     return ""
 

@@ -24,9 +24,9 @@ from .amounts import (
     build_totals,
     compare_with_billbee,
     coupon_total,
-    money,
     pct,
     price_lines,
+    to_cents,
 )
 from .cases import Decision, Notes, decide
 from .countries import EU_MEMBER_STATES, adjective
@@ -42,6 +42,7 @@ from .model import (
     VatInput,
 )
 from .rates import RatePeriod, rates_on
+from .sentences import Joined, Text
 
 __all__ = [
     "Case",
@@ -72,7 +73,9 @@ def vat_treatment(doc: VatInput) -> Treatment:
     totals = build_totals(shares)
     coupons = coupon_total(doc.lines)
     if coupons:
-        notes.trace.append(f"coupons {money(coupons)}: a means of payment, not revenue")
+        notes.trace.append(
+            Text("coupons {amount}: a means of payment, not revenue", amount=to_cents(coupons))
+        )
     comparison = compare_with_billbee(priced, [line for line in doc.lines if line.kind == COUPON])
     notes.warnings.extend(comparison.warnings)
     return Treatment(
@@ -149,39 +152,67 @@ def mismatch_reason(doc: VatInput, decision: Decision, mismatches: list[Mismatch
     home, destination = doc.home_country.upper(), (doc.destination or "").upper()
     charged = _rate_list(sorted({m.billbee for m in mismatches}, reverse=True))
     ours = _rate_list(sorted({m.ours for m in mismatches}, reverse=True))
-    where = f"{destination} (date of supply {day:%d.%m.%Y})"
     if decision.case == Case.EU_B2C_HOME_TAXED and _all_rates_of(destination, day, mismatches):
         since = (
-            "no OSS registration is configured"
+            Text("no OSS registration is configured")
             if doc.oss_since is None
-            else f"the OSS registration is set from {doc.oss_since:%d.%m.%Y} only"
+            else Text("the OSS registration is set from {day} only", day=doc.oss_since)
         )
-        return (
-            f"Billbee charged {destination} {charged} ({adjective(destination)} VAT) on a sale "
-            f"to {where}, but {since}, so {adjective(home)} VAT {ours} would be due. "
-            "Registered for OSS since …? Enter the date under 'OSS registered since' in the "
-            "bookkeeping settings, and every waiting document is decided again; if you are "
-            "not registered, correct the invoice in Billbee (credit note and new invoice)"
+        # The adjectives stay English; a translation names the countries by their codes.
+        return Text(
+            "Billbee charged {destination} {charged} ({destination_adjective} VAT) on a sale "
+            "to {destination} (date of supply {day}), but {since}, so {home_adjective} VAT "
+            "{ours} would be due. Registered for OSS since …? Enter the date under 'OSS "
+            "registered since' in the bookkeeping settings, and every waiting document is "
+            "decided again; if you are not registered, correct the invoice in Billbee (credit "
+            "note and new invoice)",
+            destination=destination,
+            destination_adjective=adjective(destination),
+            home=home,
+            home_adjective=adjective(home),
+            charged=charged,
+            ours=ours,
+            day=day,
+            since=since,
         )
     if decision.case == Case.OSS and _all_rates_of(home, day, mismatches):
-        since = f"{doc.oss_since:%d.%m.%Y}" if doc.oss_since else "?"
-        return (
-            f"Billbee charged {home} {charged} ({adjective(home)} VAT) on a sale to {where}, "
-            f"but the connection is registered for OSS since {since}, so "
-            f"{adjective(destination)} VAT {ours} is due. Did the OSS registration begin "
+        return Text(
+            "Billbee charged {home} {charged} ({home_adjective} VAT) on a sale to {destination} "
+            "(date of supply {day}), but the connection is registered for OSS since {since}, "
+            "so {destination_adjective} VAT {ours} is due. Did the OSS registration begin "
             "later? Correct 'OSS registered since' in the bookkeeping settings, and every "
-            "waiting document is decided again; otherwise correct the invoice in Billbee"
+            "waiting document is decided again; otherwise correct the invoice in Billbee",
+            destination=destination,
+            destination_adjective=adjective(destination),
+            home=home,
+            home_adjective=adjective(home),
+            charged=charged,
+            ours=ours,
+            day=day,
+            since=doc.oss_since or "?",
         )
-    lines = ", ".join(
-        f"{m.kind} {money(m.gross)} at {pct(m.billbee)} % (here {pct(m.ours)} %)"
-        for m in mismatches
+    lines = Joined(
+        tuple(
+            Text(
+                "{kind} {amount} at {billbee} % (here {ours} %)",
+                kind=_kind_word(m.kind),
+                amount=to_cents(m.gross),
+                billbee=pct(m.billbee),
+                ours=pct(m.ours),
+            )
+            for m in mismatches
+        )
     )
     taxed = decision.taxed_in or home
-    return (
-        f"Billbee charged other VAT rates than the treatment decided here "
-        f"({decision.case.value}: {adjective(taxed)} VAT on {day:%d.%m.%Y}): {lines}. Check "
-        "the VAT settings of the shop in Billbee and the connection's OSS registration; the "
-        "document waits until the rates agree or the invoice is corrected"
+    return Text(
+        "Billbee charged other VAT rates than the treatment decided here ({case}: {adjective} "
+        "VAT on {day}): {lines}. Check the VAT settings of the shop in Billbee and the "
+        "connection's OSS registration; the document waits until the rates agree or the "
+        "invoice is corrected",
+        case=decision.case.value,
+        adjective=adjective(taxed),
+        day=day,
+        lines=lines,
     )
 
 
@@ -196,11 +227,20 @@ def _all_rates_of(country: str, day: date, mismatches: list[Mismatch]) -> bool:
     return all(m.billbee in _all_rates(period) for m in mismatches)
 
 
-def _describe(period: RatePeriod, day: date) -> str:
-    reduced = ", ".join(f"{pct(rate)} %" for rate in period.reduced) or "none"
-    return (
-        f"rates of {period.country} on {day:%d.%m.%Y}: standard {pct(period.standard)} %, "
-        f"reduced {reduced}"
+def _describe(period: RatePeriod, day: date) -> Text:
+    if not period.reduced:
+        return Text(
+            "rates of {country} on {day}: standard {standard} %, reduced none",
+            country=period.country,
+            day=day,
+            standard=pct(period.standard),
+        )
+    return Text(
+        "rates of {country} on {day}: standard {standard} %, reduced {reduced}",
+        country=period.country,
+        day=day,
+        standard=pct(period.standard),
+        reduced=_rate_list(period.reduced),
     )
 
 
@@ -210,7 +250,7 @@ def choose_rate(line: Line, period: RatePeriod, day: date) -> tuple[Decimal, tup
     The TaxIndex says *which* rate (none, standard, reduced); the taxed country's period says
     how much, because Billbee's TaxRate1/TaxRate2 may belong to another country (§4.4 note).
     """
-    when = f"{period.country} on {day:%d.%m.%Y}"
+    when = Text("{country} on {day}", country=period.country, day=day)
     if line.tax_index == 2:
         return _reduced_rate(line, period, when)
     warnings: list[str] = []
@@ -220,45 +260,94 @@ def choose_rate(line: Line, period: RatePeriod, day: date) -> tuple[Decimal, tup
         rate = period.standard
     else:
         rate = period.standard
-        what = "no TaxIndex" if line.tax_index is None else f"an unknown TaxIndex {line.tax_index}"
+        what = (
+            Text("no TaxIndex")
+            if line.tax_index is None
+            else Text("an unknown TaxIndex {index}", index=line.tax_index)
+        )
         warnings.append(
-            f"a {line.kind} line {money(line.gross)} has {what}: booked at the standard rate "
-            f"{pct(rate)} % of {when}"
+            # A rate is one value with its "%": "% of" would read as a printf directive.
+            Text(
+                "a {kind} line {amount} has {what}: booked at the standard rate {rate} of {when}",
+                kind=_kind_word(line.kind),
+                amount=to_cents(line.gross),
+                what=what,
+                rate=f"{pct(rate)} %",
+                when=when,
+            )
         )
     warnings.extend(_billbee_rate_differs(line, rate, period, when))
     return rate, tuple(warnings)
 
 
-def _reduced_rate(line: Line, period: RatePeriod, when: str) -> tuple[Decimal, tuple[str, ...]]:
+def _reduced_rate(line: Line, period: RatePeriod, when: Text) -> tuple[Decimal, tuple[str, ...]]:
     offered = line.billbee_rate
     for rate in period.reduced:
         if rate == offered:
             return rate, ()
-    subject = f"a {line.kind} line {money(line.gross)} with TaxIndex 2 (reduced rate)"
+    kind, amount = _kind_word(line.kind), to_cents(line.gross)
     if not period.reduced:
         rate = period.standard
-        problem = f"{period.country} has no reduced rate"
-        return rate, (f"{subject}, but {problem}: booked at the standard rate {pct(rate)} %",)
+        return rate, (
+            Text(
+                "a {kind} line {amount} with TaxIndex 2 (reduced rate), but {country} has no "
+                "reduced rate: booked at the standard rate {rate} %",
+                kind=kind,
+                amount=amount,
+                country=period.country,
+                rate=pct(rate),
+            ),
+        )
     rate = period.reduced[0]
-    table = _rate_list(period.reduced)
     if offered is None:
-        problem = "Billbee sent no rate"
+        problem = Text("Billbee sent no rate")
     else:
-        problem = f"Billbee's {pct(offered)} % is not a reduced rate of {when} ({table})"
-    return rate, (f"{subject}: {problem}; booked at {pct(rate)} %, the first reduced rate",)
+        problem = Text(
+            "Billbee's {offered} is not a reduced rate of {when} ({table})",
+            offered=f"{pct(offered)} %",
+            when=when,
+            table=_rate_list(period.reduced),
+        )
+    return rate, (
+        Text(
+            "a {kind} line {amount} with TaxIndex 2 (reduced rate): {problem}; booked at "
+            "{rate} %, the first reduced rate",
+            kind=kind,
+            amount=amount,
+            problem=problem,
+            rate=pct(rate),
+        ),
+    )
 
 
 def _billbee_rate_differs(
-    line: Line, rate: Decimal, period: RatePeriod, when: str
+    line: Line, rate: Decimal, period: RatePeriod, when: Text
 ) -> tuple[str, ...]:
     offered = line.billbee_rate
     if offered is None or offered == rate:
         return ()
-    unknown = "" if offered in _all_rates(period) else f"; {pct(offered)} % is no rate of {when}"
+    values = {
+        "offered": f"{pct(offered)} %",
+        "kind": _kind_word(line.kind),
+        "amount": to_cents(line.gross),
+        "index": line.tax_index,
+        "rate": f"{pct(rate)} %",
+        "when": when,
+    }
+    if offered in _all_rates(period):
+        return (
+            Text(
+                "Billbee applied {offered} to a {kind} line {amount}, but TaxIndex {index} "
+                "means {rate} in {when}: booked at {rate}",
+                **values,
+            ),
+        )
     return (
-        f"Billbee applied {pct(offered)} % to a {line.kind} line {money(line.gross)}, but "
-        f"TaxIndex {line.tax_index} means {pct(rate)} % in {when}: booked at {pct(rate)} %"
-        f"{unknown}",
+        Text(
+            "Billbee applied {offered} to a {kind} line {amount}, but TaxIndex {index} means "
+            "{rate} in {when}: booked at {rate}; {offered} is no rate of {when}",
+            **values,
+        ),
     )
 
 
@@ -268,3 +357,22 @@ def _all_rates(period: RatePeriod) -> frozenset[Decimal]:
 
 def _rate_list(rates: Iterable[Decimal]) -> str:
     return ", ".join(f"{pct(rate)} %" for rate in rates)
+
+
+# A line's kind as the stored sentences name it.
+_KIND_WORDS = {
+    str(word): word
+    for word in (
+        Text("goods"),
+        Text("discount"),
+        Text("shipping"),
+        Text("adjustment"),
+        Text("discount_code"),
+        Text("voucher"),
+        Text("coupon"),
+    )
+}
+
+
+def _kind_word(kind: str) -> str:
+    return _KIND_WORDS.get(kind, kind)

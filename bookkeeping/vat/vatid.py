@@ -14,6 +14,7 @@ from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from .countries import EU_MEMBER_STATES, adjective, country_of_vat_prefix, vat_prefix
+from .sentences import Text
 
 # VAT-ID prefixes of the member states (Greece as EL) plus XI: Northern Ireland keeps EU VAT
 # rules for goods (Windsor Framework), and stdnum validates XI numbers like British ones.
@@ -32,14 +33,16 @@ class VatIdCheck:
 def check_vat_id(value: str | None) -> VatIdCheck:
     normalized = _SEPARATORS.sub("", value or "").upper()
     if not normalized:
-        return VatIdCheck(False, "", "", "no VAT ID")
+        return VatIdCheck(False, "", "", Text("no VAT ID"))
     prefix = normalized[:2]
     if prefix == "GR":
         # Greek IDs are issued with EL; buyers often type the ISO code. VIES and DATEV field 40
         # need EL, so the number is rewritten rather than rejected.
         prefix, normalized = "EL", "EL" + normalized[2:]
     if prefix not in _PREFIXES:
-        return VatIdCheck(False, normalized, "", f"{normalized} has no EU country prefix")
+        return VatIdCheck(
+            False, normalized, "", Text("{vat_id} has no EU country prefix", vat_id=normalized)
+        )
     country = country_of_vat_prefix(prefix)
     try:
         normalized = eu_vat.validate(normalized)
@@ -48,14 +51,19 @@ def check_vat_id(value: str | None) -> VatIdCheck:
             False,
             normalized,
             country,
-            f"{normalized} is not a valid {adjective(country)} VAT ID ({_problem(exc)})",
+            Text(
+                "{vat_id} is not a valid {adjective} VAT ID ({problem})",
+                vat_id=normalized,
+                adjective=adjective(country),
+                problem=_problem(exc),
+            ),
         )
     return VatIdCheck(True, normalized, country, "")
 
 
-def _problem(exc: ValidationError) -> str:
+def _problem(exc: ValidationError) -> Text:
     if isinstance(exc, InvalidChecksum):
-        return "checksum"
+        return Text("checksum")
     if isinstance(exc, InvalidLength):
-        return "length"
-    return "format"
+        return Text("length")
+    return Text("format")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from bookkeeping.labels import NOT_BOOKED, booking_reason_label, booking_status_label
 
 from ..models import ExternalOrder
+from ..texts import said
 from .display import status_badge
 
 # Reason codes fixed in the set-up lists (besides the debtor mapping and exchange rates).
@@ -88,9 +89,11 @@ def _fix_of_hold(document: ExternalOrder, code: str) -> Fix:
 
 
 def booking_values(document: Any) -> tuple[str | None, str, str]:
-    """(status, reason code, reason) from the list's annotations."""
+    """(status, reason code, reason) from the list's annotations; the reason in the reader's
+    language (stored in English)."""
+    reason = getattr(document, "booking_reason", None) or ""
     return (
         getattr(document, "booking_status", None),
         getattr(document, "booking_reason_code", None) or "",
-        getattr(document, "booking_reason", None) or "",
+        said(reason, getattr(document, "booking_reason_data", None)) if reason else "",
     )

@@ -1,7 +1,7 @@
 """The bookkeeping pages of the console in German (a browser asking for German): the exchange
 rate import with its preview, the settings, the debtor mapping, the import of the set-up
 lists, the export page, the journal's buttons and the work queue say German what they said
-in English. Stored reasons stay as stored (English)."""
+in English, stored reasons included (tests/bookkeeping/test_booking_texts_german.py)."""
 
 from __future__ import annotations
 
@@ -198,7 +198,10 @@ def test_the_export_page_names_the_status_of_the_open_documents_in_german(
     )
 
     assert "<td>wartet</td>" in page and "<td>waiting</td>" not in page
-    assert reason in page  # the stored reason, as stored
+    # The stored reason in German (stored in English with its sentence's data).
+    assert "Ordnen Sie der Bestellherkunft " in page
+    assert "einen Debitor zu (Buchhaltung → Debitorenzuordnung)" in page
+    assert reason.startswith("assign a debtor account") and reason not in page
     assert "Buchungsstapel (DATEV-Export)</a> › Zeitraum exportieren" in page
 
 

@@ -111,9 +111,10 @@ def test_the_german_report_names_figures_groups_and_kinds_in_german(books, sandb
     held = [tuple(row) for row in tables["held"].rows]
     group = held.index(("wartet", "kein Debitorenkonto zugeordnet", "no_debtor", 1))
     assert held[group + 1] == ("", f"– {UNMAPPED_ORIGIN}", "", 1)
-    # A stored reason names one document and is shown as stored (English by design).
+    # A stored reason names one document: said in the report's language (stored in English).
     reasons = {row[1]: row[6] for row in tables["held_documents"].rows}
-    assert "assign a debtor account" in reasons["RT-2026-3"]
+    assert reasons["RT-2026-3"].startswith("Ordnen Sie der Bestellherkunft ")
+    assert "einen Debitor zu (Buchhaltung → Debitorenzuordnung)" in reasons["RT-2026-3"]
     assert "0,01 EUR" in tables["vat_differences"].note
     assert tables["completeness"].note.startswith("Billbees Rechnungsregister, gelesen ")
 
