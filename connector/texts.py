@@ -84,13 +84,14 @@ class Text(str):
             # times.
             known = _CONSTANT.get(template)
             if known is None:
-                known = _CONSTANT[template] = cls._made(template, template, {})
+                known = _CONSTANT[template] = cls.written(template, template, {})
             return known
         english = template.format(**{k: _english(v) for k, v in params.items()})
-        return cls._made(english, template, params)
+        return cls.written(english, template, params)
 
     @classmethod
-    def _made(cls, english: str, template: str, params: dict[str, Any]) -> Text:
+    def written(cls, english: str, template: str, params: dict[str, Any]) -> Text:
+        """A Text whose English is already written (by the VAT package's own Text)."""
         self = super().__new__(cls, english)
         stored = {_marked(k): v for k, v in params.items()}
         stored[_TEMPLATE] = template

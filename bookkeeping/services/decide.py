@@ -289,10 +289,8 @@ def stored_sentence(value: str) -> str:
     if isinstance(value, sentences.Text):
         # The same English, already written: not formatted a second time (booking is
         # benchmarked, and a document's trace is mostly the VAT package's sentences).
-        text = str.__new__(Text, value)
-        text.template = value.template
-        text.params = {k: _stored_value(v) for k, v in value.params.items()}
-        return text
+        params = {k: _stored_value(v) for k, v in value.params.items()}
+        return Text.written(value, value.template, params)
     return value
 
 
