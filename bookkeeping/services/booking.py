@@ -51,9 +51,10 @@ BOOKED = DocumentBooking.Status.BOOKED
 CHUNK = 500
 ACCEPTED = frozenset(ExternalOrder.ACCEPTED)
 # What booking reads of a document (not its trace, which can be long).
+# Every field booking reads of a document: one left out is fetched again per document.
 DOCUMENT_FIELDS = (
     "connection_id", "billbee_order_id", "kind", "status", "reason", "invoice_number",
-    "order_number", "origin", "payment_method", "parent_id", "raw_hash",
+    "order_number", "origin", "payment_method", "parent_id", "raw_hash", "register_vat_flags",
 )  # fmt: skip
 
 

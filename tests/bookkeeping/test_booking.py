@@ -908,3 +908,23 @@ def test_an_archived_or_dunning_invoice_is_booked(account, shop, state, name):
     assert doc(billbee_id).status == "imported"
     assert booking(billbee_id).status == "booked"
     assert booked_lines(billbee_id)[0] == ("debtor", 10001, "S", Decimal("25.00"))
+
+
+def test_booking_reads_each_document_s_fields_with_its_chunk(make_sandbox, monkeypatch):
+    """Booking reads the fields it decides with together with the chunk of documents: none is
+    fetched again per document (once the register's VAT flags were, a query per document)."""
+    from connector.models import ExternalOrder
+
+    refreshed: list[int] = []
+    original = ExternalOrder.refresh_from_db
+
+    def counting(self, *args, **kwargs):
+        refreshed.append(self.pk)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ExternalOrder, "refresh_from_db", counting)
+
+    _, result = generated_books(make_sandbox(orders=120))
+
+    assert result.booked > 50
+    assert refreshed == []
