@@ -86,14 +86,20 @@ class Text(str):
             if known is None:
                 known = _CONSTANT[template] = cls.written(template, template, {})
             return known
-        english = template.format(**{k: _english(v) for k, v in params.items()})
-        return cls.written(english, template, params)
+        # Every value writes itself as str() does, except dates (01.10.2026, not ISO).
+        english_values = params
+        for value in params.values():
+            if isinstance(value, date):
+                english_values = {k: _english(v) for k, v in params.items()}
+                break
+        return cls.written(template.format_map(english_values), template, params)
 
     @classmethod
     def written(cls, english: str, template: str, params: dict[str, Any]) -> Text:
         """A Text whose English is already written (by the VAT package's own Text)."""
         self = super().__new__(cls, english)
-        stored = {_marked(k): v for k, v in params.items()}
+        marked = _MARKED
+        stored = {marked.get(k) or _marked(k): v for k, v in params.items()}
         stored[_TEMPLATE] = template
         self.__dict__ = stored
         return self
