@@ -42,6 +42,7 @@ def entry_summary(entry: JournalEntry) -> dict[str, Any]:
         "credit_for": entry.credit_for_id,
         "late_change": entry.late_change,
         "note": entry.note,
+        "note_data": (entry.texts or {}).get("note"),
         "exported": entry.exports.filter(reexport=False).exists(),
         "lines": [
             {

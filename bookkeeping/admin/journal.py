@@ -130,11 +130,15 @@ class JournalEntryAdmin(ListExport, ReadOnly):
         "credit_for",
         "late_change",
         "booked_after_export",
-        "note",
+        "note_text",
         "posted_at",
     )
 
     debtor_text = plain_number("debtor", _("debtor"))
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj: JournalEntry) -> str:
+        return said_field(obj, "note")  # in the reader's language
 
     class Media:
         css = LISTS_CSS

@@ -164,6 +164,8 @@ class JournalEntry(Immutable):
         verbose_name=_("booked after export"),
     )
     note = models.TextField(blank=True, verbose_name=_("note"))
+    # The note's template and values, to show it in the reader's language (connector/texts.py).
+    texts = models.JSONField(default=dict, blank=True, verbose_name=_("texts per language"))
     source_hash = models.CharField(
         max_length=64, help_text=_("Version of the document booked."), verbose_name=_("source hash")
     )

@@ -201,9 +201,9 @@ def _post(
         # A change of a document whose booking (or month) was exported is a late change; its
         # new entry is one too, not a document booked after export.
         late = _exported(current) or values.booked_after_export
-        _reverse(ctx, current, "the document changed after it was booked", result, late=late)
+        _reverse(ctx, current, Text("the document changed after it was booked"), result, late=late)
         values.late_change, values.booked_after_export = late, False
-        values.note = f"replaces entry #{current.pk} (the document changed)"
+        values.note = Text("replaces entry #{entry} (the document changed)", entry=current.pk)
         trace.append(
             Text("the document changed: entry #{entry} reversed, booked anew", entry=current.pk)
         )
@@ -221,13 +221,12 @@ def _post_new(
     values, lines = decided.values, decided.plan.lines
     _threshold(ctx, decided)
     if values.late_change:
-        values.note = (values.note + "; " if values.note else "") + (
-            "late change: the period was already exported"
-        )
+        values.note = _also(values.note, LATE_CHANGE)
         result.late_changes += 1
     elif values.booked_after_export:
-        values.note = (values.note + "; " if values.note else "") + (
-            "booked after export: the period was already exported; in its next supplement"
+        values.note = _also(
+            values.note,
+            Text("booked after export: the period was already exported; in its next supplement"),
         )
         result.booked_after_export += 1
     decided.trace.append(Text("posted as a new journal entry"))
@@ -281,6 +280,14 @@ def _exported(entry: JournalEntry) -> bool:
     return ExportedEntry.objects.filter(entry=entry).exists()
 
 
+LATE_CHANGE = Text("late change: the period was already exported")
+
+
+def _also(note: str, addition: Text) -> str:
+    """A journal entry's note with one more remark, after a semicolon."""
+    return Text("{note}; {addition}", note=note, addition=addition) if note else addition
+
+
 def _reverse(
     ctx: BookingContext,
     entry: JournalEntry,
@@ -291,7 +298,7 @@ def _reverse(
     if late is None:
         late = _exported(entry) or f"{entry.document_date:%Y-%m}" in ctx.exported_months
     if late:
-        note += "; late change: the period was already exported"
+        note = _also(note, LATE_CHANGE)
         result.late_changes += 1
     if entry.case in DISTANCE_SALE_CASES:  # the year's distance sales lose it again
         year = (entry.service_date or entry.document_date).year
@@ -318,8 +325,10 @@ def _hold(
         return
     with transaction.atomic():
         # What was booked no longer matches the document: it is reversed, not left standing.
-        # The reversal's note is shown as stored (the journal), in English.
-        note = f"the document changed and can no longer be booked: {hold.reason}"
+        # The reversal's note says why, in the reader's language on the journal's pages.
+        note = Text(
+            "the document changed and can no longer be booked: {reason}", reason=hold.reason
+        )
         _reverse(ctx, current, note, result)
         result.reversed += 1
         store_hold(ctx, document, booking, hold.status, hold.code, hold.reason, trace)

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from connector.services.rowwriter import RowWriter
+from connector.texts import texts
 
 from ..models import JournalEntry, JournalLine
 from ..posting import PlanLine, mirror
@@ -105,6 +106,7 @@ def entry_fields(
         "late_change": values.late_change,
         "booked_after_export": values.booked_after_export,
         "note": values.note,
+        "texts": texts(note=values.note),
         "source_hash": values.source_hash,
         "plan_hash": values.plan_hash,
         "posted_at": now,

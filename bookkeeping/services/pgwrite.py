@@ -80,7 +80,10 @@ def entry_and_booking_insert(
     returns the entry's id. Must run in autocommit (its own transaction) or in the caller's."""
     ops = connection.ops
     entry_values = [
-        ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in entry.values()
+        ops.adapt_datetimefield_value(v)
+        if isinstance(v, datetime)
+        else (ops.adapt_json_value(v, None) if isinstance(v, dict) else v)
+        for v in entry.values()
     ]
     line_arrays = [[getattr(ln, name) for ln in lines] for name, _ in LINE_COLUMNS[1:]]
     positions = list(range(1, len(lines) + 1))

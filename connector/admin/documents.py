@@ -223,6 +223,7 @@ class ExternalOrderAdmin(ExportMixin, admin.ModelAdmin):
             for entry in detail["booking"]["entries"]:
                 entry["date_text"] = day(date.fromisoformat(entry["document_date"]))
                 entry["total_text"] = _money_text(entry["total"], entry["currency"])
+                entry["note"] = said(entry["note"], entry.get("note_data"))
                 for line in entry["lines"]:
                     line["amount_text"] = _money_text(line["amount"], "")
                     line["rate_text"] = _money_text(line["rate"], "")

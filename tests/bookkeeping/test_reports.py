@@ -17,6 +17,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -423,6 +424,40 @@ def test_a_change_after_the_export_shows_as_reversal_and_late_change(books, sand
     shop = {r.case: r for r in report.revenue if r.origin == TESTSHOP_ORIGIN}["domestic"]
     assert (shop.net, shop.vat, shop.entries) == (Decimal("21.01"), Decimal("3.99"), 5)
     assert report.totals.balanced and report.totals.debtor_difference == 0
+
+
+def test_a_reversal_s_note_reads_in_german_on_the_journal_and_the_document(
+    books, sandbox, admin_client, static_root
+):
+    """The journal's notes are stored in English (the exports read them so) and said in the
+    reader's language on the console's pages."""
+    from bookkeeping.models import JournalEntry
+    from tests.conftest import german
+
+    assert datev_export(books.connection, FIRST, LAST, allow_incomplete=True).batches
+    patch(sandbox, books.rounding_id, TotalCost=25)
+    assert run(books.connection).state == "succeeded"
+    documents_book(books.connection)
+    reversal = JournalEntry.objects.get(kind="reversal", number="RT-2026-1")
+    rebooked = JournalEntry.objects.filter(kind="invoice", number="RT-2026-1").latest("pk")
+    assert reversal.note == (
+        "the document changed after it was booked; late change: the period was already exported"
+    )
+
+    journal = german(
+        admin_client, reverse("admin:bookkeeping_journalentry_change", args=[reversal.pk])
+    )
+    document = german(
+        admin_client, reverse("admin:connector_externalorder_change", args=[reversal.document_id])
+    )
+
+    assert (
+        "der Beleg hat sich geändert, nachdem er gebucht wurde; späte Änderung: der Zeitraum "
+        "war schon exportiert"
+    ) in journal
+    assert f"ersetzt Buchung Nr. {reversal.reverses_id} (der Beleg hat sich geändert)" in document
+    assert rebooked.note.startswith(f"replaces entry #{reversal.reverses_id}")
+    assert "late change" not in journal + document
 
 
 # ---------------------------------------------------------------- completeness
