@@ -218,6 +218,10 @@ class ExternalOrderAdmin(ExportMixin, admin.ModelAdmin):
         # The decision in the reader's language (stored in English).
         detail["reason"] = said_field(document, "reason")
         detail["trace"] = said_list_field(document, "trace")
+        # A version keeps only its English reason: said again where it is the document's.
+        reason_data = (document.texts or {}).get("reason")
+        for version in detail.get("version_rows") or []:
+            version["reason"] = said(version["reason"], reason_data)
         totals = {k: _money_text(v, document.currency) for k, v in detail["totals"].items()}
         if detail.get("booking"):
             for entry in detail["booking"]["entries"]:

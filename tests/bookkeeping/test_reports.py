@@ -17,10 +17,10 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.urls import reverse
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader

@@ -169,6 +169,8 @@ def test_a_document_s_reason_and_trace_in_german_and_english(admin_client, impor
     assert "Belegart: Rechnung (keine Endung -GS" in german_page
     assert re.search(r"Verkaufskanal \S[^:]*: trifft zu: Regel Nr\. \d+", german_page)
     assert "→ ausgeschlossen: ausgeschlossen durch Regel" in german_page
+    # The version history's reason too (a version keeps only its English).
+    assert re.search(r'title="ausgeschlossen durch Regel Nr\. \d+', german(admin_client, url))
     assert "excluded by rule" not in german_page
     assert document.reason in english_page  # English as stored
     assert document.trace[0] in english_page
