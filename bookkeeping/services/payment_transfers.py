@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from connector.texts import Text
+
 from ..errors import BookkeepingError
 from ..models import JournalEntry, JournalLine
 from ..posting import Plan, PlanLine
@@ -81,7 +83,9 @@ def transfer_post(posting: TransferPosting, now: datetime) -> JournalEntry:
         document_total=amount,
         source_hash=_hash("transfer", posting.reference, posting.day, amount, number),
         plan_hash=Plan(lines, ZERO).fingerprint(posting.day),
-        note=f"Geldtransit aus Kontoauszug, Umsatz {posting.reference}"
+        note=Text(
+            "money in transit from the statement, line {reference}", reference=posting.reference
+        )
         if posting.reference
         else "",
     )
@@ -144,7 +148,7 @@ def payment_return_post(posting: ReturnPosting, now: datetime) -> JournalEntry:
         document_total=-returned,
         source_hash=_hash("return", invoice.pk, posting.reference, posting.day, returned),
         plan_hash=Plan(lines, ZERO).fingerprint(posting.day),
-        note=f"Rückbuchung aus Kontoauszug, Umsatz {posting.reference}"
+        note=Text("return debit from the statement, line {reference}", reference=posting.reference)
         if posting.reference
         else "",
     )

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from connector.texts import Text
+
 from ..errors import BookkeepingError
 from ..models import ExportedEntry, JournalEntry
 from ..posting import Plan, PlanLine
@@ -97,9 +99,18 @@ def payment_post(posting: PaymentPosting, now: datetime) -> JournalEntry:
         document_total=amount + settled,
         source_hash=_hash("payment", invoice.pk, posting.reference, posting.day, amount),
         plan_hash=Plan(lines, ZERO).fingerprint(posting.day),
-        note=f"{word} aus Kontoauszug, Umsatz {posting.reference}" if posting.reference else "",
+        note=_statement_note(amount > 0, posting.reference),
     )
     return entry_post(invoice.connection_id, invoice.document_id, values, lines, now)
+
+
+def _statement_note(received: bool, reference: str) -> str:
+    """Which statement line the payment or refund comes from (said in the reader's language)."""
+    if not reference:
+        return ""
+    if received:
+        return Text("payment from the statement, line {reference}", reference=reference)
+    return Text("refund from the statement, line {reference}", reference=reference)
 
 
 def payment_reverse(payment: JournalEntry, now: datetime, *, note: str) -> JournalEntry:

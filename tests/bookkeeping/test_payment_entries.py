@@ -198,3 +198,28 @@ def test_the_period_report_lists_receipts_and_keeps_the_revenue():
     assert [(r.account, r.payments, r.received) for r in after.receipts] == [
         (BANK, 1, Decimal("-19.00"))
     ]
+
+
+def test_a_payment_s_note_names_its_statement_line_in_the_reader_s_language(
+    admin_client, static_root
+):
+    from django.urls import reverse
+
+    from tests.conftest import german
+
+    payment = payment_post(
+        PaymentPosting(
+            invoice=an_invoice(),
+            day=date(2026, 11, 20),
+            amount=Decimal("119.00"),
+            account=BANK,
+            reference="SBX20261120000001",
+        ),
+        timezone.now(),
+    )
+    url = reverse("admin:bookkeeping_journalentry_change", args=[payment.pk])
+
+    assert payment.note == "payment from the statement, line SBX20261120000001"
+    assert "Zahlung aus Kontoauszug, Umsatz SBX20261120000001" in german(admin_client, url)
+    english = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "payment from the statement, line SBX20261120000001" in english
