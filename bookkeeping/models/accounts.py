@@ -105,7 +105,7 @@ class DebtorMapping(models.Model):
         blank=True,
         validators=debtor_validators,
         help_text=_("Debtor 10000–69999."),
-        verbose_name=_("account"),
+        verbose_name=_("debtor account"),
     )
     name = models.CharField(
         max_length=50,

@@ -313,6 +313,6 @@ def test_the_import_and_export_pages_say_what_each_column_holds_in_german(admin_
     page = german(admin_client, url("debtormapping", view))
 
     assert "origin (Bestellherkunft)" in page
-    assert "payment_method (Zahlungsart)" in page
+    assert "account (Debitorenkonto)" in page
     english = admin_client.get(url("debtormapping", view), HTTP_ACCEPT_LANGUAGE="en")
     assert "origin (origin)" not in english.content.decode()  # same name: said once
