@@ -274,12 +274,16 @@ def rendered(value: str) -> str:
     return value.render() if isinstance(value, Text) else value
 
 
+def stored_text(english: str, data: Any) -> str:
+    """The stored sentence ``english`` as its ``Text`` when ``data`` gives it back; else the
+    English as stored (rows stored before their sentences' data, or a template changed since)."""
+    text = load(data)
+    return text if text is not None and str(text) == english else english
+
+
 def said(english: str, data: Any) -> str:
     """The stored sentence ``english`` in the active language, when ``data`` gives it back."""
-    text = load(data)
-    if text is None or str(text) != english:
-        return english
-    return text.render()
+    return rendered(stored_text(english, data))
 
 
 def said_list(english: Iterable[str], data: Any) -> list[str]:

@@ -18,10 +18,10 @@ from django.utils.translation import gettext, gettext_noop
 
 from connector.labels import reason_label
 from connector.models import ChannelRule, ExternalOrder
+from connector.texts import stored_text
 
 from ..labels import NOT_BOOKED, booking_reason_label
 from ..models import DocumentBooking
-from ..texts import sentence_of
 from .rows import HeldDocument, ReasonDetail, ReasonGroup, StatusCount, VatDifferenceRow
 
 CENT = Decimal("0.01")
@@ -86,7 +86,7 @@ def _held_bookings(documents: QuerySet[ExternalOrder]) -> list[HeldDocument]:
     # The reason as its sentence where its data gives it back, so that the report says it in
     # its reader's language (the CSV in English).
     return [
-        HeldDocument(status, code, sentence_of(reason, stored), pk, number, order, bb, day, origin)
+        HeldDocument(status, code, stored_text(reason, stored), pk, number, order, bb, day, origin)
         for status, code, reason, pk, number, order, bb, day, origin, stored in rows
     ]
 

@@ -20,7 +20,7 @@ from django.utils import translation
 from billbee.dto import Order
 from connector.classify import CANCELLED_STATES
 from connector.models import Connection, ExternalOrder
-from connector.texts import Joined, Text
+from connector.texts import Joined, Text, stored_text
 
 from .. import plausibility, sources
 from ..errors import Hold
@@ -36,7 +36,6 @@ from ..models import (
 )
 from ..posting import Accounts, Plan, PlanInput, PlanProblem, entry_plan, month_of
 from ..selectors import distance_sales
-from ..texts import sentence_of
 from ..vat import Case, Treatment, VatHeld, VatRejected, sentences, vat_treatment
 from ..vat.crosscheck import (
     business_customer_note,
@@ -391,7 +390,7 @@ def stored_reason(record: ExternalOrder | DocumentBooking) -> str:
     """The record's stored reason for a sentence that quotes it: the reason's ``Text`` when
     its data was read with the record (annotated as ``reason_data``) and gives it back, so
     that the console says the quote in the reader's language too; else the English."""
-    return sentence_of(record.reason, getattr(record, "reason_data", None))
+    return stored_text(record.reason, getattr(record, "reason_data", None))
 
 
 def _credited_entry(original: Original | None, trace: list[str]) -> JournalEntry | None:

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from connector.models import Connection, ExternalOrder
 from connector.storable import FAILURE_CODES
+from connector.texts import stored_text
 
 from ..models import DocumentBooking, ExportBatch
-from ..texts import sentence_of
 
 LISTED = 50
 
@@ -94,7 +94,7 @@ def month_open_items(connection: Connection, start: date, end: date, now: dateti
     ]
     month.documents = [
         OpenDocument(
-            number or order or str(billbee_id), billbee_id, status, sentence_of(reason, stored)
+            number or order or str(billbee_id), billbee_id, status, stored_text(reason, stored)
         )
         for number, order, billbee_id, status, reason, stored in rows[:LISTED]
     ]
