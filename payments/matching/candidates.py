@@ -22,7 +22,7 @@ MAX_CUSTOMER_ITEMS = 12
 
 
 CENT = Decimal("0.01")
-# Sentences said again and again: one object each (a line's reasons are kept until stored).
+# Sentences said again and again (a Text without values is one shared object anyway).
 AMOUNT_EQUAL = Text("amount equal")
 OTHERS_NAMED = Text("the text names other open items too")
 

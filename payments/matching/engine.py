@@ -32,7 +32,7 @@ PAYOUT_REASON = Text(
 CONVERSION_REASON = Text(
     "One side of a currency conversion, booked as a transfer; not matched against an open item."
 )
-# Sentences said of many lines: one object each.
+# Sentences said of many lines (a Text without values is one shared object anyway).
 ZERO_AMOUNT = Text("The line has an amount of zero; there is nothing to match.")
 NO_CURRENCY = Text("The line has no currency; the amount cannot be compared with open items.")
 NAMED_NONE_FITS = Text("The remittance text names open items, but none fits this payment.")
