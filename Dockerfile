@@ -18,6 +18,7 @@ COPY connector ./connector
 COPY billbee ./billbee
 COPY bookkeeping ./bookkeeping
 COPY payments ./payments
+COPY sentences ./sentences
 COPY templates ./templates
 COPY locale ./locale
 COPY manage.py ./

@@ -47,7 +47,7 @@ screenshots: $(VENV)/.installed-test
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy billbee connector bookkeeping payments
+	$(BIN)/mypy billbee connector bookkeeping payments sentences
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from connector.texts import Text
+from connector.texts import Percent, Text
 
 from .datev.columns import bu_key_form
 from .vat import Case, Treatment
-from .vat.amounts import pct, to_cents
+from .vat.amounts import to_cents
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -144,7 +144,7 @@ def accounts_for(
                 "assign revenue and VAT accounts to the treatment {case} at {rate} % "
                 "(Bookkeeping → Revenue and VAT accounts)",
                 case=case.value,
-                rate=pct(rate),
+                rate=Percent(rate),
             ),
         )
     return found
@@ -241,7 +241,7 @@ def _rate_lines(data: PlanInput, rate: Decimal, vat: Decimal, trace: list[str]) 
             Text(
                 "{role} {rate} %: net {amount} → {account}",
                 role=ROLE_WORDS.get(role, role),
-                rate=pct(rate),
+                rate=Percent(rate),
                 amount=gross - tax,
                 account=account,
             )
@@ -253,7 +253,7 @@ def _rate_lines(data: PlanInput, rate: Decimal, vat: Decimal, trace: list[str]) 
                 Text(
                     "assign a VAT account to the treatment {case} at {rate} %",
                     case=case.value,
-                    rate=pct(rate),
+                    rate=Percent(rate),
                 ),
             )
         # The export leaves out the part of this line that DATEV derives from gross lines.
@@ -261,7 +261,7 @@ def _rate_lines(data: PlanInput, rate: Decimal, vat: Decimal, trace: list[str]) 
         trace.append(
             Text(
                 "VAT {rate} %: {amount} → {account}",
-                rate=pct(rate),
+                rate=Percent(rate),
                 amount=vat,
                 account=accounts.vat,
             )

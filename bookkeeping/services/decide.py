@@ -20,7 +20,7 @@ from django.utils import translation
 from billbee.dto import Order
 from connector.classify import CANCELLED_STATES
 from connector.models import Connection, ExternalOrder
-from connector.texts import Joined, Text, stored_text
+from connector.texts import Text, stored_text
 
 from .. import plausibility, sources
 from ..errors import Hold
@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..posting import Accounts, Plan, PlanInput, PlanProblem, entry_plan, month_of
 from ..selectors import distance_sales
-from ..vat import Case, Treatment, VatHeld, VatRejected, sentences, vat_treatment
+from ..vat import Case, Treatment, VatHeld, VatRejected, vat_treatment
 from ..vat.crosscheck import (
     business_customer_note,
     seller_vat_id_problem,
@@ -278,27 +278,8 @@ def booking_decide(
         values.currency,
         values.reference,
     )
-    warnings = [*map(stored_sentence, treatment.warnings), *notes]
+    warnings = [*treatment.warnings, *notes]
     return Booking(values, plan, treatment, trace, warnings)
-
-
-def stored_sentence(value: str) -> str:
-    """A sentence of the VAT package (Django-free, ``vat.sentences``) as the ``Text`` that is
-    stored beside it; any other string as it is."""
-    if isinstance(value, sentences.Text):
-        # The same English, already written: not formatted a second time (booking is
-        # benchmarked, and a document's trace is mostly the VAT package's sentences).
-        params = {k: _stored_value(v) for k, v in value.params.items()}
-        return Text.written(value, value.template, params)
-    return value
-
-
-def _stored_value(value: Any) -> Any:
-    if isinstance(value, sentences.Text):
-        return stored_sentence(value)
-    if isinstance(value, sentences.Joined):
-        return Joined(tuple(_stored_value(v) for v in value.items), value.separator)
-    return value
 
 
 def _document_number(document: ExternalOrder) -> str:
@@ -437,9 +418,9 @@ def _treatment(
     try:
         treatment = vat_treatment(sources.vat_input(order, context, ctx.vat, hold_differences=hold))
     except VatHeld as exc:
-        raise Hold(WAITING, exc.code, stored_sentence(exc.reason)) from None
+        raise Hold(WAITING, exc.code, exc.reason) from None
     except VatRejected as exc:
-        raise Hold(REJECTED, exc.code, stored_sentence(exc.reason)) from None
+        raise Hold(REJECTED, exc.code, exc.reason) from None
     if cancelled and not mirrors:
         trace.append(
             Text(
@@ -449,7 +430,7 @@ def _treatment(
             )
         )
     trace.extend(sources.coupon_notes(order, ctx.vat.coupons))
-    trace.extend(map(stored_sentence, treatment.trace))
+    trace.extend(treatment.trace)
     return treatment
 
 
@@ -475,7 +456,7 @@ def _cross_checks(
         {country: r.vat_id for country, r in ctx.registrations.items()},
     )
     if problem:
-        raise Hold(WAITING, "seller_vat_id", stored_sentence(problem))
+        raise Hold(WAITING, "seller_vat_id", problem)
     if order.merchant_vat_id:
         trace.append(
             Text(
@@ -491,14 +472,13 @@ def _cross_checks(
     if not mirrors and order.state not in CANCELLED_STATES and document.register_vat_flags:
         disagreement = vat_flags_disagreement(treatment.case, document.register_vat_flags)
         if disagreement:
-            raise Hold(WAITING, "vat_flags_disagree", stored_sentence(disagreement))
+            raise Hold(WAITING, "vat_flags_disagree", disagreement)
         trace.append(Text("Billbee's VAT flags in the invoice register agree with the treatment"))
     customer_type = order.customer.type if order.customer else None
     note = business_customer_note(
         customer_type, treatment.case, order.destination_country, order.buyer_vat_id
     )
     if note:
-        note = stored_sentence(note)
         trace.append(note)
     return [note] if note else []
 

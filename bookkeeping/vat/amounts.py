@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from sentences import Joined, Percent, Text
+
 from .model import (
     ADJUSTMENT,
     COUPON,
@@ -25,7 +27,6 @@ from .model import (
     RateTotal,
     Share,
 )
-from .sentences import Joined, Text
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -178,11 +179,11 @@ def _split_note(kind: str, gross: Decimal, parts: Parts, followed_goods: bool) -
             "{what} {amount} without goods to follow: taxed at {rate} %",
             what=word,
             amount=to_cents(gross),
-            rate=pct(rate),
+            rate=Percent(rate),
         )
     pieces = Joined(
         tuple(
-            Text("{amount} at {rate} %", amount=to_cents(part), rate=pct(rate))
+            Text("{amount} at {rate} %", amount=to_cents(part), rate=Percent(rate))
             for rate, part in parts
         )
     )
@@ -263,7 +264,7 @@ def compare_with_billbee(priced: Iterable[Priced], coupons: Iterable[Line]) -> C
 
 def _difference_warning(rate: Decimal | None, ours: Decimal, theirs: Decimal) -> str:
     where = (
-        Text("{rate} %", rate=pct(rate))
+        Text("{rate} %", rate=Percent(rate))
         if rate is not None
         else Text("lines split over the goods' rates")
     )

@@ -7,11 +7,12 @@ VatMode 0 the case follows from ship-from country, destination, VAT ID and OSS r
 
 from __future__ import annotations
 
+from sentences import Text
+
 from .countries import EU_MEMBER_STATES, regional_rate_area
 from .errors import VatRejected
 from .facts import Decision, Facts, Notes, facts_of
 from .model import VatInput
-from .sentences import Text
 from .taxable import display_vat
 from .taxfree import export, ic_supply, small_business
 

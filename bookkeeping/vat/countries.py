@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .sentences import Text
+from sentences import Text
 
 EU_MEMBER_STATES: frozenset[str] = frozenset(
     {

@@ -17,8 +17,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from sentences import Text
+
 from .model import Case
-from .sentences import Text
 
 BUSINESS_CUSTOMER = 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .sentences import Text
+from sentences import Text
 
 
 class VatError(Exception):

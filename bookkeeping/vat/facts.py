@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from sentences import Text
+
 from .countries import (
     EU_MEMBER_STATES,
     Territory,
@@ -18,7 +20,6 @@ from .countries import (
 from .errors import UnknownRate, VatRejected
 from .model import Case, VatInput
 from .rates import RatePeriod, rates_on
-from .sentences import Text
 from .vatid import VatIdCheck, check_vat_id
 
 

@@ -5,6 +5,8 @@ warehouse (local, into the home country, or via OSS to a third member state).
 
 from __future__ import annotations
 
+from sentences import Text
+
 from .amounts import billbee_charged_vat
 from .countries import adjective, vat_prefix
 from .facts import (
@@ -18,7 +20,6 @@ from .facts import (
     taxed,
 )
 from .model import Case, VatInput
-from .sentences import Text
 from .taxfree import export_decision
 
 

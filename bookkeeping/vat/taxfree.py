@@ -6,12 +6,13 @@ rejected with what to fix otherwise.
 
 from __future__ import annotations
 
+from sentences import Text
+
 from .amounts import billbee_charged_vat, billbee_tax_sum
 from .countries import EU_MEMBER_STATES, adjective
 from .errors import VatHeld, VatRejected
 from .facts import Decision, Facts, Notes, need_destination, origin_vat_id
 from .model import Case, VatInput
-from .sentences import Text
 from .vatid import VatIdCheck
 
 

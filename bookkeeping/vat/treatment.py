@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sentences import Joined, Percent, Text
+
 from .amounts import (
     ZERO,
     build_shares,
     build_totals,
     compare_with_billbee,
     coupon_total,
-    pct,
     price_lines,
     to_cents,
 )
@@ -42,7 +43,6 @@ from .model import (
     VatInput,
 )
 from .rates import RatePeriod, rates_on
-from .sentences import Joined, Text
 
 __all__ = [
     "Case",
@@ -197,8 +197,8 @@ def mismatch_reason(doc: VatInput, decision: Decision, mismatches: list[Mismatch
                 "{kind} {amount} at {billbee} % (here {ours} %)",
                 kind=_kind_word(m.kind),
                 amount=to_cents(m.gross),
-                billbee=pct(m.billbee),
-                ours=pct(m.ours),
+                billbee=Percent(m.billbee),
+                ours=Percent(m.ours),
             )
             for m in mismatches
         )
@@ -233,13 +233,13 @@ def _describe(period: RatePeriod, day: date) -> Text:
             "rates of {country} on {day}: standard {standard} %, reduced none",
             country=period.country,
             day=day,
-            standard=pct(period.standard),
+            standard=Percent(period.standard),
         )
     return Text(
         "rates of {country} on {day}: standard {standard} %, reduced {reduced}",
         country=period.country,
         day=day,
-        standard=pct(period.standard),
+        standard=Percent(period.standard),
         reduced=_rate_list(period.reduced),
     )
 
@@ -272,7 +272,7 @@ def choose_rate(line: Line, period: RatePeriod, day: date) -> tuple[Decimal, tup
                 kind=_kind_word(line.kind),
                 amount=to_cents(line.gross),
                 what=what,
-                rate=f"{pct(rate)} %",
+                rate=Percent(rate, sign=True),
                 when=when,
             )
         )
@@ -295,7 +295,7 @@ def _reduced_rate(line: Line, period: RatePeriod, when: Text) -> tuple[Decimal, 
                 kind=kind,
                 amount=amount,
                 country=period.country,
-                rate=pct(rate),
+                rate=Percent(rate),
             ),
         )
     rate = period.reduced[0]
@@ -304,7 +304,7 @@ def _reduced_rate(line: Line, period: RatePeriod, when: Text) -> tuple[Decimal, 
     else:
         problem = Text(
             "Billbee's {offered} is not a reduced rate of {when} ({table})",
-            offered=f"{pct(offered)} %",
+            offered=Percent(offered, sign=True),
             when=when,
             table=_rate_list(period.reduced),
         )
@@ -315,7 +315,7 @@ def _reduced_rate(line: Line, period: RatePeriod, when: Text) -> tuple[Decimal, 
             kind=kind,
             amount=amount,
             problem=problem,
-            rate=pct(rate),
+            rate=Percent(rate),
         ),
     )
 
@@ -327,11 +327,11 @@ def _billbee_rate_differs(
     if offered is None or offered == rate:
         return ()
     values = {
-        "offered": f"{pct(offered)} %",
+        "offered": Percent(offered, sign=True),
         "kind": _kind_word(line.kind),
         "amount": to_cents(line.gross),
         "index": line.tax_index,
-        "rate": f"{pct(rate)} %",
+        "rate": Percent(rate, sign=True),
         "when": when,
     }
     if offered in _all_rates(period):
@@ -355,8 +355,8 @@ def _all_rates(period: RatePeriod) -> frozenset[Decimal]:
     return frozenset({period.standard, *period.reduced, ZERO})
 
 
-def _rate_list(rates: Iterable[Decimal]) -> str:
-    return ", ".join(f"{pct(rate)} %" for rate in rates)
+def _rate_list(rates: Iterable[Decimal]) -> Joined:
+    return Joined(tuple(Percent(rate, sign=True) for rate in rates))
 
 
 # A line's kind as the stored sentences name it.

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
+from sentences import Text
+
 from .countries import EU_MEMBER_STATES, adjective, country_of_vat_prefix, vat_prefix
-from .sentences import Text
 
 # VAT-ID prefixes of the member states (Greece as EL) plus XI: Northern Ireland keeps EU VAT
 # rules for goods (Windsor Framework), and stdnum validates XI numbers like British ones.

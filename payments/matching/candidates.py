@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from connector.texts import Joined, Money, Text
+from connector.texts import Joined, Money, Percent, Text
 from payments.parsers.base import LineKind, StatementLine
 
 from .index import ItemIndex, ReferenceHit, cents
@@ -281,9 +281,9 @@ def skonto_candidate(
             "cash discount (Skonto): {discount} = {share} of the total, paid {days} days after "
             "the invoice date (allowed {rate} within {term} days)",
             discount=money(discount, item.currency),
-            share=f"{discount / item.total:.2%}",
+            share=Percent(discount / item.total * 100, places=2, sign=True),
             days=days,
-            rate=f"{config.skonto_rate:.2%}",
+            rate=Percent(config.skonto_rate * 100, places=2, sign=True),
             term=config.skonto_days,
         )
     )

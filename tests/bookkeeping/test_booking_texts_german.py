@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from bookkeeping.models import DocumentBooking
-from bookkeeping.services.decide import stored_sentence
-from bookkeeping.vat import sentences
-from connector.texts import Text, said, said_list_field
+from bookkeeping.vat import rates_on
+from bookkeeping.vat.treatment import _describe
+from connector.texts import Text, said, said_list_field, texts
 from tests.bookkeeping.helpers import booking, import_and_book
 from tests.conftest import german
 from tests.connector.test_import import insert
@@ -122,34 +122,26 @@ def test_a_booking_stored_before_shows_its_english_as_stored(admin_client, books
     assert "debtor 10001: 25.00 (document total)" in posted
 
 
-def test_a_vat_sentence_becomes_the_stored_text_with_its_values():
-    vat = sentences.Text(
-        "rates of {country} on {day}: standard {standard} %, reduced {reduced}",
-        country="AT",
-        day=date(2026, 10, 1),
-        standard="20",
-        reduced="10 %, 13 %",
-    )
-    nested = sentences.Text(
+def test_a_vat_sentence_is_stored_with_its_values_and_said_with_german_rates():
+    # The VAT package runs without Django, and its sentences are the stored Texts themselves.
+    vat = _describe(rates_on("FR", date(2026, 10, 1)), date(2026, 10, 1))
+    nested = Text(
         "{where}: our VAT {ours} vs Billbee's {theirs} (difference {difference}, more than "
         "{tolerance}): check the rate and the rounding on Billbee's invoice before booking",
-        where=sentences.Text("lines split over the goods' rates"),
+        where=Text("lines split over the goods' rates"),
         ours=Decimal("1298.00"),
         theirs=Decimal("1297.00"),
         difference=Decimal("1.00"),
         tolerance=Decimal("0.01"),
     )
 
-    stored = [stored_sentence(vat), stored_sentence(nested)]
-
-    assert all(isinstance(s, Text) for s in stored)
-    assert [str(s) for s in stored] == [str(vat), str(nested)]
+    assert str(vat) == "rates of FR on 01.10.2026: standard 20 %, reduced 10 %, 5.5 %, 2.1 %"
+    stored = texts(trace=[vat, nested])["trace"]
     with translation.override("de"):
-        assert said(stored[0], stored[0].data()) == (
-            "Steuersätze AT am 01.10.2026: Regelsatz 20 %, ermäßigt 10 %, 13 %"
+        assert said(vat, stored[0]) == (
+            "Steuersätze FR am 01.10.2026: Regelsatz 20 %, ermäßigt 10 %, 5,5 %, 2,1 %"
         )
-        assert said(stored[1], stored[1].data()).startswith(
+        assert said(nested, stored[1]).startswith(
             "auf die Steuersätze der Waren aufgeteilte Positionen: unsere Umsatzsteuer "
             "1.298,00 gegenüber 1.297,00 bei Billbee (Differenz 1,00, mehr als 0,01)"
         )
-    assert stored_sentence("plain") == "plain"

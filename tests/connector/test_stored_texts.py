@@ -7,8 +7,11 @@ from __future__ import annotations
 import html
 import pickle
 import re
+import subprocess
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import polib
 import pytest
@@ -20,7 +23,7 @@ from connector.models import ChannelRule, ExternalOrder, ImportRun
 from connector.services.connections import connection_upsert
 from connector.services.imports import orders_import
 from connector.services.reevaluate import external_orders_reevaluate
-from connector.texts import Joined, Money, State, Text, said, said_list, texts
+from connector.texts import Joined, Money, Percent, State, Text, rendered, said, said_list, texts
 from tests.conftest import SANDBOX_END, SANDBOX_KEY, SANDBOX_PASSWORD, SANDBOX_USER, german
 
 CATALOGUE = settings.BASE_DIR / "locale" / "de" / "LC_MESSAGES" / "django.po"
@@ -101,6 +104,42 @@ def test_values_keep_their_type_through_storage():
 def test_english_readers_get_their_own_date_format():
     with translation.override("en"):
         assert _rule().render() == "rule #3: exclude platform Amazon (from 1 Oct 2026)"
+
+
+def test_percentages_are_written_in_the_reader_s_language():
+    skonto = Text(
+        "{share} of the total (allowed {rate}), {vat} % VAT",
+        share=Percent(Decimal("2.5") / Decimal("3"), places=2, sign=True),
+        rate=Percent(Decimal("0.02") * 100, places=2, sign=True),
+        vat=Percent(Decimal("5.50")),
+    )
+    stored = texts(reason=skonto)["reason"]
+
+    assert skonto == "0.83 % of the total (allowed 2.00 %), 5.5 % VAT"
+    assert stored["p"]["vat"] == {"percent": "5.50", "places": None, "sign": False}
+    assert Text("{rate} %", rate=Percent(Decimal("2E+1"))) == "20 %"
+    with translation.override("de"):
+        assert said(skonto, stored).startswith("0,83 % of the total (allowed 2,00 %), 5,5 %")
+
+
+def test_without_an_active_language_a_sentence_stays_as_stored():
+    """The command line and the English exports run with no language active: they show the
+    stored English exactly (01.10.2026), not the English console's format."""
+    reason = Text("excluded by {rule}", rule=_rule())
+
+    with translation.override(None):
+        assert said(reason, reason.data()) == str(reason)
+        assert rendered(reason) == "excluded by rule #3: exclude platform Amazon (from 01.10.2026)"
+
+
+def test_the_sentences_package_runs_without_django():
+    """The Billbee client and the VAT logic write their sentences with it."""
+    code = (
+        "import sys, sentences; "
+        "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
 
 
 def test_data_that_does_not_give_the_stored_english_back_is_not_used():
