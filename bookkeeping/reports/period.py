@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from connector.models import Connection, ExternalOrder
+from connector.texts import stored_text
 
 from ..models import CASE_LABELS, JournalEntry, JournalLine
 from ..posting import NET_ROLES
@@ -492,10 +493,19 @@ def _corrections(entries: QuerySet[JournalEntry], tz: ZoneInfo) -> tuple[Correct
             "currency",
             "note",
             "posted_at",
+            "texts",
         )
     )
-    # The last column, posted_at, becomes the local day it was posted on.
-    return tuple(CorrectionRow(*row[:-1], posted_on=row[-1].astimezone(tz).date()) for row in rows)
+    # posted_at becomes the local day it was posted on; the note keeps its sentence's values,
+    # to be said in the reader's language on the page (report_tables).
+    return tuple(
+        CorrectionRow(
+            *row[:-3],
+            note=stored_text(row[-3], (row[-1] or {}).get("note")),
+            posted_on=row[-2].astimezone(tz).date(),
+        )
+        for row in rows
+    )
 
 
 def _rounding(entries: QuerySet[JournalEntry]) -> tuple[RoundingRow, ...]:

@@ -25,6 +25,7 @@ from import_export.resources import Resource
 from connector import formatting
 from connector.labels import reason_label
 from connector.models import ExternalOrder
+from connector.texts import rendered
 
 from ..labels import NOT_BOOKED, booking_reason_label, booking_status_label
 from ..models import JournalEntry
@@ -174,7 +175,10 @@ def report_tables(report: PeriodReport, completeness: Completeness | None = None
         _listed("transfers", report.transfers),
         _listed(
             "corrections",
-            [replace(row, kind=entry_kind_label(row.kind)) for row in report.corrections],
+            [
+                replace(row, kind=entry_kind_label(row.kind), note=rendered(row.note))
+                for row in report.corrections
+            ],
         ),
         _rounding(report),
         *_held(report),

@@ -426,11 +426,12 @@ def test_a_change_after_the_export_shows_as_reversal_and_late_change(books, sand
     assert report.totals.balanced and report.totals.debtor_difference == 0
 
 
-def test_a_reversal_s_note_reads_in_german_on_the_journal_and_the_document(
+def test_a_reversal_s_note_reads_in_german_on_the_journal_the_document_and_the_report(
     books, sandbox, admin_client, static_root
 ):
     """The journal's notes are stored in English (the exports read them so) and said in the
-    reader's language on the console's pages."""
+    reader's language on the console's pages: the journal, the document and the period
+    report's corrections; the report's CSV keeps the English."""
     from bookkeeping.models import JournalEntry
     from tests.conftest import german
 
@@ -450,11 +451,21 @@ def test_a_reversal_s_note_reads_in_german_on_the_journal_and_the_document(
     document = german(
         admin_client, reverse("admin:connector_externalorder_change", args=[reversal.document_id])
     )
+    query = {"connection": books.connection.pk, "month": "2026-10"}
+    report = german(admin_client, reverse("bookkeeping_period_report"), query)
+    csv = admin_client.get(
+        reverse("bookkeeping_period_report"),
+        {**query, "format": "csv", "section": "corrections"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    ).content.decode("utf-8-sig")
 
-    assert (
+    said_in_german = (
         "der Beleg hat sich geändert, nachdem er gebucht wurde; späte Änderung: der Zeitraum "
         "war schon exportiert"
-    ) in journal
+    )
+    assert said_in_german in journal
+    assert said_in_german in report and "late change: the period" not in report
+    assert reversal.note in csv and "späte Änderung" not in csv
     assert f"ersetzt Buchung Nr. {reversal.reverses_id} (der Beleg hat sich geändert)" in document
     assert rebooked.note.startswith(f"replaces entry #{reversal.reverses_id}")
     assert "late change" not in journal + document
