@@ -31,6 +31,8 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from sentences import Text
+
 from . import jsonutil
 from .dto import (
     EnumItem,
@@ -420,7 +422,12 @@ class BillbeeClient:
                 parse_error = exc
         if status >= 500:
             raise BillbeeServerError(
-                f"Billbee server error {status}: {_message_of(payload) or _head(content)}", **where
+                Text(
+                    "Billbee server error {status}: {answer}",
+                    status=status,
+                    answer=_message_of(payload) or _head(content),
+                ),
+                **where,
             )
         if status in (401, 403):
             raise _auth_error(payload, **where)
@@ -440,7 +447,11 @@ class BillbeeClient:
             status < 300 and not content.strip() and call.method == "GET"
         ):
             raise BillbeeMalformedResponse(
-                f"HTTP {status} with a body that is not Billbee JSON: {_head(content)!r}",
+                Text(
+                    "HTTP {status} with a body that is not Billbee JSON: {head}",
+                    status=status,
+                    head=repr(_head(content)),
+                ),
                 head=content[:200],
                 retryable=call.idempotent,
                 **where,
@@ -462,8 +473,11 @@ class BillbeeClient:
             message = payload.get("ErrorMessage") or name
             if code == 1:
                 raise BillbeeApiNotActivated(
-                    f"the Billbee API is not activated for this account ({message}). "
-                    + AUTH_CHECKLIST,
+                    Text(
+                        "the Billbee API is not activated for this account ({answer}). {checklist}",
+                        answer=message,
+                        checklist=AUTH_CHECKLIST,
+                    ),
                     **where,
                 )
             raise BillbeeBusinessError(
@@ -513,7 +527,10 @@ class BillbeeClient:
             data = envelope.data or []
             if not isinstance(data, list):
                 raise BillbeeMalformedResponse(
-                    f"{path}: Data is not a list", method="GET", path=path, status=envelope.status
+                    Text("{path}: Data is not a list", path=path),
+                    method="GET",
+                    path=path,
+                    status=envelope.status,
                 )
             texts = envelope.record_texts
             if texts is None or len(texts) != len(data):
@@ -881,7 +898,9 @@ class BillbeeClient:
             endpoint="GET /products/{id}",
         )
         if not isinstance(envelope.data, dict):
-            raise BillbeeMalformedResponse("the response has no product", status=envelope.status)
+            raise BillbeeMalformedResponse(
+                Text("the response has no product"), status=envelope.status
+            )
         return envelope.data
 
     def update_stock(
@@ -930,13 +949,13 @@ class BillbeeClient:
 
     def _parse_one(self, envelope: Envelope, parse: Callable[[Any, ZoneInfo], Any]) -> Any:
         if envelope.data is None:
-            raise BillbeeMalformedResponse("the response has no Data", status=envelope.status)
+            raise BillbeeMalformedResponse(Text("the response has no Data"), status=envelope.status)
         return parse(envelope.data, self.tz)
 
 
 def _require_object(record: RawRecord) -> dict[str, Any]:
     if not isinstance(record.raw, dict):
-        raise BillbeeDataError("record is not a JSON object")
+        raise BillbeeDataError(Text("record is not a JSON object"))
     return record.raw
 
 
@@ -983,15 +1002,21 @@ def _auth_error(payload: Any, **where: Any) -> BillbeeAuthError:
     status = where.get("status")
     code = payload.get("ErrorCode") if isinstance(payload, dict) else None
     detail = _message_of(payload)
+    answer = f"HTTP {status}: {detail}" if detail else f"HTTP {status}"
     if code == 1:
         return BillbeeApiNotActivated(
-            f"the Billbee API is not activated for this account (HTTP {status}"
-            f"{': ' + detail if detail else ''}). Activate the API module in Billbee under "
-            "Settings → Billbee API, then try again.",
+            Text(
+                "the Billbee API is not activated for this account ({answer}). Activate the API "
+                "module in Billbee under Settings → Billbee API, then try again.",
+                answer=answer,
+            ),
             **where,
         )
     return BillbeeAuthError(
-        f"Billbee rejected the credentials (HTTP {status}"
-        f"{': ' + detail if detail else ''}). " + AUTH_CHECKLIST,
+        Text(
+            "Billbee rejected the credentials ({answer}). {checklist}",
+            answer=answer,
+            checklist=AUTH_CHECKLIST,
+        ),
         **where,
     )

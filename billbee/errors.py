@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-AUTH_CHECKLIST = (
+from sentences import Text
+
+AUTH_CHECKLIST = Text(
     "Check: (1) the username is the Billbee account login (the main user's user name or e-mail); "
     "(2) the password is the API password set under Settings → Billbee API → General settings, "
     "which is not the login password; (3) the API key is the developer key issued by Billbee "

@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sentences import Text
+
 from .errors import BillbeeDataError
 
 # .NET's default(DateTime): a non-nullable date that was never set.
@@ -41,11 +43,9 @@ def parse_datetime(value: Any, tz: ZoneInfo, field: str = "") -> datetime | None
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError as exc:
-            raise BillbeeDataError(
-                f"{field or 'timestamp'}: {value!r} is not a date/time", field=field
-            ) from exc
+            raise _not_a_time(value, field) from exc
     else:
-        raise BillbeeDataError(f"{field or 'timestamp'}: {value!r} is not a date/time", field=field)
+        raise _not_a_time(value, field)
     if parsed.year == _DOTNET_MIN_YEAR:
         return None
     if parsed.tzinfo is None:
@@ -59,7 +59,7 @@ def parse_decimal(value: Any, field: str = "") -> Decimal | None:
     if isinstance(value, Decimal):
         return checked_amount(value, field)
     if isinstance(value, bool):
-        raise BillbeeDataError(f"{field or 'amount'}: {value!r} is not a number", field=field)
+        raise _not_a_number(value, field)
     if isinstance(value, int):
         return checked_amount(Decimal(value), field)
     if isinstance(value, float):
@@ -70,12 +70,10 @@ def parse_decimal(value: Any, field: str = "") -> Decimal | None:
         try:
             result = Decimal(value.strip())
         except InvalidOperation as exc:
-            raise BillbeeDataError(
-                f"{field or 'amount'}: {value!r} is not a number", field=field
-            ) from exc
+            raise _not_a_number(value, field) from exc
         if result.is_finite():
             return checked_amount(result, field)
-    raise BillbeeDataError(f"{field or 'amount'}: {value!r} is not a number", field=field)
+    raise _not_a_number(value, field)
 
 
 def checked_amount(value: Decimal, field: str = "") -> Decimal:
@@ -83,10 +81,17 @@ def checked_amount(value: Decimal, field: str = "") -> Decimal:
     if value.is_finite() and -AMOUNT_LIMIT < value < AMOUNT_LIMIT:
         return value
     if not value.is_finite():
-        raise BillbeeDataError(f"{field or 'amount'}: {value} is not a number", field=field)
+        raise BillbeeDataError(
+            Text("{field}: {value} is not a number", field=field or "amount", value=str(value)),
+            field=field,
+        )
     raise BillbeeDataError(
-        f"{field or 'amount'} is {value}, beyond any amount a document can hold "
-        "(at most 14 digits before the decimal point)",
+        Text(
+            "{field} is {value}, beyond any amount a document can hold (at most 14 digits "
+            "before the decimal point)",
+            field=field or "amount",
+            value=str(value),
+        ),
         field=field,
     )
 
@@ -95,14 +100,34 @@ def parse_int(value: Any, field: str = "") -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise BillbeeDataError(f"{field or 'number'}: {value!r} is not an integer", field=field)
+        raise _not_an_integer(value, field)
     if isinstance(value, int):
         return value
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value.strip())
-    raise BillbeeDataError(f"{field or 'number'}: {value!r} is not an integer", field=field)
+    raise _not_an_integer(value, field)
+
+
+# A value Billbee sent that is not what its field holds: stored as the document's reason, and
+# said in the reader's language.
+
+
+def _not_a_time(value: Any, field: str) -> BillbeeDataError:
+    name = field or "timestamp"
+    text = Text("{field}: {value} is not a date/time", field=name, value=repr(value))
+    return BillbeeDataError(text, field=field)
+
+
+def _not_a_number(value: Any, field: str) -> BillbeeDataError:
+    text = Text("{field}: {value} is not a number", field=field or "amount", value=repr(value))
+    return BillbeeDataError(text, field=field)
+
+
+def _not_an_integer(value: Any, field: str) -> BillbeeDataError:
+    text = Text("{field}: {value} is not an integer", field=field or "number", value=repr(value))
+    return BillbeeDataError(text, field=field)
 
 
 def parse_bool(value: Any) -> bool:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from connector.admin.form_defaults import connection_initial
 from connector.models import Connection
+from connector.texts import message_of, rendered
 
 from ..errors import ExportIncomplete, ExportRefused
 from ..models import DocumentBooking, ExportBatch
@@ -185,10 +186,10 @@ class ExportBatchAdmin(admin.ModelAdmin):
                 )
             except ExportRefused as exc:
                 findings = exc.findings
-                self.message_user(request, str(exc), messages.ERROR)
+                self.message_user(request, rendered(message_of(exc)), messages.ERROR)
             else:
                 for notice in result.notices:
-                    self.message_user(request, notice, messages.WARNING)
+                    self.message_user(request, rendered(notice), messages.WARNING)
                 if not result.batches:
                     self.message_user(
                         request,

@@ -10,6 +10,7 @@ from .accounts import (
     ExchangeRate,
     ForeignRegistration,
     TaxAccount,
+    case_text,
 )
 from .exports import ExportBatch, ExportedEntry
 from .journal import DocumentBooking, ImmutableError, JournalEntry, JournalLine
@@ -32,4 +33,5 @@ __all__ = [
     "JournalEntry",
     "JournalLine",
     "TaxAccount",
+    "case_text",
 ]

@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from connector.fields import ExactDecimalField
 from connector.models import Connection, country_code_validator
+from connector.texts import Text
 
 from ..charts import DEBTOR_RANGE
 from ..datev.columns import bu_key_form
@@ -20,19 +22,35 @@ from ..vat import Case, check_vat_id
 from ..vat.amounts import pct
 from ..vat.countries import vat_prefix
 
-CASE_LABELS = {
-    Case.DOMESTIC: _("domestic"),
-    Case.EU_B2C_HOME_TAXED: _("EU consumer, home VAT (below the OSS threshold)"),
-    Case.OSS: _("EU consumer, destination VAT (OSS)"),
-    Case.IC_SUPPLY: _("intra-community supply (tax-free)"),
-    Case.EXPORT: _("export (tax-free)"),
-    Case.FOREIGN_WAREHOUSE_LOCAL: _("foreign warehouse, local sale (not German)"),
-    Case.FOREIGN_WAREHOUSE_TO_HOME: _("foreign warehouse to the home country"),
-    Case.FOREIGN_WAREHOUSE_OSS: _("foreign warehouse to another EU country (OSS)"),
-    Case.FOREIGN_WAREHOUSE_IC_SUPPLY: _("foreign warehouse, intra-community supply (not German)"),
-    Case.FOREIGN_WAREHOUSE_EXPORT: _("foreign warehouse, export (not German)"),
-    Case.SMALL_BUSINESS: _("small business (no VAT)"),
+# The English names are the catalogue's msgids: a stored sentence names a case by them too
+# (case_text), and a page says them in the reader's language (CASE_LABELS).
+CASE_NAMES = {
+    Case.DOMESTIC: gettext_noop("domestic"),
+    Case.EU_B2C_HOME_TAXED: gettext_noop("EU consumer, home VAT (below the OSS threshold)"),
+    Case.OSS: gettext_noop("EU consumer, destination VAT (OSS)"),
+    Case.IC_SUPPLY: gettext_noop("intra-community supply (tax-free)"),
+    Case.EXPORT: gettext_noop("export (tax-free)"),
+    Case.FOREIGN_WAREHOUSE_LOCAL: gettext_noop("foreign warehouse, local sale (not German)"),
+    Case.FOREIGN_WAREHOUSE_TO_HOME: gettext_noop("foreign warehouse to the home country"),
+    Case.FOREIGN_WAREHOUSE_OSS: gettext_noop("foreign warehouse to another EU country (OSS)"),
+    Case.FOREIGN_WAREHOUSE_IC_SUPPLY: gettext_noop(
+        "foreign warehouse, intra-community supply (not German)"
+    ),
+    Case.FOREIGN_WAREHOUSE_EXPORT: gettext_noop("foreign warehouse, export (not German)"),
+    Case.SMALL_BUSINESS: gettext_noop("small business (no VAT)"),
 }
+CASE_LABELS = {case: _(name) for case, name in CASE_NAMES.items()}
+
+
+def case_text(case: str) -> str:
+    """A VAT case named for a stored sentence: its English name, said in the reader's
+    language; an unknown case as its code."""
+    try:
+        return Text(CASE_NAMES[Case(case)])
+    except ValueError:
+        return case
+
+
 CASE_CHOICES = [(case.value, label) for case, label in CASE_LABELS.items()]
 
 gl_account_validators = [MinValueValidator(1), MaxValueValidator(9999)]

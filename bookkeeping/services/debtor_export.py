@@ -11,6 +11,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from connector.models import Connection
+from connector.texts import Text
 
 from ..datev import DatevDebtor, Finding, lint_file, write_debtors
 from ..errors import ExportRefused
@@ -72,6 +73,10 @@ def datev_debtors_file(
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise ExportRefused(
-            f"the DATEV debtor file has {len(errors)} finding(s) DATEV would reject", errors
+            Text(
+                "the DATEV debtor file has {count} finding(s) DATEV would reject",
+                count=len(errors),
+            ),
+            errors,
         )
     return data, findings

@@ -32,6 +32,7 @@ from django.utils import timezone
 from connector.fields import ExactDecimalField
 from connector.models import Connection
 from connector.services.documents import id_list_condition
+from connector.texts import Text
 
 from ..datev import (
     DatevBooking,
@@ -113,8 +114,12 @@ def datev_export(
         if errors:
             refused = ", ".join(sorted({f"{p.start:%m/%Y}" for p in parts if p.errors}))
             raise ExportRefused(
-                f"the DATEV file for {refused} has {len(errors)} finding(s) that DATEV would "
-                "reject; nothing was exported",
+                Text(
+                    "the DATEV file for {months} has {count} finding(s) that DATEV would reject; "
+                    "nothing was exported",
+                    months=refused,
+                    count=len(errors),
+                ),
                 errors,
             )
         with transaction.atomic():

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from connector.models import Connection, ExternalOrder
 from connector.storable import FAILURE_CODES
-from connector.texts import stored_text
+from connector.texts import Text, stored_text
 
 from ..models import DocumentBooking, ExportBatch
 
@@ -129,16 +129,25 @@ def batch_kind(connection: Connection, start: date, reexport: bool) -> BatchKind
 
 
 def batch_notices(batches: list[ExportBatch]) -> list[str]:
-    notices = []
+    notices: list[str] = []
     for batch in batches:
         if batch.kind == ExportBatch.Kind.REEXPORT:
             notices.append(
-                f"{batch.file_name} is a re-export: its entries were exported before. Importing "
-                "it and the earlier file into DATEV books them twice: import only one of them, "
-                "or undo the earlier import in DATEV first."
+                Text(
+                    "{file} is a re-export: its entries were exported before. Importing it and "
+                    "the earlier file into DATEV books them twice: import only one of them, or "
+                    "undo the earlier import in DATEV first.",
+                    file=batch.file_name,
+                )
             )
         if batch.incomplete:
-            notices.append(f"{batch.file_name} was exported incomplete: {batch.incomplete}")
+            notices.append(
+                Text(
+                    "{file} was exported incomplete: {what}",
+                    file=batch.file_name,
+                    what=batch.incomplete,
+                )
+            )
     return notices
 
 

@@ -23,11 +23,12 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from connector.texts import Percent, Text
+
 from ..errors import BookkeepingError
-from ..models import Account, JournalEntry, TaxAccount
+from ..models import Account, JournalEntry, TaxAccount, case_text
 from ..posting import NET_ROLES, PlanLine
 from ..vat import Case
-from ..vat.amounts import pct
 from .entries import plan_lines_of
 from .payments import PaymentPosting, payment_post
 from .setup import bookkeeping_settings, chart_of
@@ -118,10 +119,15 @@ def adjustment_lines(
     """The debit lines that book ``total`` (gross) to ``accounts`` (per rate) with the VAT
     correction of each rate."""
     if total <= 0:
-        raise BookkeepingError(f"The {label} must be a positive amount, not {total}.")
+        raise BookkeepingError(
+            Text("The {label} must be a positive amount, not {total}.", label=label, total=total)
+        )
     if not shares:
         raise BookkeepingError(
-            f"The invoice has no revenue at a VAT rate: its {label} cannot be split by rate."
+            Text(
+                "The invoice has no revenue at a VAT rate: its {label} cannot be split by rate.",
+                label=label,
+            )
         )
     lines = []
     for share, gross in zip(shares, split_by_rate(total, shares), strict=True):
@@ -130,12 +136,18 @@ def adjustment_lines(
         account = accounts.get(share.rate)
         if not account:
             raise BookkeepingError(
-                f"There is no {label} account for {pct(share.rate)} % VAT: set one in the "
-                "bookkeeping settings, or book this one by hand."
+                Text(
+                    "There is no {label} account for {rate} % VAT: set one in the bookkeeping "
+                    "settings, or book this one by hand.",
+                    label=label,
+                    rate=Percent(share.rate),
+                )
             )
         tax = vat_in(gross, share.rate)
         if tax and share.vat_account is None:
-            raise BookkeepingError(f"The invoice has no VAT line at {pct(share.rate)} %.")
+            raise BookkeepingError(
+                Text("The invoice has no VAT line at {rate} %.", rate=Percent(share.rate))
+            )
         lines.append(
             PlanLine(role, account, "S", gross - tax, share.rate, tax, "", account in automatic)
         )
@@ -151,11 +163,17 @@ def payment_adjustments_for(invoice: JournalEntry, adjustment: Adjustment) -> tu
         return ()
     if invoice.case not in GERMAN_VAT_CASES:
         raise BookkeepingError(
-            f"{invoice.number} is taxed as {invoice.case}: Skonto and write-offs are booked "
-            "here only for invoices with German VAT. Book this one by hand."
+            Text(
+                "{number} is taxed as {case}: Skonto and write-offs are booked here only for "
+                "invoices with German VAT. Book this one by hand.",
+                number=invoice.number,
+                case=case_text(invoice.case),
+            )
         )
     if adjustment.write_off_kind not in WriteOff.ALL:
-        raise BookkeepingError(f"Unknown kind of write-off: {adjustment.write_off_kind!r}.")
+        raise BookkeepingError(
+            Text("Unknown kind of write-off: {kind}.", kind=repr(adjustment.write_off_kind))
+        )
     connection = invoice.connection
     settings = bookkeeping_settings(connection)
     chart = chart_of(connection)
@@ -169,7 +187,7 @@ def payment_adjustments_for(invoice: JournalEntry, adjustment: Adjustment) -> tu
             Decimal(7): settings.skonto_account_7 or preset.get(Decimal(7), 0),
         }
         lines += adjustment_lines(
-            adjustment.skonto, shares, accounts, automatic, role="skonto", label="Skonto"
+            adjustment.skonto, shares, accounts, automatic, role="skonto", label=Text("Skonto")
         )
     if adjustment.write_off:
         if adjustment.write_off_kind == WriteOff.LOSS:
@@ -181,7 +199,12 @@ def payment_adjustments_for(invoice: JournalEntry, adjustment: Adjustment) -> tu
         else:
             accounts = _sales_deduction_accounts(invoice)
         lines += adjustment_lines(
-            adjustment.write_off, shares, accounts, automatic, role="writeoff", label="write-off"
+            adjustment.write_off,
+            shares,
+            accounts,
+            automatic,
+            role="writeoff",
+            label=Text("write-off"),
         )
     return tuple(lines)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from connector.texts import Text
+from connector.texts import Money, Text
 
 from ..errors import BookkeepingError
 from ..models import JournalEntry, JournalLine
@@ -53,16 +53,29 @@ def transfer_post(posting: TransferPosting, now: datetime) -> JournalEntry:
     """Post one half of a transfer between own accounts; returns the new entry."""
     amount = posting.amount.quantize(CENT, ROUND_HALF_UP)
     if amount <= 0:
-        raise BookkeepingError(f"A transfer of {amount} EUR cannot be booked: give it positive.")
+        raise BookkeepingError(
+            Text(
+                "A transfer of {amount} cannot be booked: give it positive.",
+                amount=Money(amount, "EUR"),
+            )
+        )
     if posting.transit_account not in (posting.from_account, posting.to_account):
         raise BookkeepingError(
-            f"A transfer from {posting.from_account} to {posting.to_account} does not go "
-            f"through the transit account {posting.transit_account} (Geldtransit)."
+            Text(
+                "A transfer from {source} to {target} does not go through the transit account "
+                "{transit} (Geldtransit).",
+                source=posting.from_account,
+                target=posting.to_account,
+                transit=posting.transit_account,
+            )
         )
     if posting.from_account == posting.to_account:
         raise BookkeepingError(
-            f"A transfer from account {posting.from_account} to itself books nothing: check "
-            "the transit account (Geldtransit) of the payment provider."
+            Text(
+                "A transfer from account {account} to itself books nothing: check the transit "
+                "account (Geldtransit) of the payment provider.",
+                account=posting.from_account,
+            )
         )
     lines = [
         PlanLine(_role(posting.to_account, posting), posting.to_account, "S", amount),
@@ -114,21 +127,36 @@ def payment_return_post(posting: ReturnPosting, now: datetime) -> JournalEntry:
     returned = posting.returned.quantize(CENT, ROUND_HALF_UP)
     fee = posting.fee.quantize(CENT, ROUND_HALF_UP)
     if returned <= 0:
-        raise BookkeepingError(f"The return for {invoice.number} has no amount: nothing to book.")
+        raise BookkeepingError(
+            Text("The return for {number} has no amount: nothing to book.", number=invoice.number)
+        )
     if invoice.kind != JournalEntry.Kind.INVOICE:
         raise BookkeepingError(
-            f"Entry {invoice.pk} ({invoice.get_kind_display()}) is no invoice: a returned "
-            "payment is booked against the invoice it had paid."
+            Text(
+                "Entry {id} ({kind}) is no invoice: a returned payment is booked against the "
+                "invoice it had paid.",
+                id=invoice.pk,
+                kind=invoice.kind,
+            )
         )
     if fee and posting.fee_account is None:
         raise BookkeepingError(
-            f"The return for {invoice.number} carries a fee of {fee} EUR but the account has "
-            "no fee account: set one on the bank or PSP account."
+            Text(
+                "The return for {number} carries a fee of {fee} but the account has no fee "
+                "account: set one on the bank or PSP account.",
+                number=invoice.number,
+                fee=Money(fee, "EUR"),
+            )
         )
     left = returned + fee  # what left the bank or provider account
     if left <= 0:
         raise BookkeepingError(
-            f"The return for {invoice.number} ({returned} EUR, fee {fee} EUR) moves no money."
+            Text(
+                "The return for {number} ({returned}, fee {fee}) moves no money.",
+                number=invoice.number,
+                returned=Money(returned, "EUR"),
+                fee=Money(fee, "EUR"),
+            )
         )
     lines = [PlanLine("debtor", invoice.debtor, "S", returned)]
     if fee:

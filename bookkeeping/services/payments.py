@@ -53,25 +53,41 @@ def payment_post(posting: PaymentPosting, now: datetime) -> JournalEntry:
     amount = posting.amount.quantize(CENT, ROUND_HALF_UP)
     fee = posting.fee.quantize(CENT, ROUND_HALF_UP)
     if not amount:
-        raise BookkeepingError(f"The payment for {invoice.number} has no amount: nothing to book.")
+        raise BookkeepingError(
+            Text("The payment for {number} has no amount: nothing to book.", number=invoice.number)
+        )
     if invoice.kind not in (JournalEntry.Kind.INVOICE, JournalEntry.Kind.CREDIT_NOTE):
         raise BookkeepingError(
-            f"Entry {invoice.pk} ({invoice.get_kind_display()}) is no invoice or credit note: "
-            "a payment is booked against the invoice it pays."
+            Text(
+                "Entry {id} ({kind}) is no invoice or credit note: a payment is booked against "
+                "the invoice it pays.",
+                id=invoice.pk,
+                kind=invoice.kind,
+            )
         )
     if JournalEntry.objects.filter(reverses=invoice).exists():
         raise BookkeepingError(
-            f"The entry of {invoice.number} was reversed: book the payment against the entry "
-            "that stands for the document now."
+            Text(
+                "The entry of {number} was reversed: book the payment against the entry that "
+                "stands for the document now.",
+                number=invoice.number,
+            )
         )
     if fee < 0 or (fee and posting.fee_account is None) or fee >= abs(amount):
         raise BookkeepingError(
-            f"The fee {fee} of the payment for {invoice.number} must be positive, smaller "
-            "than the payment, and have a fee account."
+            Text(
+                "The fee {fee} of the payment for {number} must be positive, smaller than the "
+                "payment, and have a fee account.",
+                fee=fee,
+                number=invoice.number,
+            )
         )
     if posting.adjustments and (amount < 0 or any(a.side != "S" for a in posting.adjustments)):
         raise BookkeepingError(
-            f"Skonto and write-offs of {invoice.number} settle a payment, not a refund."
+            Text(
+                "Skonto and write-offs of {number} settle a payment, not a refund.",
+                number=invoice.number,
+            )
         )
     settled = sum((a.amount for a in posting.adjustments), ZERO)
     received, paid_out = ("S", "H") if amount > 0 else ("H", "S")
@@ -116,9 +132,9 @@ def _statement_note(received: bool, reference: str) -> str:
 def payment_reverse(payment: JournalEntry, now: datetime, *, note: str) -> JournalEntry:
     """Undo a posted payment by its reversal (a wrong match, a returned transfer)."""
     if payment.kind != JournalEntry.Kind.PAYMENT:
-        raise BookkeepingError(f"Entry {payment.pk} is no payment.")
+        raise BookkeepingError(Text("Entry {id} is no payment.", id=payment.pk))
     if JournalEntry.objects.filter(reverses=payment).exists():
-        raise BookkeepingError(f"The payment entry {payment.pk} is already reversed.")
+        raise BookkeepingError(Text("The payment entry {id} is already reversed.", id=payment.pk))
     exported = ExportedEntry.objects.filter(entry=payment).exists()
     return entry_reverse(payment, now, late_change=exported, note=note)
 

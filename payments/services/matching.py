@@ -27,7 +27,7 @@ from billbee.errors import BillbeeError
 from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DocumentBooking
 from connector.models import Connection, ExternalOrder
-from connector.texts import Text, data_of, texts
+from connector.texts import Text, data_of, message_of, rendered, texts
 
 from ..errors import PaymentsError
 from ..matching import LineMatch, MatchConfig, match_lines
@@ -260,7 +260,7 @@ def transaction_confirm(
             # Returns, refunds of a credit note and overpayments: see services/refunds.py.
             entry, reason = payment_for_line(tx, booking.entry, now)
         except BookkeepingError as exc:
-            raise PaymentsError(str(exc)) from exc
+            raise PaymentsError(rendered(message_of(exc))) from exc
         tx.payment_entry, tx.matched_document, tx.confirmed_at = entry, document, now
         tx.state = StatementTransaction.State.MATCHED
         if reason:

@@ -22,7 +22,7 @@ from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DocumentBooking, JournalEntry
 from bookkeeping.services.payments import PaymentPosting, payment_post
 from connector.models import Connection
-from connector.texts import Money, Text
+from connector.texts import Money, Text, message_of
 
 from ..matching import normalise, reference_tokens
 from ..models import StatementTransaction
@@ -144,7 +144,7 @@ def _refund_book(tx: StatementTransaction, credit_note: JournalEntry, now: datet
             entry = _refund_post(tx, credit_note, now)
         except BookkeepingError as exc:
             tx.state = State.ERROR
-            tx.set_reason(str(exc))
+            tx.set_reason(message_of(exc))
             tx.save(update_fields=["state", "reason", "texts", "updated_at"])
             return 0
         tx.payment_entry, tx.matched_document_id, tx.confirmed_at = (

@@ -24,7 +24,7 @@ from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DocumentBooking, JournalEntry
 from bookkeeping.services.payment_transfers import ReturnPosting, payment_return_post
 from connector.models import Connection
-from connector.texts import Money, Text, texts
+from connector.texts import Money, Text, message_of, texts
 
 from ..models import StatementTransaction, Writeback
 from ..parsers.base import LineKind
@@ -227,7 +227,7 @@ def _return_book(tx: StatementTransaction, original: StatementTransaction, now: 
                 entry = return_post(tx, invoice, now)
             except BookkeepingError as exc:
                 tx.state = State.ERROR
-                tx.set_reason(str(exc))
+                tx.set_reason(message_of(exc))
                 tx.save(update_fields=["state", "reason", "texts", "updated_at"])
                 return 0
         label = (

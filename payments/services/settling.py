@@ -26,7 +26,7 @@ from bookkeeping.services.payment_adjustments import Adjustment, WriteOff, payme
 from bookkeeping.services.payments import PaymentPosting, payment_reverse
 from connector import formatting
 from connector.models import ExternalOrder
-from connector.texts import Joined, Text
+from connector.texts import Joined, Text, message_of, rendered
 
 from ..errors import PaymentsError
 from ..matching import OpenItem
@@ -305,7 +305,7 @@ def _post_part(
     try:
         return payment_settle(posting, adjustment, now)
     except BookkeepingError as exc:
-        raise PaymentsError(str(exc)) from exc
+        raise PaymentsError(rendered(message_of(exc))) from exc
 
 
 def _settled_reason(parts: Sequence[Part], documents: list) -> Text:

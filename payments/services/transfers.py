@@ -32,7 +32,7 @@ from bookkeeping.errors import BookkeepingError
 from bookkeeping.models import DocumentBooking, JournalEntry
 from bookkeeping.services.payment_transfers import TransferPosting, transfer_post
 from connector.models import Connection
-from connector.texts import Money, Text
+from connector.texts import Money, Text, message_of
 
 from ..matching.candidates import all_of
 from ..models import PaymentSource, StatementTransaction
@@ -237,7 +237,7 @@ def _confirm_transfer(
             entry = transfer_post(posting, now)
         except BookkeepingError as exc:
             locked.state = State.ERROR
-            locked.set_reason(str(exc))
+            locked.set_reason(message_of(exc))
             locked.save(update_fields=["state", "reason", "texts", "updated_at"])
             return 0
         locked.payment_entry, locked.confirmed_at = entry, now
@@ -415,7 +415,7 @@ def _post_waiting(pk: int, invoice_id: int, now: datetime) -> int:
                 Text(
                     "Confirmed before its invoice; booking it against {invoice} failed: {error}",
                     invoice=invoice.number,
-                    error=str(exc),
+                    error=message_of(exc),
                 )
             )
             tx.save(update_fields=["reason", "texts", "updated_at"])

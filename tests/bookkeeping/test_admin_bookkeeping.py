@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from bookkeeping.models import DebtorMapping, ExportBatch, JournalEntry
 from tests.bookkeeping.helpers import MANUAL, booking, import_and_book
+from tests.conftest import german
 from tests.connector.test_import import doc, insert
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +228,17 @@ def test_the_export_page_lists_the_waiting_documents_and_exports_only_on_confirm
     batch = ExportBatch.objects.get()
     assert "RE-2026-4713" in batch.incomplete
     assert "was exported incomplete" in html(confirmed)
+
+
+def test_the_export_page_says_its_notices_in_the_reader_s_language(admin_client, account, shop):
+    insert(account)
+    import_and_book(shop)
+    url = reverse("admin:bookkeeping_exportbatch_export")
+    month = {"connection": shop.pk, "month": "2026-11"}
+    admin_client.post(url, month, follow=True)
+
+    again = german(admin_client, url, {**month, "reexport": "on"}, post=True, follow=True)
+
+    file_name = ExportBatch.objects.latest("pk").file_name
+    assert f"{file_name} ist eine Wiederholung: seine Buchungen wurden schon exportiert" in again
+    assert "is a re-export" not in again

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from connector.errors import ConnectionIncomplete, ConnectionNotFound
 from connector.models import Connection
@@ -20,6 +20,7 @@ from connector.services.connections import (
     connection_test,
     connection_upsert,
 )
+from connector.texts import said_field
 from tests.conftest import SANDBOX_KEY, SANDBOX_PASSWORD, SANDBOX_USER
 
 pytestmark = pytest.mark.django_db
@@ -293,21 +294,28 @@ def _failed(conn: Connection) -> tuple[str, Connection]:
 def test_wrong_api_password_is_explained(sandbox):
     conn = _sandbox_connection(sandbox, api_password="the-login-password")
 
-    message, _ = _failed(conn)
+    message, stored = _failed(conn)
 
     assert message.startswith("authentication: Billbee rejected the credentials (HTTP 401")
     assert "API password" in message and "not the login password" in message
     assert "the-login-password" not in message
+    with translation.override("de"):  # the client's own sentence, said in German
+        german = said_field(stored, "last_test_message", "last_test_texts")
+    assert german.startswith("Anmeldung: Billbee hat die Zugangsdaten abgelehnt (HTTP 401")
+    assert "API-Passwort" in german and "the-login-password" not in german
 
 
 def test_api_module_not_activated_is_explained(sandbox):
     sandbox.configure(api_active=False)
     conn = _sandbox_connection(sandbox)
 
-    message, _ = _failed(conn)
+    message, stored = _failed(conn)
 
     assert message.startswith("authentication: the Billbee API is not activated")
     assert "Activate the API module" in message
+    with translation.override("de"):
+        german = said_field(stored, "last_test_message", "last_test_texts")
+    assert "die Billbee-API ist für dieses Konto nicht aktiviert" in german
 
 
 def test_unreachable_host_is_explained():

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billbee.sandbox import parse_faults
 from connector import classify
@@ -38,6 +38,7 @@ from connector.models import (
 from connector.services import documents, imports
 from connector.services.connections import connection_upsert
 from connector.services.imports import ImportResult, orders_import
+from connector.texts import said_field
 from connector.windows import CLOCK_OFFSET_MAX, local_midnight
 from tests.conftest import BERLIN, SANDBOX_END, SANDBOX_KEY, SANDBOX_PASSWORD, SANDBOX_USER
 
@@ -1402,6 +1403,11 @@ def test_an_unreadable_order_is_rejected_with_its_reason_and_the_run_goes_on(acc
         document.reason
         == "Billbee sent a value that cannot be read: TotalCost: 'abc' is not a number"
     )
+    with translation.override("de"):  # the client's own sentence, said in German too
+        assert said_field(document, "reason") == (
+            "Billbee hat einen Wert gesendet, der nicht gelesen werden kann: "
+            "TotalCost: 'abc' ist keine Zahl"
+        )
     assert result.as_dict()["rejected"] == {"unreadable field TotalCost": 1}
     assert doc(fine).status == "imported"
 

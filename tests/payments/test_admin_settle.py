@@ -101,6 +101,29 @@ def test_the_page_shows_the_candidates_and_confirms_the_best_with_its_skonto(
     assert shown == ["Payment booked: 221.48 for RE-2026-12002 with Skonto 4.52."]
 
 
+def test_a_refusal_of_the_bookkeeping_reads_in_the_reader_s_language(login, shop, bank):  # noqa: F811
+    """The journal refuses a Skonto on an invoice without German VAT; the page says why in
+    the reader's language, and nothing is booked."""
+    invoice(shop, "RE-2026-12004", "100.00", case="oss")
+    tx = line(bank, "98.00")
+    client = login(VIEW, CONFIRM)
+    form = {"action": "confirm", "document": "RE-2026-12004", "rest": "skonto"}
+
+    english = client.post(settle_url(tx), form, HTTP_ACCEPT_LANGUAGE="en")
+    german = client.post(settle_url(tx), form, HTTP_ACCEPT_LANGUAGE="de")
+
+    assert english.context["problems"] == [
+        "RE-2026-12004 is taxed as EU consumer, destination VAT (OSS): Skonto and write-offs "
+        "are booked here only for invoices with German VAT. Book this one by hand."
+    ]
+    assert german.context["problems"] == [
+        "RE-2026-12004 ist besteuert als EU-Verbraucher, Umsatzsteuer des Bestimmungslands "
+        "(OSS): Skonto und Abschreibungen werden hier nur für Rechnungen mit deutscher "
+        "Umsatzsteuer gebucht. Buchen Sie diese Rechnung von Hand."
+    ]
+    assert not booked()
+
+
 def test_a_skonto_beyond_the_rate_is_refused_on_the_page_with_the_reason(login, shop, bank):  # noqa: F811
     invoice(shop, "RE-2026-12003", "100.00")
     tx = line(bank, "90.00")

@@ -69,7 +69,9 @@ def shop(db) -> Connection:
     return connection
 
 
-def invoice(shop: Connection, number: str, gross19: str, gross7: str = "0") -> ExternalOrder:
+def invoice(
+    shop: Connection, number: str, gross19: str, gross7: str = "0", case: str = "domestic"
+) -> ExternalOrder:
     now = timezone.now()
     document = ExternalOrder.objects.create(
         connection=shop,
@@ -88,7 +90,9 @@ def invoice(shop: Connection, number: str, gross19: str, gross7: str = "0") -> E
     )
     lines = [ln for ln in mixed_lines(gross19, gross7) if ln.amount]
     total = Decimal(gross19) + Decimal(gross7)
-    header = values(number=number, document_total=total, billbee_order_id=document.billbee_order_id)
+    header = values(
+        number=number, document_total=total, billbee_order_id=document.billbee_order_id, case=case
+    )
     entry = entry_post(shop.pk, document.pk, header, lines, now)
     DocumentBooking.objects.create(
         document=document,
