@@ -22,6 +22,7 @@ from billbee.errors import BillbeeDataError
 from .. import classify
 from ..classify import Previous
 from ..models import Connection, ExternalOrder, ImportRun
+from ..texts import texts
 from .channels import ChannelRegistry, settings_snapshot
 
 logger = logging.getLogger("connector.import")
@@ -68,13 +69,12 @@ def external_orders_reevaluate(
             previous.accepted
             and decision.status in classify.ACCEPTED
             and decision.flag == document.flag
-        ):
-            continue  # still in the books, nothing to say
-        if (decision.status, decision.reason, decision.rule_id) == (
+        ) or (decision.status, decision.reason, decision.rule_id) == (
             document.status,
             document.reason,
             document.rule_id,
         ):
+            _keep_texts(document, decision)  # still in the books, or decided alike
             continue
         fields = document_fields(order, decision, settings.basis, document.register_invoice_number)
         fields.update(
@@ -104,3 +104,14 @@ def external_orders_reevaluate(
             decision.reason,
         )
     return moved
+
+
+def _keep_texts(document: ExternalOrder, decision: classify.Decision) -> None:
+    """A document decided before its sentences kept their data gets the data of the same
+    decision, to be said in the reader's language; only when the decision gives the stored
+    reason and trace back word for word."""
+    if document.texts or (decision.reason, decision.trace) != (document.reason, document.trace):
+        return
+    data = texts(reason=decision.reason, trace=decision.trace)
+    if data:
+        ExternalOrder.objects.filter(pk=document.pk).update(texts=data)

@@ -248,6 +248,28 @@ def test_documents_decided_before_show_their_stored_reason(admin_client, importe
     assert document.trace[0] in page
 
 
+def test_applying_the_rules_again_gives_documents_decided_before_their_german(
+    admin_client, imported
+):
+    """A document decided before its sentences kept their data shows its English until the
+    rules are applied again: the same decision then keeps its sentences' data too."""
+    stored = ExternalOrder.objects.filter(connection=imported).exclude(reason="")
+    before = dict(stored.values_list("pk", "reason"))
+    stored.update(texts={})
+
+    moved = external_orders_reevaluate(imported, ExternalOrder.objects.filter(pk__in=before))
+
+    assert moved == []  # no decision changed
+    after = ExternalOrder.objects.filter(pk__in=before)
+    assert dict(after.values_list("pk", "reason")) == before
+    excluded = after.filter(reason_code="channel_rule")[0]
+    assert excluded.texts["reason"]["t"] and len(excluded.texts["trace"]) == len(excluded.trace)
+    page = _text(
+        german(admin_client, reverse("admin:connector_externalorder_change", args=[excluded.pk]))
+    )
+    assert excluded.reason not in page
+
+
 def test_the_upload_log_list_shows_reasons_in_german(admin_client, imported):
     url = reverse("admin:connector_externalorder_changelist") + "?status__exact=excluded"
 
