@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from connector.admin.form_defaults import connection_initial
 from connector.models import Connection
-from connector.texts import message_of, rendered
+from connector.texts import message_of, rendered, said_field
 
 from ..errors import ExportIncomplete, ExportRefused
 from ..models import DocumentBooking, ExportBatch
@@ -92,7 +92,7 @@ class ExportBatchAdmin(admin.ModelAdmin):
         "sequence",
         "part",
         "reexport",
-        "incomplete",
+        "incomplete_said",
         "rows",
         "entries",
         "sha256",
@@ -142,6 +142,11 @@ class ExportBatchAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("incomplete"), boolean=True)
     def incomplete_flag(self, obj: ExportBatch) -> bool:
         return bool(obj.incomplete)
+
+    @admin.display(description=gettext_lazy("incomplete"))
+    def incomplete_said(self, obj: ExportBatch) -> str:
+        """What was open when it was exported, in the reader's language."""
+        return said_field(obj, "incomplete")
 
     @admin.display(description=gettext_lazy("file"))
     def download(self, obj: ExportBatch) -> SafeString:

@@ -59,6 +59,9 @@ class ExportBatch(models.Model):
         ),
         verbose_name=_("incomplete"),
     )
+    # The data of ``incomplete``'s sentence, to say it in the reader's language
+    # (connector/texts.py); empty for batches exported before.
+    texts = models.JSONField(default=dict, blank=True, verbose_name=_("texts per language"))
     file_name = models.CharField(max_length=200, verbose_name=_("file name"))
     content = models.BinaryField(help_text=_("The file, zlib-compressed."), verbose_name=_("file"))
     sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))

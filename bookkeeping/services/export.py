@@ -32,7 +32,7 @@ from django.utils import timezone
 from connector.fields import ExactDecimalField
 from connector.models import Connection
 from connector.services.documents import id_list_condition
-from connector.texts import Text
+from connector.texts import Text, texts
 
 from ..datev import (
     DatevBooking,
@@ -328,6 +328,7 @@ def _record(settings: BookkeepingSettings, part: _Part, reexport: bool, user: An
         kind=part.kind.kind,
         sequence=part.kind.sequence,
         incomplete=part.incomplete,
+        texts=texts(incomplete=part.incomplete),
         file_name=name,
         content=content,
         sha256=digest,

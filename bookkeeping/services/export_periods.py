@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from connector.models import Connection, ExternalOrder
 from connector.storable import FAILURE_CODES
-from connector.texts import Text, stored_text
+from connector.texts import Joined, Text, stored_text
 
 from ..models import DocumentBooking, ExportBatch
 
@@ -48,14 +48,34 @@ class MonthOpen:
         return self.not_over or self.total > 0
 
     def summary(self, now: datetime) -> str:
+        """What is open, as the batch keeps it (a ``Text``: its reasons said in the reader's
+        language on the console)."""
         parts = []
         if self.not_over:
-            parts.append(f"the month was not over yet ({now:%d.%m.%Y %H:%M})")
+            parts.append(Text("the month was not over yet ({now})", now=now))
         if self.total:
-            shown = "; ".join(f"{d.number} ({d.reason})" for d in self.documents[:10])
-            more = f"; … {self.total - 10} more" if self.total > 10 else ""
-            parts.append(f"{self.total} document(s) waiting or rejected: {shown}{more}")
-        return f"{self.start:%m/%Y}: " + ", ".join(parts)
+            shown = Joined(
+                tuple(
+                    Text("{number} ({reason})", number=d.number, reason=d.reason)
+                    for d in self.documents[:10]
+                ),
+                "; ",
+            )
+            parts.append(
+                Text(
+                    "{count} document(s) waiting or rejected: {shown}; … {more} more",
+                    count=self.total,
+                    shown=shown,
+                    more=self.total - 10,
+                )
+                if self.total > 10
+                else Text(
+                    "{count} document(s) waiting or rejected: {shown}",
+                    count=self.total,
+                    shown=shown,
+                )
+            )
+        return Text("{month}: {open}", month=f"{self.start:%m/%Y}", open=Joined(tuple(parts)))
 
 
 def month_open_items(connection: Connection, start: date, end: date, now: datetime) -> MonthOpen:
@@ -145,7 +165,7 @@ def batch_notices(batches: list[ExportBatch]) -> list[str]:
                 Text(
                     "{file} was exported incomplete: {what}",
                     file=batch.file_name,
-                    what=batch.incomplete,
+                    what=stored_text(batch.incomplete, (batch.texts or {}).get("incomplete")),
                 )
             )
     return notices

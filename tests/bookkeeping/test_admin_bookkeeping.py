@@ -230,6 +230,27 @@ def test_the_export_page_lists_the_waiting_documents_and_exports_only_on_confirm
     assert "was exported incomplete" in html(confirmed)
 
 
+def test_what_was_open_at_an_incomplete_export_reads_in_the_reader_s_language(
+    admin_client, account, shop
+):
+    """The batch keeps what was open when it was exported incomplete, in English with its
+    sentences' data: the export page's notice and the batch's page say it in German."""
+    insert(account)
+    insert(account, Seller=MANUAL, InvoiceNumber=4713)
+    import_and_book(shop)
+    url = reverse("admin:bookkeeping_exportbatch_export")
+    form = {"connection": shop.pk, "month": "2026-11", "allow_incomplete": "on"}
+
+    notice = german(admin_client, url, form, post=True, follow=True)
+    batch = ExportBatch.objects.get()
+    page = german(admin_client, reverse("admin:bookkeeping_exportbatch_change", args=[batch.pk]))
+
+    assert batch.incomplete.startswith("11/2026: 1 document(s) waiting or rejected: RE-2026-4713 (")
+    said = "11/2026: 1 Beleg(e) wartend oder abgewiesen: RE-2026-4713 (Ordnen Sie"
+    assert f"wurde unvollständig exportiert: {said}" in notice
+    assert said in page and "waiting or rejected" not in notice + page
+
+
 def test_the_export_page_says_its_notices_in_the_reader_s_language(admin_client, account, shop):
     insert(account)
     import_and_book(shop)
