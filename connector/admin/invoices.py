@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,10 @@ from .display import plain_number
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    # The page shows a URL as Django's form field would take it: say the scheme it assumes
+    # (https) instead of Django 5's deprecated default (http), which warns on every page.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

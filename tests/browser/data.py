@@ -122,7 +122,7 @@ def set_up_lists_filled(connection: Any) -> None:
         connection=connection,
         field=IgnoreRule.Field.NAME,
         pattern="Finanzamt",
-        reason="tax office: booked by the accountant",
+        reason="Finanzamt: bucht die Steuerkanzlei",  # written by the merchant, in German
     )
     invoice = ExternalOrder.objects.filter(connection=connection).exclude(invoice_number="")[0]
     InvoiceRequest.objects.create(

@@ -1,0 +1,103 @@
+"""Every page of the console, read in German, holds no English sentence: the console's own
+texts, the stored sentences (reasons, traces, notes, refusals) and Django's own texts are all
+said in German.
+
+A shop with something on every page (tests/browser/data.py: imported from the sandbox,
+booked, last month exported, a bank statement matched, every set-up list filled) is read with
+the test client in German: every list, the newest rows of each, and the pages of their own
+(dashboard, work queue, period report, export, settle). A text counts as English when it has
+at least two common English words and fewer than two German ones; names and data from Billbee
+are German in the sandbox, so what is found is ours.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+from lxml import html
+
+from tests.browser.data import BERLIN, last_month, shop_with_everything
+
+pytestmark = pytest.mark.django_db
+
+ENGLISH = re.compile(
+    r"\b(the|is|are|not|was|has|have|with|for|of|and|been|this|that|which|from|before|"
+    r"after|waiting|booked|imported|excluded|rejected)\b"
+)
+GERMAN = re.compile(
+    r"\b(der|die|das|ist|sind|nicht|und|mit|für|von|wird|wurde|noch|ein|eine|kein|keine|"
+    r"Beleg|Buchung|Belege)\b"
+)
+ROWS_PER_LIST = 2
+
+
+@pytest.fixture
+def shop(make_sandbox, settings, static_root, tmp_path) -> Any:
+    settings.BILLBEE_RATE_LIMIT = 0
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    month = last_month()
+    sandbox = make_sandbox(
+        orders=40,
+        seed=11,
+        days=20,
+        end=datetime(month.year, month.month, 24, 18, 0, tzinfo=BERLIN),
+    )
+    return shop_with_everything(sandbox, tmp_path)
+
+
+def _pages(shop: Any) -> list[str]:
+    from payments.models import StatementTransaction
+
+    pages = ["/admin/"]
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        try:
+            pages.append(reverse("admin:{}_{}_changelist".format(*info)))
+        except NoReverseMatch:
+            continue
+        for pk in model._default_manager.order_by("-pk").values_list("pk", flat=True)[
+            :ROWS_PER_LIST
+        ]:
+            pages.append(reverse("admin:{}_{}_change".format(*info), args=[pk]))
+    month = f"{last_month():%Y-%m}"
+    pages += [
+        reverse("bookkeeping_work_queue") + f"?connection={shop.pk}",
+        reverse("bookkeeping_period_report") + f"?connection={shop.pk}&month={month}",
+        reverse("admin:bookkeeping_exportbatch_export"),
+    ]
+    for tx in StatementTransaction.objects.order_by("pk")[:5]:
+        pages.append(reverse("admin:payments_statementtransaction_settle", args=[tx.pk]))
+    return pages
+
+
+def _english_texts(page: str) -> list[str]:
+    tree = html.fromstring(page)
+    for hidden in tree.xpath("//script|//style|//textarea|//select|//pre|//code"):
+        hidden.drop_tree()
+    found = []
+    for text in tree.xpath("//text()"):
+        text = " ".join(text.split())
+        if len(ENGLISH.findall(text)) >= 2 and len(GERMAN.findall(text)) < 2:
+            found.append(text[:200])
+    return found
+
+
+def test_no_page_of_the_console_speaks_english_to_a_german_reader(admin_client, shop):
+    pages = _pages(shop)
+    english: dict[str, list[str]] = {}
+    for page in pages:
+        response = admin_client.get(page, HTTP_ACCEPT_LANGUAGE="de")
+        assert response.status_code == 200, page
+        text = response.content.decode()
+        assert 'lang="de"' in text, page
+        found = _english_texts(text)
+        if found:
+            english[page] = found
+
+    assert len(pages) > 70
+    assert english == {}
