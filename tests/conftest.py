@@ -7,8 +7,10 @@ Tests that need PostgreSQL or Redis run against the real servers when ``DATABASE
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -245,6 +247,13 @@ def admin_form_data(response: Any) -> dict[str, Any]:
         for form in inline.formset.forms:
             add(form)
     return data
+
+
+def page_text(page: str) -> str:
+    """A page's text as a reader sees it: tags, scripts and styles removed, whitespace
+    collapsed."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def german(

@@ -30,6 +30,7 @@ from tests.conftest import (
     SANDBOX_PASSWORD,
     SANDBOX_USER,
     admin_form_data,
+    page_text,
 )
 from tests.conftest import german as german_page
 
@@ -72,12 +73,7 @@ def _german(client, url: str, data: dict[str, Any] | None = None) -> str:
     """The page's text as a German reader sees it (tags removed, whitespace collapsed); with
     ``data``, the page a POST leads to."""
     posted = data is not None
-    return _text(german_page(client, url, data, post=posted, follow=posted))
-
-
-def _text(page: str) -> str:
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    return page_text(german_page(client, url, data, post=posted, follow=posted))
 
 
 def _messages(response) -> list[str]:
@@ -298,7 +294,7 @@ def test_the_import_run_list_speaks_german(admin_client, imported):
     response = admin_client.get(
         reverse("admin:connector_importrun_changelist"), HTTP_ACCEPT_LANGUAGE="de"
     )
-    text = _text(response.content.decode())
+    text = page_text(response.content.decode())
 
     for german in ("Lauf", "Fortschritt", "Dauer", "Abgerufen", "Anfragen", "Gedrosselt"):
         assert german in text
@@ -375,7 +371,7 @@ def test_the_import_run_page_writes_its_moments_in_the_reader_s_language(admin_c
     run = ImportRun.objects.get(connection=imported)
     url = reverse("admin:connector_importrun_change", args=[run.pk])
 
-    english = _text(admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    english = page_text(admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
 
     assert "started / finished 21 Nov 2026 18:00:00" in english
     assert "21.11.2026" not in english

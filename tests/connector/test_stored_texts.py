@@ -4,7 +4,6 @@ console says it again in German with German dates and amounts (connector/texts.p
 
 from __future__ import annotations
 
-import html
 import pickle
 import re
 import subprocess
@@ -20,11 +19,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from connector.models import ChannelRule, ExternalOrder, ImportRun
-from connector.services.connections import connection_upsert
 from connector.services.imports import orders_import
 from connector.services.reevaluate import external_orders_reevaluate
 from connector.texts import Joined, Money, Percent, State, Text, rendered, said, said_list, texts
-from tests.conftest import SANDBOX_END, SANDBOX_KEY, SANDBOX_PASSWORD, SANDBOX_USER, german
+from tests.conftest import SANDBOX_END, german, page_text
+from tests.connector.test_german_console import shop  # noqa: F401 - the fixture
 
 CATALOGUE = settings.BASE_DIR / "locale" / "de" / "LC_MESSAGES" / "django.po"
 
@@ -175,33 +174,19 @@ def test_every_german_template_keeps_the_placeholders_of_its_english():
 
 
 @pytest.fixture
-def imported(db, make_sandbox, static_root, settings):
+def imported(db, shop, static_root, settings):  # noqa: F811 - shop is the fixture
+    """The German console's shop after one import."""
     settings.BILLBEE_RATE_LIMIT = 0
-    sandbox = make_sandbox(orders=120)
-    connection, _, _ = connection_upsert(
-        name="shop",
-        api_url=sandbox.api_url,
-        username=SANDBOX_USER,
-        api_password=SANDBOX_PASSWORD,
-        api_key=SANDBOX_KEY,
-    )
-    connection.import_start_date = (SANDBOX_END - timedelta(days=91)).date()
-    connection.save()
-    orders_import(connection, now=SANDBOX_END + timedelta(days=1))
-    return connection
-
-
-def _text(page: str) -> str:
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    orders_import(shop, now=SANDBOX_END + timedelta(days=1))
+    return shop
 
 
 def test_a_document_s_reason_and_trace_in_german_and_english(admin_client, imported):
     document = ExternalOrder.objects.filter(connection=imported, reason_code="channel_rule")[0]
     url = reverse("admin:connector_externalorder_change", args=[document.pk])
 
-    german_page = _text(german(admin_client, url))
-    english_page = _text(admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    german_page = page_text(german(admin_client, url))
+    english_page = page_text(admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
 
     rule = r"Regel Nr\. \d+: Plattform \w+ ausschließen"
     assert re.search(rf"ausgeschlossen durch {rule}", german_page)
@@ -229,7 +214,7 @@ def test_a_document_skipped_for_its_date_names_both_dates_the_german_way(admin_c
     assert document is not None
     url = reverse("admin:connector_externalorder_change", args=[document.pk])
 
-    page = _text(german(admin_client, url))
+    page = page_text(german(admin_client, url))
 
     assert (
         f"das Belegdatum {document.document_date:%d.%m.%Y} liegt vor dem Startdatum "
@@ -242,7 +227,7 @@ def test_documents_decided_before_show_their_stored_reason(admin_client, importe
     ExternalOrder.objects.filter(pk=document.pk).update(texts={})
     url = reverse("admin:connector_externalorder_change", args=[document.pk])
 
-    page = _text(german(admin_client, url))
+    page = page_text(german(admin_client, url))
 
     assert document.reason in page
     assert document.trace[0] in page
@@ -264,7 +249,7 @@ def test_applying_the_rules_again_gives_documents_decided_before_their_german(
     assert dict(after.values_list("pk", "reason")) == before
     excluded = after.filter(reason_code="channel_rule")[0]
     assert excluded.texts["reason"]["t"] and len(excluded.texts["trace"]) == len(excluded.trace)
-    page = _text(
+    page = page_text(
         german(admin_client, reverse("admin:connector_externalorder_change", args=[excluded.pk]))
     )
     assert excluded.reason not in page
@@ -273,7 +258,7 @@ def test_applying_the_rules_again_gives_documents_decided_before_their_german(
 def test_the_upload_log_list_shows_reasons_in_german(admin_client, imported):
     url = reverse("admin:connector_externalorder_changelist") + "?status__exact=excluded"
 
-    page = _text(german(admin_client, url))
+    page = page_text(german(admin_client, url))
 
     assert "ausgeschlossen durch Regel Nr." in page
     assert "excluded by rule" not in page
@@ -310,8 +295,10 @@ def test_a_failed_run_s_error_in_german_on_its_page_and_the_connection_list(admi
 
     run.refresh_from_db()
     assert run.error.startswith("The worker worker-7:4242 stopped: no sign of life since ")
-    page = _text(german(admin_client, reverse("admin:connector_importrun_change", args=[run.pk])))
+    page = page_text(
+        german(admin_client, reverse("admin:connector_importrun_change", args=[run.pk]))
+    )
     assert "Der Worker worker-7:4242 ist stehen geblieben: kein Lebenszeichen seit " in page
-    health = _text(german(admin_client, reverse("admin:connector_connection_changelist")))
+    health = page_text(german(admin_client, reverse("admin:connector_connection_changelist")))
     assert f"letzter Import #{run.pk} fehlgeschlagen: Der Worker worker-7:4242" in health
     assert "no sign of life" not in page + health
