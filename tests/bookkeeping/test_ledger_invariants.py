@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
@@ -115,6 +116,37 @@ def test_the_database_refuses_to_update_a_posted_entry_or_line():
             cursor.execute(f"UPDATE {table} SET {column} = {value}")  # noqa: S608
     assert JournalEntry.objects.get(pk=entry.pk).text == "Rechnung 1 Shopware"
     assert {ln.account for ln in entry.lines.all()} == {10001, 8400, 1776}
+
+
+# The journal's protection on PostgreSQL (migrations 0002 and 0012).
+POSTGRES_TRIGGERS = {
+    "journalentry_immutable",
+    "journalline_immutable",
+    "journalline_added_with_its_entry",
+    "journalentry_balances",
+    "journalentry_no_truncate",
+    "journalline_no_truncate",
+}
+
+
+@pytest.mark.django_db
+def test_every_trigger_of_the_journal_stands_after_all_migrations():
+    """A migration that rebuilds a journal table drops its triggers on SQLite (adding a
+    column with a default does): every trigger of the journal's protection must stand at the
+    end, on SQLite (as migration 0012 defines them) and on PostgreSQL."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            protection = import_module(
+                "bookkeeping.migrations.0012_permissions_and_journal_protection"
+            )
+            expected = set(protection.SQLITE_TRIGGERS)
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            expected = POSTGRES_TRIGGERS
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        standing = {name for (name,) in cursor.fetchall()}
+
+    assert expected - standing == set()
 
 
 @pytest.mark.django_db
