@@ -49,6 +49,7 @@ __all__ = [
     "said_field",
     "said_list",
     "said_list_field",
+    "stored_field",
     "stored_text",
     "texts",
     "texts_of_reasons",
@@ -120,11 +121,17 @@ def said_list(english: Iterable[str], data: Any) -> list[str]:
     return [said(str(s), d) for s, d in zip(sentences, items, strict=True)]
 
 
-def said_field(row: object, name: str, store: str = "texts") -> str:
-    """A row's stored sentence ``name`` in the active language; the row keeps the data of its
-    sentences in its JSON field ``store``."""
+def stored_field(row: object, name: str, store: str = "texts") -> str:
+    """A row's stored sentence ``name`` as its ``Text`` when the row's data gives it back
+    (see ``stored_text``); the row keeps the data of its sentences in its JSON field
+    ``store``. To say it inside another sentence."""
     stored: Mapping[str, Any] = getattr(row, store, None) or {}
-    return said(getattr(row, name) or "", stored.get(name))
+    return stored_text(getattr(row, name) or "", stored.get(name))
+
+
+def said_field(row: object, name: str, store: str = "texts") -> str:
+    """A row's stored sentence ``name`` in the active language (see ``stored_field``)."""
+    return rendered(stored_field(row, name, store))
 
 
 def said_list_field(row: object, name: str, store: str = "texts") -> list[str]:

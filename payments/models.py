@@ -22,7 +22,7 @@ from stdnum.exceptions import ValidationError as IbanError
 from connector import formatting
 from connector.fields import ExactDecimalField
 from connector.models import Connection
-from connector.texts import load, texts
+from connector.texts import stored_field, texts
 
 
 def normalise_iban(value: str) -> str:
@@ -432,8 +432,7 @@ class StatementTransaction(models.Model):
     def reason_as_text(self) -> str:
         """The stored reason, a ``Text`` again when its data gives it back (to say it inside
         another sentence)."""
-        text = load((self.texts or {}).get("reason"))
-        return text if text is not None and text == self.reason else self.reason
+        return stored_field(self, "reason")
 
     @property
     def paid_amount(self) -> Decimal:

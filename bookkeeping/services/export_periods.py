@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from connector.models import Connection, ExternalOrder
 from connector.storable import FAILURE_CODES
-from connector.texts import Joined, Text, stored_text
+from connector.texts import Joined, Text, stored_field, stored_text
 
 from ..models import DocumentBooking, ExportBatch
 
@@ -165,7 +165,7 @@ def batch_notices(batches: list[ExportBatch]) -> list[str]:
                 Text(
                     "{file} was exported incomplete: {what}",
                     file=batch.file_name,
-                    what=stored_text(batch.incomplete, (batch.texts or {}).get("incomplete")),
+                    what=stored_field(batch, "incomplete"),
                 )
             )
     return notices

@@ -152,6 +152,16 @@ def mismatch_reason(doc: VatInput, decision: Decision, mismatches: list[Mismatch
     home, destination = doc.home_country.upper(), (doc.destination or "").upper()
     charged = _rate_list(sorted({m.billbee for m in mismatches}, reverse=True))
     ours = _rate_list(sorted({m.ours for m in mismatches}, reverse=True))
+    # The values both sentences of a sale taxed in the wrong country name.
+    sale = {
+        "destination": destination,
+        "destination_adjective": adjective(destination),
+        "home": home,
+        "home_adjective": adjective(home),
+        "charged": charged,
+        "ours": ours,
+        "day": day,
+    }
     if decision.case == Case.EU_B2C_HOME_TAXED and _all_rates_of(destination, day, mismatches):
         since = (
             Text("no OSS registration is configured")
@@ -166,14 +176,8 @@ def mismatch_reason(doc: VatInput, decision: Decision, mismatches: list[Mismatch
             "registered since' in the bookkeeping settings, and every waiting document is "
             "decided again; if you are not registered, correct the invoice in Billbee (credit "
             "note and new invoice)",
-            destination=destination,
-            destination_adjective=adjective(destination),
-            home=home,
-            home_adjective=adjective(home),
-            charged=charged,
-            ours=ours,
-            day=day,
             since=since,
+            **sale,
         )
     if decision.case == Case.OSS and _all_rates_of(home, day, mismatches):
         return Text(
@@ -182,14 +186,8 @@ def mismatch_reason(doc: VatInput, decision: Decision, mismatches: list[Mismatch
             "so {destination_adjective} VAT {ours} is due. Did the OSS registration begin "
             "later? Correct 'OSS registered since' in the bookkeeping settings, and every "
             "waiting document is decided again; otherwise correct the invoice in Billbee",
-            destination=destination,
-            destination_adjective=adjective(destination),
-            home=home,
-            home_adjective=adjective(home),
-            charged=charged,
-            ours=ours,
-            day=day,
             since=doc.oss_since or "?",
+            **sale,
         )
     lines = Joined(
         tuple(

@@ -50,7 +50,10 @@ def external_orders_reevaluate(
     channels = ChannelRegistry(connection)
     moved: list[Move] = []
     now = timezone.now()
-    for document in documents.filter(connection=connection).iterator(chunk_size=500):
+    # Every field read with the document (a list page's queryset defers the trace and the
+    # sentences' data, which deciding again compares): not one query more per document.
+    chosen = documents.filter(connection=connection).defer(None)
+    for document in chosen.iterator(chunk_size=500):
         version = document.latest_version()
         if version is None:
             continue
