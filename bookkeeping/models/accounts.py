@@ -9,17 +9,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from connector.fields import ExactDecimalField
 from connector.models import Connection, country_code_validator
-from connector.texts import Text
+from connector.texts import Percent, Text, rendered
 
 from ..charts import DEBTOR_RANGE
 from ..datev.columns import bu_key_form
 from ..vat import Case, check_vat_id
-from ..vat.amounts import pct
 from ..vat.countries import vat_prefix
 
 # The English names are the catalogue's msgids: a stored sentence names a case by them too
@@ -269,7 +268,11 @@ class TaxAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        rate = f"{pct(self.rate)} %" if self.rate is not None else "any rate"
+        # The rate as the reader writes it (5,5 % in German; as stored with no language).
+        rate = (
+            rendered(Text("{rate} %", rate=Percent(self.rate))) if self.rate is not None else None
+        )
+        rate = rate or gettext("any rate")
         return f"{CASE_LABELS[Case(self.case)]}, {rate} → {self.revenue_account}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:

@@ -59,11 +59,6 @@ def vat_in_gross(gross: Decimal, rate: Decimal) -> Decimal:
     return to_cents(gross * rate / (HUNDRED + rate))
 
 
-def pct(rate: Decimal) -> str:
-    """``Decimal("19")`` → ``"19"``, ``Decimal("25.50")`` → ``"25.5"``."""
-    return format(rate.normalize(), "f")
-
-
 def money(amount: Decimal) -> str:
     return format(to_cents(amount), "f")
 

@@ -11,9 +11,11 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from bookkeeping.admin import rate_import
-from bookkeeping.models import DebtorMapping, DocumentBooking, ExchangeRate
+from bookkeeping.models import DebtorMapping, DocumentBooking, ExchangeRate, TaxAccount
+from connector.models import Connection
 from tests.bookkeeping.helpers import MANUAL, import_and_book
 from tests.bookkeeping.test_import_export import url
 from tests.conftest import german
@@ -233,3 +235,18 @@ def test_a_document_s_booking_is_titled_in_german(admin_client, account, shop):
     ).content.decode()
     assert '<ol class="console-lines"><li>' in html
     assert "[&quot;" not in html and '["' not in html
+
+
+def test_a_tax_account_is_named_with_the_reader_s_rate_and_words():
+    """A treatment's accounts are named on their pages, in selects and in confirmations:
+    German writes the rate 5,5 % and says "jeder Steuersatz" for a row without a rate."""
+    shop = Connection(name="steuer")
+    reduced = TaxAccount(connection=shop, case="oss", rate=Decimal("5.50"), revenue_account=8331)
+    any_rate = TaxAccount(connection=shop, case="export", rate=None, revenue_account=8120)
+
+    with translation.override("de"):
+        assert str(reduced).endswith(", 5,5 % → 8331")
+        assert str(any_rate).endswith(", jeder Steuersatz → 8120")
+    with translation.override("en"):
+        assert str(reduced) == "EU consumer, destination VAT (OSS), 5.5 % → 8331"
+        assert str(any_rate) == "export (tax-free), any rate → 8120"
