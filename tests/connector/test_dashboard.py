@@ -101,7 +101,11 @@ def test_failed_partial_and_payments_runs_do_not_count_as_success():
 
 def test_a_new_connection_is_given_one_spacing_from_its_creation():
     shop = offline_connection(schedule_spacing_minutes=60)
-    created = shop.created_at
+    # Created at 10:00 in the connection's zone: spacing and grace end inside the daily
+    # window (06:00–22:00) whenever the test runs; the night would not count.
+    created = datetime(2026, 11, 18, 10, 0, tzinfo=shop.zoneinfo)
+    Connection.objects.filter(pk=shop.pk).update(created_at=created)
+    shop.refresh_from_db()
 
     assert import_overdue(shop, created + timedelta(hours=3)) is False
     assert import_overdue(shop, created + timedelta(hours=3, seconds=1)) is True
