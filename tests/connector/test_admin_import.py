@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -23,6 +24,7 @@ from connector.models import ChannelRule, Connection, ExternalOrder, ImportRun, 
 from connector.services.connections import connection_test, connection_upsert
 from connector.services.import_runs import import_run_save_progress, import_run_start
 from connector.services.imports import orders_import
+from connector.services.scheduling import connection_next_start
 from tests.conftest import (
     SANDBOX_END,
     SANDBOX_KEY,
@@ -112,8 +114,38 @@ def test_connection_list_shows_last_run_next_run_and_health(admin_client, import
 
     assert "succeeded" in html
     assert reverse("admin:connector_importrun_change", args=[run.pk]) in html
-    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d \(Europe/Berlin\)|due now", html)
     assert f"works; last import #{run.pk} succeeded" in html
+
+
+def _next_import_cell(client) -> str:
+    html = _html(_changelist(client, "connection"))
+    return re.search(r'<td class="field-next_import">(.*?)</td>', html).group(1)
+
+
+def test_next_import_is_due_now_inside_the_window_after_the_spacing(admin_client, imported):
+    # The whole day is the window and the last start lies a day back: due at any hour.
+    Connection.objects.filter(pk=imported.pk).update(
+        schedule_window_start=time(0, 0), schedule_window_end=time.max
+    )
+    ImportRun.objects.filter(connection=imported).update(
+        started_at=timezone.now() - timedelta(days=1)
+    )
+
+    assert _next_import_cell(admin_client) == "due now (at the next tick)"
+
+
+def test_next_import_names_the_moment_in_the_connections_zone(admin_client, imported):
+    # Started just now, spacing 8 h: the next start lies at least 8 h ahead, at any hour
+    # (outside the window it is the window's next start).
+    now = timezone.now()
+    ImportRun.objects.filter(connection=imported).update(started_at=now)
+    upcoming = connection_next_start(imported, now)
+    assert upcoming is not None and upcoming >= now + timedelta(hours=8)
+
+    cell = _next_import_cell(admin_client)
+
+    local = timezone.localtime(upcoming, ZoneInfo("Europe/Berlin"))
+    assert cell == f"{local.day} {local:%b %Y %H:%M} (Europe/Berlin)"
 
 
 def test_connection_health_turns_red_or_amber_with_the_reason(admin_client, imported):
