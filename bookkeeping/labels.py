@@ -10,9 +10,13 @@ from .models import DocumentBooking
 
 NOT_BOOKED = "not_booked"
 
-# Per reason code of DocumentBooking (services.booking_steps.SUMMARIES and the holds without
-# a summary there); a test keeps it in step with SUMMARIES.
+# Per reason code of DocumentBooking (services.booking_steps.SUMMARIES, the holds without a
+# summary there and the outcomes booked, not accepted, left the books); a test keeps it in
+# step with SUMMARIES and the codes booking_steps stores.
 BOOKING_REASON_LABELS = {
+    "booked": _("booked"),
+    "not_accepted": _("not accepted by the import"),
+    "left_the_books": _("left the books: the import no longer accepts it"),
     "no_debtor": _("no debtor account assigned"),
     "debtor_range_full": _("no free debtor account left in the range"),
     "vat_differs_from_invoice": _("VAT differs from Billbee's invoice"),

@@ -529,7 +529,7 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["state", WaitingFilter, "source", "kind", "auto"]
     exclude = ["candidates", "raw", "reason", "texts"]
-    readonly_fields = ["reason_text", "candidates_table"]
+    readonly_fields = ["reason_text", "candidates_table", "status_word"]
     search_fields = [
         "counterparty_name",
         "counterparty_iban",
@@ -610,6 +610,16 @@ class StatementTransactionAdmin(ReadOnlyAdmin):
             "score": formatting.number(Decimal(str(best["score"])), 2),
             "documents": documents,
         }
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        """The statement's status word where the stored one stood, said in the reader's
+        language."""
+        fields = [f for f in super().get_fields(request, obj) if f != "status_word"]
+        return ["status_word" if f == "status" else f for f in fields]
+
+    @admin.display(description=gettext_lazy("status"))
+    def status_word(self, obj: StatementTransaction) -> str:
+        return str(StatementTransaction.STATUS_WORDS.get(obj.status, obj.status)) or "—"
 
     @admin.display(description=gettext_lazy("reason"))
     def reason_text(self, obj: StatementTransaction) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as IbanError
@@ -292,6 +292,24 @@ class StatementTransaction(models.Model):
         IGNORED = "ignored", _("ignored")
         ERROR = "error", _("error")
 
+    class Kind(models.TextChoices):
+        """What the line is, as far as the statement says (parsers.base.LineKind)."""
+
+        PAYMENT = "payment", pgettext_lazy("statement line", "payment")
+        FEE = "fee", pgettext_lazy("statement line", "fee")
+        PAYOUT = "payout", pgettext_lazy("statement line", "payout")
+        REFUND = "refund", pgettext_lazy("statement line", "refund")
+        REVERSAL = "reversal", pgettext_lazy("statement line", "returned debit or reversal")
+        CHARGEBACK = "chargeback", pgettext_lazy("statement line", "chargeback")
+        CONVERSION = "conversion", pgettext_lazy("statement line", "currency conversion")
+        OTHER = "other", pgettext_lazy("statement line", "other")
+
+    # The status words the parsers write; a provider's own word is shown as it came.
+    STATUS_WORDS = {
+        "booked": pgettext_lazy("statement line", "booked"),
+        "pending": pgettext_lazy("statement line", "pending"),
+    }
+
     source = models.ForeignKey(
         PaymentSource,
         on_delete=models.PROTECT,
@@ -316,7 +334,9 @@ class StatementTransaction(models.Model):
     value_date = models.DateField(null=True, blank=True, verbose_name=_("value date"))
     amount = ExactDecimalField(max_digits=18, decimal_places=2, verbose_name=_("amount"))
     currency = models.CharField(max_length=3, verbose_name=_("currency"))
-    kind = models.CharField(max_length=10, default="payment", verbose_name=_("kind"))
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.PAYMENT, verbose_name=_("kind")
+    )
     counterparty_name = models.CharField(
         max_length=200, blank=True, verbose_name=_("counterparty name")
     )

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from connector import formatting
 from connector.fields import ExactDecimalField
 from connector.models import Connection, country_code_validator
 from connector.texts import Percent, Text, rendered
@@ -437,9 +438,10 @@ class ExchangeRate(models.Model):
         ]
 
     def __str__(self) -> str:
+        rate = f"1 EUR = {formatting.number(self.rate)} {self.currency}"
         if self.kind == self.Kind.MONTHLY:
-            return f"1 EUR = {self.rate} {self.currency} (BMF {self.day:%m/%Y})"
-        return f"1 EUR = {self.rate} {self.currency} ({self.day:%d.%m.%Y})"
+            return f"{rate} (BMF {self.day:%m/%Y})"
+        return f"{rate} ({formatting.day(self.day)})"
 
     def clean(self) -> None:
         if self.kind == self.Kind.MONTHLY and self.day is not None:

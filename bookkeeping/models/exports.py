@@ -10,6 +10,7 @@ import zlib
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from connector.models import Connection
@@ -122,4 +123,8 @@ class ExportedEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"entry {self.entry_id} in {self.batch_id}{' (re-export)' if self.reexport else ''}"
+        if self.reexport:
+            text = gettext("entry %(entry)s in batch %(batch)s (exported again)")
+        else:
+            text = gettext("entry %(entry)s in batch %(batch)s")
+        return text % {"entry": self.entry_id, "batch": self.batch_id}

@@ -249,7 +249,7 @@ class JournalLine(Immutable):
         ]
 
     def __str__(self) -> str:
-        return f"{self.side} {self.account} {self.amount}"
+        return f"{self.side} {self.account} {formatting.money(self.amount)}"
 
 
 class DocumentBooking(models.Model):

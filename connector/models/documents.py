@@ -6,6 +6,7 @@ from __future__ import annotations
 import zlib
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..fields import ExactDecimalField
@@ -306,7 +307,10 @@ class ExternalOrderVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"version {self.number} of {self.external_order_id}"
+        return gettext("version %(number)s of order %(order)s") % {
+            "number": self.number,
+            "order": self.external_order_id,
+        }
 
     @property
     def raw_text(self) -> str:

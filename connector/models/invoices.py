@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .connections import Connection
@@ -54,4 +55,7 @@ class InvoiceRequest(models.Model):
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
 
     def __str__(self) -> str:
-        return f"invoice of order {self.billbee_order_id} ({self.get_state_display()})"
+        return gettext("invoice of order %(order)s (%(state)s)") % {
+            "order": self.billbee_order_id,
+            "state": self.get_state_display(),
+        }

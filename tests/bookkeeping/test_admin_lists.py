@@ -6,11 +6,14 @@ amounts and dates in the page's language)."""
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
+import itertools
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import connection as db_connection
@@ -24,6 +27,7 @@ from bookkeeping.models import DebtorMapping, JournalEntry, JournalLine
 from bookkeeping.reports import completeness_check, period_report, render_pdf
 from bookkeeping.reports.render import html_tables
 from bookkeeping.reports.sections import report_tables
+from bookkeeping.services import booking_steps
 from bookkeeping.services.booking_steps import SUMMARIES
 from connector.admin.form_defaults import last_closed_month
 from connector.models import ChannelRule, Connection
@@ -235,10 +239,35 @@ def test_the_export_and_report_forms_preselect_the_only_connection(admin_client,
 # ---------------------------------------------------------------- labels
 
 
+def _stored_reason_codes() -> set[str]:
+    """The reason codes booking writes as literals: the argument after a status
+    (``_store(…, BOOKED, "booked", …)``) and ``reason_code="…"`` anywhere in its services."""
+    codes = set()
+    for path in Path(booking_steps.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            for before, arg in itertools.pairwise(node.args):
+                status = ast.unparse(before)
+                if (status == "BOOKED" or status.startswith("DocumentBooking.Status.")) and (
+                    isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                ):
+                    codes.add(arg.value)
+            for keyword in node.keywords:
+                if keyword.arg == "reason_code" and isinstance(keyword.value, ast.Constant):
+                    codes.add(keyword.value.value)
+    return codes
+
+
 def test_every_booking_reason_has_a_translatable_label():
-    assert set(SUMMARIES) <= set(BOOKING_REASON_LABELS)
+    codes = _stored_reason_codes()
+    assert {"booked", "not_accepted", "left_the_books", "no_exchange_rate"} <= codes
+
+    assert set(SUMMARIES) | codes <= set(BOOKING_REASON_LABELS)
     with translation.override("de"):
-        assert str(BOOKING_REASON_LABELS["no_debtor"]) != ""
+        german = {code: str(label) for code, label in BOOKING_REASON_LABELS.items()}
+    assert german["booked"] == "gebucht"
+    assert all(text and text != code for code, text in german.items())
 
 
 # ---------------------------------------------------------------- period report
