@@ -20,6 +20,8 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
+from bookkeeping.models import JournalEntry, JournalLine
+
 from ..models import ExternalOrder
 from ..resources import ExternalOrderResource, with_booking_status
 from ..selectors import external_order_detail
@@ -223,12 +225,25 @@ class ExternalOrderAdmin(ExportMixin, admin.ModelAdmin):
         for version in detail.get("version_rows") or []:
             version["reason"] = said(version["reason"], reason_data)
         totals = {k: _money_text(v, document.currency) for k, v in detail["totals"].items()}
+        # The original's and the credit notes' import status, named (the explanation keeps
+        # the stored word).
+        original = detail.get("original")
+        if original:
+            original["status_text"] = (
+                _label(ExternalOrder.Status, original["status"])
+                if document.parent_id
+                else gettext("not in the upload log")
+            )
+        for note in detail["credit_note_rows"]:
+            note["status_text"] = _label(ExternalOrder.Status, note["status"])
         if detail.get("booking"):
             for entry in detail["booking"]["entries"]:
+                entry["kind_text"] = _label(JournalEntry.Kind, entry["kind"])
                 entry["date_text"] = day(date.fromisoformat(entry["document_date"]))
                 entry["total_text"] = _money_text(entry["total"], entry["currency"])
                 entry["note"] = said(entry["note"], entry.get("note_data"))
                 for line in entry["lines"]:
+                    line["role_text"] = _label(JournalLine.Role, line["role"])
                     line["amount_text"] = _money_text(line["amount"], "")
                     line["rate_text"] = _money_text(line["rate"], "")
         context: dict[str, Any] = {
@@ -270,4 +285,13 @@ def _money_text(value: str | None, currency: str) -> str:
     try:
         return money(Decimal(value), currency)
     except InvalidOperation:  # "… (out of range)": shown as stored
+        return value
+
+
+def _label(choices: Any, value: str) -> str:
+    """A stored choice's name in the page's language; a value the choices do not know (data
+    stored by an older version) as stored."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
         return value

@@ -4,10 +4,12 @@ said in German.
 
 A shop with something on every page (tests/browser/data.py: imported from the sandbox,
 booked, last month exported, a bank statement matched, every set-up list filled) is read with
-the test client in German: every list, the newest rows of each, and the pages of their own
-(dashboard, work queue, period report, export, settle). A text counts as English when it has
-at least two common English words and fewer than two German ones; names and data from Billbee
-are German in the sandbox, so what is found is ours.
+the test client in German: every list, the newest rows of each and the newest of each state,
+kind and reason, and the pages of their own (dashboard, work queue, period report, export,
+settle). A text counts as English when it has at least two common English words and fewer
+than two German ones, or when it is a short text of our catalogue (a label, a column head, a
+choice) shown as its English; names and data from Billbee are German in the sandbox, so what
+is found is ours.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from lxml import html
 
 from tests.browser.data import BERLIN, last_month, shop_with_everything
+from tests.conftest import german, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +56,21 @@ def shop(make_sandbox, settings, static_root, tmp_path) -> Any:
     return shop_with_everything(sandbox, tmp_path)
 
 
+def _rows(model: Any) -> list[int]:
+    """The newest rows, and the newest row of each value of each field with choices (a state,
+    a kind, a status) and of each reason code: every kind of row a page can show is read."""
+    rows = model._default_manager.order_by("-pk")
+    pks = list(rows.values_list("pk", flat=True)[:ROWS_PER_LIST])
+    for field in model._meta.concrete_fields:
+        if field.is_relation or not (field.choices or field.name == "reason_code"):
+            continue
+        for value in rows.order_by().values_list(field.attname, flat=True).distinct():
+            pk = rows.filter(**{field.attname: value}).values_list("pk", flat=True).first()
+            if pk not in pks:
+                pks.append(pk)
+    return pks
+
+
 def _pages(shop: Any) -> list[str]:
     from payments.models import StatementTransaction
 
@@ -63,9 +81,7 @@ def _pages(shop: Any) -> list[str]:
             pages.append(reverse("admin:{}_{}_changelist".format(*info)))
         except NoReverseMatch:
             continue
-        for pk in model._default_manager.order_by("-pk").values_list("pk", flat=True)[
-            :ROWS_PER_LIST
-        ]:
+        for pk in _rows(model):
             pages.append(reverse("admin:{}_{}_change".format(*info), args=[pk]))
     month = f"{last_month():%Y-%m}"
     pages += [
@@ -127,3 +143,24 @@ def test_no_page_of_the_console_speaks_english_to_a_german_reader(admin_client, 
 
     assert len(pages) > 70
     assert english == {}, "\n".join(f"{page}: {texts}" for page, texts in english.items())
+
+
+def test_a_documents_page_names_its_entries_lines_and_original_in_german(admin_client, shop):
+    from bookkeeping.models import JournalEntry
+    from connector.models import ExternalOrder
+
+    entry = JournalEntry.objects.filter(kind="invoice", document__isnull=False).first()
+    note = ExternalOrder.objects.get(kind="credit_note")  # its original is not in the log
+    assert entry and note.parent_id is None and note.parent_billbee_id
+    url = "admin:connector_externalorder_change"
+
+    invoice = page_text(german(admin_client, reverse(url, args=[entry.document_id])))
+    missing = page_text(german(admin_client, reverse(url, args=[note.pk])))
+    ExternalOrder.objects.filter(pk=note.pk).update(parent=entry.document_id)
+    found = page_text(german(admin_client, reverse(url, args=[note.pk])))
+
+    assert f": Rechnung {entry.number}," in invoice
+    assert re.search(r"S \d+ [\d.,]+ Debitor", invoice)
+    assert re.search(r"H \d+ [\d.,]+ Erlöse", invoice)
+    assert f"Ursprungsbestellung {note.parent_billbee_id}: nicht im Upload-Log" in missing
+    assert f"Ursprungsbestellung {entry.number} (importiert)" in found
