@@ -196,7 +196,6 @@ def _posted_invoices(
             "document__order_number",
             "document__payment_reference",
             "document__payment_method",
-            "entry_id",
             "entry__number",
             "entry__document_total",
             "entry__currency",
@@ -215,6 +214,9 @@ def _posted_invoices(
         reversed_by__isnull=True,
     ).values_list("document_id", "document_total"):
         paid[document_id] = paid.get(document_id, Decimal(0)) + total
+    # Credit notes per invoice document: one posted before Billbee changed the invoice names
+    # the entry that the change reversed, and still reduces what the document's new entry
+    # asks for (as the debtor's balance in the journal does).
     credited: dict[int, Decimal] = {}
     credit_notes = DocumentBooking.objects.filter(
         Q() if documents is None else Q(entry__credit_for__document_id__in=documents),
@@ -222,11 +224,11 @@ def _posted_invoices(
         status=DocumentBooking.Status.BOOKED,
         entry__kind=JournalEntry.Kind.CREDIT_NOTE,
         entry__credit_for__isnull=False,
-    ).values_list("entry__credit_for_id", "entry__document_total")
-    for invoice_entry, total in credit_notes:
-        if invoice_entry is None:
+    ).values_list("entry__credit_for__document_id", "entry__document_total")
+    for invoice_document, total in credit_notes:
+        if invoice_document is None:
             continue
-        credited[invoice_entry] = credited.get(invoice_entry, Decimal(0)) + abs(total)
+        credited[invoice_document] = credited.get(invoice_document, Decimal(0)) + abs(total)
     items = []
     shared: dict[Any, Any] = {}
     for (
@@ -234,7 +236,6 @@ def _posted_invoices(
         order,
         reference,
         method,
-        entry,
         number,
         total,
         currency,
@@ -242,7 +243,7 @@ def _posted_invoices(
         customer_name,
         customer,
     ) in bookings:
-        credit = credited.get(entry, Decimal(0))
+        credit = credited.get(document, Decimal(0))
         if total - credit <= 0:
             continue  # credited in full: nothing was or is to be paid
         payments = paid.get(document, Decimal(0))

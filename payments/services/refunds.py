@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from bookkeeping.errors import BookkeepingError
@@ -60,13 +60,19 @@ def _not_refunded(credit_note: JournalEntry) -> Decimal:
 
 
 def _credit_notes_of(invoice: JournalEntry) -> list[JournalEntry]:
+    """The booked credit notes of the invoice's document, also those posted against an entry
+    of it that a change in Billbee reversed since."""
     return [
         booking.entry
         for booking in DocumentBooking.objects.filter(
+            Q(entry__credit_for__document_id=invoice.document_id)
+            if invoice.document_id
+            else Q(entry__credit_for=invoice),
             status=DocumentBooking.Status.BOOKED,
             entry__kind=JournalEntry.Kind.CREDIT_NOTE,
-            entry__credit_for=invoice,
-        ).select_related("entry")
+        )
+        .order_by("entry_id")
+        .select_related("entry")
         if booking.entry is not None
     ]
 
