@@ -357,7 +357,10 @@ def run_timed(connection_id: int, source_id: int, path: Path, config: MatchConfi
     source = PaymentSource.objects.get(pk=source_id)
     connection = Connection.objects.get(pk=connection_id)
     times: dict[str, float] = {}
-    undo = [_timing(matching, "open_items", times), _timing(matching, "match_lines", times)]
+    undo = [
+        _timing(matching, name, times)
+        for name in ("transfers_process", "open_items", "match_lines", "results_store")
+    ]
     cpu = time.process_time()
     try:
         with timed(times, "import"):
@@ -381,6 +384,8 @@ def run_timed(connection_id: int, source_id: int, path: Path, config: MatchConfi
         "match_s": round(times["match"], 2),
         "open_items_s": round(times["open_items"], 2),
         "match_lines_s": round(times["match_lines"], 2),
+        "transfers_s": round(times["transfers_process"], 2),
+        "results_store_s": round(times["results_store"], 2),
         "total_s": round(times["import"] + times["match"], 2),
         "total_cpu_s": round(time.process_time() - cpu, 2),
         **counts,
