@@ -15,7 +15,7 @@ from bookkeeping.reports.period import open_items_at
 from payments.selectors import open_items
 from payments.services.refunds import open_amount, refund_credit_note
 from tests.bookkeeping.helpers import booking, import_and_book, item
-from tests.connector.test_import import credit_json, doc, insert, patch
+from tests.connector.test_import import doc, insert, insert_credit, patch
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +31,13 @@ def _open_everywhere(shop, billbee_id: int) -> tuple[Decimal, Decimal, Decimal]:
 def invoice_with_credit_note(account, shop) -> tuple[int, int]:
     """An invoice of 25.00 and a credit note of 10.00 for it, both booked."""
     invoice_id = insert(account)
-    original = account.control("GET", f"orders/{invoice_id}")
-    note_id = account.control(
-        "POST",
-        "orders",
-        credit_json(
-            original, ShippingCost=0, TotalCost="-10.00", OrderItems=[item("-10.00", 1, "-1.60")]
-        ),
-    )["BillBeeOrderId"]
+    note_id = insert_credit(
+        account,
+        invoice_id,
+        ShippingCost=0,
+        TotalCost="-10.00",
+        OrderItems=[item("-10.00", 1, "-1.60")],
+    )
     import_and_book(shop)
     assert (booking(invoice_id).status, booking(note_id).status) == ("booked", "booked")
     return invoice_id, note_id
